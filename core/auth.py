@@ -1,0 +1,154 @@
+"""Login, logout, password change and login throttling (in the database, so it holds across processes)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from . import audit
+from .access import partner_view, public_view
+from .errors import render_error
+from .extensions import db
+from .forms import Form
+from .models import LoginAttempt, User, utcnow
+from .passwords import password_problem
+
+bp = Blueprint("auth", __name__)
+
+DEMO_ACCOUNTS = [
+    ("admin", "beheerder"),
+    ("manager", "teamverantwoordelijke PeTra"),
+    ("worker", "medewerker PeTra"),
+    ("finance", "financiële dienst"),
+    ("onthaal", "onthaalteam (zonder PeTra)"),
+    ("partner", "zorgcoördinator van een partnerschool"),
+]
+
+
+class LoginForm(Form):
+    username = StringField("Gebruikersnaam", validators=[DataRequired()])
+    password = PasswordField("Wachtwoord", validators=[DataRequired()])
+
+
+class PasswordChangeForm(Form):
+    current = PasswordField("Huidig wachtwoord", validators=[DataRequired()])
+    new = PasswordField("Nieuw wachtwoord", validators=[DataRequired()])
+    repeat = PasswordField("Herhaal nieuw wachtwoord",
+                           validators=[DataRequired(), EqualTo("new", "De twee wachtwoorden zijn niet gelijk.")])
+
+    def validate_new(self, field):
+        problem = password_problem(field.data, current_user.username)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _client_address() -> str:
+    return (request.remote_addr or "onbekend")[:64]
+
+
+def throttle_wait(username: str, address: str) -> int:
+    """Seconds the client must wait before the next attempt (0 = may try)."""
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["HVHK_LOGIN_WINDOW_MINUTES"])
+    since = utcnow() - window
+    waits = []
+    for column, value, limit in (
+        (LoginAttempt.username, username.lower(), cfg["HVHK_LOGIN_MAX_FAILS_USER"]),
+        (LoginAttempt.address, address, cfg["HVHK_LOGIN_MAX_FAILS_ADDRESS"]),
+    ):
+        # failures since the last success of this key, within the window
+        last_ok = db.session.scalar(select(func.max(LoginAttempt.at)).where(
+            column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since))
+        start = max(since, last_ok) if last_ok else since
+        fails = db.session.execute(
+            select(func.count(), func.min(LoginAttempt.at)).where(
+                column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= start)
+        ).one()
+        if fails[0] >= limit:
+            waits.append((fails[1] + window - utcnow()).total_seconds())
+    return max(0, math.ceil(max(waits))) if waits else 0
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlparse(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("core.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public_view
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if request.method == "POST" and form.validate():
+        username = form.username.data.strip().lower()
+        address = _client_address()
+        wait = throttle_wait(username, address)
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            return render_error(429, f"Te veel mislukte aanmeldpogingen. Probeer het opnieuw over {minutes} "
+                                     f"minu{'ut' if minutes == 1 else 'ten'}.", {"Retry-After": str(wait)})
+        user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+        ok = user is not None and user.check_password(form.password.data)
+        db.session.add(LoginAttempt(username=username, address=address, success=bool(ok and user.active)))
+        if not ok or not user.active:
+            audit.record("login_failed", "user", user.id if user else None, detail="gedeactiveerd" if ok else None)
+            db.session.commit()
+            form.password.errors = ["Onbekende gebruikersnaam of verkeerd wachtwoord."
+                                    if not ok else "Deze account is gedeactiveerd. Neem contact op met de beheerder."]
+            return render_template("core/login.html", form=form, demo=_demo_accounts()), 200
+        session.clear()
+        login_user(user)
+        session.permanent = True
+        audit.record("login", "user", user.id, user_id=user.id)
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    if session.pop("expired", False):
+        flash("Je sessie is verlopen omdat je een tijd niets deed. Meld je opnieuw aan.", "warning")
+    return render_template("core/login.html", form=form, demo=_demo_accounts())
+
+
+def _demo_accounts():
+    return DEMO_ACCOUNTS if current_app.config["HVHK_DEMO"] else None
+
+
+@bp.post("/logout")
+@partner_view
+def logout():
+    audit.record("logout", "user", current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Je bent afgemeld.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@partner_view
+def password():
+    form = PasswordChangeForm()
+    if request.method == "POST" and form.validate():
+        if not current_user.check_password(form.current.data):
+            form.current.errors = ["Je huidige wachtwoord klopt niet."]
+        else:
+            current_user.set_password(form.new.data)
+            audit.record("password", "user", current_user.id)
+            db.session.commit()
+            login_user(current_user)  # the session token rotated: keep this session, end all others
+            flash("Je wachtwoord is gewijzigd. Je andere sessies zijn afgemeld.", "success")
+            return redirect(url_for("core.index"))
+    return render_template("core/password.html", form=form)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,154 @@
+"""The plugin contract: every hook a plugin may implement.
+
+A plugin is a module (or package) registered under the entry-point group ``hvhk.plugins``; the entry
+point's name is the plugin's name (``petra = "plugins.petra"``). It implements any of the hooks below with
+``@hookimpl`` (``from core.hookspecs import hookimpl``). Call rules:
+
+- Hooks that take ``user`` are called only for plugins enabled for one of that user's teams (admins get
+  every available plugin). A plugin never has to check team enablement inside these hooks.
+- Hooks without ``user`` (billable work, export, erasure, demo data, partner pages) are called for every
+  *available* plugin: data rights and finance must reach every plugin's data, also when a team has
+  switched the plugin off (switching off never hides data from a subject-access request).
+- Every hook returns plain data (lists of dicts or small dataclasses from ``core.ui``); it must not
+  commit unless the spec says so.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("hvhk")
+hookimpl = pluggy.HookimplMarker("hvhk")
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@hookspec
+def hvhk_plugin_info():
+    """Describe the plugin for the admin and team pages.
+
+    Return ``{"label": "PeTra-trajecten", "description": "..."}`` (Dutch, shown to managers).
+    """
+
+
+@hookspec
+def hvhk_blueprints():
+    """Return a list of Flask blueprints to register.
+
+    The core guards every blueprint a plugin returns: anonymous users are sent to the login page, and
+    users none of whose teams enabled the plugin get 404, before any view runs. Views still check
+    record-level access (the owning team, the family's involvement) themselves. A view meant for partner
+    users must be marked with ``core.access.partner_view``; the guard then lets partner users of any
+    organisation through when the plugin is available, and the view checks the organisation.
+    """
+
+
+@hookspec
+def hvhk_migrations():
+    """Return the absolute path of the plugin's Alembic versions folder (its own branch), or None.
+
+    The plugin's first revision has ``branch_labels = ("<plugin name>",)`` and ``depends_on`` the core
+    revision it needs. ``hvhk init`` upgrades all heads.
+    """
+
+
+# --------------------------------------------------------------------------- per-user UI (team-filtered)
+
+
+@hookspec
+def hvhk_nav_items(user):
+    """Return menu entries for ``user``: a list of ``core.ui.NavItem``."""
+
+
+@hookspec
+def hvhk_dashboard_widgets(user):
+    """Return tiles for the start page: a list of ``core.ui.Widget``.
+
+    A widget has a title and either a ``url`` (loaded lazily with htmx; preferred) or ready ``html``.
+    """
+
+
+@hookspec
+def hvhk_search(query, user):
+    """Return results for the global search box: a list of ``core.ui.SearchResult`` (at most 10).
+
+    ``query`` is the raw text the user typed (already stripped, at least 2 characters).
+    Return only what ``user`` may open.
+    """
+
+
+@hookspec
+def hvhk_family_panels(family, user):
+    """Return panels for the family page: a list of ``core.ui.Panel``.
+
+    Called only when ``user`` may see the family's details. A panel names a URL of the plugin that
+    renders an HTML fragment; the family page loads it with htmx so a slow panel does not hold the page.
+    The panel's view must check access again (``core.access.require_family``) and audit its read.
+    """
+
+
+# --------------------------------------------------------------------------- cross-plugin data (not team-filtered)
+
+
+@hookspec
+def hvhk_billable_work(period):
+    """Return the plugin's billable work in ``period`` (a ``core.ui.Period`` with ``start``/``end`` dates).
+
+    A list of dicts, one per unit of work, never with names of people::
+
+        {"kind": "trajectory" | "group_programme" | ...,
+         "ref": "PT-2025-0007",            # pseudonymous, stable reference
+         "team_id": 3, "team": "PeTra",
+         "start": date | None, "end": date | None, "status": "lopend" | "afgesloten" | ...,
+         "age_group": "lager" | "secundair" | None,
+         "hours": {"rondetafel": 4.0, "sessie_kind": 12.5, ...},   # hours per activity kind in period
+         "fee_due": Decimal | None, "fee_paid": Decimal | None, "fee_waived": bool,
+         "fee_paid_on": date | None}
+    """
+
+
+@hookspec
+def hvhk_referral_recorded(referral):
+    """A plugin recorded an outgoing referral of a family to an organisation (e.g. PeTra at closure).
+
+    ``referral`` is a dict: ``family_id``, ``organisation_id``, ``date``, ``accompanied`` (warm handover),
+    ``source`` (plugin name), ``source_ref`` (pseudonymous reference), ``note``, ``user_id``.
+    A plugin that keeps referrals (network) stores it. Called within the caller's transaction: do not commit.
+    """
+
+
+@hookspec
+def hvhk_family_export(family):
+    """Return the plugin's part of a subject-access export of ``family``: a JSON-serialisable dict."""
+
+
+@hookspec
+def hvhk_family_erase(family):
+    """Erase or anonymise the plugin's data about ``family`` (no names, dates of birth, addresses or free text
+    may remain; financial rows are kept pseudonymised). Return a dict ``{"removed": n, "kept": n}``.
+    Do not commit: the core commits once, after every plugin did its part.
+    """
+
+
+@hookspec
+def hvhk_partner_pages(organisation):
+    """Return pages that users of partner ``organisation`` may see: a list of ``core.ui.NavItem``."""
+
+
+@hookspec
+def hvhk_demo_data(session, scale):
+    """Add fictional demo data through ``session`` (core data exists already). ``scale`` 1 is a
+    realistic single house (about 300 families); larger scales multiply volumes for benchmarks.
+    Must be deterministic (seed a ``random.Random``) and may commit in batches.
+    """
+
+
+@hookspec
+def hvhk_team_enabled(team):
+    """Called on this plugin only, right after a manager switched it on for ``team``."""
+
+
+@hookspec
+def hvhk_team_disabled(team):
+    """Called on this plugin only, right after a manager switched it off for ``team``. Never delete data."""

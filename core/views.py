@@ -1,0 +1,86 @@
+"""Start page (dashboard tiles from hooks), global search (from hooks) and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from .access import partner_view, public_view
+from .extensions import db
+from .plugins import current_plugins, user_hook
+from .ui import NavItem
+
+bp = Blueprint("core", __name__)
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    if current_user.is_partner:
+        host = current_plugins()
+        items = [NavItem("Start", url_for("core.index"), 0)]
+        if current_user.organisation is not None:
+            for group in host.hook_available("hvhk_partner_pages")(organisation=current_user.organisation):
+                items.extend(group or [])
+        return sorted(items, key=lambda i: (i.order, i.label))
+    items = [NavItem("Start", url_for("core.index"), 0), NavItem("Gezinnen", url_for("families.directory"), 10)]
+    for group in user_hook("hvhk_nav_items")(user=current_user):
+        items.extend(group or [])
+    if current_user.managed_team_ids() or current_user.is_admin:
+        items.append(NavItem("Teams", url_for("teams.index"), 90))
+    if current_user.is_admin:
+        items.append(NavItem("Beheer", url_for("admin.index"), 95))
+    return sorted(items, key=lambda i: (i.order, i.label))
+
+
+@bp.get("/")
+@partner_view
+def index():
+    if current_user.is_partner:
+        pages = []
+        if current_user.organisation is not None:
+            for group in current_plugins().hook_available("hvhk_partner_pages")(organisation=current_user.organisation):
+                pages.extend(group or [])
+        return render_template("core/partner_home.html", pages=pages)
+    widgets = []
+    for group in user_hook("hvhk_dashboard_widgets")(user=current_user):
+        widgets.extend(group or [])
+    widgets.sort(key=lambda w: (w.order, w.title))
+    return render_template("core/index.html", widgets=widgets)
+
+
+@bp.get("/zoeken")
+def search():
+    query = (request.args.get("q") or "").strip()[:100]
+    results = []
+    if len(query) >= 2:
+        from .families import search_results_for_global
+
+        results.extend(search_results_for_global(query))
+        for group in user_hook("hvhk_search")(query=query, user=current_user):
+            results.extend((group or [])[:10])
+    return render_template("core/search.html", query=query, results=results)
+
+
+@bp.get("/healthz")
+@public_view
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:
+        db.session.rollback()
+        return jsonify(status="fout", database="onbereikbaar"), 503
+    return jsonify(status="ok", database="ok", plugins=current_plugins().names)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
+    from . import admin, families, teams
+
+    admin.init_app(app)
+    teams.init_app(app)
+    families.init_app(app)
