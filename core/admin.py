@@ -1,18 +1,314 @@
-"""Administration: users, teams, organisations, plugin availability and the audit log."""
+"""Administration: users, teams, organisations, plugin availability and the audit log (read-only)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime, time, timedelta
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from . import audit
 from .access import admin_required
+from .audit import ACTION_LABELS
+from .extensions import db
+from .forms import Form
+from .models import ORGANISATION_KINDS, ROLES, AuditEntry, Membership, Organisation, PluginState, Team, User
+from .passwords import password_problem
+from .plugins import current_plugins
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@admin_required
+def _only_admins():
+    return None
 
 
 @bp.get("/")
-@admin_required
 def index():
-    return render_template("core/admin/index.html")
+    counts = {
+        "users": db.session.scalar(select(func.count(User.id))),
+        "teams": db.session.scalar(select(func.count(Team.id))),
+        "organisations": db.session.scalar(select(func.count(Organisation.id))),
+    }
+    return render_template("core/admin/index.html", counts=counts)
+
+
+# --------------------------------------------------------------------------- users
+
+
+class UserForm(Form):
+    username = StringField("Gebruikersnaam", validators=[
+        DataRequired("Geef een gebruikersnaam."), Length(min=2, max=80),
+        Regexp(r"^[a-z0-9._-]+$", message="Enkel kleine letters, cijfers, punt, streepje en liggend streepje.")],
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
+    display_name = StringField("Volledige naam", validators=[DataRequired("Geef de naam."), Length(max=160)])
+    email = StringField("E-mail", validators=[Optional(), Email("Geen geldig e-mailadres.")])
+    kind = SelectField("Soort account", choices=[("staff", "Medewerker"), ("partner", "Partner (externe organisatie)")])
+    organisation_id = SelectField("Organisatie (voor partners)", coerce=int, validators=[Optional()])
+    is_admin = BooleanField("Beheerder")
+    password = PasswordField("Wachtwoord", validators=[DataRequired("Geef een startwachtwoord.")])
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, self.username.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_username(self, field):
+        if db.session.scalar(select(User.id).where(User.username == field.data)):
+            raise ValidationError("Deze gebruikersnaam bestaat al.")
+
+    def validate_organisation_id(self, field):
+        if self.kind.data == "partner" and not field.data:
+            raise ValidationError("Een partneraccount hoort bij een organisatie.")
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired("Geef een nieuw wachtwoord.")])
+
+    def validate_password(self, field):
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class MembershipForm(Form):
+    team_id = SelectField("Team", coerce=int)
+    role = SelectField("Rol", choices=ROLES)
+
+
+def _org_choices():
+    return [(0, "—")] + [(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+
+
+@bp.get("/gebruikers")
+def users():
+    try:
+        page = max(1, int(request.args.get("pagina", 1)))
+    except ValueError:
+        page = 1
+    rows = list(db.session.scalars(
+        select(User).options(selectinload(User.memberships).selectinload(Membership.team), selectinload(User.organisation))
+        .order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return render_template("core/admin/users.html", users=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
+
+
+@bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
+def create_user():
+    form = UserForm()
+    form.organisation_id.choices = _org_choices()
+    if request.method == "POST" and form.validate():
+        user = User(username=form.username.data, display_name=form.display_name.data, email=form.email.data or None,
+                    is_admin=form.is_admin.data and form.kind.data == "staff",
+                    organisation_id=form.organisation_id.data if form.kind.data == "partner" else None)
+        user.set_password(form.password.data)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("create", "user", user.id)
+        db.session.commit()
+        flash(f"Account {user.username} is aangemaakt.", "success")
+        return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("core/admin/user_new.html", form=form)
+
+
+@bp.get("/gebruikers/<int:user_id>")
+def user(user_id: int):
+    u = db.session.get(User, user_id) or abort(404)
+    mform = MembershipForm()
+    mform.team_id.choices = [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    return render_template("core/admin/user.html", u=u, mform=mform, pform=ResetPasswordForm())
+
+
+@bp.post("/gebruikers/<int:user_id>/wachtwoord")
+def reset_password(user_id: int):
+    u = db.session.get(User, user_id) or abort(404)
+    form = ResetPasswordForm()
+    if form.validate():
+        u.set_password(form.password.data)
+        audit.record("password", "user", u.id, detail="reset door beheerder")
+        db.session.commit()
+        flash(f"Het wachtwoord van {u.username} is gewijzigd; zijn of haar sessies zijn afgemeld.", "success")
+        return redirect(url_for("admin.user", user_id=u.id))
+    mform = MembershipForm()
+    mform.team_id.choices = [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    return render_template("core/admin/user.html", u=u, mform=mform, pform=form), 400
+
+
+@bp.post("/gebruikers/<int:user_id>/actief")
+def toggle_active(user_id: int):
+    u = db.session.get(User, user_id) or abort(404)
+    if u.id == current_user.id:
+        flash("Je kan je eigen account niet deactiveren.", "error")
+        return redirect(url_for("admin.user", user_id=u.id))
+    u.active = not u.active
+    if not u.active:
+        import secrets
+
+        u.session_token = secrets.token_hex(16)  # ends every open session at once
+    audit.record("update", "user", u.id, detail="geactiveerd" if u.active else "gedeactiveerd")
+    db.session.commit()
+    flash(f"{u.username} is {'weer actief' if u.active else 'gedeactiveerd (niet verwijderd)'}.", "success")
+    return redirect(url_for("admin.user", user_id=u.id))
+
+
+@bp.post("/gebruikers/<int:user_id>/teams")
+def add_membership(user_id: int):
+    u = db.session.get(User, user_id) or abort(404)
+    if u.is_partner:
+        flash("Een partneraccount hoort bij geen enkel team.", "error")
+        return redirect(url_for("admin.user", user_id=u.id))
+    form = MembershipForm()
+    form.team_id.choices = [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    if form.validate():
+        m = db.session.scalar(select(Membership).where(Membership.user_id == u.id, Membership.team_id == form.team_id.data))
+        if m is None:
+            m = Membership(user_id=u.id, team_id=form.team_id.data)
+            db.session.add(m)
+        m.role = form.role.data
+        audit.record("update", "user", u.id, detail=f"team {form.team_id.data}: {form.role.data}")
+        db.session.commit()
+        flash("Teamlidmaatschap opgeslagen.", "success")
+    return redirect(url_for("admin.user", user_id=u.id))
+
+
+@bp.post("/gebruikers/<int:user_id>/teams/<int:team_id>/verwijderen")
+def remove_membership(user_id: int, team_id: int):
+    m = db.session.scalar(select(Membership).where(Membership.user_id == user_id, Membership.team_id == team_id))
+    if m is None:
+        abort(404)
+    db.session.delete(m)
+    audit.record("update", "user", user_id, detail=f"team {team_id}: uit team")
+    db.session.commit()
+    flash("Uit het team gehaald.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+# --------------------------------------------------------------------------- teams
+
+
+class TeamForm(Form):
+    name = StringField("Naam", validators=[DataRequired("Geef een naam."), Length(max=120)])
+    description = StringField("Omschrijving", validators=[Optional(), Length(max=500)])
+    require_2fa = BooleanField("Tweestapsaanmelding verplicht voor leden")
+
+    def validate_name(self, field):
+        if db.session.scalar(select(Team.id).where(Team.name == field.data.strip())):
+            raise ValidationError("Er bestaat al een team met deze naam.")
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+def teams():
+    form = TeamForm()
+    if request.method == "POST" and form.validate():
+        team = Team(name=form.name.data.strip(), description=form.description.data or None,
+                    require_2fa=form.require_2fa.data)
+        db.session.add(team)
+        db.session.flush()
+        audit.record("create", "team", team.id)
+        db.session.commit()
+        flash(f"Team {team.name} is aangemaakt.", "success")
+        return redirect(url_for("admin.teams"))
+    rows = list(db.session.scalars(select(Team).options(selectinload(Team.memberships)).order_by(Team.name)))
+    return render_template("core/admin/teams.html", teams=rows, form=form)
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+class OrganisationForm(Form):
+    name = StringField("Naam", validators=[DataRequired("Geef de naam van de organisatie."), Length(max=200)])
+    kind = SelectField("Soort", choices=ORGANISATION_KINDS)
+    municipality = StringField("Gemeente", validators=[Optional(), Length(max=100)])
+
+
+@bp.route("/organisaties", methods=["GET", "POST"])
+def organisations():
+    form = OrganisationForm()
+    if request.method == "POST" and form.validate():
+        org = Organisation(name=form.name.data.strip(), kind=form.kind.data, municipality=form.municipality.data or None)
+        db.session.add(org)
+        db.session.flush()
+        audit.record("create", "organisation", org.id)
+        db.session.commit()
+        flash(f"{org.name} is toegevoegd.", "success")
+        return redirect(url_for("admin.organisations"))
+    try:
+        page = max(1, int(request.args.get("pagina", 1)))
+    except ValueError:
+        page = 1
+    rows = list(db.session.scalars(select(Organisation).order_by(Organisation.name)
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return render_template("core/admin/organisations.html", orgs=rows[:PAGE_SIZE], form=form, page=page,
+                           has_next=len(rows) > PAGE_SIZE)
+
+
+# --------------------------------------------------------------------------- plugins
+
+
+@bp.get("/modules")
+def plugins():
+    host = current_plugins()
+    available = host.available_names()
+    return render_template("core/admin/plugins.html", infos=host.all_info(), available=available)
+
+
+@bp.post("/modules/<name>")
+def plugin_availability(name: str):
+    host = current_plugins()
+    if name not in host.names:
+        abort(404)
+    state = db.session.get(PluginState, name) or PluginState(name=name)
+    state.available = request.form.get("available") == "1"
+    db.session.add(state)
+    audit.record("plugin_on" if state.available else "plugin_off", "plugin", None, detail=f"{name}: beschikbaarheid")
+    db.session.commit()
+    flash(f"Module {name} is {'beschikbaar' if state.available else 'niet meer beschikbaar'} voor de teams.", "success")
+    return redirect(url_for("admin.plugins"))
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+class AuditFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    gebruiker = StringField("Gebruiker", validators=[Optional()])
+    gezin = IntegerField("Gezinsnummer", validators=[Optional()])
+    van = DateField("Van", validators=[Optional()])
+    tot = DateField("Tot en met", validators=[Optional()])
+
+
+@bp.get("/logboek")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    stmt = select(AuditEntry).options(selectinload(AuditEntry.user))
+    if form.validate():
+        if form.gebruiker.data:
+            stmt = stmt.join(User, User.id == AuditEntry.user_id).where(User.username == form.gebruiker.data.strip().lower())
+        if form.gezin.data:
+            stmt = stmt.where(AuditEntry.family_id == form.gezin.data)
+        if form.van.data:
+            stmt = stmt.where(AuditEntry.at >= datetime.combine(form.van.data, time.min))
+        if form.tot.data:
+            stmt = stmt.where(AuditEntry.at < datetime.combine(form.tot.data + timedelta(days=1), time.min))
+    try:
+        before = int(request.args.get("voor", 0)) or None
+    except ValueError:
+        before = None
+    if before:  # keyset pagination: fast at any depth
+        stmt = stmt.where(AuditEntry.id < before)
+    rows = list(db.session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)))
+    args = {k: v for k, v in request.args.items() if k != "voor"}
+    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return render_template("core/admin/audit.html", form=form, entries=rows[:PAGE_SIZE], labels=ACTION_LABELS,
+                           args=args, next_before=next_before)
 
 
 def init_app(app) -> None:

@@ -1,19 +1,544 @@
-"""Shared family records: directory and search, family page, members, involvement, consent, history."""
+"""Shared family records: directory and search, family page, members, involvement, consent, history.
+
+Need-to-know: every staff member finds a family in the directory (name, municipality, involved teams);
+details open only for staff of an involved team (and admins). Every read and write is audit-logged.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import audit
+from .access import can_see_family, end_involvement, register_involvement, require_family
+from .extensions import db
+from .family_forms import ConsentForm, FamilyForm, FamilySearchForm, InvolvementForm, NewFamilyForm, PersonForm
+from .forms import CONFLICT_MESSAGE, EditConflict, check_version
+from .geo import MUNICIPALITIES
+from .models import (
+    AuditEntry,
+    ChangeRecord,
+    Consent,
+    Family,
+    FamilyMember,
+    Involvement,
+    Membership,
+    Organisation,
+    Person,
+    Team,
+    fold,
+    utcnow,
+)
+from .plugins import user_hook
+from .ui import SearchResult
 
 bp = Blueprint("families", __name__, url_prefix="/gezinnen")
+PAGE_SIZE = 25
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _prefix_range(column, prefix: str):
+    """``column`` starts with ``prefix``, written as a range so a plain b-tree index serves it on any database."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
+def person_match(query: str):
+    """SQL condition: a person whose name matches ``query`` (accents and case ignored)."""
+    key = fold(query)
+    if not key:
+        return None
+    conditions = [_prefix_range(Person.family_key, key), _prefix_range(Person.given_key, key)]
+    tokens = key.split()
+    if len(tokens) >= 2:
+        first, rest = tokens[0], " ".join(tokens[1:])
+        last, head = tokens[-1], " ".join(tokens[:-1])
+        conditions.append(and_(_prefix_range(Person.given_key, first), _prefix_range(Person.family_key, rest)))
+        conditions.append(and_(_prefix_range(Person.family_key, head), _prefix_range(Person.given_key, last)))
+    return or_(*conditions)
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+def search_families(q: str = "", born: date | None = None, municipality: str | None = None,
+                    include_archived: bool = False, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
+    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved)."""
+    stmt = select(Family)
+    key = fold(q)
+    if key or born:
+        member_q = select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
+        if key:
+            member_q = member_q.where(person_match(q))
+        if born:
+            member_q = member_q.where(Person.birth_date == born)
+        cond = Family.id.in_(member_q)
+        if key and not born:
+            cond = or_(cond, _prefix_range(Family.label_key, key))
+        stmt = stmt.where(cond)
+    if municipality:
+        stmt = stmt.where(Family.municipality == municipality)
+    if not include_archived:
+        stmt = stmt.where(Family.archived.is_(False))
+    stmt = stmt.order_by(Family.label_key, Family.id).offset((page - 1) * page_size).limit(page_size + 1)
+    rows = list(db.session.scalars(stmt))
+    return Page(items=rows[:page_size], number=page, has_next=len(rows) > page_size)
+
+
+def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[Team]]:
+    result: dict[int, list[Team]] = {fid: [] for fid in family_ids}
+    if not family_ids:
+        return result
+    rows = db.session.execute(
+        select(Involvement.family_id, Team).join(Team, Team.id == Involvement.team_id)
+        .where(Involvement.family_id.in_(family_ids), Involvement.ended_at.is_(None)).order_by(Team.name)
+    )
+    for fid, team in rows:
+        if team not in result[fid]:
+            result[fid].append(team)
+    return result
+
+
+def _user_team_ids() -> set[int]:
+    return set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == current_user.id)))
+
+
+def search_results_for_global(query: str) -> list[SearchResult]:
+    page = search_families(query, page_size=10)
+    teams = involved_teams_by_family([f.id for f in page.items])
+    mine = _user_team_ids()
+    results = []
+    for fam in page.items:
+        names = ", ".join(t.name for t in teams[fam.id]) or "geen team"
+        open_ = current_user.is_admin or any(t.id in mine for t in teams[fam.id])
+        results.append(SearchResult(label=f"Gezin {fam.label}", url=url_for("families.show", family_id=fam.id),
+                                    kind="Gezin", detail=f"{fam.municipality or ''} · {names}"
+                                    + ("" if open_ else " · details enkel voor betrokken teams")))
+    return results
 
 
 @bp.get("/")
 def directory():
-    return render_template("core/families/directory.html")
+    form = FamilySearchForm(request.args)
+    form.gemeente.choices = [("", "Alle gemeenten")] + [(m, m) for m in sorted(MUNICIPALITIES)]
+    try:
+        page_no = max(1, int(request.args.get("pagina", 1)))
+    except ValueError:
+        page_no = 1
+    page = Page([], 1, False)
+    if form.validate():
+        page = search_families(form.q.data or "", form.geboren.data, form.gemeente.data or None,
+                               include_archived=form.archief.data == "1", page=page_no)
+    teams = involved_teams_by_family([f.id for f in page.items])
+    mine = _user_team_ids()
+    args = {k: v for k, v in request.args.items() if k != "pagina"}
+    return render_template("core/families/directory.html", form=form, page=page, teams=teams, mine=mine,
+                           args=args)
 
 
-def search_results_for_global(query: str):
-    return []
+# --------------------------------------------------------------------------- create
+
+
+def _team_choices() -> list[tuple[int, str]]:
+    q = select(Team).order_by(Team.name)
+    if not current_user.is_admin:
+        q = q.join(Membership).where(Membership.user_id == current_user.id)
+    return [(t.id, t.name) for t in db.session.scalars(q)]
+
+
+def _school_choices() -> list[tuple[str, str]]:
+    schools = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.municipality)
+        .where(Organisation.kind == "school", Organisation.archived.is_(False)).order_by(Organisation.name)
+    )
+    return [("", "— geen of onbekend —")] + [(str(i), f"{n} ({m})" if m else n) for i, n, m in schools]
+
+
+def find_duplicates(given: str, family_name: str, born: date | None) -> list[tuple[Person, list[Family]]]:
+    if not born:
+        return []
+    people = list(db.session.scalars(
+        select(Person).options(selectinload(Person.memberships).selectinload(FamilyMember.family))
+        .where(Person.given_key == fold(given), Person.family_key == fold(family_name), Person.birth_date == born)
+    ))
+    return [(p, [m.family for m in p.memberships]) for p in people]
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+def create():
+    if not current_user.is_staff:
+        abort(404)
+    form = NewFamilyForm()
+    form.team_id.choices = _team_choices()
+    form.school_id.choices = _school_choices()
+    if not form.team_id.choices:
+        flash("Je zit nog in geen enkel team: vraag de beheerder je aan een team toe te voegen.", "error")
+        return redirect(url_for("families.directory"))
+    duplicates = []
+    if request.method == "POST" and form.validate():
+        duplicates = find_duplicates(form.given_name.data, form.family_name.data, form.birth_date.data)
+        if duplicates and not form.confirm_duplicate.data:
+            form.confirm_duplicate.errors = ["Er bestaat al een persoon met dezelfde naam en geboortedatum. "
+                                             "Open dat gezin, of bevestig dat het om iemand anders gaat."]
+        elif form.team_id.data not in {t for t, _ in form.team_id.choices}:
+            form.team_id.errors = ["Kies een van je eigen teams."]
+        else:
+            family = Family()
+            _apply_family_form(form, family)
+            db.session.add(family)
+            db.session.flush()
+            person = Person()
+            _apply_person_form(form, person)
+            db.session.add(person)
+            db.session.flush()
+            db.session.add(FamilyMember(family_id=family.id, person_id=person.id, role=form.role.data,
+                                        relation=form.relation.data or None))
+            audit.record("create", "family", family.id, family_id=family.id)
+            audit.record("create", "person", person.id, family_id=family.id)
+            register_involvement(family, form.team_id.data, form.reason.data)
+            db.session.commit()
+            flash(f"Gezin {family.label} is aangemaakt.", "success")
+            return redirect(url_for("families.show", family_id=family.id))
+    return render_template("core/families/new.html", form=form, duplicates=duplicates)
+
+
+def _apply_family_form(form, family: Family) -> list[str]:
+    """Copy form data onto the family; record each changed field in the history. Returns changed fields."""
+    values = {
+        "label": form.label.data,
+        "street": form.street.data or None,
+        "postcode": form.postcode.data or None,
+        "municipality": form.municipality.data or None,
+        "languages": form.languages.data or None,
+        "contact_channels": ", ".join(form.contact_channels.data or []) or None,
+        "phone": form.phone.data or None,
+        "email": form.email.data or None,
+        "has_vt": bool(form.has_vt.data),
+        "notes": form.notes.data or None,
+    }
+    return _apply(family, values, family.id, "family")
+
+
+def _apply_person_form(form, person: Person, family_id: int | None = None) -> list[str]:
+    values = {
+        "given_name": form.given_name.data,
+        "family_name": form.family_name.data,
+        "birth_date": form.birth_date.data,
+        "expected": form.role.data == "verwacht",
+        "gender": form.gender.data or None,
+        "school_id": int(form.school_id.data) if form.school_id.data else None,
+        "school_level": form.school_level.data or None,
+        "school_year": form.school_year.data,
+        "class_teacher": form.class_teacher.data or None,
+    }
+    return _apply(person, values, family_id, "person")
+
+
+def _apply(obj, values: dict, family_id: int | None, object_type: str) -> list[str]:
+    changed = []
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changed.append(field)
+            if obj.id is not None and family_id is not None:
+                db.session.add(ChangeRecord(user_id=current_user.id, family_id=family_id, object_type=object_type,
+                                            object_id=obj.id, field=field, old_value=_str(old), new_value=_str(new)))
+            setattr(obj, field, new)
+    return changed
+
+
+def _str(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+# --------------------------------------------------------------------------- family page
+
+
+@bp.get("/<int:family_id>")
+def show(family_id: int):
+    family = db.session.get(Family, family_id)
+    if family is None:
+        abort(404)
+    if not can_see_family(current_user, family_id):
+        audit.record_denied("family", family_id, family_id=family_id)
+        teams = involved_teams_by_family([family_id])[family_id]
+        form = InvolvementForm()
+        form.team_id.choices = _team_choices()
+        return render_template("core/families/no_access.html", family=family, teams=teams, form=form), 403
+    members = list(db.session.scalars(
+        select(FamilyMember).options(selectinload(FamilyMember.person).selectinload(Person.school))
+        .where(FamilyMember.family_id == family_id).order_by(FamilyMember.role, FamilyMember.id)
+    ))
+    consents = list(db.session.scalars(
+        select(Consent).options(selectinload(Consent.organisation), selectinload(Consent.given_by))
+        .where(Consent.family_id == family_id).order_by(Consent.given_on.desc())
+    ))
+    involvements = list(db.session.scalars(
+        select(Involvement).options(selectinload(Involvement.team))
+        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None)).order_by(Involvement.started_at)
+    ))
+    viewers = list(db.session.scalars(
+        select(AuditEntry).options(selectinload(AuditEntry.user))
+        .where(AuditEntry.family_id == family_id).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(15)
+    ))
+    panels = []
+    for group in user_hook("hvhk_family_panels")(family=family, user=current_user):
+        panels.extend(group or [])
+    panels.sort(key=lambda p: (p.order, p.title))
+    inv_form = InvolvementForm()
+    inv_form.team_id.choices = [c for c in _team_choices() if c[0] not in {i.team_id for i in involvements}]
+    audit.record_read("family", family_id, family_id=family_id)
+    return render_template("core/families/show.html", family=family, members=members, consents=consents,
+                           involvements=involvements, viewers=viewers, panels=panels, inv_form=inv_form,
+                           today=date.today())
+
+
+@bp.get("/<int:family_id>/geschiedenis")
+def history(family_id: int):
+    family = require_family(family_id, "family_history")
+    changes = list(db.session.scalars(
+        select(ChangeRecord).options(selectinload(ChangeRecord.user))
+        .where(ChangeRecord.family_id == family_id).order_by(ChangeRecord.at.desc(), ChangeRecord.id.desc()).limit(200)
+    ))
+    log = list(db.session.scalars(
+        select(AuditEntry).options(selectinload(AuditEntry.user))
+        .where(AuditEntry.family_id == family_id).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(200)
+    ))
+    audit.record_read("family_history", family_id, family_id=family_id)
+    from .audit import ACTION_LABELS
+
+    return render_template("core/families/history.html", family=family, changes=changes, log=log,
+                           labels=ACTION_LABELS)
+
+
+@bp.route("/<int:family_id>/bewerken", methods=["GET", "POST"])
+def edit(family_id: int):
+    family = require_family(family_id)
+    form = FamilyForm(obj=family if request.method == "GET" else None)
+    if request.method == "GET":
+        form.contact_channels.data = [c.strip() for c in (family.contact_channels or "").split(",") if c.strip()]
+        form.version.data = family.version
+    conflict = False
+    if request.method == "POST" and form.validate():
+        try:
+            check_version(family, form.version.data)
+            changed = _apply_family_form(form, family)
+            if changed:
+                audit.record("update", "family", family.id, family_id=family.id, detail=",".join(changed))
+            db.session.commit()
+            flash("Gezinsgegevens opgeslagen." if changed else "Er was niets gewijzigd.", "success")
+            return redirect(url_for("families.show", family_id=family.id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            conflict = True
+            form.form_errors.append(CONFLICT_MESSAGE)
+    if request.method == "GET":
+        audit.record_read("family", family_id, family_id=family_id, detail="bewerken")
+    return render_template("core/families/edit.html", form=form, family=family, conflict=conflict), (
+        409 if conflict else 200)
+
+
+@bp.post("/<int:family_id>/archiveren")
+def archive(family_id: int):
+    family = require_family(family_id)
+    family.archived = request.form.get("herstel") != "1"
+    audit.record("archive" if family.archived else "restore", "family", family.id, family_id=family.id)
+    db.session.commit()
+    flash("Het gezin is gearchiveerd: het blijft bewaard en is terug te vinden via ‘ook gearchiveerde’."
+          if family.archived else "Het gezin is hersteld.", "success")
+    return redirect(url_for("families.show", family_id=family.id))
+
+
+# --------------------------------------------------------------------------- members
+
+
+@bp.route("/<int:family_id>/leden/nieuw", methods=["GET", "POST"])
+def add_member(family_id: int):
+    family = require_family(family_id)
+    form = PersonForm()
+    form.school_id.choices = _school_choices()
+    if request.method == "GET":
+        form.family_name.data = family.label
+    duplicates = []
+    if request.method == "POST" and form.validate():
+        duplicates = find_duplicates(form.given_name.data, form.family_name.data, form.birth_date.data)
+        existing_id = request.form.get("existing_person_id", type=int)
+        if existing_id and any(p.id == existing_id for p, _ in duplicates):
+            person = db.session.get(Person, existing_id)
+        elif duplicates and request.form.get("new_person") != "1":
+            return render_template("core/families/member.html", form=form, family=family, duplicates=duplicates,
+                                   person=None)
+        else:
+            person = Person()
+            _apply_person_form(form, person)
+            db.session.add(person)
+            db.session.flush()
+            audit.record("create", "person", person.id, family_id=family.id)
+        if db.session.scalar(select(FamilyMember.id).where(FamilyMember.family_id == family.id,
+                                                           FamilyMember.person_id == person.id)):
+            form.given_name.errors = ["Deze persoon hoort al bij dit gezin."]
+            db.session.rollback()
+        else:
+            db.session.add(FamilyMember(family_id=family.id, person_id=person.id, role=form.role.data,
+                                        relation=form.relation.data or None))
+            audit.record("update", "family", family.id, family_id=family.id, detail="lid toegevoegd")
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                form.given_name.errors = ["Deze persoon hoort al bij dit gezin."]
+            else:
+                flash(f"{person.full_name} is toegevoegd aan het gezin.", "success")
+                return redirect(url_for("families.show", family_id=family.id))
+    return render_template("core/families/member.html", form=form, family=family, duplicates=duplicates, person=None)
+
+
+@bp.route("/<int:family_id>/leden/<int:person_id>", methods=["GET", "POST"])
+def edit_member(family_id: int, person_id: int):
+    family = require_family(family_id, "person", person_id)
+    membership = db.session.scalar(select(FamilyMember).where(FamilyMember.family_id == family_id,
+                                                               FamilyMember.person_id == person_id))
+    if membership is None:
+        abort(404)
+    person = membership.person
+    form = PersonForm(obj=person if request.method == "GET" else None)
+    form.school_id.choices = _school_choices()
+    if request.method == "GET":
+        form.role.data = membership.role
+        form.relation.data = membership.relation
+        form.school_id.data = str(person.school_id) if person.school_id else ""
+        form.version.data = person.version
+        audit.record_read("person", person.id, family_id=family_id)
+    conflict = False
+    if request.method == "POST" and form.validate():
+        try:
+            check_version(person, form.version.data)
+            changed = _apply_person_form(form, person, family_id)
+            if membership.role != form.role.data or membership.relation != (form.relation.data or None):
+                changed.append("rol")
+                membership.role = form.role.data
+                membership.relation = form.relation.data or None
+            if changed:
+                audit.record("update", "person", person.id, family_id=family_id, detail=",".join(changed))
+            db.session.commit()
+            flash(f"Gegevens van {person.full_name} opgeslagen.", "success")
+            return redirect(url_for("families.show", family_id=family_id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            conflict = True
+            form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("core/families/member.html", form=form, family=family, duplicates=[], person=person), (
+        409 if conflict else 200)
+
+
+# --------------------------------------------------------------------------- involvement
+
+
+@bp.post("/<int:family_id>/betrokkenheid")
+def involve(family_id: int):
+    """Register an involvement of one of the user's own teams (how an uninvolved team gets access)."""
+    family = db.session.get(Family, family_id)
+    if family is None or not current_user.is_staff:
+        abort(404)
+    form = InvolvementForm()
+    form.team_id.choices = _team_choices()
+    if form.validate():
+        register_involvement(family, form.team_id.data, form.reason.data)
+        db.session.commit()
+        flash("De betrokkenheid van je team is geregistreerd.", "success")
+        return redirect(url_for("families.show", family_id=family_id))
+    teams = involved_teams_by_family([family_id])[family_id]
+    if can_see_family(current_user, family_id):
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("families.show", family_id=family_id))
+    return render_template("core/families/no_access.html", family=family, teams=teams, form=form), 400
+
+
+@bp.post("/<int:family_id>/betrokkenheid/<int:involvement_id>/stop")
+def uninvolve(family_id: int, involvement_id: int):
+    require_family(family_id)
+    inv = db.session.get(Involvement, involvement_id)
+    if inv is None or inv.family_id != family_id or inv.ended_at is not None:
+        abort(404)
+    if not current_user.is_admin and inv.team_id not in _user_team_ids():
+        abort(403)
+    end_involvement(inv)
+    db.session.commit()
+    flash(f"De betrokkenheid van {inv.team.name} is beëindigd.", "success")
+    return redirect(url_for("families.show", family_id=family_id) if can_see_family(current_user, family_id)
+                    else url_for("families.directory"))
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def _consent_form(family: Family) -> ConsentForm:
+    form = ConsentForm()
+    form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(
+        select(Organisation).where(Organisation.archived.is_(False)).order_by(Organisation.name))]
+    members = db.session.scalars(select(FamilyMember).options(selectinload(FamilyMember.person))
+                                 .where(FamilyMember.family_id == family.id))
+    form.given_by_person_id.choices = [(m.person_id, f"{m.person.full_name} ({m.role_label.lower()})")
+                                       for m in members if m.role != "verwacht"]
+    return form
+
+
+@bp.route("/<int:family_id>/toestemming/nieuw", methods=["GET", "POST"])
+def add_consent(family_id: int):
+    family = require_family(family_id, "consent")
+    form = _consent_form(family)
+    if request.method == "GET":
+        form.given_on.data = date.today()
+    if request.method == "POST" and form.validate():
+        consent = Consent(family_id=family.id, organisation_id=form.organisation_id.data, purpose=form.purpose.data,
+                          info_kinds=",".join(form.info_kinds.data), given_by_person_id=form.given_by_person_id.data,
+                          given_on=form.given_on.data, valid_until=form.valid_until.data,
+                          recorded_by_id=current_user.id)
+        db.session.add(consent)
+        db.session.flush()
+        audit.record("consent", "consent", consent.id, family_id=family.id)
+        db.session.commit()
+        flash("De toestemming is geregistreerd.", "success")
+        return redirect(url_for("families.show", family_id=family.id))
+    return render_template("core/families/consent.html", form=form, family=family)
+
+
+@bp.post("/<int:family_id>/toestemming/<int:consent_id>/intrekken")
+def withdraw_consent(family_id: int, consent_id: int):
+    require_family(family_id, "consent", consent_id)
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.family_id != family_id:
+        abort(404)
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = utcnow()
+        consent.withdrawn_by_id = current_user.id
+        audit.record("withdraw", "consent", consent.id, family_id=family_id)
+        db.session.commit()
+    flash("De toestemming is ingetrokken: er wordt vanaf nu niets meer gedeeld.", "success")
+    return redirect(url_for("families.show", family_id=family_id))
 
 
 def init_app(app) -> None:
