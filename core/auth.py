@@ -144,7 +144,7 @@ def password():
             current_user.set_password(form.new.data)
             audit.record("password", "user", current_user.id)
             db.session.commit()
-            login_user(current_user)  # the session token rotated: keep this session, end all others
+            login_user(current_user._get_current_object())  # the session token rotated: keep this session, end all others
             flash("Je wachtwoord is gewijzigd. Je andere sessies zijn afgemeld.", "success")
             return redirect(url_for("core.index"))
     return render_template("core/password.html", form=form)

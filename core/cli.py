@@ -106,7 +106,9 @@ def serve_command(demo: bool, host: str, port: int):
     if demo:
         click.echo(f"Demo: open http://{host}:{port}/ and log in as admin, manager, worker, finance, onthaal or "
                    "partner with the password 'huisvanhetkind'.")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 def register_commands(app) -> None:

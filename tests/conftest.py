@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from datetime import date
 
 import pytest
@@ -16,6 +17,8 @@ from sqlalchemy import event, text
 from core import create_app
 from core.extensions import db
 from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team, TeamPlugin, User
+
+sys.path.insert(0, os.path.dirname(__file__))  # for hello_plugin, the core's test plugin
 
 PASSWORD = "huisvanhetkind"
 _HASH_CACHE: dict[str, str] = {}
@@ -64,12 +67,16 @@ def _schema(database_url, tmp_path_factory):
         from core.cli import upgrade_all
 
         upgrade_all()
+        from sqlalchemy import inspect
+
+        existing = set(inspect(db.engine).get_table_names())
         db.engine.dispose()
-    return True
+    return existing
 
 
-def _empty_tables(database_url: str) -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
+def _empty_tables(database_url: str, existing: set[str]) -> None:
+    # only tables the migrations made: another app in this session may have imported more plugin models
+    tables = [t.name for t in db.metadata.sorted_tables if t.name in existing]
     with db.engine.begin() as conn:
         if database_url.startswith("postgresql"):
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
@@ -103,6 +110,12 @@ class HvhkClient(FlaskClient):
             headers.setdefault("X-CSRFToken", self.csrf_token())
         return super().post(*args, headers=headers, **kwargs)
 
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context (its own ``g`` and database session), as in production;
+        # otherwise the test's pushed context would be shared and hide missing commits or leak current_user.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def htmx_get(self, *args, **kwargs):
         headers = dict(kwargs.pop("headers", None) or {})
         headers["HX-Request"] = "true"
@@ -128,11 +141,11 @@ def app_factory(_schema, database_url, tmp_path):
 
 
 @pytest.fixture
-def app(app_factory, database_url):
+def app(app_factory, database_url, _schema):
     a = app_factory()
     ctx = a.app_context()
     ctx.push()
-    _empty_tables(database_url)
+    _empty_tables(database_url, _schema)
     yield a
     db.session.remove()
     ctx.pop()
@@ -274,3 +287,12 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def hello_app(app_factory, app):
+    """An app with the test plugin ``hello`` loaded next to the installed ones (same database as ``app``)."""
+    import hello_plugin
+
+    hello_plugin.CALLS.clear()
+    return app_factory(HVHK_EXTRA_PLUGINS=[("hello", hello_plugin)])

@@ -1,0 +1,77 @@
+"""A small plugin used by the core's tests: it exercises every user-facing hook."""
+
+from flask import Blueprint
+from flask_login import current_user
+
+from core.access import partner_view
+from core.hookspecs import hookimpl
+from core.ui import NavItem, Panel, SearchResult, Widget
+
+bp = Blueprint("hello", __name__, url_prefix="/hello")
+CALLS: list[tuple[str, str]] = []
+
+
+@bp.get("/")
+def index():
+    return "Hallo vanuit de testmodule"
+
+
+@bp.post("/echo")
+def echo():
+    return "ok"
+
+
+@bp.get("/partner")
+@partner_view
+def for_partners():
+    return f"Partnerpagina voor organisatie {current_user.organisation_id}"
+
+
+@bp.get("/panel/<int:family_id>")
+def panel(family_id):
+    return f"paneel {family_id}"
+
+
+@hookimpl
+def hvhk_plugin_info():
+    return {"label": "Hallo", "description": "Testmodule"}
+
+
+@hookimpl
+def hvhk_blueprints():
+    return [bp]
+
+
+@hookimpl
+def hvhk_nav_items(user):
+    return [NavItem("Hallo-menu", "/hello/")]
+
+
+@hookimpl
+def hvhk_dashboard_widgets(user):
+    return [Widget("Hallo-tegel", html="<p>tegel</p>")]
+
+
+@hookimpl
+def hvhk_search(query, user):
+    return [SearchResult(label=f"Hallo-resultaat {query}", url="/hello/", kind="Hallo")]
+
+
+@hookimpl
+def hvhk_family_panels(family, user):
+    return [Panel("hello-panel", "Hallo-paneel", f"/hello/panel/{family.id}")]
+
+
+@hookimpl
+def hvhk_partner_pages(organisation):
+    return [NavItem("Hallo-partner", "/hello/partner")]
+
+
+@hookimpl
+def hvhk_team_enabled(team):
+    CALLS.append(("enabled", team.name))
+
+
+@hookimpl
+def hvhk_team_disabled(team):
+    CALLS.append(("disabled", team.name))
