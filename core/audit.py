@@ -1,12 +1,14 @@
 """The audit log: who did what to which record, when; never the data itself.
 
 ``record`` adds an entry to the current transaction, so a change and its audit entry are committed
-together or not at all. ``record_read`` commits at once: a read has nothing else to wait for.
+together or not at all. ``record_read`` adds the entry and commits it after the view has rendered its
+page (``commit_reads``, an after_request hook), so the page is not reloaded from the database after the
+commit expired it; outside a request it commits at once.
 """
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
@@ -37,7 +39,20 @@ def record(action: str, object_type: str, object_id: int | None = None, *, famil
 def record_read(object_type: str, object_id: int | None = None, *, family_id: int | None = None,
                 detail: str | None = None) -> None:
     record("view", object_type, object_id, family_id=family_id, detail=detail)
-    db.session.commit()
+    if has_request_context():
+        g._hvhk_reads_pending = True
+    else:
+        db.session.commit()
+
+
+def commit_reads(response):
+    """after_request: commit the read entries a view recorded (the page is rendered by now)."""
+    if g.pop("_hvhk_reads_pending", False):
+        if response.status_code < 500:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    return response
 
 
 def record_denied(object_type: str, object_id: int | None = None, *, family_id: int | None = None,

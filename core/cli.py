@@ -6,7 +6,6 @@ import os
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 

@@ -19,7 +19,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
 from .extensions import db
-from .family_forms import ConsentForm, FamilyForm, FamilySearchForm, InvolvementForm, NewFamilyForm, PersonForm
+from .family_forms import (
+    ConsentForm,
+    FamilyForm,
+    FamilySearchForm,
+    InvolvementForm,
+    NewFamilyForm,
+    PersonForm,
+)
 from .forms import CONFLICT_MESSAGE, EditConflict, check_version
 from .geo import MUNICIPALITIES
 from .models import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -30,7 +30,7 @@ from .extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def fold(text: str | None) -> str:

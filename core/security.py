@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, abort, current_app, jsonify, redirect, request, session, url_for
-from flask_login import current_user, logout_user
-
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user, logout_user
 
 from .extensions import db, login_manager
 from .models import User
@@ -60,7 +59,7 @@ def require_login():
         return None
     if not current_user.is_authenticated:
         return unauthorized()
-    now = datetime.now(timezone.utc).timestamp()
+    now = datetime.now(UTC).timestamp()
     last = session.get("seen")
     idle = current_app.permanent_session_lifetime.total_seconds()
     if last is not None and now - last > idle:
@@ -98,5 +97,8 @@ def init_app(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    from .audit import commit_reads
+
     app.before_request(require_login)
     app.after_request(security_headers)
+    app.after_request(commit_reads)

@@ -16,7 +16,17 @@ from sqlalchemy import event, text
 
 from core import create_app
 from core.extensions import db
-from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team, TeamPlugin, User
+from core.models import (
+    Family,
+    FamilyMember,
+    Involvement,
+    Membership,
+    Organisation,
+    Person,
+    Team,
+    TeamPlugin,
+    User,
+)
 
 sys.path.insert(0, os.path.dirname(__file__))  # for hello_plugin, the core's test plugin
 
