@@ -29,11 +29,24 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(app):
-    server = LiveServer(app)
-    server.start()
-    yield server
-    server.stop()
+def serve():
+    """``serve(app)`` serves another app (e.g. one with a test plugin) for the rest of the test."""
+    servers = []
+
+    def start(app):
+        server = LiveServer(app)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(app, serve):
+    return serve(app)
 
 
 @pytest.fixture(scope="session")
