@@ -16,7 +16,7 @@ from .access import admin_required
 from .audit import ACTION_LABELS
 from .extensions import db
 from .forms import Form
-from .models import ORGANISATION_KINDS, ROLES, AuditEntry, Membership, Organisation, PluginState, Team, User
+from .models import ORGANISATION_KINDS, ROLES, AuditEntry, Membership, Organisation, PluginState, Setting, Team, User
 from .passwords import password_problem
 from .plugins import current_plugins
 
@@ -216,6 +216,32 @@ def teams():
         return redirect(url_for("admin.teams"))
     rows = list(db.session.scalars(select(Team).options(selectinload(Team.memberships)).order_by(Team.name)))
     return render_template("core/admin/teams.html", teams=rows, form=form)
+
+
+@bp.post("/teams/<int:team_id>/tweestap")
+def team_2fa(team_id: int):
+    team = db.session.get(Team, team_id) or abort(404)
+    team.require_2fa = request.form.get("on") == "1"
+    audit.record("update", "team", team.id, detail=f"tweestap verplicht: {'ja' if team.require_2fa else 'nee'}")
+    db.session.commit()
+    flash(f"Tweestapsaanmelding is {'verplicht' if team.require_2fa else 'niet meer verplicht'} voor {team.name}.",
+          "success")
+    return redirect(url_for("admin.teams"))
+
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+def settings():
+    row = db.session.get(Setting, "require_2fa_partners")
+    if request.method == "POST":
+        if row is None:
+            row = Setting(key="require_2fa_partners", value="0")
+            db.session.add(row)
+        row.value = "1" if request.form.get("require_2fa_partners") == "1" else "0"
+        audit.record("update", "setting", None, detail=f"require_2fa_partners={row.value}")
+        db.session.commit()
+        flash("Instellingen opgeslagen.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("core/admin/settings.html", partners_2fa=bool(row and row.value == "1"))
 
 
 # --------------------------------------------------------------------------- organisations

@@ -108,6 +108,11 @@ def login():
                                     if not ok else "Deze account is gedeactiveerd. Neem contact op met de beheerder."]
             return render_template("core/login.html", form=form, demo=_demo_accounts()), 200
         session.clear()
+        if user.totp_secret:  # second step: a code from the authenticator app
+            db.session.commit()
+            session["2fa_user"] = user.id
+            session["2fa_next"] = request.args.get("next")
+            return redirect(url_for("twofactor.verify"))
         login_user(user)
         session.permanent = True
         audit.record("login", "user", user.id, user_id=user.id)

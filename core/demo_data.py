@@ -159,7 +159,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
             phone=f"04{rng.randint(70, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
             email=None, has_vt=rng.random() < 0.35, notes=None, archived=False, legal_hold=False, version=1,
         ))
-        parent_count = rng.choice([1, 2, 2, 2])
+        parent_count = rng.choice([1, 1, 2])
         for _ in range(parent_count):
             g = rng.choice(GIVEN_PARENT)
             born = today - timedelta(days=rng.randint(25 * 365, 50 * 365))
@@ -167,7 +167,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
                                 birth_date=born, expected=False, gender=None, archived=False, version=1))
             members.append(dict(family_id=fid, person_id=pid, role="ouder"))
             pid += 1
-        for _ in range(rng.choice([1, 1, 2, 2, 3])):
+        for _ in range(rng.choice([1, 1, 1, 2])):
             g = rng.choice(GIVEN_CHILD)
             age_days = rng.randint(30, 18 * 365)
             born = today - timedelta(days=age_days)

@@ -117,7 +117,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # set once confirmed with a first code
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is accepted only once
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
 
@@ -153,6 +154,24 @@ class User(UserMixin, db.Model):
 
     def managed_team_ids(self) -> set[int]:
         return {m.team_id for m in self.memberships if m.role == "manager"}
+
+
+class RecoveryCode(db.Model):
+    """One-time recovery codes for two-factor login, stored hashed."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(300))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Setting(db.Model):
+    """Small key-value settings that admins change in the application (e.g. require_2fa_partners)."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
 
 
 class PluginState(db.Model):

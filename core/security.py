@@ -71,7 +71,9 @@ def require_login():
     session.permanent = True
     if current_user.is_partner and not _view_flag("_hvhk_partner_view"):
         abort(404)
-    return None
+    from .twofactor import enforce_setup
+
+    return enforce_setup()
 
 
 def security_headers(resp):

@@ -79,8 +79,9 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
-    from . import admin, families, teams
+    from . import admin, families, teams, twofactor
 
+    twofactor.init_app(app)
     admin.init_app(app)
     teams.init_app(app)
     families.init_app(app)

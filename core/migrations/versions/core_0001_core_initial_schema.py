@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-23 12:20:20.659667
+Create Date: 2026-11-23 12:32:52.327068
 
 """
 from alembic import op
@@ -72,6 +72,11 @@ def upgrade():
     sa.Column('available', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_plugin_state'))
     )
+    op.create_table('setting',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('value', sa.String(length=500), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_setting'))
+    )
     op.create_table('team',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -93,6 +98,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('password_changed_at', sa.DateTime(), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_app_user_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
@@ -232,6 +238,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_membership_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_membership_user_id'), ['user_id'], unique=False)
 
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=300), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_recovery_code_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('team_plugin',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
@@ -256,6 +273,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_team_plugin_team_id'))
 
     op.drop_table('team_plugin')
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+
+    op.drop_table('recovery_code')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_membership_user_id'))
         batch_op.drop_index(batch_op.f('ix_membership_team_id'))
@@ -299,6 +320,7 @@ def downgrade():
 
     op.drop_table('app_user')
     op.drop_table('team')
+    op.drop_table('setting')
     op.drop_table('plugin_state')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index('ix_organisation_name')
