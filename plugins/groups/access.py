@@ -1,0 +1,66 @@
+"""Record-level access of the groups plugin.
+
+Rule (documented in the plugin docstring and tested): every staff member of a team with the plugin enabled
+(the core guard) may *read* the planning of any programme: name, kind, period, sessions, room, leaders,
+and the calendar and .ics file. That lets the house see who uses which room. Everything about children
+(enrolments, waiting list, attendance, who must be told, printed and Excel lists) and every change is
+for the owning team only (and admins); other teams get 403 and the refusal is audit-logged.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import insert, select
+
+from core import audit
+from core.extensions import db
+from core.models import AuditEntry, Membership
+from core.plugins import current_plugins
+
+from .models import Programme
+
+
+def user_team_ids() -> set[int]:
+    return set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == current_user.id)))
+
+
+def owns(programme: Programme) -> bool:
+    return bool(current_user.is_admin or programme.team_id in user_team_ids())
+
+
+def require_owner(programme: Programme, object_type: str = "groups_programme", object_id: int | None = None) -> None:
+    if not owns(programme):
+        audit.record_denied(object_type, object_id or programme.id, detail="niet het team van de groep")
+        abort(403)
+
+
+def get_programme(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def owner_team_choices() -> list[tuple[int, str]]:
+    """Teams the user may create programmes for: their own teams with the plugin on (admins: all such teams)."""
+    teams = current_plugins().teams_with("groups")
+    if not current_user.is_admin:
+        mine = user_team_ids()
+        teams = [t for t in teams if t.id in mine]
+    return [(t.id, t.name) for t in teams]
+
+
+def audit_families(action: str, object_type: str, object_id: int | None, family_ids, detail: str | None = None,
+                   commit: bool = False) -> None:
+    """One audit entry per family, written with a single bulk insert (constant query count)."""
+    from flask import request
+
+    ids = sorted({f for f in family_ids if f})
+    if not ids:
+        return
+    rows = [dict(action=action, object_type=object_type, object_id=object_id, family_id=fid,
+                 detail=detail, user_id=current_user.id, address=request.remote_addr) for fid in ids]
+    db.session.execute(insert(AuditEntry), rows)
+    if commit:
+        db.session.commit()

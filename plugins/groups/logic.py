@@ -1,0 +1,266 @@
+"""Planning rules without HTTP: series generation, skipped dates, conflicts, capacity, attendance figures.
+
+Kept apart from the views so the rules can be tested directly and reused by the demo data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+
+from core.extensions import db
+from core.models import Person
+
+from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader
+
+TZ = ZoneInfo("Europe/Brussels")
+WEEKDAYS = [(0, "maandag"), (1, "dinsdag"), (2, "woensdag"), (3, "donderdag"), (4, "vrijdag"), (5, "zaterdag"),
+            (6, "zondag")]
+WEEKDAY_LABELS = dict(WEEKDAYS)
+
+
+def now_local() -> datetime:
+    """The current wall-clock time in Brussels, naive (like the stored session times)."""
+    return datetime.now(TZ).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- skipped dates
+
+_DATE = r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{4})-(\d{2})-(\d{2})"
+
+
+def _parse_one(text: str) -> date:
+    m = re.fullmatch(_DATE, text.strip())
+    if not m:
+        raise ValueError(text)
+    if m.group(1):
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+
+
+def parse_skip_dates(text: str | None) -> set[date]:
+    """Dates and ranges the user lists, one per line or separated by commas or semicolons.
+
+    ``24/02/2025`` or ``2025-02-24``; a range ``24/02/2025 - 02/03/2025`` (a school holiday) or
+    ``24/02/2025 tot 02/03/2025``. Raises ValueError with a Dutch message on the first bad item.
+    """
+    days: set[date] = set()
+    for raw in re.split(r"[\n,;]+", text or ""):
+        item = raw.strip()
+        if not item:
+            continue
+        parts = re.split(r"\s+(?:-|tot|t/m)\s+|\s*–\s*", item)
+        if len(parts) == 1 and item.count("-") == 1 and "/" in item:
+            parts = item.split("-")
+        try:
+            if len(parts) == 1:
+                days.add(_parse_one(parts[0]))
+            elif len(parts) == 2:
+                a, b = _parse_one(parts[0]), _parse_one(parts[1])
+                if b < a:
+                    raise ValueError(item)
+                if (b - a).days > 366:
+                    raise ValueError(item)
+                days.update(a + timedelta(days=i) for i in range((b - a).days + 1))
+            else:
+                raise ValueError(item)
+        except ValueError:
+            raise ValueError(f"'{item}' is geen geldige datum of periode (dd/mm/jjjj of dd/mm/jjjj - dd/mm/jjjj).") from None
+    return days
+
+
+# --------------------------------------------------------------------------- series
+
+
+@dataclass
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+
+
+def generate_series(first_day: date, weekday: int, start: time, end: time, count: int,
+                    skip: Iterable[date] = ()) -> tuple[list[Slot], list[date]]:
+    """``count`` weekly slots on ``weekday`` from ``first_day`` on; listed dates are skipped and do not count.
+
+    Returns the slots and the dates that were skipped (so the user sees which weeks moved on).
+    """
+    skip_set = set(skip)
+    day = first_day + timedelta(days=(weekday - first_day.weekday()) % 7)
+    slots: list[Slot] = []
+    skipped: list[date] = []
+    guard = 0
+    while len(slots) < count and guard < count + 200:
+        guard += 1
+        if day in skip_set:
+            skipped.append(day)
+        else:
+            slots.append(Slot(datetime.combine(day, start), datetime.combine(day, end)))
+        day += timedelta(days=7)
+    return slots, skipped
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+@dataclass
+class Conflict:
+    session: GroupSession
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        s = self.session
+        return (f"{s.programme.name}: {s.starts_at.strftime('%d/%m/%Y %H:%M')}-{s.ends_at.strftime('%H:%M')} "
+                f"({'; '.join(self.reasons)})")
+
+
+def find_conflicts(slots: list[Slot], location: str | None, leader_ids: Iterable[int],
+                   exclude_session_id: int | None = None, leader_names: dict[int, str] | None = None) -> list[Conflict]:
+    """Sessions (not cancelled) that overlap one of ``slots`` and use the same room or one of the leaders.
+
+    One query for all slots. Rooms compare case-insensitively; an empty room never conflicts.
+    """
+    leader_ids = set(leader_ids)
+    if not slots:
+        return []
+    room = (location or "").strip().lower()
+    overlap = or_(*[and_(GroupSession.starts_at < s.ends_at, GroupSession.ends_at > s.starts_at) for s in slots])
+    who = []
+    if room:
+        who.append(func.lower(func.coalesce(GroupSession.location, Programme.location)) == room)
+    if leader_ids:
+        who.append(GroupSession.programme_id.in_(
+            select(programme_leader.c.programme_id).where(programme_leader.c.user_id.in_(leader_ids))))
+    if not who:
+        return []
+    stmt = (select(GroupSession).join(Programme, Programme.id == GroupSession.programme_id)
+            .where(GroupSession.cancelled.is_(False), Programme.archived.is_(False), overlap, or_(*who))
+            .order_by(GroupSession.starts_at).limit(50))
+    if exclude_session_id:
+        stmt = stmt.where(GroupSession.id != exclude_session_id)
+    sessions = list(db.session.scalars(stmt))
+    if not sessions:
+        return []
+    prog_ids = {s.programme_id for s in sessions}
+    leaders_of: dict[int, set[int]] = {pid: set() for pid in prog_ids}
+    for pid, uid in db.session.execute(select(programme_leader.c.programme_id, programme_leader.c.user_id)
+                                       .where(programme_leader.c.programme_id.in_(prog_ids))):
+        leaders_of[pid].add(uid)
+    names = leader_names or {}
+    result = []
+    for s in sessions:
+        reasons = []
+        s_room = (s.location or s.programme.location or "").strip().lower()
+        if room and s_room == room:
+            reasons.append(f"lokaal {s.location or s.programme.location} is dan al bezet")
+        for uid in sorted(leader_ids & leaders_of.get(s.programme_id, set())):
+            reasons.append(f"{names.get(uid, 'een begeleider')} is dan al ingepland")
+        if reasons:
+            result.append(Conflict(s, reasons))
+    return result
+
+
+# --------------------------------------------------------------------------- enrolment rules
+
+
+def fit_warning(programme: Programme, person: Person, on: date | None = None) -> str | None:
+    """A Dutch warning when the child's age or school year does not fit the programme, else None."""
+    day = on or programme.start_date or date.today()
+    if programme.age_group == "ouders":
+        return None
+    if programme.age_group in ("lager", "secundair"):
+        level = person.school_level
+        wanted = "lager onderwijs" if programme.age_group == "lager" else "secundair onderwijs"
+        if not level:
+            return f"Het schooljaar van {person.given_name} is niet bekend; deze groep is voor {wanted}."
+        if level != programme.age_group:
+            return (f"{person.given_name} zit in {person.school_year_label or level}; deze groep is voor {wanted}.")
+        return None
+    if programme.age_group == "leeftijd":
+        age = person.age_on(day)
+        if age is None:
+            return f"De leeftijd van {person.given_name} is niet bekend; deze groep is voor {programme.age_label}."
+        if (programme.age_min is not None and age < programme.age_min) or (
+                programme.age_max is not None and age > programme.age_max):
+            return f"{person.given_name} is {age} jaar; deze groep is voor {programme.age_label}."
+    return None
+
+
+def enrolled_count(programme_id: int) -> int:
+    return db.session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.programme_id == programme_id, Enrolment.status == "enrolled")) or 0
+
+
+def waiting_order():
+    """Waiting list order: priority first (1 = high), then longest waiting."""
+    return (Enrolment.priority.asc(), Enrolment.waiting_since.asc(), Enrolment.id.asc())
+
+
+# --------------------------------------------------------------------------- attendance figures
+
+
+@dataclass
+class ChildFigures:
+    present: int = 0
+    absent: int = 0
+    excused: int = 0
+    flagged: bool = False  # the two most recent recorded sessions were both unexcused absences
+
+    @property
+    def recorded(self) -> int:
+        return self.present + self.absent + self.excused
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.present / self.recorded) if self.recorded else None
+
+
+@dataclass
+class SessionFigures:
+    present: int = 0
+    recorded: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.present / self.recorded) if self.recorded else None
+
+
+def attendance_figures(sessions: list[GroupSession], records: list[tuple[int, int, str]],
+                       enrolment_ids: Iterable[int]) -> tuple[dict[int, ChildFigures], dict[int, SessionFigures]]:
+    """Rates per child and per session from (session_id, enrolment_id, status) rows.
+
+    The rate is present / recorded sessions (excused counts as recorded but not present). A child is
+    flagged when its two most recent recorded sessions (in time order, cancelled ones ignored) were both
+    "absent": the worker should call home.
+    """
+    order = {s.id: (s.starts_at, s.id) for s in sessions if not s.cancelled}
+    per_child: dict[int, ChildFigures] = {eid: ChildFigures() for eid in enrolment_ids}
+    per_session: dict[int, SessionFigures] = {s.id: SessionFigures() for s in sessions}
+    history: dict[int, list[tuple[tuple, str]]] = {}
+    for sid, eid, status in records:
+        if sid not in order:
+            continue
+        fig = per_child.setdefault(eid, ChildFigures())
+        setattr(fig, status, getattr(fig, status) + 1)
+        sf = per_session[sid]
+        sf.recorded += 1
+        sf.present += status == "present"
+        history.setdefault(eid, []).append((order[sid], status))
+    for eid, items in history.items():
+        items.sort()
+        last_two = [st for _, st in items[-2:]]
+        per_child[eid].flagged = last_two == ["absent", "absent"]
+    return per_child, per_session
+
+
+def programme_attendance(programme_id: int, sessions: list[GroupSession], enrolment_ids: list[int]):
+    rows = [tuple(r) for r in db.session.execute(
+        select(Attendance.session_id, Attendance.enrolment_id, Attendance.status)
+        .join(GroupSession, GroupSession.id == Attendance.session_id)
+        .where(GroupSession.programme_id == programme_id))]
+    return attendance_figures(sessions, rows, enrolment_ids)

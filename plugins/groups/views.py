@@ -1,0 +1,851 @@
+"""Pages of the groups plugin: programmes, sessions, enrolment, attendance, calendar, exports."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import audit
+from core.access import register_involvement
+from core.extensions import db
+from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
+from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
+
+from .access import audit_families, get_programme, owner_team_choices, owns, require_owner, user_team_ids
+from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
+from .logic import (
+    TZ,
+    WEEKDAY_LABELS,
+    Slot,
+    enrolled_count,
+    find_conflicts,
+    fit_warning,
+    generate_series,
+    now_local,
+    programme_attendance,
+    waiting_order,
+)
+from .models import (
+    ATTENDANCE_LABELS,
+    ATTENDANCE_STATUSES,
+    PROGRAMME_KINDS,
+    Attendance,
+    Enrolment,
+    GroupSession,
+    Programme,
+)
+
+bp = Blueprint("groups", __name__, url_prefix="/groepen", template_folder="templates")
+PAGE_SIZE = 25
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december"]
+
+
+@bp.app_template_filter("groups_dt")
+def _fmt_dt(value: datetime | None) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@bp.app_template_filter("groups_day")
+def _fmt_day(value) -> str:
+    if not value:
+        return ""
+    return f"{WEEKDAY_LABELS[value.weekday()][:2]} {value.strftime('%d/%m/%Y')}"
+
+
+@bp.app_template_filter("groups_span")
+def _fmt_span(s: GroupSession) -> str:
+    if s.starts_at.date() == s.ends_at.date():
+        return f"{_fmt_day(s.starts_at)} {s.starts_at.strftime('%H:%M')}-{s.ends_at.strftime('%H:%M')}"
+    return f"{_fmt_day(s.starts_at)} {s.starts_at.strftime('%H:%M')} tot {_fmt_day(s.ends_at)} {s.ends_at.strftime('%H:%M')}"
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+def _page_no() -> int:
+    try:
+        return max(1, int(request.args.get("pagina", 1)))
+    except ValueError:
+        return 1
+
+
+def _leader_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(User.id, User.display_name).where(
+        User.organisation_id.is_(None), User.active.is_(True)).order_by(User.display_name))
+    return [(i, n) for i, n in rows]
+
+
+def _partner_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.archived.is_(False)).order_by(Organisation.name))
+    return [(i, n) for i, n in rows]
+
+
+# --------------------------------------------------------------------------- programmes
+
+
+@bp.get("/")
+def index():
+    q = (request.args.get("q") or "").strip()[:100]
+    scope = request.args.get("team", "mijn")
+    kind = request.args.get("soort", "")
+    stmt = select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False))
+    if scope != "alle" and not current_user.is_admin:
+        stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
+    if kind in dict(PROGRAMME_KINDS):
+        stmt = stmt.where(Programme.kind == kind)
+    if q:
+        stmt = stmt.where(func.lower(Programme.name).contains(q.lower()))
+    page_no = _page_no()
+    stmt = stmt.order_by(Programme.start_date.desc().nulls_last(), Programme.name, Programme.id)
+    rows = list(db.session.scalars(stmt.offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    page = Page(rows[:PAGE_SIZE], page_no, len(rows) > PAGE_SIZE)
+    ids = [p.id for p in page.items]
+    counts = {}
+    if ids:
+        counts = {(pid, st): n for pid, st, n in db.session.execute(
+            select(Enrolment.programme_id, Enrolment.status, func.count(Enrolment.id))
+            .where(Enrolment.programme_id.in_(ids)).group_by(Enrolment.programme_id, Enrolment.status))}
+    args = {k: v for k, v in request.args.items() if k != "pagina"}
+    return render_template("groups/index.html", page=page, counts=counts, q=q, scope=scope, kind=kind,
+                           kinds=PROGRAMME_KINDS, args=args, can_create=bool(owner_team_choices()))
+
+
+def _programme_form(programme: Programme | None = None) -> ProgrammeForm:
+    form = ProgrammeForm(obj=programme if request.method == "GET" else None)
+    form.team_id.choices = owner_team_choices()
+    if programme is not None and programme.team_id not in {t for t, _ in form.team_id.choices}:
+        form.team_id.choices.append((programme.team_id, programme.team.name))
+    form.leader_ids.choices = _leader_choices()
+    form.partner_ids.choices = _partner_choices()
+    if request.method == "GET":
+        if programme is not None:
+            form.leader_ids.data = [u.id for u in programme.leaders]
+            form.partner_ids.data = [o.id for o in programme.partners]
+            form.version.data = programme.version
+        else:
+            form.leader_ids.data = [current_user.id]
+    return form
+
+
+def _apply_programme(form: ProgrammeForm, programme: Programme) -> None:
+    programme.name = form.name.data.strip()
+    programme.team_id = form.team_id.data
+    programme.kind = form.kind.data
+    programme.age_group = form.age_group.data
+    programme.age_min = form.age_min.data if form.age_group.data == "leeftijd" else None
+    programme.age_max = form.age_max.data if form.age_group.data == "leeftijd" else None
+    programme.capacity = form.capacity.data
+    programme.location = (form.location.data or "").strip() or None
+    programme.start_date = form.start_date.data
+    programme.end_date = form.end_date.data
+    programme.themes = (form.themes.data or "").strip() or None
+    programme.description = (form.description.data or "").strip() or None
+    programme.leaders = list(db.session.scalars(select(User).where(User.id.in_(form.leader_ids.data or []))))
+    programme.partners = list(db.session.scalars(select(Organisation).where(
+        Organisation.id.in_(form.partner_ids.data or []))))
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+def create():
+    form = _programme_form()
+    if not form.team_id.choices:
+        abort(403)
+    if request.method == "POST" and form.validate():
+        programme = Programme()
+        _apply_programme(form, programme)
+        db.session.add(programme)
+        db.session.flush()
+        audit.record("create", "groups_programme", programme.id)
+        db.session.commit()
+        flash(f"Groep '{programme.name}' aangemaakt. Plan nu de sessies.", "success")
+        return redirect(url_for("groups.show", programme_id=programme.id))
+    return render_template("groups/programme_form.html", form=form, programme=None)
+
+
+@bp.route("/<int:programme_id>/bewerken", methods=["GET", "POST"])
+def edit(programme_id: int):
+    programme = get_programme(programme_id)
+    require_owner(programme)
+    form = _programme_form(programme)
+    conflict = False
+    if request.method == "POST" and form.validate():
+        try:
+            check_version(programme, form.version.data)
+            if form.team_id.data not in {t for t, _ in owner_team_choices()}:
+                form.team_id.errors = ["Je kan een groep enkel aan je eigen team toewijzen."]
+                raise ValueError
+            _apply_programme(form, programme)
+            audit.record("update", "groups_programme", programme.id)
+            db.session.commit()
+            flash("Groep opgeslagen.", "success")
+            return redirect(url_for("groups.show", programme_id=programme.id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            conflict = True
+            form.form_errors.append(CONFLICT_MESSAGE)
+        except ValueError:
+            db.session.rollback()
+    return render_template("groups/programme_form.html", form=form, programme=programme), 409 if conflict else 200
+
+
+@bp.get("/<int:programme_id>")
+def show(programme_id: int):
+    programme = db.session.scalar(select(Programme).options(
+        selectinload(Programme.team), selectinload(Programme.leaders), selectinload(Programme.partners))
+        .where(Programme.id == programme_id))
+    if programme is None:
+        abort(404)
+    sessions = list(db.session.scalars(select(GroupSession).where(GroupSession.programme_id == programme_id)
+                                       .order_by(GroupSession.starts_at, GroupSession.id)))
+    mine = owns(programme)
+    enrolled, waiting, per_child, per_session = [], [], {}, {}
+    if mine:
+        rows = list(db.session.scalars(
+            select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
+            .where(Enrolment.programme_id == programme_id, Enrolment.status.in_(("enrolled", "waiting")))
+            .order_by(*waiting_order())))
+        enrolled = sorted([e for e in rows if e.status == "enrolled"],
+                          key=lambda e: (e.person.family_name, e.person.given_name, e.id))
+        waiting = [e for e in rows if e.status == "waiting"]
+        per_child, per_session = programme_attendance(programme_id, sessions, [e.id for e in enrolled])
+        audit_families("view", "groups_programme", programme_id, [e.family_id for e in rows], detail="deelnemers")
+        db.session.commit()
+        n_enrolled = len(enrolled)
+    else:
+        n_enrolled = enrolled_count(programme_id)
+    warnings = {e.id: fit_warning(programme, e.person) for e in enrolled + waiting}
+    return render_template("groups/show.html", programme=programme, sessions=sessions, mine=mine,
+                           enrolled=enrolled, waiting=waiting, per_child=per_child, per_session=per_session,
+                           n_enrolled=n_enrolled, warnings=warnings, now=now_local())
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def _leader_names(programme: Programme) -> dict[int, str]:
+    return {u.id: u.display_name for u in programme.leaders}
+
+
+@bp.route("/<int:programme_id>/reeks", methods=["GET", "POST"])
+def series(programme_id: int):
+    programme = get_programme(programme_id)
+    require_owner(programme)
+    form = SeriesForm()
+    if request.method == "GET":
+        form.location.data = programme.location
+        if programme.start_date:
+            form.first_day.data = programme.start_date
+    conflicts, preview, skipped = [], [], []
+    if request.method == "POST" and form.validate():
+        slots, skipped = generate_series(form.first_day.data, form.weekday.data, form.start_time.data,
+                                         form.end_time.data, form.count.data, getattr(form, "skip_dates", set()))
+        preview = slots
+        location = (form.location.data or "").strip() or None
+        conflicts = find_conflicts(slots, location or programme.location, [u.id for u in programme.leaders],
+                                   leader_names=_leader_names(programme))
+        if not conflicts or form.confirm_conflicts.data:
+            for s in slots:
+                db.session.add(GroupSession(programme_id=programme.id, kind="session", starts_at=s.starts_at,
+                                            ends_at=s.ends_at, location=location,
+                                            theme=(form.theme.data or "").strip() or None))
+            audit.record("create", "groups_session", programme.id, detail=f"reeks van {len(slots)}")
+            db.session.commit()
+            msg = f"{len(slots)} sessies gepland op {WEEKDAY_LABELS[form.weekday.data]}."
+            if skipped:
+                msg += " Overgeslagen: " + ", ".join(d.strftime("%d/%m/%Y") for d in skipped) + "."
+            flash(msg, "success")
+            return redirect(url_for("groups.show", programme_id=programme.id))
+    return render_template("groups/series_form.html", form=form, programme=programme, conflicts=conflicts,
+                           preview=preview, skipped=skipped)
+
+
+def _session_slot(form: SessionForm) -> Slot:
+    start = datetime.combine(form.start_day.data, form.start_time.data)
+    end = datetime.combine(form.end_day.data or form.start_day.data, form.end_time.data)
+    return Slot(start, end)
+
+
+def _apply_session(form: SessionForm, session: GroupSession) -> None:
+    slot = _session_slot(form)
+    session.kind = form.kind.data
+    session.starts_at, session.ends_at = slot.starts_at, slot.ends_at
+    session.location = (form.location.data or "").strip() or None
+    session.theme = (form.theme.data or "").strip() or None
+    session.plan = (form.plan.data or "").strip() or None
+    session.reflection = (form.reflection.data or "").strip() or None
+
+
+@bp.route("/<int:programme_id>/sessies/nieuw", methods=["GET", "POST"])
+def add_session(programme_id: int):
+    programme = get_programme(programme_id)
+    require_owner(programme)
+    form = SessionForm()
+    if request.method == "GET":
+        form.kind.data = request.args.get("soort", "session")
+        form.location.data = programme.location
+    conflicts = []
+    if request.method == "POST" and form.validate():
+        slot = _session_slot(form)
+        conflicts = find_conflicts([slot], (form.location.data or "").strip() or programme.location,
+                                   [u.id for u in programme.leaders], leader_names=_leader_names(programme))
+        if not conflicts or form.confirm_conflicts.data:
+            session = GroupSession(programme_id=programme.id)
+            _apply_session(form, session)
+            db.session.add(session)
+            db.session.flush()
+            audit.record("create", "groups_session", session.id)
+            db.session.commit()
+            flash("Sessie gepland.", "success")
+            return redirect(url_for("groups.show", programme_id=programme.id))
+    return render_template("groups/session_form.html", form=form, programme=programme, session=None,
+                           conflicts=conflicts)
+
+
+def _get_session(session_id: int) -> GroupSession:
+    session = db.session.get(GroupSession, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.get("/sessies/<int:session_id>")
+def session_detail(session_id: int):
+    session = _get_session(session_id)
+    programme = session.programme
+    return render_template("groups/session.html", session=session, programme=programme, mine=owns(programme),
+                           now=now_local())
+
+
+@bp.route("/sessies/<int:session_id>/bewerken", methods=["GET", "POST"])
+def edit_session(session_id: int):
+    session = _get_session(session_id)
+    programme = session.programme
+    require_owner(programme, "groups_session", session.id)
+    form = SessionForm()
+    if request.method == "GET":
+        form.kind.data = session.kind
+        form.start_day.data, form.start_time.data = session.starts_at.date(), session.starts_at.time()
+        form.end_day.data = session.ends_at.date() if session.ends_at.date() != session.starts_at.date() else None
+        form.end_time.data = session.ends_at.time()
+        form.location.data, form.theme.data = session.location, session.theme
+        form.plan.data, form.reflection.data = session.plan, session.reflection
+        form.version.data = session.version
+    conflicts, conflict = [], False
+    if request.method == "POST" and form.validate():
+        slot = _session_slot(form)
+        old = (session.starts_at, session.ends_at, session.location)
+        conflicts = find_conflicts([slot], (form.location.data or "").strip() or programme.location,
+                                   [u.id for u in programme.leaders], exclude_session_id=session.id,
+                                   leader_names=_leader_names(programme))
+        if not conflicts or form.confirm_conflicts.data:
+            try:
+                check_version(session, form.version.data)
+                _apply_session(form, session)
+                moved = old != (session.starts_at, session.ends_at, session.location)
+                audit.record("update", "groups_session", session.id, detail="verplaatst" if moved else None)
+                db.session.commit()
+            except (EditConflict, StaleDataError):
+                db.session.rollback()
+                conflict = True
+                form.form_errors.append(CONFLICT_MESSAGE)
+            else:
+                if moved:
+                    flash("Sessie verplaatst. Verwittig de gezinnen en begeleiders hieronder.", "warning")
+                    return redirect(url_for("groups.notify", session_id=session.id))
+                flash("Sessie opgeslagen.", "success")
+                return redirect(url_for("groups.session_detail", session_id=session.id))
+    return render_template("groups/session_form.html", form=form, programme=programme, session=session,
+                           conflicts=conflicts), 409 if conflict else 200
+
+
+@bp.post("/sessies/<int:session_id>/annuleren")
+def cancel_session(session_id: int):
+    session = _get_session(session_id)
+    require_owner(session.programme, "groups_session", session.id)
+    restore = request.form.get("herstel") == "1"
+    session.cancelled = not restore
+    audit.record("restore" if restore else "archive", "groups_session", session.id,
+                 detail="annulering ongedaan" if restore else "geannuleerd")
+    db.session.commit()
+    if restore:
+        flash("De sessie gaat opnieuw door. Verwittig de gezinnen en begeleiders.", "warning")
+    else:
+        flash("Sessie geannuleerd. Verwittig de gezinnen en begeleiders hieronder.", "warning")
+    return redirect(url_for("groups.notify", session_id=session.id))
+
+
+@bp.get("/sessies/<int:session_id>/verwittigen")
+def notify(session_id: int):
+    """Who must be told about a moved or cancelled session: the families of enrolled children and leaders."""
+    session = _get_session(session_id)
+    programme = session.programme
+    require_owner(programme, "groups_session", session.id)
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
+        .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
+    enrolments.sort(key=lambda e: (e.family.label, e.person.given_name))
+    audit_families("view", "groups_session", session.id, [e.family_id for e in enrolments],
+                   detail="contactgegevens voor verwittiging", commit=True)
+    return render_template("groups/notify.html", session=session, programme=programme, enrolments=enrolments)
+
+
+# --------------------------------------------------------------------------- enrolment
+
+
+def _roles(programme: Programme) -> tuple[str, ...]:
+    """Who can be enrolled: children, or parents and carers for a parent group."""
+    return ("ouder", "opvoeder") if programme.age_group == "ouders" else ("kind",)
+
+
+def _search_children(q: str, page_no: int, roles: tuple[str, ...] = ("kind",)) -> Page:
+    key = fold(q)
+    if len(key) < 2:
+        return Page([], 1, False)
+    tokens = key.split()
+    conds = [Person.family_key.startswith(key), Person.given_key.startswith(key)]
+    if len(tokens) >= 2:
+        conds.append((Person.given_key.startswith(tokens[0])) & Person.family_key.startswith(" ".join(tokens[1:])))
+        conds.append((Person.family_key.startswith(" ".join(tokens[:-1]))) & Person.given_key.startswith(tokens[-1]))
+    stmt = (select(Person, Family).join(FamilyMember, FamilyMember.person_id == Person.id)
+            .join(Family, Family.id == FamilyMember.family_id)
+            .where(FamilyMember.role.in_(roles), Person.archived.is_(False), Family.archived.is_(False), or_(*conds))
+            .order_by(Person.family_key, Person.given_key, Person.id, Family.id)
+            .offset((page_no - 1) * 20).limit(21))
+    rows = list(db.session.execute(stmt))
+    return Page(rows[:20], page_no, len(rows) > 20)
+
+
+@bp.get("/inschrijven")
+def enrol_pick_programme():
+    """Entry point for other modules (e.g. PeTra): ``?person_id=`` then pick one of the team's programmes."""
+    person = db.session.get(Person, request.args.get("person_id", type=int) or 0)
+    if person is None:
+        abort(404)
+    stmt = select(Programme).where(Programme.archived.is_(False))
+    if not current_user.is_admin:
+        stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
+    today = date.today()
+    stmt = stmt.where(or_(Programme.end_date.is_(None), Programme.end_date >= today)).order_by(Programme.start_date,
+                                                                                                  Programme.name)
+    programmes = list(db.session.scalars(stmt.limit(100)))
+    return render_template("groups/enrol_pick.html", person=person, programmes=programmes,
+                           family_id=request.args.get("family_id", type=int))
+
+
+@bp.route("/<int:programme_id>/inschrijven", methods=["GET", "POST"])
+def enrol(programme_id: int):
+    programme = get_programme(programme_id)
+    require_owner(programme, "groups_enrolment")
+    form = EnrolForm()
+    person_id = request.values.get("person_id", type=int)
+    family_id = request.values.get("family_id", type=int)
+    person = db.session.get(Person, person_id) if person_id else None
+    family = None
+    if person is not None:
+        families = list(db.session.scalars(select(Family).join(FamilyMember).where(
+            FamilyMember.person_id == person.id, FamilyMember.role.in_(_roles(programme))).order_by(Family.id)))
+        family = next((f for f in families if f.id == family_id), families[0] if families else None)
+        if family is None:
+            flash("Deze persoon staat niet als kind (of bij een oudergroep: als ouder) in een gezin.", "error")
+            person = None
+    q = (request.args.get("q") or "").strip()[:100]
+    results = _search_children(q, _page_no(), _roles(programme)) if person is None else Page([], 1, False)
+    warning = fit_warning(programme, person) if person is not None else None
+    existing = None
+    if person is not None:
+        existing = db.session.scalar(select(Enrolment).where(Enrolment.programme_id == programme.id,
+                                                             Enrolment.person_id == person.id))
+        if request.method == "GET":
+            form.person_id.data, form.family_id.data = person.id, family.id
+    if request.method == "POST" and person is not None and form.validate():
+        ok = True
+        if existing is not None and existing.status != "withdrawn":
+            form.form_errors.append(f"{person.full_name} staat al op de lijst van deze groep "
+                                    f"({existing.status_label.lower()}). Een kind kan maar één keer ingeschreven worden.")
+            ok = False
+        if ok and warning and not form.confirm_fit.data:
+            form.confirm_fit.errors = [warning + " Vink aan om toch in te schrijven."]
+            ok = False
+        if ok:
+            full = enrolled_count(programme.id) >= programme.capacity
+            now = utcnow()
+            enrolment = existing or Enrolment(programme_id=programme.id, person_id=person.id, created_by_id=current_user.id)
+            enrolment.family_id = family.id
+            enrolment.status = "waiting" if full else "enrolled"
+            enrolment.priority = form.priority.data
+            enrolment.waiting_since = now if full else None
+            enrolment.enrolled_at = None if full else now
+            enrolment.photo_consent = form.photo_consent.data
+            enrolment.film_consent = form.film_consent.data
+            enrolment.note = (form.note.data or "").strip() or None
+            if existing is None:
+                db.session.add(enrolment)
+            db.session.flush()
+            register_involvement(family, programme.team_id, f"Inschrijving groepsaanbod: {programme.name}",
+                                 source="groups")
+            audit.record("create", "groups_enrolment", enrolment.id, family_id=family.id,
+                         detail="wachtlijst" if full else "ingeschreven")
+            db.session.commit()
+            if full:
+                flash(f"De groep is volzet: {person.given_name} staat op de wachtlijst.", "warning")
+            else:
+                flash(f"{person.full_name} is ingeschreven.", "success")
+            return redirect(url_for("groups.show", programme_id=programme.id))
+    if person is not None and request.method == "GET":
+        audit.record_read("person", person.id, family_id=family.id, detail="inschrijving groepsaanbod")
+    return render_template("groups/enrol.html", programme=programme, form=form, person=person, family=family,
+                           results=results, q=q, warning=warning, existing=existing,
+                           full=enrolled_count(programme.id) >= programme.capacity)
+
+
+def _get_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    require_owner(enrolment.programme, "groups_enrolment", enrolment.id)
+    return enrolment
+
+
+@bp.route("/inschrijvingen/<int:enrolment_id>", methods=["GET", "POST"])
+def edit_enrolment(enrolment_id: int):
+    enrolment = _get_enrolment(enrolment_id)
+    form = EnrolmentEditForm(obj=enrolment if request.method == "GET" else None)
+    conflict = False
+    if request.method == "POST" and form.validate():
+        try:
+            check_version(enrolment, form.version.data)
+            enrolment.priority = form.priority.data
+            enrolment.photo_consent = form.photo_consent.data
+            enrolment.film_consent = form.film_consent.data
+            enrolment.note = (form.note.data or "").strip() or None
+            audit.record("update", "groups_enrolment", enrolment.id, family_id=enrolment.family_id)
+            db.session.commit()
+            flash("Inschrijving opgeslagen.", "success")
+            return redirect(url_for("groups.show", programme_id=enrolment.programme_id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            conflict = True
+            form.form_errors.append(CONFLICT_MESSAGE)
+    if request.method == "GET":
+        audit.record_read("groups_enrolment", enrolment.id, family_id=enrolment.family_id)
+    return render_template("groups/enrolment_form.html", form=form, enrolment=enrolment), 409 if conflict else 200
+
+
+@bp.post("/inschrijvingen/<int:enrolment_id>/toelaten")
+def promote(enrolment_id: int):
+    enrolment = _get_enrolment(enrolment_id)
+    programme = enrolment.programme
+    if enrolment.status != "waiting":
+        flash("Deze inschrijving staat niet op de wachtlijst.", "error")
+    elif enrolled_count(programme.id) >= programme.capacity:
+        flash(f"De groep is volzet ({programme.capacity} plaatsen). Verhoog de capaciteit of schrijf eerst "
+              "iemand uit.", "error")
+    else:
+        enrolment.status = "enrolled"
+        enrolment.enrolled_at = utcnow()
+        audit.record("update", "groups_enrolment", enrolment.id, family_id=enrolment.family_id,
+                     detail="van wachtlijst naar ingeschreven")
+        db.session.commit()
+        flash(f"{enrolment.person.full_name} is van de wachtlijst naar de groep gegaan.", "success")
+    return redirect(url_for("groups.show", programme_id=programme.id))
+
+
+@bp.post("/inschrijvingen/<int:enrolment_id>/uitschrijven")
+def withdraw(enrolment_id: int):
+    enrolment = _get_enrolment(enrolment_id)
+    was_enrolled = enrolment.status == "enrolled"
+    enrolment.status = "withdrawn"
+    audit.record("update", "groups_enrolment", enrolment.id, family_id=enrolment.family_id, detail="uitgeschreven")
+    db.session.commit()
+    msg = f"{enrolment.person.full_name} is uitgeschreven."
+    if was_enrolled:
+        nxt = db.session.scalar(select(Enrolment).where(Enrolment.programme_id == enrolment.programme_id,
+                                                        Enrolment.status == "waiting").order_by(*waiting_order()))
+        if nxt is not None:
+            msg += f" Eerste op de wachtlijst: {nxt.person.full_name}."
+    flash(msg, "success")
+    return redirect(url_for("groups.show", programme_id=enrolment.programme_id))
+
+
+# --------------------------------------------------------------------------- attendance
+
+
+def _attendance_rows(session: GroupSession):
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person))
+        .where(Enrolment.programme_id == session.programme_id,
+               or_(Enrolment.status == "enrolled",
+                   Enrolment.id.in_(select(Attendance.enrolment_id).where(Attendance.session_id == session.id))))))
+    enrolments.sort(key=lambda e: (e.person.given_name, e.person.family_name, e.id))
+    marks = dict(db.session.execute(select(Attendance.enrolment_id, Attendance.status)
+                                    .where(Attendance.session_id == session.id)).all())
+    return enrolments, marks
+
+
+def _not_started_message(session: GroupSession) -> str | None:
+    if session.cancelled:
+        return "Deze sessie is geannuleerd: je kan geen aanwezigheden registreren."
+    if session.starts_at > now_local():
+        return (f"Deze sessie begint pas op {_fmt_span(session)}. Aanwezigheden registreer je vanaf het begin "
+                "van de sessie.")
+    return None
+
+
+@bp.get("/sessies/<int:session_id>/aanwezigheden")
+def attendance(session_id: int):
+    session = _get_session(session_id)
+    programme = session.programme
+    require_owner(programme, "groups_attendance", session.id)
+    enrolments, marks = _attendance_rows(session)
+    audit_families("view", "groups_attendance", session.id, [e.family_id for e in enrolments], commit=True)
+    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
+                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=_not_started_message(session))
+
+
+@bp.post("/sessies/<int:session_id>/aanwezigheden/<int:enrolment_id>")
+def mark_attendance(session_id: int, enrolment_id: int):
+    session = _get_session(session_id)
+    programme = session.programme
+    require_owner(programme, "groups_attendance", session.id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.programme_id != programme.id:
+        abort(404)
+    status = request.form.get("status", "")
+    refusal = _not_started_message(session)
+    if refusal is None and status not in ATTENDANCE_LABELS:
+        refusal = "Kies aanwezig, afwezig of verontschuldigd."
+    if refusal is None and enrolment.status != "enrolled" and not db.session.scalar(
+            select(Attendance.id).where(Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id)):
+        refusal = "Dit kind is niet (meer) ingeschreven in deze groep."
+    if refusal:
+        if request.headers.get("HX-Request"):
+            return render_template("groups/_attendance_row.html", session=session, e=enrolment,
+                                   mark=None, statuses=ATTENDANCE_STATUSES, error=refusal), 400
+        return render_template("groups/attendance_refused.html", session=session, message=refusal), 400
+    row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                     Attendance.enrolment_id == enrolment.id))
+    if row is None:
+        row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status)
+        db.session.add(row)
+    row.status = status
+    row.recorded_at = utcnow()
+    row.recorded_by_id = current_user.id
+    db.session.flush()
+    audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
+    db.session.commit()
+    if request.headers.get("HX-Request"):
+        return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=status,
+                               statuses=ATTENDANCE_STATUSES, error=None)
+    return redirect(url_for("groups.attendance", session_id=session.id))
+
+
+def _attendance_grid(programme: Programme):
+    sessions = [s for s in db.session.scalars(select(GroupSession).where(GroupSession.programme_id == programme.id)
+                                              .order_by(GroupSession.starts_at, GroupSession.id)) if not s.cancelled]
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person))
+        .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
+    enrolments.sort(key=lambda e: (e.person.family_name, e.person.given_name, e.id))
+    marks = {(sid, eid): st for sid, eid, st in db.session.execute(
+        select(Attendance.session_id, Attendance.enrolment_id, Attendance.status)
+        .join(GroupSession, GroupSession.id == Attendance.session_id)
+        .where(GroupSession.programme_id == programme.id))}
+    per_child, per_session = programme_attendance(programme.id, sessions, [e.id for e in enrolments])
+    return sessions, enrolments, marks, per_child, per_session
+
+
+@bp.get("/<int:programme_id>/aanwezigheidslijst")
+def attendance_list(programme_id: int):
+    programme = get_programme(programme_id)
+    require_owner(programme, "groups_attendance")
+    sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
+    audit_families("view", "groups_attendance", programme.id, [e.family_id for e in enrolments],
+                   detail="aanwezigheidslijst", commit=True)
+    return render_template("groups/attendance_list.html", programme=programme, sessions=sessions,
+                           enrolments=enrolments, marks=marks, per_child=per_child, per_session=per_session)
+
+
+SHORT = {"present": "A", "absent": "X", "excused": "V"}
+
+
+@bp.get("/<int:programme_id>/aanwezigheidslijst.xlsx")
+def attendance_xlsx(programme_id: int):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    programme = get_programme(programme_id)
+    require_owner(programme, "groups_attendance")
+    sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Aanwezigheden"
+    ws.append([f"Aanwezigheidslijst {programme.name}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["A = aanwezig, X = afwezig, V = verontschuldigd"])
+    ws.append([])
+    header = ["Kind", "Schooljaar"] + [s.starts_at.strftime("%d/%m/%Y %H:%M") for s in sessions] + [
+        "Aanwezig", "Afwezig", "Verontschuldigd", "Aanwezigheid %", "2x na elkaar afwezig"]
+    ws.append(header)
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+    for e in enrolments:
+        fig = per_child.get(e.id)
+        ws.append([e.person.full_name, e.person.school_year_label]
+                  + [SHORT.get(marks.get((s.id, e.id)), "") for s in sessions]
+                  + [fig.present, fig.absent, fig.excused, fig.rate, "ja" if fig.flagged else ""])
+    ws.append(["Aanwezigheid per sessie (%)", ""] + [per_session[s.id].rate for s in sessions])
+    ws.column_dimensions["A"].width = 28
+    for i in range(3, len(header) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 14
+    ws.freeze_panes = "C5"
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    audit_families("export", "groups_attendance", programme.id, [e.family_id for e in enrolments],
+                   detail="aanwezigheidslijst excel", commit=True)
+    return send_file(buf, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=f"aanwezigheden-{programme.ref}.xlsx")
+
+
+# --------------------------------------------------------------------------- calendar and .ics
+
+
+def _calendar_sessions(start: datetime, end: datetime, scope: str) -> list[GroupSession]:
+    stmt = (select(GroupSession).options(selectinload(GroupSession.programme))
+            .join(Programme, Programme.id == GroupSession.programme_id)
+            .where(GroupSession.starts_at < end, GroupSession.ends_at > start, Programme.archived.is_(False))
+            .order_by(GroupSession.starts_at, GroupSession.id))
+    if scope != "alle" and not current_user.is_admin:
+        stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
+    return list(db.session.scalars(stmt.limit(2000)))
+
+
+def _by_day(sessions: list[GroupSession], first: date, days: int) -> dict[date, list[GroupSession]]:
+    result: dict[date, list[GroupSession]] = {first + timedelta(days=i): [] for i in range(days)}
+    for s in sessions:
+        d = max(s.starts_at.date(), first)
+        while d <= s.ends_at.date() and d in result:
+            result[d].append(s)
+            d += timedelta(days=1)
+    return result
+
+
+@bp.get("/kalender")
+def calendar_month():
+    today = date.today()
+    try:
+        year, month = (int(x) for x in request.args.get("maand", today.strftime("%Y-%m")).split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    scope = request.args.get("team", "mijn")
+    grid_start = first - timedelta(days=first.weekday())
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    grid_end = nxt + timedelta(days=(7 - nxt.weekday()) % 7)
+    days = (grid_end - grid_start).days
+    sessions = _calendar_sessions(datetime.combine(grid_start, datetime.min.time()),
+                                  datetime.combine(grid_end, datetime.min.time()), scope)
+    by_day = _by_day(sessions, grid_start, days)
+    weeks = [[grid_start + timedelta(days=w * 7 + i) for i in range(7)] for w in range(days // 7)]
+    prev = (first - timedelta(days=1)).replace(day=1)
+    return render_template("groups/calendar_month.html", weeks=weeks, by_day=by_day, first=first, today=today,
+                           prev=prev, next=nxt, month_label=f"{MONTHS[first.month - 1]} {first.year}", scope=scope)
+
+
+@bp.get("/kalender/week")
+def calendar_week():
+    today = date.today()
+    try:
+        day = date.fromisoformat(request.args.get("dag", today.isoformat()))
+    except ValueError:
+        day = today
+    scope = request.args.get("team", "mijn")
+    monday = day - timedelta(days=day.weekday())
+    sessions = _calendar_sessions(datetime.combine(monday, datetime.min.time()),
+                                  datetime.combine(monday + timedelta(days=7), datetime.min.time()), scope)
+    by_day = _by_day(sessions, monday, 7)
+    return render_template("groups/calendar_week.html", by_day=by_day, monday=monday, today=today, scope=scope,
+                           prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
+                           week_no=monday.isocalendar()[1])
+
+
+@bp.get("/<int:programme_id>/agenda.ics")
+def ics(programme_id: int):
+    from icalendar import Calendar, Event
+
+    programme = db.session.scalar(select(Programme).options(selectinload(Programme.leaders))
+                                  .where(Programme.id == programme_id))
+    if programme is None:
+        abort(404)
+    sessions = list(db.session.scalars(select(GroupSession).where(GroupSession.programme_id == programme_id)
+                                       .order_by(GroupSession.starts_at)))
+    cal = Calendar()
+    cal.add("prodid", "-//Huis van het Kind//intranet groepswerking//NL")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", programme.name)
+    cal.add("x-wr-timezone", "Europe/Brussels")
+    stamp = datetime.now(TZ)
+    for s in sessions:
+        ev = Event()
+        ev.add("uid", f"groups-session-{s.id}@hvhk-intranet")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", s.starts_at.replace(tzinfo=TZ))
+        ev.add("dtend", s.ends_at.replace(tzinfo=TZ))
+        title = f"{programme.name}: {s.theme}" if s.theme else f"{programme.name} ({s.kind_label.lower()})"
+        ev.add("summary", title)
+        if s.location or programme.location:
+            ev.add("location", s.location or programme.location)
+        ev.add("description", f"{s.kind_label}. Begeleiders: " + ", ".join(u.display_name for u in programme.leaders))
+        ev.add("status", "CANCELLED" if s.cancelled else "CONFIRMED")
+        ev.add("sequence", s.version)
+        cal.add_component(ev)
+    try:
+        cal.add_missing_timezones()
+    except AttributeError:  # older icalendar: the TZID parameter alone
+        pass
+    return cal.to_ical(), 200, {"Content-Type": "text/calendar; charset=utf-8",
+                                "Content-Disposition": f'attachment; filename="{programme.ref}.ics"'}
+
+
+# --------------------------------------------------------------------------- fragments for hooks
+
+
+@bp.get("/gezin/<int:family_id>/paneel")
+def family_panel(family_id: int):
+    from core.access import require_family
+
+    require_family(family_id, "groups_enrolment")
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.programme)
+                                  .selectinload(Programme.team))
+        .where(Enrolment.family_id == family_id).order_by(Enrolment.created_at.desc())))
+    audit.record_read("groups_enrolment", None, family_id=family_id, detail="gezinspaneel")
+    return render_template("groups/_family_panel.html", enrolments=enrolments, mine=user_team_ids(),
+                           is_admin=current_user.is_admin)
+
+
+@bp.get("/widget/deze-week")
+def widget_week():
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    sessions = _calendar_sessions(datetime.combine(monday, datetime.min.time()),
+                                  datetime.combine(monday + timedelta(days=7), datetime.min.time()), "mijn")
+    return render_template("groups/_widget_week.html", sessions=sessions[:15], more=len(sessions) > 15)
