@@ -16,7 +16,17 @@ from .access import admin_required
 from .audit import ACTION_LABELS
 from .extensions import db
 from .forms import Form
-from .models import ORGANISATION_KINDS, ROLES, AuditEntry, Membership, Organisation, PluginState, Setting, Team, User
+from .models import (
+    ORGANISATION_KINDS,
+    ROLES,
+    AuditEntry,
+    Membership,
+    Organisation,
+    PluginState,
+    Setting,
+    Team,
+    User,
+)
 from .passwords import password_problem
 from .plugins import current_plugins
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -91,15 +91,17 @@ def search_families(q: str = "", born: date | None = None, municipality: str | N
     stmt = select(Family)
     key = fold(q)
     if key or born:
+        # a UNION of two index range scans (people by name, households by label): no OR across tables,
+        # so both SQLite and PostgreSQL use their b-tree indexes at 100,000 families
         member_q = select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
         if key:
             member_q = member_q.where(person_match(q))
         if born:
             member_q = member_q.where(Person.birth_date == born)
-        cond = Family.id.in_(member_q)
+        ids = member_q
         if key and not born:
-            cond = or_(cond, _prefix_range(Family.label_key, key))
-        stmt = stmt.where(cond)
+            ids = union(member_q, select(Family.id).where(_prefix_range(Family.label_key, key)))
+        stmt = stmt.where(Family.id.in_(ids))
     if municipality:
         stmt = stmt.where(Family.municipality == municipality)
     if not include_archived:
