@@ -225,15 +225,17 @@ def show(programme_id: int):
                           key=lambda e: (e.person.family_name, e.person.given_name, e.id))
         waiting = [e for e in rows if e.status == "waiting"]
         per_child, per_session = programme_attendance(programme_id, sessions, [e.id for e in enrolled])
-        audit_families("view", "groups_programme", programme_id, [e.family_id for e in rows], detail="deelnemers")
-        db.session.commit()
         n_enrolled = len(enrolled)
     else:
         n_enrolled = enrolled_count(programme_id)
     warnings = {e.id: fit_warning(programme, e.person) for e in enrolled + waiting}
-    return render_template("groups/show.html", programme=programme, sessions=sessions, mine=mine,
+    html = render_template("groups/show.html", programme=programme, sessions=sessions, mine=mine,
                            enrolled=enrolled, waiting=waiting, per_child=per_child, per_session=per_session,
                            n_enrolled=n_enrolled, warnings=warnings, now=now_local())
+    if mine:  # audit after rendering: a commit first would expire every loaded row
+        audit_families("view", "groups_programme", programme_id, [e.family_id for e in enrolled + waiting],
+                       detail="deelnemers", commit=True)
+    return html
 
 
 # --------------------------------------------------------------------------- sessions
@@ -401,9 +403,10 @@ def notify(session_id: int):
         select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
         .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
     enrolments.sort(key=lambda e: (e.family.label, e.person.given_name))
+    html = render_template("groups/notify.html", session=session, programme=programme, enrolments=enrolments)
     audit_families("view", "groups_session", session.id, [e.family_id for e in enrolments],
                    detail="contactgegevens voor verwittiging", commit=True)
-    return render_template("groups/notify.html", session=session, programme=programme, enrolments=enrolments)
+    return html
 
 
 # --------------------------------------------------------------------------- enrolment
@@ -614,9 +617,10 @@ def attendance(session_id: int):
     programme = session.programme
     require_owner(programme, "groups_attendance", session.id)
     enrolments, marks = _attendance_rows(session)
-    audit_families("view", "groups_attendance", session.id, [e.family_id for e in enrolments], commit=True)
-    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
+    html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
                            marks=marks, statuses=ATTENDANCE_STATUSES, refusal=_not_started_message(session))
+    audit_families("view", "groups_attendance", session.id, [e.family_id for e in enrolments], commit=True)
+    return html
 
 
 @bp.post("/sessies/<int:session_id>/aanwezigheden/<int:enrolment_id>")
@@ -676,10 +680,11 @@ def attendance_list(programme_id: int):
     programme = get_programme(programme_id)
     require_owner(programme, "groups_attendance")
     sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
+    html = render_template("groups/attendance_list.html", programme=programme, sessions=sessions,
+                           enrolments=enrolments, marks=marks, per_child=per_child, per_session=per_session)
     audit_families("view", "groups_attendance", programme.id, [e.family_id for e in enrolments],
                    detail="aanwezigheidslijst", commit=True)
-    return render_template("groups/attendance_list.html", programme=programme, sessions=sessions,
-                           enrolments=enrolments, marks=marks, per_child=per_child, per_session=per_session)
+    return html
 
 
 SHORT = {"present": "A", "absent": "X", "excused": "V"}
