@@ -254,6 +254,39 @@ def settings():
     return render_template("core/admin/settings.html", partners_2fa=bool(row and row.value == "1"))
 
 
+@bp.route("/bewaartermijnen", methods=["GET", "POST"])
+def retention():
+    """Retention: the term for archived families, what is past it, and what still holds personal data."""
+    from .rights import erase_family, personal_data_overview, retention_candidates, retention_years
+
+    error = None
+    if request.method == "POST" and request.form.get("actie") == "termijn":
+        try:
+            years = int(request.form.get("jaren", ""))
+            if not 1 <= years <= 30:
+                raise ValueError
+        except ValueError:
+            error = "Geef een bewaartermijn tussen 1 en 30 jaar."
+        else:
+            row = db.session.get(Setting, "retention_archived_family_years") or Setting(
+                key="retention_archived_family_years", value=str(years))
+            row.value = str(years)
+            db.session.add(row)
+            audit.record("update", "setting", None, detail=f"retention_archived_family_years={years}")
+            db.session.commit()
+            flash("Bewaartermijn opgeslagen.", "success")
+            return redirect(url_for("admin.retention"))
+    if request.method == "POST" and request.form.get("actie") == "toepassen":
+        candidates = retention_candidates()
+        for fam in candidates:
+            erase_family(fam)
+        db.session.commit()
+        flash(f"{len(candidates)} gezinnen voorbij hun bewaartermijn zijn geanonimiseerd.", "success")
+        return redirect(url_for("admin.retention"))
+    return render_template("core/admin/retention.html", years=retention_years(), candidates=retention_candidates(),
+                           overview=personal_data_overview(), error=error), (400 if error else 200)
+
+
 # --------------------------------------------------------------------------- organisations
 
 

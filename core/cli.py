@@ -6,6 +6,7 @@ import os
 import sys
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
@@ -110,8 +111,85 @@ def serve_command(demo: bool, host: str, port: int):
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
+@click.command("export-family")
+@click.argument("family_id", type=int)
+@click.option("--out", type=click.Path(dir_okay=False), help="Zip file to write (default gezin-ID-inzage.zip).")
+@with_appcontext
+def export_family_command(family_id: int, out: str | None):
+    """Subject access: write a zip with everything held about one family (HTML summary + JSON)."""
+    from .extensions import db
+    from .models import Family
+    from .rights import export_zip
+
+    family = db.session.get(Family, family_id)
+    if family is None:
+        raise click.ClickException(f"No family with id {family_id}.")
+    with current_app.test_request_context():
+        payload = export_zip(family)
+    db.session.commit()
+    path = out or f"gezin-{family_id}-inzage.zip"
+    with open(path, "wb") as fh:
+        fh.write(payload)
+    click.echo(f"Wrote {path} ({len(payload)} bytes).")
+
+
+@click.command("retention")
+@click.option("--dry-run", "mode", flag_value="dry-run", default=True, help="List what is past its term (default).")
+@click.option("--apply", "mode", flag_value="apply", help="Anonymise what is past its term.")
+@with_appcontext
+def retention_command(mode: str):
+    """List (or anonymise) records whose retention term has passed."""
+    from .extensions import db
+    from .rights import erase_family, personal_data_overview, retention_candidates, retention_years
+
+    candidates = retention_candidates()
+    click.echo(f"Retention: archived families untouched for {retention_years()} years: {len(candidates)}")
+    for fam in candidates:
+        click.echo(f"  family {fam.id} (archived, last change {fam.updated_at:%Y-%m-%d})")
+    if mode == "apply" and candidates:
+        with current_app.test_request_context():
+            for fam in candidates:
+                erase_family(fam)
+        db.session.commit()
+        click.echo(f"Anonymised {len(candidates)} families.")
+    for what, n in personal_data_overview().items():
+        click.echo(f"  {what}: {n}")
+
+
+@click.command("backup")
+@click.option("--out", type=click.Path(dir_okay=False), help="Backup file (default instance/backup-TIMESTAMP).")
+@with_appcontext
+def backup_command(out: str | None):
+    """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump)."""
+    from .backup import BackupError, backup
+
+    try:
+        path = backup(out)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Backup written to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: str, yes: bool):
+    """Restore the database from a backup made with 'hvhk backup' (replaces all current data)."""
+    from .backup import BackupError, restore
+
+    if not yes and not click.confirm("This replaces every record in the database. Continue?"):
+        raise click.Abort()
+    try:
+        restore(path)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo("Database restored.")
+
+
 def register_commands(app) -> None:
-    for cmd in (init_command, demo_command, create_user_command):
+    for cmd in (init_command, demo_command, create_user_command, export_family_command, retention_command,
+                backup_command, restore_command):
         app.cli.add_command(cmd)
 
 

@@ -550,5 +550,73 @@ def withdraw_consent(family_id: int, consent_id: int):
     return redirect(url_for("families.show", family_id=family_id))
 
 
+# --------------------------------------------------------------------------- data rights
+
+
+def _may_export(family_id: int) -> bool:
+    if current_user.is_admin:
+        return True
+    managed = current_user.managed_team_ids()
+    return bool(managed & {i for i in db.session.scalars(
+        select(Involvement.team_id).where(Involvement.family_id == family_id, Involvement.ended_at.is_(None)))})
+
+
+@bp.get("/<int:family_id>/export")
+def export(family_id: int):
+    """Subject access: a zip with everything the house holds about the family (admins, managers of an involved team)."""
+    family = require_family(family_id, "family_export")
+    if not _may_export(family_id):
+        audit.record_denied("family_export", family_id, family_id=family_id)
+        abort(403)
+    from flask import Response
+
+    from .rights import export_zip
+
+    payload = export_zip(family)
+    db.session.commit()
+    return Response(payload, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="gezin-{family.id}-inzage.zip"'})
+
+
+@bp.route("/<int:family_id>/wissen", methods=["GET", "POST"])
+def erase(family_id: int):
+    """Erasure: a preview of what goes and what stays, then a confirmation (admins only)."""
+    if not current_user.is_admin:
+        abort(403)
+    family = require_family(family_id, "family_erase")
+    from .rights import erase_family, erase_preview
+
+    preview = erase_preview(family)
+    error = None
+    if request.method == "POST":
+        if preview["blocked"]:
+            error = "Voor dit gezin geldt een juridische bewaarplicht: wissen is geblokkeerd."
+        elif (request.form.get("bevestiging") or "").strip() != family.label:
+            error = f"Typ de naam van het gezin (“{family.label}”) om te bevestigen."
+        else:
+            erase_family(family)
+            db.session.commit()
+            flash("Het gezin is gewist: persoonsgegevens zijn verwijderd, tellingen en kosten blijven kloppen.", "success")
+            return redirect(url_for("families.directory"))
+    else:
+        audit.record_read("family_erase", family_id, family_id=family_id, detail="voorbeeld")
+    return render_template("core/families/erase.html", family=family, preview=preview, error=error), (
+        400 if error else 200)
+
+
+@bp.post("/<int:family_id>/bewaarplicht")
+def legal_hold(family_id: int):
+    if not current_user.is_admin:
+        abort(403)
+    family = require_family(family_id)
+    family.legal_hold = request.form.get("on") == "1"
+    audit.record("update", "family", family.id, family_id=family.id,
+                 detail=f"bewaarplicht {'aan' if family.legal_hold else 'uit'}")
+    db.session.commit()
+    flash("Juridische bewaarplicht " + ("ingesteld: het gezin kan niet gewist worden." if family.legal_hold
+                                        else "opgeheven."), "success")
+    return redirect(url_for("families.show", family_id=family.id))
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)

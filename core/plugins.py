@@ -102,6 +102,15 @@ class PluginHost:
         remove = [p for n, p in self.pm.list_name_plugin() if n not in available]
         return self.pm.subset_hook_caller(name, remove_plugins=remove)
 
+    def call_each(self, name: str, **kwargs) -> dict:
+        """Call hook ``name`` on every available plugin separately: ``{plugin name: its result}``."""
+        available = self.available_names()
+        results = {}
+        for impl in getattr(self.pm.hook, name).get_hookimpls():
+            if impl.plugin_name in available:
+                results[impl.plugin_name] = impl.function(**{a: kwargs[a] for a in impl.argnames})
+        return results
+
     def hook_of(self, plugin_name: str, name: str):
         """The hook ``name`` on one plugin only (the enable/disable callbacks)."""
         remove = [p for n, p in self.pm.list_name_plugin() if n != plugin_name]
