@@ -1,8 +1,62 @@
-"""Costing: the cost model of a trajectory, actual costs and the Excel cost sheet."""
+"""Costing: the cost model of a trajectory, actual costs and the Excel cost sheet.
+
+Reads the other plugins' work only through ``hvhk_billable_work``; see ``access.py`` for who sees what.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 from core.hookspecs import hookimpl
+from core.ui import NavItem, Widget
+
+from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
 
 
 @hookimpl
 def hvhk_plugin_info():
     return {"label": "Kostprijs", "description": "Kostprijsmodel, werkelijke kosten en export naar Excel."}
+
+
+@hookimpl
+def hvhk_migrations():
+    return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def hvhk_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def hvhk_nav_items(user):
+    from .access import access_for
+
+    if not access_for(user).any:
+        return []
+    return [NavItem("Kostprijs", "/kostprijs/", order=80)]
+
+
+@hookimpl
+def hvhk_dashboard_widgets(user):
+    from .access import access_for
+
+    if not access_for(user).any:
+        return []
+    return [Widget("Kostprijs van een traject", url="/kostprijs/tegel", order=70)]
+
+
+@hookimpl
+def hvhk_team_enabled(team):
+    from .views import ensure_team_role
+
+    ensure_team_role(team)
+
+
+@hookimpl
+def hvhk_demo_data(session, scale):
+    from .demo import seed
+
+    seed(session, scale)

@@ -1,0 +1,82 @@
+"""Who sees what in the costing plugin.
+
+How "finance" is known: a row in ``costing_team_role`` per team. When a manager switches the plugin on
+for a team (``hvhk_team_enabled``) the team gets the role "team"; an admin marks the finance team(s) as
+"finance" on the page Kostprijs > Teamrollen. The demo marks "Financiële dienst" as finance.
+
+- finance: every member (member or manager) of a team whose role is "finance" and that has the plugin
+  switched on; admins count as finance. They see, edit and export every model and all actuals.
+- manager: a manager of a team with the plugin switched on (role "team") sees the models and the actuals
+  of their own team(s) only, read-only, without export.
+- anyone else who passes the core guard (a plain member of a "team" team) gets 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Membership, TeamPlugin
+
+from .models import ROLE_FINANCE, CostingTeamRole
+
+PLUGIN = "costing"
+
+
+@dataclass
+class CostingAccess:
+    finance: bool = False
+    manager_team_ids: set[int] = field(default_factory=set)
+
+    @property
+    def any(self) -> bool:
+        return self.finance or bool(self.manager_team_ids)
+
+    def can_see_team(self, team_id: int | None) -> bool:
+        return self.finance or (team_id is not None and team_id in self.manager_team_ids)
+
+
+def access_for(user) -> CostingAccess:
+    """One query: the user's memberships in teams with the plugin on, with each team's costing role."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.is_partner:
+        return CostingAccess()
+    if user.is_admin:
+        return CostingAccess(finance=True)
+    rows = db.session.execute(
+        select(Membership.team_id, Membership.role, CostingTeamRole.role)
+        .join(TeamPlugin, (TeamPlugin.team_id == Membership.team_id) & (TeamPlugin.plugin == PLUGIN)
+              & TeamPlugin.enabled.is_(True))
+        .outerjoin(CostingTeamRole, CostingTeamRole.team_id == Membership.team_id)
+        .where(Membership.user_id == user.id)
+    ).all()
+    acc = CostingAccess()
+    for team_id, member_role, team_role in rows:
+        if team_role == ROLE_FINANCE:
+            acc.finance = True
+        elif member_role == "manager":
+            acc.manager_team_ids.add(team_id)
+    return acc
+
+
+def current_access() -> CostingAccess:
+    if "_costing_access" not in g:
+        g._costing_access = access_for(current_user)
+    return g._costing_access
+
+
+def require_any() -> CostingAccess:
+    acc = current_access()
+    if not acc.any:
+        abort(403)
+    return acc
+
+
+def require_finance() -> CostingAccess:
+    acc = current_access()
+    if not acc.finance:
+        abort(403)
+    return acc

@@ -1,0 +1,266 @@
+"""The Excel cost sheet (openpyxl, write-only so large sheets stream).
+
+Sheets: Invoer (the inputs: values, never formulas), Methode 1 and Methode 2 (every step a live formula
+referring to the input cells, rounded to the cent with ROUND exactly as ``model.py`` does), Werkelijk
+(one row per trajectory or group programme; hours, cost as a formula at the model's hourly rate, fees)
+and Samenvatting (formulas over the other sheets).
+
+Text that comes from users (model name, sources, team names, references, statuses) goes through
+``safe_text``: it can never be read as a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .actuals import AGE_LABELS, activity_label
+from .model import INPUT_SPECS, Inputs
+
+EUR = '"€" #,##0.00;-"€" #,##0.00'
+HOURS = "#,##0.00"
+NUMBER = "#,##0.##"
+DATE = "dd/mm/yyyy"
+INT = "0"
+
+INPUT_ROW = {spec.name: n for n, spec in enumerate(INPUT_SPECS, start=2)}
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+_HEAD_FONT = Font(bold=True, color="FFFFFF")
+_HEAD_FILL = PatternFill("solid", fgColor="2F5D62")
+_BOLD = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def safe_text(value) -> str | None:
+    """User text as inert text: strip characters XML forbids and prefix an apostrophe when the text
+    starts with something a spreadsheet could take as a formula (= + - @ tab CR LF)."""
+    if value is None:
+        return None
+    s = _ILLEGAL.sub("", str(value))
+    if s.startswith(_FORMULA_START):
+        s = "'" + s
+    return s
+
+
+def ref(name: str) -> str:
+    """Absolute reference to an input cell: Invoer!$B$3."""
+    return f"Invoer!$B${INPUT_ROW[name]}"
+
+
+def _fmt_for(kind: str) -> str:
+    return {"money": EUR, "percent": NUMBER, "count": INT}.get(kind, NUMBER)
+
+
+class _Sheet:
+    """A write-only sheet with helpers for styled cells."""
+
+    def __init__(self, wb: Workbook, title: str, widths: list[float], landscape: bool = False):
+        self.ws = wb.create_sheet(title)
+        ws = self.ws
+        for n, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(n)].width = w
+        ws.freeze_panes = "A2"
+        ws.print_title_rows = "1:1"
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = "9"  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.gridLines = False
+        ws.oddFooter.center.text = "&A · pagina &P van &N"
+
+    def cell(self, value, fmt: str | None = None, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
+        c = WriteOnlyCell(self.ws, value=value)
+        if fmt:
+            c.number_format = fmt
+        if bold:
+            c.font = _BOLD
+        if wrap:
+            c.alignment = _WRAP
+        return c
+
+    def text(self, value, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
+        return self.cell(safe_text(value), bold=bold, wrap=wrap)
+
+    def header(self, labels: list[str]) -> None:
+        row = []
+        for label in labels:
+            c = WriteOnlyCell(self.ws, value=label)
+            c.font = _HEAD_FONT
+            c.fill = _HEAD_FILL
+            c.alignment = Alignment(wrap_text=True, vertical="center")
+            row.append(c)
+        self.ws.append(row)
+
+    def append(self, row: list) -> None:
+        self.ws.append(row)
+
+
+def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: Inputs, sources: dict,
+                   units: Iterable, unit_count: int, activity_kinds: list[str],
+                   period_start: date, period_end: date) -> None:
+    """Write the cost sheet to ``out`` (a path or a binary file object). ``units`` may be a generator of
+    objects shaped like ``actuals.UnitActual``; ``unit_count`` is how many it yields."""
+    wb = Workbook(write_only=True)
+
+    # ---------------------------------------------------------------- Invoer
+    sh = _Sheet(wb, "Invoer", [38, 16, 24, 70])
+    sh.header(["Invoer", "Waarde", "Eenheid", "Bron"])
+    values = inputs.as_dict()
+    for spec in INPUT_SPECS:
+        v = values[spec.name]
+        sh.append([sh.cell(spec.label), sh.cell(v if spec.kind == "count" else Decimal(v), _fmt_for(spec.kind)),
+                   sh.cell(spec.unit), sh.text(sources.get(spec.name, ""), wrap=True)])
+
+    # ---------------------------------------------------------------- Methode 1
+    r = ref
+    sh = _Sheet(wb, "Methode 1", [34, 54, 20, 20, 44])
+    sh.header(["Stap", "Berekening", "Eigen berekening", "Aannames van de bron", "Toelichting"])
+    m1_rows = [
+        ("Jaarloonkost personeel", "loonkost", f"={r('staff_cost')}", f"={r('staff_cost')}", ""),
+        ("Werkingsmiddelen", "werkingsmiddelen", f"={r('operating_cost')}", f"={r('operating_cost')}", ""),
+        ("Overhead", "overhead % × loonkost",
+         f"=ROUND({r('staff_cost')}*{r('overhead_pct')}/100,2)",
+         f"=ROUND({r('staff_cost')}*{r('overhead_pct')}/100,2)",
+         "De bron beschrijft de overhead maar telt ze niet op."),
+        ("Totale kost per jaar", "loonkost + werkingsmiddelen (+ overhead)", "=ROUND(C2+C3+C4,2)", "=ROUND(D2+D3,2)",
+         "Bron: zonder overhead."),
+        ("Inkomsten uit deelnamegelden", "trajecten × (aandeel VT × verminderd + rest × vol)",
+         f"=ROUND({r('trajectories_per_year')}*({r('vt_share_pct')}/100*{r('fee_reduced')}"
+         f"+(1-{r('vt_share_pct')}/100)*{r('fee_full')}),2)",
+         f"=ROUND({r('trajectories_per_year')}*{r('fee_full')},2)",
+         "Bron: iedereen betaalt het volle deelnamegeld."),
+        ("Te dragen kost", "totale kost − inkomsten", "=ROUND(C5-C6,2)", "=ROUND(D5-D6,2)", ""),
+        ("Kost per traject", "te dragen kost ÷ trajecten",
+         f"=ROUND(C7/{r('trajectories_per_year')},2)", f"=ROUND(D7/{r('trajectories_per_year')},2)",
+         "Bron: 'ongeveer € 4.750'."),
+    ]
+    for label, how, c, d, note in m1_rows:
+        bold = label == "Kost per traject"
+        sh.append([sh.cell(label, bold=bold), sh.cell(how), sh.cell(c, EUR, bold=bold),
+                   sh.cell(d, EUR, bold=bold), sh.cell(note or None, wrap=True)])
+
+    # ---------------------------------------------------------------- Methode 2
+    sh = _Sheet(wb, "Methode 2", [34, 12, 20, 52])
+    sh.header(["Activiteit", "Uren", "Kost aan uurtarief", "Toelichting"])
+    rate = r("hourly_rate")
+    m2_rows = [
+        ("Rondetafelgesprekken", f"={r('roundtable_count')}*{r('roundtable_hours')}", ""),
+        ("Begeleidingsgesprekken", f"={r('talk_count')}*{r('talk_hours')}", ""),
+        ("Groepsbijeenkomsten op woensdag", f"={r('wednesday_count')}*{r('wednesday_hours')}", ""),
+        ("Groepsdag (jonger dan 12)", f"={r('group_day_hours')}", "Enkel voor kinderen jonger dan 12."),
+        ("Groepsweekend (12 of ouder)", f"={r('weekend_hours')}", "Enkel voor jongeren van 12 of ouder."),
+    ]
+    for n, (label, hours, note) in enumerate(m2_rows, start=2):
+        sh.append([sh.cell(label), sh.cell(hours, HOURS), sh.cell(f"=ROUND(B{n}*{rate},2)", EUR),
+                   sh.cell(note or None)])
+    sh.append([sh.cell("Per kind jonger dan 12", bold=True), sh.cell("=B2+B3+B4+B5", HOURS, bold=True),
+               sh.cell("=ROUND(C2+C3+C4+C5,2)", EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, groepsdag.")])
+    sh.append([sh.cell("Per kind van 12 of ouder", bold=True), sh.cell("=B2+B3+B4+B6", HOURS, bold=True),
+               sh.cell("=ROUND(C2+C3+C4+C6,2)", EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, weekend.")])
+    sh.append([sh.cell("Totaal zoals de bron het optelt"), sh.cell("=B3+B4+B5+B6", HOURS),
+               sh.cell("=ROUND(C3+C4+C5+C6,2)", EUR),
+               sh.cell("Zonder rondetafels, met groepsdag én weekend (bron: € 4.366,5).", wrap=True)])
+
+    # ---------------------------------------------------------------- Werkelijk (streamed)
+    kinds = list(activity_kinds)
+    fixed = ["Referentie", "Soort", "Team", "Leeftijdsgroep", "Start", "Einde", "Status", "Gestart in periode"]
+    money_cols = ["Uren totaal", "Kost aan uurtarief", "Bijdrage verschuldigd", "Bijdrage betaald",
+                  "Kwijtgescholden", "Betaald op"]
+    widths = [16, 16, 18, 20, 12, 12, 12, 10] + [11] * len(kinds) + [11, 16, 14, 14, 8, 12]
+    sh = _Sheet(wb, "Werkelijk", widths, landscape=True)
+    sh.header(fixed + [f"Uren: {activity_label(k)}" for k in kinds] + money_cols)
+    first_kind = len(fixed) + 1
+    col_total = first_kind + len(kinds)
+    L = get_column_letter
+    total_letter, cost_letter = L(col_total), L(col_total + 1)
+    due_letter, paid_letter, start_letter = L(col_total + 2), L(col_total + 3), L(8)
+    kind_range = (L(first_kind), L(col_total - 1)) if kinds else None
+    ws = sh.ws
+    n = 1
+    for u in units:
+        n += 1
+        hours = u.hours
+        row = [
+            safe_text(u.ref), u.kind_label if hasattr(u, "kind_label") else safe_text(u.kind), safe_text(u.team),
+            safe_text(AGE_LABELS.get(u.age_group, u.age_group or "")),
+            WriteOnlyCell(ws, value=u.start), WriteOnlyCell(ws, value=u.end),
+            safe_text(u.status), 1 if u.started_in_period else 0,
+        ]
+        row[4].number_format = DATE
+        row[5].number_format = DATE
+        for k in kinds:
+            c = WriteOnlyCell(ws, value=hours.get(k))
+            c.number_format = HOURS
+            row.append(c)
+        c = WriteOnlyCell(ws, value=f"=SUM({kind_range[0]}{n}:{kind_range[1]}{n})" if kind_range else 0)
+        c.number_format = HOURS
+        row.append(c)
+        c = WriteOnlyCell(ws, value=f"=ROUND({total_letter}{n}*{rate},2)")
+        c.number_format = EUR
+        row.append(c)
+        for v in (u.fee_due, u.fee_paid):
+            c = WriteOnlyCell(ws, value=v)
+            c.number_format = EUR
+            row.append(c)
+        row.append("ja" if u.fee_waived else "nee")
+        c = WriteOnlyCell(ws, value=u.fee_paid_on)
+        c.number_format = DATE
+        row.append(c)
+        ws.append(row)
+    last = max(n, 2)
+    if unit_count != n - 1:  # pragma: no cover - a caller bug, not user input
+        raise ValueError(f"unit_count {unit_count} but {n - 1} units written")
+
+    # ---------------------------------------------------------------- Samenvatting
+    sh = _Sheet(wb, "Samenvatting", [46, 22, 50])
+    sh.header(["Samenvatting", "Waarde", "Toelichting"])
+
+    def rng(letter: str) -> str:
+        return f"Werkelijk!{letter}2:{letter}{last}"
+
+    rows = [
+        ("Model", sh.text(model_name), None),
+        ("Jaar", sh.cell(year, INT), None),
+        ("Team", sh.text(team_name), None),
+        ("Werkelijke cijfers van", sh.cell(period_start, DATE), None),
+        ("tot en met", sh.cell(period_end, DATE), None),
+        ("Kost per traject, methode 1 (eigen berekening)", sh.cell("='Methode 1'!C8", EUR, bold=True), None),
+        ("Kost per traject, methode 1 (aannames van de bron)", sh.cell("='Methode 1'!D8", EUR), None),
+        ("Methode 2, per kind jonger dan 12", sh.cell("='Methode 2'!C7", EUR), None),
+        ("Methode 2, per kind van 12 of ouder", sh.cell("='Methode 2'!C8", EUR), None),
+        ("Vastgelegde prijs van een traject", sh.cell(f"={r('fixed_price')}", EUR, bold=True), None),
+        ("Vastgelegde prijs − methode 1", sh.cell("=ROUND(B11-B7,2)", EUR), "Negatief: de prijs dekt de kost niet."),
+        ("Werkelijk: trajecten gestart in de periode", sh.cell(f"=SUM({rng(start_letter)})", INT), None),
+        ("Werkelijk: uren", sh.cell(f"=SUM({rng(total_letter)})", HOURS), None),
+        ("Werkelijk: kost aan uurtarief", sh.cell(f"=ROUND(SUM({rng(cost_letter)}),2)", EUR), "Enkel geregistreerde uren."),
+        ("Werkelijk: bijdragen verschuldigd", sh.cell(f"=ROUND(SUM({rng(due_letter)}),2)", EUR), None),
+        ("Werkelijk: bijdragen betaald", sh.cell(f"=ROUND(SUM({rng(paid_letter)}),2)", EUR), None),
+        ("Opbrengst aan vaste prijs", sh.cell(f"=B13*{r('fixed_price')}", EUR), "Gestarte trajecten × vaste prijs."),
+        ("Kost volgens model (methode 1)", sh.cell("=ROUND(B13*B7,2)", EUR), "Gestarte trajecten × kost per traject."),
+    ]
+    for label, value, note in rows:
+        sh.append([sh.cell(label), value, sh.cell(note)])
+
+    wb.save(out)
+
+
+# Where the application's numbers sit in the workbook (for the tests and anyone checking by hand).
+CELLS = {
+    "m1_corrected": {"overhead": "'Methode 1'!C4", "total_cost": "'Methode 1'!C5", "fee_income": "'Methode 1'!C6",
+                     "net_cost": "'Methode 1'!C7", "per_trajectory": "'Methode 1'!C8"},
+    "m1_source": {"overhead": "'Methode 1'!D4", "total_cost": "'Methode 1'!D5", "fee_income": "'Methode 1'!D6",
+                  "net_cost": "'Methode 1'!D7", "per_trajectory": "'Methode 1'!D8"},
+    "m2": {"roundtables": "'Methode 2'!C2", "talks": "'Methode 2'!C3", "wednesdays": "'Methode 2'!C4",
+           "group_day": "'Methode 2'!C5", "weekend": "'Methode 2'!C6", "under_12": "'Methode 2'!C7",
+           "over_12": "'Methode 2'!C8", "stated_style_total": "'Methode 2'!C9"},
+}

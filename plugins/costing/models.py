@@ -1,0 +1,85 @@
+"""Costing tables: cost models per year and team, and each team's role towards the costing plugin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import Team, utcnow
+
+from .model import INPUT_NAMES, Inputs
+
+ROLE_FINANCE = "finance"
+ROLE_TEAM = "team"
+TEAM_ROLES = [
+    (ROLE_TEAM, "Team: de verantwoordelijken zien de werkelijke cijfers van hun eigen team"),
+    (ROLE_FINANCE, "Financiële dienst: alle leden zien, wijzigen en exporteren alle modellen en cijfers"),
+]
+TEAM_ROLE_LABELS = {ROLE_TEAM: "Team", ROLE_FINANCE: "Financiële dienst"}
+
+
+class CostModel(db.Model):
+    """The cost model of one trajectory for a year, owned by a team. Every input is editable."""
+
+    __tablename__ = "costing_cost_model"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    preset: Mapped[str | None] = mapped_column(String(40))  # the preset it was built from, e.g. petra_2025_bron
+
+    staff_fte: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    staff_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    operating_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    overhead_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    trajectories_per_year: Mapped[int] = mapped_column(Integer)
+    fee_full: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    fee_reduced: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    vt_share_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    roundtable_count: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    roundtable_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    talk_count: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    talk_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    wednesday_count: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    wednesday_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    group_day_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    weekend_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    fixed_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+    sources: Mapped[dict | None] = mapped_column(JSON)  # {input name: where the figure comes from}
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_costing_cost_model_year_team", "year", "team_id"),)
+
+    team: Mapped[Team] = relationship()
+
+    def inputs(self) -> Inputs:
+        return Inputs.from_object(self)
+
+    def source_of(self, name: str) -> str:
+        return (self.sources or {}).get(name, "")
+
+    def set_inputs(self, values: dict) -> None:
+        for name in INPUT_NAMES:
+            if name in values:
+                setattr(self, name, values[name])
+
+
+class CostingTeamRole(db.Model):
+    """How the costing plugin treats a team. Set to "team" when the plugin is switched on for a team
+    (hvhk_team_enabled); an admin marks the finance team(s) as "finance". No row counts as "team"."""
+
+    __tablename__ = "costing_team_role"
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_TEAM)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

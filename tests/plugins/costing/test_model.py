@@ -1,0 +1,130 @@
+"""The pure cost model: the seed's figures to the cent, the corrected figures, validation, notation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from plugins.costing.forms import parse_decimal
+from plugins.costing.model import (
+    PRESET_INPUTS,
+    compare_with_stated,
+    fmt_eur,
+    fmt_num,
+    method1,
+    method2,
+    money,
+    validate,
+)
+
+D = Decimal
+
+
+def test_source_assumptions_reproduce_every_stated_figure_to_the_cent():
+    m1 = method1(PRESET_INPUTS, "source")
+    m2 = method2(PRESET_INPUTS, "source")
+    assert m1.total_cost == D("313414.34")
+    assert m1.fee_income == D("3250.00")
+    assert m1.per_trajectory == D("4771.76")  # "ongeveer € 4.750"
+    assert not m1.overhead_added
+    assert (m2.roundtables, m2.talks, m2.wednesdays, m2.group_day, m2.weekend) == (
+        D("164.00"), D("1537.50"), D("738.00"), D("451.00"), D("1640.00"))
+    assert m2.stated_style_total == D("4366.50")
+    assert m2.total == D("4366.50")
+
+
+def test_corrected_figures():
+    m1 = method1(PRESET_INPUTS, "corrected")
+    m2 = method2(PRESET_INPUTS, "corrected")
+    assert m1.overhead == D("46262.15")
+    assert m1.total_cost == D("359676.49")
+    assert m1.fee_income == D("2437.50")
+    assert m1.net_cost == D("357238.99")
+    assert m1.per_trajectory == D("5495.98")
+    # overhead added but the source's fee income kept: the 5,483.48 of the domain notes
+    assert method1(PRESET_INPUTS.with_(fee_reduced=D("50")), "corrected").per_trajectory == D("5483.48")
+    assert m2.under_12 == D("2890.50")
+    assert m2.over_12 == D("4079.50")
+    assert m2.hours_under_12 == D("4") + D("37.5") + D("18") + D("11")
+
+
+def test_every_step_is_listed_with_its_numbers():
+    m1 = method1(PRESET_INPUTS, "corrected")
+    keys = [s.key for s in m1.steps]
+    assert keys == ["staff_cost", "operating_cost", "overhead", "total_cost", "fee_income", "net_cost",
+                    "per_trajectory"]
+    fee = next(s for s in m1.steps if s.key == "fee_income")
+    assert "65 × (50 % × € 25,00 + 50 % × € 50,00)" == fee.formula
+    src = method1(PRESET_INPUTS, "source")
+    assert "niet opgeteld" in next(s for s in src.steps if s.key == "overhead").note
+    assert "stated_total" in [s.key for s in method2(PRESET_INPUTS, "source").steps]
+
+
+def test_comparison_reproduces_and_explains_each_difference():
+    by_key = {c.key: c for c in compare_with_stated(PRESET_INPUTS)}
+    assert all(c.reproduced for c in by_key.values())
+    tc = by_key["total_cost"]
+    assert (tc.stated, tc.source_value, tc.corrected_value) == (D("313414.34"), D("313414.34"), D("359676.49"))
+    assert "niet op" in tc.explanation and "€ 46.262,15" in tc.explanation
+    fee = by_key["fee_income"]
+    assert fee.corrected_value == D("2437.50") and fee.source_value == D("3250.00")
+    assert "€ 2.437,50" in fee.explanation and "volle deelnamegeld" in fee.explanation
+    per = by_key["per_trajectory"]
+    assert per.source_value == D("4771.76") and per.stated == D("4750")
+    assert "ongeveer € 4.750" in per.explanation and "€ 5.483,48" in per.explanation
+    assert dict(per.corrected_extra)["Enkel overhead erbij"] == D("5483.48")
+    tot = by_key["method2_total"]
+    assert tot.source_value == D("4366.50") and tot.corrected_value is None and tot.differs
+    assert "rondetafels" in tot.explanation and "€ 2.890,50" in tot.explanation and "€ 4.079,50" in tot.explanation
+    assert "10 uur" in by_key["group_day"].explanation
+    assert not by_key["roundtables"].differs
+
+
+def test_comparison_says_when_changed_inputs_no_longer_give_the_stated_figure():
+    by_key = {c.key: c for c in compare_with_stated(PRESET_INPUTS.with_(hourly_rate=D("42")))}
+    assert not by_key["roundtables"].reproduced
+    assert "€ 168,00" in by_key["roundtables"].explanation
+    assert not by_key["method2_total"].reproduced
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("staff_fte", "-1", "negatief"),
+    ("overhead_pct", "500", "hoogstens 100"),
+    ("trajectories_per_year", "0", "groter zijn dan 0"),
+    ("trajectories_per_year", "2.5", "geheel"),
+    ("hourly_rate", "veertig", "getal"),
+    ("hourly_rate", "NaN", "getal"),
+    ("fee_full", "50.555", "centen"),
+    ("staff_cost", "", "verplicht"),
+])
+def test_validate_refuses_bad_input_with_a_dutch_message(field, value, message):
+    values = {k: str(v) for k, v in PRESET_INPUTS.as_dict().items()}
+    assert validate(values) == {}
+    values[field] = value
+    errors = validate(values)
+    assert list(errors) == [field]
+    assert message in errors[field].lower()
+
+
+def test_division_by_zero_is_refused_by_the_model_too():
+    with pytest.raises(ValueError):
+        method1(PRESET_INPUTS.with_(trajectories_per_year=0))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("308.414,34", D("308414.34")), ("308414,34", D("308414.34")), ("€ 5.000", D("5000")),
+    ("5.000.000", D("5000000")), ("1,5", D("1.5")), ("1.5", D("1.5")), ("15 %", D("15")),
+    ("1,000,000", D("1000000")), ("-3", D("-3")), ("abc", None), ("1e5", None), ("NaN", None),
+    ("Infinity", None), ("", None), ("1.500", D("1500")), ("41.00", D("41.00")),
+])
+def test_parse_decimal_accepts_flemish_notation(text, expected):
+    assert parse_decimal(text) == expected
+
+
+def test_formatting():
+    assert fmt_eur(D("313414.34")) == "€ 313.414,34"
+    assert fmt_eur(D("-995.98")) == "-€ 995,98"
+    assert fmt_eur(D("0.005")) == "€ 0,01"
+    assert fmt_num(D("1.50")) == "1,5" and fmt_num(D("1000")) == "1.000" and fmt_num(65) == "65"
+    assert money(D("2.675")) == D("2.68") and money(D("-2.675")) == D("-2.68")
