@@ -72,8 +72,8 @@ def load_demo(session, scale: int = 1) -> dict:
     this_wednesday = today - timedelta(days=(today.weekday() - 2) % 7)
     prog_id, sess_id, enr_id = _next_id(session, Programme), _next_id(session, GroupSession), _next_id(session, Enrolment)
     programmes, leaders, sessions, enrolments, attendance = [], [], [], [], []
-    involved = set(session.execute(select(Involvement.family_id, Involvement.team_id)
-                                   .where(Involvement.ended_at.is_(None))).tuples())
+    involved = {tuple(r) for r in session.execute(select(Involvement.family_id, Involvement.team_id)
+                                   .where(Involvement.ended_at.is_(None))).all()}
     new_involvements = []
 
     def add_programme(team: Team, name: str, kind: str, age_group: str, capacity: int, location: str,

@@ -1,0 +1,121 @@
+"""Hooks: menu, dashboard tile, search, billable work, family export and erasure, demo data."""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Involvement, Team
+from core.plugins import current_plugins
+from core.ui import Period
+from plugins.groups.logic import now_local
+from plugins.groups.models import Attendance, Enrolment, GroupSession, Programme
+
+
+def test_menu_dashboard_tile_and_search(client, login, world, make_programme, make_session):
+    p = make_programme(world["petra"], name="Zomerschool Kolderbos")
+    monday = date.today() - timedelta(days=date.today().weekday())
+    make_session(p, datetime.combine(monday + timedelta(days=2), time(13, 30)), theme="Spel")
+    login(client, "worker")
+    home = client.get("/").get_data(as_text=True)
+    assert "/groepen/" in home and "Groepssessies deze week" in home and "/groepen/widget/deze-week" in home
+    tile = client.htmx_get("/groepen/widget/deze-week").get_data(as_text=True)
+    assert "Zomerschool Kolderbos" in tile and "<html" not in tile
+    found = client.get("/zoeken?q=kolderbos").get_data(as_text=True)
+    assert f"/groepen/{p.id}" in found
+    client.post("/logout")
+    login(client, "onthaal")  # no plugin: no menu entry, no tile
+    home = client.get("/").get_data(as_text=True)
+    assert "/groepen/" not in home
+
+
+def test_billable_work_hours_are_duration_times_leaders_without_names(app, world, make_programme, make_session,
+                                                                     enrol_person):
+    w, m = world["users"]["worker"], world["users"]["manager"]
+    p = make_programme(world["petra"], name="PeTra-groep lager", leaders=[w, m], start_date=date(2025, 2, 1),
+                       end_date=date(2025, 4, 30))
+    for d in (5, 12, 19):
+        make_session(p, datetime(2025, 3, d, 13, 30), hours=3)
+    make_session(p, datetime(2025, 3, 26, 13, 30), hours=3, cancelled=True)
+    make_session(p, datetime(2025, 3, 28, 19, 0), hours=41, kind="multiday")
+    make_session(p, datetime(2025, 5, 7, 13, 30), hours=3)  # outside the period
+    solo = make_programme(world["ovw"], name="Oudergroep", leaders=[w], age_group="ouders")
+    make_session(solo, datetime(2025, 3, 4, 19, 0), hours=2, kind="info")
+    enrol_person(p, world["fam"].children()[0], world["fam"])
+    results = current_plugins().hook_available("hvhk_billable_work")(period=Period(date(2025, 3, 1), date(2025, 3, 31)))
+    rows = {r["ref"]: r for group in results for r in group if r["kind"] == "group_programme"}
+    row = rows[p.ref]
+    assert row["hours"] == {"groepssessie": 18.0, "meerdaagse": 82.0}
+    assert row["team"] == "PeTra" and row["age_group"] == "lager" and row["start"] == date(2025, 2, 1)
+    assert rows[solo.ref]["hours"] == {"infomoment": 2.0} and rows[solo.ref]["age_group"] is None
+    text = repr(results)
+    assert "Lotte" not in text and "Peeters" not in text and "Worker" not in text and "worker" not in text
+
+
+def _enrolled_with_attendance(world, make_programme, make_session, enrol_person, mark):
+    p = make_programme(world["petra"])
+    s = make_session(p, datetime.combine(now_local().date() - timedelta(days=3), time(13, 30)))
+    fam = world["fam"]
+    e = enrol_person(p, fam.children()[0], fam)
+    e.note = "vegetarisch"
+    db.session.commit()
+    mark(s, e, "present")
+    other = enrol_person(p, world["fam2"].children()[0], world["fam2"])
+    mark(s, other, "absent")
+    return p, s, e
+
+
+def test_family_export_and_erase(app, world, make_programme, make_session, enrol_person, mark):
+    p, s, e = _enrolled_with_attendance(world, make_programme, make_session, enrol_person, mark)
+    fam = world["fam"]
+    exports = current_plugins().hook_available("hvhk_family_export")(family=fam)
+    part = next(x for x in exports if "groups" in x)["groups"]
+    assert part[0]["child"] == "Lotte Peeters" and part[0]["attendance"][0]["status"] == "present"
+    assert part[0]["note"] == "vegetarisch"
+    import json
+
+    json.dumps(exports, default=str)
+    result = next(r for r in current_plugins().hook_available("hvhk_family_erase")(family=fam) if r)
+    db.session.commit()
+    assert result == {"removed": 2, "kept": 0}
+    assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.family_id == fam.id)) == 0
+    # the other family and the planning stay
+    assert db.session.scalar(select(func.count(Enrolment.id))) == 1
+    assert db.session.scalar(select(func.count(Attendance.id))) == 1
+    assert db.session.get(GroupSession, s.id) is not None
+
+
+def test_demo_data_is_complete_with_history_and_involvement(app):
+    from core.demo_data import load_core_demo
+    from plugins.groups.demo import load_demo
+
+    load_core_demo(db.session, 1)
+    db.session.commit()
+    t0 = _time.perf_counter()
+    stats = load_demo(db.session, 1)
+    elapsed = _time.perf_counter() - t0
+    assert stats["programmes"] == 6 and stats["attendance"] > 100
+    names = list(db.session.scalars(select(Programme.name).order_by(Programme.id)))
+    assert sum("PeTra-groep lager" in n for n in names) == 2 and sum("PeTra-groep secundair" in n for n in names) == 2
+    assert any(n.startswith("Zomerschool") for n in names) and any(n.startswith("Oudergroep") for n in names)
+    kinds = set(db.session.scalars(select(GroupSession.kind)))
+    assert kinds == {"info", "session", "multiday", "showcase"}
+    assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.status == "waiting")) >= 4
+    petra = db.session.scalar(select(Team).where(Team.name == "PeTra"))
+    enrolled_families = set(db.session.scalars(select(Enrolment.family_id).join(Programme)
+                                               .where(Programme.team_id == petra.id)))
+    involved = set(db.session.scalars(select(Involvement.family_id).where(Involvement.team_id == petra.id)))
+    assert enrolled_families <= involved
+    # the two-absences flag shows in every group with history
+    from plugins.groups.logic import programme_attendance
+
+    first = db.session.scalar(select(Programme).order_by(Programme.id))
+    sessions = list(db.session.scalars(select(GroupSession).where(GroupSession.programme_id == first.id)))
+    ids = list(db.session.scalars(select(Enrolment.id).where(Enrolment.programme_id == first.id,
+                                                              Enrolment.status == "enrolled")))
+    per_child, _ = programme_attendance(first.id, sessions, ids)
+    assert any(f.flagged for f in per_child.values())
+    print(f"\ngroups demo scale 1: {stats} in {elapsed:.2f}s")
