@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
@@ -84,7 +84,8 @@ def security_headers(resp):
     resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         resp.headers["Strict-Transport-Security"] = "max-age=31536000"
-    if current_user and getattr(current_user, "is_authenticated", False) and request.endpoint != "static":
+    user = g.get("_login_user")  # never load the user here: this also runs on the 503 page of a database outage
+    if user is not None and getattr(user, "is_authenticated", False) and request.endpoint != "static":
         resp.headers.setdefault("Cache-Control", "no-store")
     return resp
 
