@@ -43,7 +43,7 @@ def hvhk_blueprints():
 
 @hookimpl
 def hvhk_nav_items(user):
-    return [NavItem("Groepen", url_for("groups.index"), 30), NavItem("Groepskalender", url_for("groups.calendar_month"), 31)]
+    return [NavItem("Groepen", url_for("groups.index"), 30)]
 
 
 @hookimpl

@@ -78,7 +78,7 @@ def load_demo(session, scale: int = 1) -> dict:
 
     def add_programme(team: Team, name: str, kind: str, age_group: str, capacity: int, location: str,
                       start: date, end: date, themes: str, slots: list[tuple[str, datetime, datetime, str | None]],
-                      pool: str, n_children: int, n_waiting: int, age_min=None, age_max=None, partner_free=True):
+                      pool: str, n_children: int, n_waiting: int, age_min=None, age_max=None, leader_offset=0):
         nonlocal prog_id, sess_id, enr_id
         pid = prog_id
         prog_id += 1
@@ -86,8 +86,8 @@ def load_demo(session, scale: int = 1) -> dict:
                                age_max=age_max, capacity=capacity, location=location, start_date=start, end_date=end,
                                themes=themes, description=None, archived=False, created_at=now, version=1))
         team_staff = staff.get(team.id) or []
-        for uid in rng.sample(team_staff, min(2, len(team_staff))):
-            leaders.append(dict(programme_id=pid, user_id=uid))
+        for i in range(min(2, len(team_staff))):  # two leaders; bands alternate so they are not booked twice
+            leaders.append(dict(programme_id=pid, user_id=team_staff[(leader_offset + i) % len(team_staff)]))
         my_sessions = []
         for skind, s, e, theme in slots:
             sessions.append(dict(id=sess_id, programme_id=pid, kind=skind, starts_at=s, ends_at=e, location=None,
@@ -125,11 +125,12 @@ def load_demo(session, scale: int = 1) -> dict:
         return [first + timedelta(days=7 * i) for i in range(n)]
 
     for k in range(max(1, scale)):
-        room = ROOMS[k % len(ROOMS)]
         shift = timedelta(days=7 * (k % 3))
-        for band, label in (("lager", "lager"), ("secundair", "secundair")):
-            for phase, offset in (("voorjaar", -16), ("najaar", -3)):
+        for band_no, (band, label) in enumerate((("lager", "lager"), ("secundair", "secundair"))):
+            room = ROOMS[(2 * k + band_no) % len(ROOMS)]  # both bands meet on Wednesday: not in the same room
+            for running, offset in ((False, -16), (True, -3)):
                 first = this_wednesday + timedelta(weeks=offset) - shift
+                phase = "voorjaar" if first.month <= 6 else "najaar"
                 days = wednesdays(first, 6)
                 slots = [("info", datetime.combine(first - timedelta(days=9), time(18, 30)),
                           datetime.combine(first - timedelta(days=9), time(20, 0)), "Infomoment voor ouders")]
@@ -149,7 +150,7 @@ def load_demo(session, scale: int = 1) -> dict:
                 suffix = f" {k + 1}" if scale > 1 else ""
                 add_programme(petra, f"PeTra-groep {label} {phase} {first.year}{suffix}", "cycle", band, 8, room,
                               slots[0][1].date(), show, "relaties, groepsdruk, gezag", slots, band, 8,
-                              2 if phase == "najaar" else 0)
+                              2 if running else 0, leader_offset=2 * band_no)
         # summer school: two weeks in July (last summer if it has not started yet this year)
         year = today.year if today >= date(today.year, 7, 1) else today.year - 1
         first = date(year, 7, 1) + timedelta(days=(7 - date(year, 7, 1).weekday()) % 7) + timedelta(weeks=k % 4)

@@ -78,7 +78,7 @@ def test_family_export_and_erase(app, world, make_programme, make_session, enrol
     import json
 
     json.dumps(exports, default=str)
-    result = next(r for r in current_plugins().hook_available("hvhk_family_erase")(family=fam) if r)
+    result = current_plugins().hook_of("groups", "hvhk_family_erase")(family=fam)[0]
     db.session.commit()
     assert result == {"removed": 2, "kept": 0}
     assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.family_id == fam.id)) == 0
@@ -118,4 +118,11 @@ def test_demo_data_is_complete_with_history_and_involvement(app):
                                                               Enrolment.status == "enrolled")))
     per_child, _ = programme_attendance(first.id, sessions, ids)
     assert any(f.flagged for f in per_child.values())
+    # a realistic house plans without double bookings
+    from plugins.groups.logic import Slot, find_conflicts
+
+    for prog in db.session.scalars(select(Programme)):
+        for sess in db.session.scalars(select(GroupSession).where(GroupSession.programme_id == prog.id)):
+            assert find_conflicts([Slot(sess.starts_at, sess.ends_at)], sess.location or prog.location,
+                                  [u.id for u in prog.leaders], exclude_session_id=sess.id) == [], prog.name
     print(f"\ngroups demo scale 1: {stats} in {elapsed:.2f}s")
