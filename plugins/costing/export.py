@@ -12,6 +12,7 @@ Text that comes from users (model name, sources, team names, references, statuse
 from __future__ import annotations
 
 import re
+from copy import copy
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -186,6 +187,20 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     due_letter, paid_letter, start_letter = L(col_total + 2), L(col_total + 3), L(8)
     kind_range = (L(first_kind), L(col_total - 1)) if kinds else None
     ws = sh.ws
+
+    def style_of(fmt: str):
+        template = WriteOnlyCell(ws)
+        template.number_format = fmt
+        return template._style
+
+    # One style per column kind, copied into each cell: much cheaper than setting number_format 400,000 times.
+    date_style, hours_style, eur_style = style_of(DATE), style_of(HOURS), style_of(EUR)
+
+    def styled(value, style):
+        c = WriteOnlyCell(ws, value=value)
+        c._style = copy(style)
+        return c
+
     n = 1
     for u in units:
         n += 1
@@ -193,29 +208,18 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
         row = [
             safe_text(u.ref), u.kind_label if hasattr(u, "kind_label") else safe_text(u.kind), safe_text(u.team),
             safe_text(AGE_LABELS.get(u.age_group, u.age_group or "")),
-            WriteOnlyCell(ws, value=u.start), WriteOnlyCell(ws, value=u.end),
+            styled(u.start, date_style), styled(u.end, date_style),
             safe_text(u.status), 1 if u.started_in_period else 0,
         ]
-        row[4].number_format = DATE
-        row[5].number_format = DATE
         for k in kinds:
-            c = WriteOnlyCell(ws, value=hours.get(k))
-            c.number_format = HOURS
-            row.append(c)
-        c = WriteOnlyCell(ws, value=f"=SUM({kind_range[0]}{n}:{kind_range[1]}{n})" if kind_range else 0)
-        c.number_format = HOURS
-        row.append(c)
-        c = WriteOnlyCell(ws, value=f"=ROUND({total_letter}{n}*{rate},2)")
-        c.number_format = EUR
-        row.append(c)
-        for v in (u.fee_due, u.fee_paid):
-            c = WriteOnlyCell(ws, value=v)
-            c.number_format = EUR
-            row.append(c)
+            h = hours.get(k)
+            row.append(styled(None if h is None else float(h), hours_style))
+        row.append(styled(f"=SUM({kind_range[0]}{n}:{kind_range[1]}{n})" if kind_range else 0, hours_style))
+        row.append(styled(f"=ROUND({total_letter}{n}*{rate},2)", eur_style))
+        row.append(styled(None if u.fee_due is None else float(u.fee_due), eur_style))
+        row.append(styled(None if u.fee_paid is None else float(u.fee_paid), eur_style))
         row.append("ja" if u.fee_waived else "nee")
-        c = WriteOnlyCell(ws, value=u.fee_paid_on)
-        c.number_format = DATE
-        row.append(c)
+        row.append(styled(u.fee_paid_on, date_style))
         ws.append(row)
     last = max(n, 2)
     if unit_count != n - 1:  # pragma: no cover - a caller bug, not user input
