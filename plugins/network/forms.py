@@ -15,7 +15,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import Form, VersionedForm
@@ -173,3 +181,8 @@ class ImportForm(Form):
         FileRequired("Kies een bestand."),
         FileAllowed(["xlsx", "csv"], "Enkel .xlsx- of .csv-bestanden."),
     ])
+
+
+class SettingsForm(Form):
+    stale_months = IntegerField("Gegevens gelden als mogelijk verouderd na (maanden)", validators=[
+        InputRequired("Geef een aantal maanden."), NumberRange(1, 120, "Tussen 1 en 120 maanden.")])

@@ -308,3 +308,13 @@ class PartnerChange(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_network_partner_change_org_at", "organisation_id", "at"),)
+
+
+class Setting(db.Model):
+    """House-wide settings of the network plugin, kept in the database so every server process sees them."""
+
+    __tablename__ = "network_setting"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -4,6 +4,7 @@ staleness and referral statistics. Each function costs a fixed number of SQL sta
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,16 +23,25 @@ from .models import (
     Referral,
     Relation,
     Service,
+    Setting,
 )
 
 PAGE_SIZE = 25
 
 
+DEFAULT_STALE_MONTHS = 12
+
+
 def stale_months() -> int:
+    """Months after which a partner's data is "possibly out of date": the setting managers keep in the
+    database, else ``NETWORK_STALE_MONTHS`` from the app config or the environment, else 12."""
+    stored = db.session.get(Setting, "stale_months")
+    raw = stored.value if stored is not None else current_app.config.get(
+        "NETWORK_STALE_MONTHS", os.environ.get("HVHK_NETWORK_STALE_MONTHS", DEFAULT_STALE_MONTHS))
     try:
-        return max(1, int(current_app.config.get("NETWORK_STALE_MONTHS", 12)))
+        return min(120, max(1, int(raw)))
     except (TypeError, ValueError):
-        return 12
+        return DEFAULT_STALE_MONTHS
 
 
 def stale_before(today: date | None = None) -> date:

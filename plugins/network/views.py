@@ -42,7 +42,16 @@ from core.models import (
 )
 
 from . import ecomap, importer
-from .forms import ContactForm, ImportForm, PartnerForm, ReferralForm, RelationForm, ServiceForm, TieForm
+from .forms import (
+    ContactForm,
+    ImportForm,
+    PartnerForm,
+    ReferralForm,
+    RelationForm,
+    ServiceForm,
+    SettingsForm,
+    TieForm,
+)
 from .models import (
     LINE_LABELS,
     LINES,
@@ -59,6 +68,7 @@ from .models import (
     Referral,
     Relation,
     Service,
+    Setting,
 )
 from .queries import (
     PAGE_SIZE,
@@ -134,7 +144,8 @@ def directory():
     args = {k: v for k, v in request.args.items() if k != "pagina"}
     return render_template("network/directory.html", page=page, f=f, contacts=contacts, services=services,
                            args=args, sectors=SECTORS, lines=LINES, municipalities=sorted(MUNICIPALITIES),
-                           limit=stale_before(), months=stale_months(), is_stale=is_stale)
+                           limit=stale_before(), months=stale_months(), is_stale=is_stale,
+                           may_manage=_may_manage_settings())
 
 
 @bp.get("/tegel")
@@ -701,3 +712,37 @@ def referral_edit(family_id: int, ref_id: int | None):
         flash("Verwijzing opgeslagen.", "success")
         return redirect(url_for("families.show", family_id=family.id))
     return render_template("network/referral_form.html", form=form, family=family, ref=ref)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _may_manage_settings() -> bool:
+    if current_user.is_admin:
+        return True
+    managed = current_user.managed_team_ids()
+    if not managed:
+        return False
+    return db.session.scalar(select(func.count(TeamPlugin.id)).where(
+        TeamPlugin.team_id.in_(managed), TeamPlugin.plugin == "network", TeamPlugin.enabled.is_(True))) > 0
+
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+def settings():
+    if not _may_manage_settings():
+        abort(403)
+    form = SettingsForm()
+    if request.method == "GET":
+        form.stale_months.data = stale_months()
+    elif form.validate_on_submit():
+        row = db.session.get(Setting, "stale_months")
+        if row is None:
+            row = Setting(name="stale_months", value="")
+            db.session.add(row)
+        row.value = str(form.stale_months.data)
+        row.updated_by_id = current_user.id
+        audit.record("update", "network_setting", None, detail="stale_months")
+        db.session.commit()
+        flash("Instelling opgeslagen.", "success")
+        return redirect(url_for("network.directory"))
+    return render_template("network/settings.html", form=form)

@@ -268,3 +268,18 @@ def test_partner_page_query_count_is_constant(client, login, world, make_partner
         client.get(url)
     assert n1.count == n2.count
     assert date.today() - timedelta(days=1) < date.today()
+
+
+def test_stale_months_setting_by_a_manager(client, login, world, make_user, make_partner):
+    make_user("mgr", {world["petra"]: "manager"})
+    org = make_partner("Half Jaar Geleden", verified_days_ago=200)
+    login(client, "worker")
+    assert client.get("/netwerk/instellingen").status_code == 403
+    assert "mogelijk verouderd" not in client.get(f"/netwerk/organisatie/{org.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(client, "mgr")
+    resp = client.post("/netwerk/instellingen", data={"stale_months": "0"})
+    assert "Tussen 1 en 120 maanden." in resp.get_data(as_text=True)
+    assert client.post("/netwerk/instellingen", data={"stale_months": "6"}).status_code == 302
+    assert "mogelijk verouderd" in client.get(f"/netwerk/organisatie/{org.id}").get_data(as_text=True)
+    assert "niet nagekeken in de laatste 6 maanden" in client.get("/netwerk/").get_data(as_text=True)
