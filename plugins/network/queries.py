@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import and_, case, func, or_, select
 
 from core.extensions import db
@@ -35,13 +35,18 @@ DEFAULT_STALE_MONTHS = 12
 def stale_months() -> int:
     """Months after which a partner's data is "possibly out of date": the setting managers keep in the
     database, else ``NETWORK_STALE_MONTHS`` from the app config or the environment, else 12."""
+    if has_request_context() and "network_stale_months" in g:
+        return g.network_stale_months
     stored = db.session.get(Setting, "stale_months")
     raw = stored.value if stored is not None else current_app.config.get(
         "NETWORK_STALE_MONTHS", os.environ.get("HVHK_NETWORK_STALE_MONTHS", DEFAULT_STALE_MONTHS))
     try:
-        return min(120, max(1, int(raw)))
+        months = min(120, max(1, int(raw)))
     except (TypeError, ValueError):
-        return DEFAULT_STALE_MONTHS
+        months = DEFAULT_STALE_MONTHS
+    if has_request_context():
+        g.network_stale_months = months
+    return months
 
 
 def stale_before(today: date | None = None) -> date:
