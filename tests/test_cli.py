@@ -59,8 +59,9 @@ def test_serve_demo_answers_on_its_port(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    log = open(tmp_path / "serve.log", "w")  # a file, not a pipe nobody reads (a full pipe would block the server)
     proc = subprocess.Popen(HVHK + ["serve", "--demo", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -71,8 +72,9 @@ def test_serve_demo_answers_on_its_port(tmp_path):
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("hvhk serve --demo did not answer within 120 s")
+            pytest.fail("hvhk serve --demo did not answer within 120 s:\n" + (tmp_path / "serve.log").read_text()[-3000:])
         assert "Demo-accounts" in body and "huisvanhetkind" in body
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
