@@ -5,15 +5,19 @@ The plugins answer with pseudonymous references only; nothing here ever sees a n
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from core.extensions import db
 from core.plugins import current_plugins
 from core.ui import Period
 
 from .model import Inputs, method1, method2, money
+
+log = logging.getLogger("hvhk.costing")
 
 KIND_LABELS = {"trajectory": "Traject", "group_programme": "Groepsprogramma"}
 ACTIVITY_LABELS = {
@@ -49,10 +53,23 @@ def _day(v) -> date | None:
     return v if isinstance(v, date) else None
 
 
-def collect_work(period: Period) -> list[dict]:
-    """Every available plugin's billable work in ``period``, flattened."""
-    results = current_plugins().hook_available("hvhk_billable_work")(period=period)
-    return [row for lst in results for row in (lst or [])]
+def collect_work(period: Period) -> tuple[list[dict], list[str]]:
+    """Every available plugin's billable work in ``period``, flattened, and the labels of the plugins that
+    failed to answer (their error is logged; the pages say the figures are incomplete)."""
+    host = current_plugins()
+    hook = host.hook_available("hvhk_billable_work")
+    rows: list[dict] = []
+    failed: list[str] = []
+    for impl in hook.get_hookimpls():
+        try:
+            result = impl.function(period=period)
+        except Exception:  # one broken plugin must not hide the others' figures, nor pass unnoticed
+            log.exception("hvhk_billable_work of %s failed", impl.plugin_name)
+            db.session.rollback()
+            failed.append(host.info(impl.plugin_name).label)
+            continue
+        rows.extend(result or [])
+    return rows, failed
 
 
 @dataclass

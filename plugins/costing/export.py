@@ -12,8 +12,8 @@ Text that comes from users (model name, sources, team names, references, statuse
 from __future__ import annotations
 
 import re
-from copy import copy
 from collections.abc import Iterable
+from copy import copy
 from datetime import date
 from decimal import Decimal
 

@@ -247,15 +247,15 @@ def _actuals_context(acc):
         team_ids = {team_id}
     else:
         team_ids = None if acc.finance else set(acc.manager_team_ids)
-    rows = actuals_mod.collect_work(period)
+    rows, failed = actuals_mod.collect_work(period)
     result = actuals_mod.compute(rows, period, inputs, team_ids)
-    return period, m, inputs, result, team_id
+    return period, m, inputs, result, team_id, failed
 
 
 @bp.get("/werkelijk")
 def actuals():
     acc = require_any()
-    period, m, inputs, result, team_id = _actuals_context(acc)
+    period, m, inputs, result, team_id, failed = _actuals_context(acc)
     number = _page_number()
     per_page = 50
     units = result.units[(number - 1) * per_page: number * per_page]
@@ -267,16 +267,21 @@ def actuals():
     audit.record_read("costing_actuals", None, detail=f"periode {period.start}..{period.end}")
     return render_template("costing/actuals.html", result=result, units=units, page=page, period=period,
                            model=m, inputs=inputs, chart=chart, teams=teams, team_id=team_id, models=models,
-                           acc=acc, args={k: v for k, v in request.args.items() if k != "pagina"})
+                           acc=acc, failed=failed, args={k: v for k, v in request.args.items() if k != "pagina"})
 
 
 @bp.get("/<int:model_id>/export.xlsx")
 def export(model_id: int):
     m = _model_or_404(model_id)
-    acc = require_finance()
+    require_finance()
     period = _period_from_args(m.year)
     team_id = request.args.get("team", type=int)
-    rows = actuals_mod.collect_work(period)
+    rows, failed = actuals_mod.collect_work(period)
+    if failed:
+        flash("Export niet gemaakt: de module(s) " + ", ".join(failed) + " konden hun cijfers niet leveren. "
+              "Probeer later opnieuw of meld het aan de beheerder.", "error")
+        return redirect(url_for("costing.actuals", model=m.id, van=period.start.isoformat(),
+                                tot=period.end.isoformat()))
     result = actuals_mod.compute(rows, period, m.inputs(), {team_id} if team_id else None)
     buf = io.BytesIO()
     write_workbook(buf, model_name=m.name, year=m.year, team_name=m.team.name, inputs=m.inputs(),
@@ -285,7 +290,6 @@ def export(model_id: int):
     audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {len(result.units)} rijen")
     db.session.commit()
     buf.seek(0)
-    del acc
     return send_file(buf, as_attachment=True, download_name=f"kostprijs-{m.year}-{m.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -67,7 +67,8 @@ def work_rows(petra_id: int, ovw_id: int) -> list[dict]:
         {"kind": "trajectory", "ref": "PT-2025-0001", "team_id": petra_id, "team": "PeTra",
          "start": date(2025, 2, 3), "end": None, "status": "lopend", "age_group": "lager",
          "hours": {"rondetafel": 4.0, "sessie_kind": 12.5, "gesprek_ouders": 9},
-         "fee_due": Decimal("50"), "fee_paid": Decimal("50"), "fee_waived": False, "fee_paid_on": date(2025, 2, 10)},
+         "fee_due": Decimal("50"), "fee_paid": Decimal("50"), "fee_waived": False, "fee_paid_on": date(2025, 2, 10),
+         "child_name": "Lotte Peeters"},  # a key outside the contract: costing must never show it
         {"kind": "trajectory", "ref": "PT-2025-0002", "team_id": petra_id, "team": "PeTra",
          "start": date(2025, 3, 1), "end": date(2025, 8, 30), "status": "afgesloten", "age_group": "secundair",
          "hours": {"rondetafel": 6, "sessie_kind": 15, "groepsweekend": 40},
@@ -92,5 +93,14 @@ def work_app(app_factory, app, world):
     """An app with a stand-in plugin that reports billable work for PeTra and the Opvoedingswinkel."""
     fakework.WORK[:] = work_rows(world["petra"].id, world["ovw"].id)
     fakework.CALLS.clear()
-    yield app_factory(HVHK_EXTRA_PLUGINS=[("costing_fakework", fakework)])
+    # Only costing and the stand-in: the figures asserted are exactly the stand-in's rows.
+    yield app_factory(HVHK_PLUGINS="costing", HVHK_EXTRA_PLUGINS=[("costing_fakework", fakework)])
+    fakework.WORK.clear()
+
+
+@pytest.fixture
+def broken_app(app_factory, app, world):
+    fakework.WORK[:] = work_rows(world["petra"].id, world["ovw"].id)
+    yield app_factory(HVHK_PLUGINS="costing", HVHK_EXTRA_PLUGINS=[("costing_fakework", fakework),
+                                                                  ("costing_broken", fakework.Broken())])
     fakework.WORK.clear()

@@ -12,3 +12,11 @@ CALLS: list = []
 def hvhk_billable_work(period):
     CALLS.append(period)
     return [dict(r) for r in WORK]
+
+
+class Broken:
+    """A plugin whose billable work fails (a missing table, a bug): costing must say its figures are incomplete."""
+
+    @hookimpl
+    def hvhk_billable_work(self, period):
+        raise RuntimeError("kapot")

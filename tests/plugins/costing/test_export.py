@@ -219,5 +219,6 @@ def test_export_route_for_finance(work_app, login, world, make_model):
     assert wb.sheetnames == SHEETS
     assert wb["Werkelijk"].max_row == 6
     assert wb["Samenvatting"]["B2"].value == "'=HYPERLINK(\"x\")"
+    assert not any("Lotte" in str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
     db.session.expire_all()
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "costing_cost_model")) == "export"

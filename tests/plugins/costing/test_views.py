@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -221,6 +222,10 @@ def test_actuals_from_billable_work_for_finance(work_app, login, world, make_mod
     # PT-2025-0001: 25.5 h x 41 = 1,045.50 vs method 2 under 12 = 2,890.50
     assert "€ 1.045,50" in page and "€ 2.890,50" in page
     assert "deelnamegelden-per-maand-titel" in page and "feb 2025" in page
+    assert "Lotte" not in page and "Peeters" not in page
+    from .conftest import fakework
+
+    assert fakework.CALLS[-1].start == date(2025, 1, 1) and fakework.CALLS[-1].end == date(2025, 12, 31)
 
 
 def test_manager_sees_only_own_team_actuals(work_app, login, world, make_model):
@@ -233,6 +238,17 @@ def test_manager_sees_only_own_team_actuals(work_app, login, world, make_model):
     client.post("/logout")
     login(client, "worker")
     assert client.get("/kostprijs/werkelijk").status_code == 403
+
+
+def test_a_failing_plugin_makes_the_figures_visibly_incomplete_and_blocks_export(broken_app, login, world,
+                                                                                make_model):
+    m = make_model(world["petra"])
+    client = broken_app.test_client()
+    login(client, "finance")
+    page = client.get("/kostprijs/werkelijk?jaar=2025").get_data(as_text=True)
+    assert "Onvolledig" in page and "costing_broken" in page and "PT-2025-0001" in page
+    resp = client.get(f"/kostprijs/{m.id}/export.xlsx?jaar=2025")
+    assert resp.status_code in (302, 303) and "/kostprijs/werkelijk" in resp.headers["Location"]
 
 
 def test_demo_data_hook(app, world):
