@@ -61,7 +61,7 @@ def counting_queries(engine):
 
 def percentiles(samples_ms: list[float]) -> dict:
     s = sorted(samples_ms)
-    q = statistics.quantiles(s, n=100) if len(s) > 1 else [s[0]] * 99
+    q = statistics.quantiles(s, n=100, method="inclusive") if len(s) > 1 else [s[0]] * 99
     return {"p50_ms": round(statistics.median(s), 2), "p95_ms": round(q[94], 2), "max_ms": round(s[-1], 2), "n": len(s)}
 
 
