@@ -230,8 +230,11 @@ def load_demo(session, scale: int = 1) -> dict:
     # referrals and ecomaps for families some team works with
     team_ids = {n: i for i, n in session.execute(select(Team.name, Team.id))}
     petra = team_ids.get("PeTra")
-    fam_ids = list(session.scalars(select(Involvement.family_id).where(Involvement.ended_at.is_(None))
-                                   .distinct().order_by(Involvement.family_id)))
+    team_of: dict[int, int] = {}
+    for fid, tid in session.execute(select(Involvement.family_id, Involvement.team_id)
+                                    .where(Involvement.ended_at.is_(None)).order_by(Involvement.id)):
+        team_of.setdefault(fid, tid)
+    fam_ids = sorted(team_of)
     targets = [o[0] for o in orgs if o[2] in ("gezondheid", "jeugdhulp", "welzijn", "gezinsondersteuning",
                                                 "vrije_tijd", "informeel")] or [o[0] for o in orgs]
     referrals, ties = [], []
@@ -245,7 +248,7 @@ def load_demo(session, scale: int = 1) -> dict:
                 referrals.append({"family_id": fid, "organisation_id": rng.choice(targets), "referred_on": day,
                                   "accompanied": rng.random() < 0.55, "waiting_status": waiting, "outcome": outcome,
                                   "question": None, "note": None, "source": "network", "source_ref": None,
-                                  "team_id": petra, "version": 1})
+                                  "team_id": team_of[fid], "version": 1})
         if rng.random() < 0.15:
             for _ in range(rng.randint(3, 7)):
                 informal = rng.random() < 0.6
@@ -254,7 +257,7 @@ def load_demo(session, scale: int = 1) -> dict:
                              "label": rng.choice(TIE_LABELS_INFORMAL) if informal else "",
                              "organisation_id": None if informal else org,
                              "strength": rng.choice(["sterk", "gewoon", "gewoon", "zwak", "stressvol"]),
-                             "team_id": petra, "version": 1})
+                             "team_id": team_of[fid], "version": 1})
     org_names = {o[0]: o[1] for o in orgs}
     for t in ties:
         if t["kind"] == "dienst":
@@ -279,6 +282,12 @@ def load_demo(session, scale: int = 1) -> dict:
                                  "given_on": today - timedelta(days=20)})
         if consents:
             session.execute(insert(Consent), consents)
+        with_petra = set(session.scalars(select(Involvement.family_id).where(
+            Involvement.team_id == petra, Involvement.family_id.in_(pupils), Involvement.ended_at.is_(None))))
+        missing = [fid for fid in pupils if fid not in with_petra]
+        if petra and missing:
+            session.execute(insert(Involvement), [{"family_id": fid, "team_id": petra, "source": "network",
+                                                   "reason": "Afstemming met school (demo)"} for fid in missing])
     for table, rows in ((Referral, referrals), (EcoTie, ties)):
         for chunk in range(0, len(rows), 5000):
             session.execute(insert(table), rows[chunk:chunk + 5000])

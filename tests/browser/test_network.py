@@ -60,7 +60,16 @@ def test_network_map_filters_highlight_zoom_and_click(page, live_server, browser
     # zoom in changes the visible part of the drawing
     before = page.get_attribute("svg#network-map", "viewBox")
     page.get_by_role("button", name="Inzoomen").click()
-    assert page.get_attribute("svg#network-map", "viewBox") != before
+    zoomed = page.get_attribute("svg#network-map", "viewBox")
+    assert zoomed != before
+    # dragging the background pans the zoomed map
+    box = page.locator("svg#network-map").bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + 40, steps=5)
+    page.mouse.up()
+    panned = page.get_attribute("svg#network-map", "viewBox")
+    assert float(panned.split()[0]) < float(zoomed.split()[0])
     page.get_by_role("button", name="Volledige kaart").click()
     after = page.get_attribute("svg#network-map", "viewBox")
     assert [float(v) for v in after.split()] == [float(v) for v in before.split()]

@@ -33,6 +33,19 @@
       var w = Math.min(full.w, box.width * factor), h = Math.min(full.h, box.height * factor);
       svg.setAttribute("viewBox", [cx - w / 2, cy - h / 2, w, h].join(" "));
     }
+    // drag the background to pan once zoomed in
+    var drag = null;
+    svg.addEventListener("pointerdown", function (evt) {
+      if (evt.target.closest && evt.target.closest(".network-node")) { return; }
+      drag = { x: evt.clientX, y: evt.clientY, bx: box.x, by: box.y };
+    });
+    svg.addEventListener("pointermove", function (evt) {
+      if (!drag) { return; }
+      var scale = box.width / svg.getBoundingClientRect().width;
+      svg.setAttribute("viewBox", [drag.bx - (evt.clientX - drag.x) * scale, drag.by - (evt.clientY - drag.y) * scale,
+                                   box.width, box.height].join(" "));
+    });
+    ["pointerup", "pointerleave"].forEach(function (name) { svg.addEventListener(name, function () { drag = null; }); });
     var bar = document.createElement("div");
     bar.className = "network-zoom no-print";
     [["+", "Inzoomen", function () { zoom(0.7); }], ["−", "Uitzoomen", function () { zoom(1 / 0.7); }],
