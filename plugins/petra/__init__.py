@@ -1,8 +1,198 @@
-"""PeTra: pedagogical trajectories for children (4th grade to 16), their parents and school."""
+"""PeTra: pedagogical trajectories for children (4th grade to 16), their parents and school.
 
+A trajectory runs from the referral (aanmelding) over the intake decision, clarifying talks and the start
+roundtable (the real start) through support to evaluation and closure, within a configurable maximum
+duration (6 months). Access: a trajectory belongs to its owning team; only that team's members (and admins)
+open it, and every view is audit-logged with the family's id (see ``access.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+from flask import url_for
+from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from core.extensions import db
 from core.hookspecs import hookimpl
+from core.models import Membership, Person, fold
+from core.plugins import current_plugins
+from core.ui import NavItem, Panel, SearchResult, Widget
+
+from . import models  # noqa: F401  (tables must be known to the metadata)
+from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
 
 
 @hookimpl
 def hvhk_plugin_info():
     return {"label": "PeTra-trajecten", "description": "Pedagogische trajecten van aanmelding tot afronding."}
+
+
+@hookimpl
+def hvhk_migrations():
+    return os.path.join(os.path.dirname(__file__), "migrations")
+
+
+@hookimpl
+def hvhk_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def hvhk_nav_items(user):
+    return [NavItem("PeTra", url_for("petra.index"), 20), NavItem("Teamoverleg PeTra", url_for("petra.meeting"), 21)]
+
+
+@hookimpl
+def hvhk_family_panels(family, user):
+    return [Panel(id="petra-trajectories", title="PeTra-trajecten",
+                  url=url_for("petra.family_panel", family_id=family.id), order=20)]
+
+
+@hookimpl
+def hvhk_dashboard_widgets(user):
+    return [Widget(title="PeTra: caseload per begeleider", url=url_for("petra.widget_caseload"), order=20)]
+
+
+REF_RE = re.compile(r"^pt-?\d{0,4}(-\d{0,4})?$", re.IGNORECASE)
+
+
+def _user_petra_team_ids(user) -> set[int]:
+    petra = {t.id for t in current_plugins().teams_with("petra")}
+    if user.is_admin:
+        return petra
+    mine = set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == user.id)))
+    return petra & mine
+
+
+@hookimpl
+def hvhk_search(query, user):
+    """Trajectories by their number (PT-2025-0007) or by the child's name, only of the user's own teams."""
+    teams = _user_petra_team_ids(user)
+    if not teams or user.is_partner:
+        return []
+    stmt = (select(Trajectory).options(joinedload(Trajectory.child))
+            .where(Trajectory.team_id.in_(teams), Trajectory.anonymised.is_(False)))
+    q = query.strip()
+    if REF_RE.match(q):
+        stmt = stmt.where(func.upper(Trajectory.ref).like(q.upper() + "%"))
+    else:
+        tokens = fold(q).split()
+        if not tokens:
+            return []
+        stmt = stmt.join(Person, Person.id == Trajectory.child_id)
+        for tok in tokens:
+            stmt = stmt.where(or_(Person.given_key.like(tok + "%"), Person.family_key.like(tok + "%")))
+    rows = db.session.scalars(stmt.order_by(Trajectory.referred_on.desc()).limit(10))
+    return [SearchResult(label=f"{t.ref} · {t.child.full_name if t.child else ''}",
+                         url=url_for("petra.show", trajectory_id=t.id), kind="PeTra-traject",
+                         detail=t.status_label) for t in rows]
+
+
+@hookimpl
+def hvhk_billable_work(period):
+    """Per trajectory active in the period: team, dates, hours per contact kind in the period, fee. No names."""
+    hours_rows = db.session.execute(
+        select(Contact.trajectory_id, Contact.kind, func.sum(Contact.minutes))
+        .where(Contact.on_date >= period.start, Contact.on_date <= period.end)
+        .group_by(Contact.trajectory_id, Contact.kind))
+    hours: dict[int, dict[str, float]] = {}
+    for tid, kind, minutes in hours_rows:
+        hours.setdefault(tid, {})[kind] = round((minutes or 0) / 60, 2)
+    stmt = (select(Trajectory).options(joinedload(Trajectory.team), joinedload(Trajectory.fee))
+            .where(or_(Trajectory.id.in_(list(hours)) if hours else false(),
+                       (Trajectory.start_on.is_not(None)) & (Trajectory.start_on <= period.end)
+                       & (or_(Trajectory.closed_on.is_(None), Trajectory.closed_on >= period.start))))
+            .order_by(Trajectory.id))
+    out = []
+    for t in db.session.scalars(stmt).unique():
+        f = t.fee
+        out.append({
+            "kind": "trajectory", "ref": t.ref, "team_id": t.team_id, "team": t.team.name,
+            "start": t.start_on, "end": t.closed_on, "status": t.status, "age_group": t.age_group,
+            "referred_on": t.referred_on,
+            "hours": dict(sorted(hours.get(t.id, {}).items())),
+            "fee_due": f.amount if f else None,
+            "fee_paid": (f.paid_amount if f.paid_amount is not None else f.amount) if f and f.paid_on else None,
+            "fee_waived": bool(f and f.waived), "fee_paid_on": f.paid_on if f else None,
+        })
+    return out
+
+
+def _d(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+@hookimpl
+def hvhk_family_export(family):
+    trajectories = list(db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.team), joinedload(Trajectory.fee))
+        .where(Trajectory.family_id == family.id).order_by(Trajectory.id)))
+    out = []
+    for t in trajectories:
+        contacts = db.session.scalars(select(Contact).where(Contact.trajectory_id == t.id).order_by(Contact.on_date))
+        rts = db.session.scalars(select(Roundtable).where(Roundtable.trajectory_id == t.id).order_by(Roundtable.held_on))
+        goals = db.session.scalars(select(PlanGoal).options(selectinload(PlanGoal.actions))
+                                   .where(PlanGoal.trajectory_id == t.id).order_by(PlanGoal.id))
+        sdqs = db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id).order_by(SdqResult.id))
+        f = t.fee
+        out.append({
+            "kind": "petra_trajectory", "ref": t.ref, "team": t.team.name,
+            "child": t.child.full_name if t.child else None, "status": t.status, "phase": t.phase,
+            "referred_on": _d(t.referred_on), "referrer_kind": t.referrer_kind, "referrer_contact": t.referrer_contact,
+            "channel": t.channel, "question": t.question, "indications": t.indication_keys,
+            "contra_indications": t.contra_keys, "decision": t.decision, "decision_on": _d(t.decision_on),
+            "decision_reason": t.decision_reason, "start_on": _d(t.start_on), "closed_on": _d(t.closed_on),
+            "closure_reason": t.closure_reason, "final_evaluation": t.final_evaluation,
+            "contacts": [{"date": _d(c.on_date), "minutes": c.minutes, "kind": c.kind, "place": c.place,
+                          "parties": c.party_keys, "note": c.note} for c in contacts],
+            "roundtables": [{"kind": r.kind, "date": _d(r.held_on), "participants": r.participants,
+                             "other_participants": r.other_participants, "agreements": r.agreements} for r in rts],
+            "plan": [{"party": g.party, "goal": g.goal, "interim": g.interim, "interim_note": g.interim_note,
+                      "final": g.final, "final_note": g.final_note,
+                      "actions": [{"description": a.description, "who": a.who} for a in g.actions]} for g in goals],
+            "sdq": [{"informant": s.informant, "moment": s.moment, "date": _d(s.taken_on), "emotional": s.emotional,
+                     "conduct": s.conduct, "hyperactivity": s.hyperactivity, "peer": s.peer,
+                     "prosocial": s.prosocial, "total": s.total} for s in sdqs],
+            "fee": {"amount": str(f.amount), "vt": f.vt, "waived": f.waived, "waive_reason": f.waive_reason,
+                    "paid_on": _d(f.paid_on), "method": f.method} if f else None,
+        })
+    return {"petra": out}
+
+
+@hookimpl
+def hvhk_family_erase(family):
+    """Anonymise: free text, the plan and SDQ results go; the trajectory row (pseudonymous number, team,
+    dates), contact durations and the fee stay so the house's figures and books do not change."""
+    ids = list(db.session.scalars(select(Trajectory.id).where(Trajectory.family_id == family.id)))
+    if not ids:
+        return {"removed": 0, "kept": 0}
+    goal_ids = list(db.session.scalars(select(PlanGoal.id).where(PlanGoal.trajectory_id.in_(ids))))
+    removed = 0
+    if goal_ids:
+        removed += db.session.execute(delete(PlanAction).where(PlanAction.goal_id.in_(goal_ids))).rowcount or 0
+        removed += db.session.execute(delete(PlanGoal).where(PlanGoal.id.in_(goal_ids))).rowcount or 0
+    removed += db.session.execute(delete(SdqResult).where(SdqResult.trajectory_id.in_(ids))).rowcount or 0
+    n_contacts = db.session.execute(update(Contact).where(Contact.trajectory_id.in_(ids))
+                                    .values(note=None)).rowcount or 0
+    db.session.execute(update(Roundtable).where(Roundtable.trajectory_id.in_(ids))
+                       .values(agreements=None, other_participants=None))
+    db.session.execute(update(Fee).where(Fee.trajectory_id.in_(ids), Fee.waive_reason.is_not(None))
+                       .values(waive_reason="(gewist)"))
+    db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
+        question=None, referrer_contact=None, decision_reason=None, final_evaluation=None, child_id=None,
+        anonymised=True, version=Trajectory.version + 1))
+    n_fees = db.session.scalar(select(func.count()).select_from(Fee).where(Fee.trajectory_id.in_(ids)))
+    return {"removed": removed, "kept": len(ids) + n_contacts + n_fees}
+
+
+@hookimpl
+def hvhk_demo_data(session, scale):
+    from .demo import load_demo
+
+    load_demo(session, scale)

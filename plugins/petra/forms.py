@@ -1,0 +1,223 @@
+"""Forms of the PeTra plugin (Dutch messages; errors next to the field; input kept on refusal)."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.forms import Form, VersionedForm, not_in_future
+
+from .models import (
+    CHANNELS,
+    CLOSURE_REASONS,
+    CONTACT_KINDS,
+    CONTRA_INDICATIONS,
+    DECISIONS,
+    EVALUATIONS,
+    GOAL_PARTIES,
+    INDICATIONS,
+    INFORMANTS,
+    MOMENTS,
+    PARTIES,
+    PAY_METHODS,
+    PLACES,
+    REFERRER_KINDS,
+    ROUNDTABLE_KINDS,
+    ROUNDTABLE_PARTICIPANTS,
+    SDQ_SCALES,
+)
+
+SCHOOL_LEVELS = [("", "—"), ("kleuter", "Kleuteronderwijs"), ("lager", "Lager onderwijs"),
+                 ("secundair", "Secundair onderwijs")]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _opt_int(value):
+    if value in (None, "", "0", 0):
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _conditional(ok: bool, checks) -> bool:
+    """Conditional requirements (a field required only for some choices), added after the normal validation."""
+    for field, failed, message in checks:
+        if failed:
+            field.errors = list(field.errors) + [message]
+            ok = False
+    return ok
+
+
+class ReferralForm(Form):
+    team_id = SelectField("Team", coerce=int)
+    referred_on = DateField("Datum van aanmelding", validators=[DataRequired(), not_in_future()])
+    referrer_kind = SelectField("Wie meldt aan", choices=REFERRER_KINDS)
+    referrer_org_id = SelectField("Organisatie van de aanmelder", coerce=_opt_int)
+    referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
+    channel = SelectField("Kanaal", choices=CHANNELS)
+    child_id = HiddenField()
+    given_name = StringField("Voornaam kind", validators=[Optional(), Length(max=120)])
+    family_name = StringField("Familienaam kind", validators=[Optional(), Length(max=120)])
+    birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])
+    municipality = StringField("Woonplaats (gemeente)", validators=[Optional(), Length(max=100)])
+    school_id = SelectField("School", coerce=_opt_int)
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS)
+    school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
+    question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
+                             validators=[DataRequired(), Length(max=4000)])
+    indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
+    contra_indications = MultiCheckboxField("Contra-indicaties", choices=CONTRA_INDICATIONS)
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not self.child_id.data:
+            for f, msg in ((self.given_name, "Kies een kind uit de gezinsdossiers of vul de voornaam van een nieuw kind in."),
+                           (self.family_name, "Vul de familienaam in."),
+                           (self.municipality, "Vul de woonplaats in.")):
+                if not (f.data or "").strip():
+                    f.errors = list(f.errors) + [msg]
+                    ok = False
+        return ok
+
+
+class DecisionForm(VersionedForm):
+    decision = SelectField("Beslissing", choices=[("", "— kies —")] + DECISIONS, validators=[DataRequired()])
+    decision_on = DateField("Datum", validators=[DataRequired(), not_in_future()])
+    lead_worker_id = SelectField("Hoofdbegeleider", coerce=_opt_int)
+    second_worker_id = SelectField("Tweede begeleider (optioneel)", coerce=_opt_int)
+    decision_org_id = SelectField("Doorverwezen naar", coerce=_opt_int)
+    decision_reason = TextAreaField("Reden / toelichting", validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        checks = [
+            (self.lead_worker_id, self.decision.data == "start" and not self.lead_worker_id.data,
+             "Kies een hoofdbegeleider om te starten."),
+            (self.second_worker_id, bool(self.second_worker_id.data) and self.second_worker_id.data == self.lead_worker_id.data,
+             "De tweede begeleider moet iemand anders zijn dan de hoofdbegeleider."),
+            (self.decision_org_id, self.decision.data == "elders" and not self.decision_org_id.data,
+             "Kies de organisatie waarnaar je doorverwijst."),
+            (self.decision_reason, self.decision.data == "geen_start" and not (self.decision_reason.data or "").strip(),
+             "Geef de reden waarom het traject niet start."),
+        ]
+        return _conditional(ok, checks)
+
+
+class ContactForm(Form):
+    on_date = DateField("Datum", validators=[DataRequired(), not_in_future("Een contact kan niet in de toekomst liggen.")])
+    minutes = IntegerField("Duur (minuten)", validators=[InputRequired(), NumberRange(5, 720, "Geef een duur tussen 5 en 720 minuten.")])
+    kind = SelectField("Soort", choices=CONTACT_KINDS)
+    place = SelectField("Plaats", choices=PLACES)
+    parties = MultiCheckboxField("Wie nam deel", choices=PARTIES)
+    note = StringField("Korte notitie", validators=[Optional(), Length(max=500)])
+
+    def validate_parties(self, field):
+        if not field.data:
+            raise ValidationError("Duid aan wie deelnam (kind, ouders en/of school).")
+
+
+class RoundtableForm(Form):
+    kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
+    held_on = DateField("Datum", validators=[DataRequired(), not_in_future("Een rondetafel registreer je na afloop: de datum ligt in de toekomst.")])
+    minutes = IntegerField("Duur (minuten)", default=90,
+                           validators=[InputRequired(), NumberRange(15, 480, "Geef een duur tussen 15 en 480 minuten.")])
+    participants = MultiCheckboxField("Deelnemers", choices=ROUNDTABLE_PARTICIPANTS)
+    other_participants = StringField("Andere deelnemers (functie)", validators=[Optional(), Length(max=300)])
+    agreements = TextAreaField("Afspraken", validators=[Optional(), Length(max=4000)])
+
+    def validate_participants(self, field):
+        if not field.data:
+            raise ValidationError("Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.")
+
+
+class GoalForm(Form):
+    party = SelectField("Voor wie", choices=GOAL_PARTIES)
+    goal = StringField("Doel (positief geformuleerd)", validators=[DataRequired(), Length(max=500)])
+    action = StringField("Eerste actie", validators=[Optional(), Length(max=500)])
+    who = StringField("Wie doet het", validators=[Optional(), Length(max=200)])
+
+
+class ActionForm(Form):
+    description = StringField("Actie", validators=[DataRequired(), Length(max=500)])
+    who = StringField("Wie", validators=[Optional(), Length(max=200)])
+
+
+class EvaluationForm(VersionedForm):
+    moment = SelectField("Moment", choices=[("interim", "Tussentijdse evaluatie"), ("final", "Eindevaluatie")])
+    result = SelectField("Resultaat", choices=EVALUATIONS[1:])
+    note = StringField("Toelichting", validators=[Optional(), Length(max=500)])
+
+
+def _score(label):
+    return IntegerField(label, validators=[
+        InputRequired("Vul deze score in (0 tot 10)."),
+        NumberRange(0, 10, "Een schaalscore ligt tussen 0 en 10."),
+    ])
+
+
+class SdqForm(Form):
+    informant = SelectField("Informant", choices=INFORMANTS)
+    moment = SelectField("Moment", choices=MOMENTS)
+    taken_on = DateField("Afgenomen op", validators=[DataRequired(), not_in_future()])
+    emotional = _score(SDQ_SCALES[0][1])
+    conduct = _score(SDQ_SCALES[1][1])
+    hyperactivity = _score(SDQ_SCALES[2][1])
+    peer = _score(SDQ_SCALES[3][1])
+    prosocial = _score(SDQ_SCALES[4][1])
+
+
+class FeeForm(VersionedForm):
+    action = SelectField("Wat", choices=[("betaald", "Betaling registreren"), ("kwijtschelden", "Kwijtschelden"),
+                                         ("open", "Terug open zetten")])
+    paid_on = DateField("Betaald op", validators=[Optional(), not_in_future()])
+    paid_amount = DecimalField("Bedrag", places=2, validators=[Optional(), NumberRange(0, 1000, "Geef een bedrag tussen 0 en 1000 euro.")])
+    method = SelectField("Betaalwijze", choices=[("", "—")] + PAY_METHODS)
+    waive_reason = StringField("Reden van kwijtschelding", validators=[Optional(), Length(max=300)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        checks = [
+            (self.paid_on, self.action.data == "betaald" and not self.paid_on.data and not self.paid_on.errors,
+             "Vul de datum van betaling in."),
+            (self.method, self.action.data == "betaald" and not self.method.data, "Kies de betaalwijze."),
+            (self.waive_reason, self.action.data == "kwijtschelden" and not (self.waive_reason.data or "").strip(),
+             "Geef de reden van de kwijtschelding."),
+        ]
+        return _conditional(ok, checks)
+
+
+class PhaseForm(VersionedForm):
+    phase = SelectField("Naar fase", coerce=int, choices=[(3, "Ondersteuning"), (4, "Evaluatie en afronding")])
+    on = DateField("Vanaf", validators=[DataRequired(), not_in_future()])
+
+
+class ClosureForm(VersionedForm):
+    closed_on = DateField("Datum van afronding", validators=[DataRequired(), not_in_future()])
+    closure_reason = SelectField("Reden van afronding", choices=[("", "— kies —")] + CLOSURE_REASONS,
+                                 validators=[DataRequired("Kies de reden van afronding.")])
+    final_evaluation = TextAreaField("Eindevaluatie", validators=[Optional(), Length(max=4000)])
+    closure_org_id = SelectField("Doorverwezen naar", coerce=_opt_int)
+    closure_accompanied = BooleanField("Warme overdracht (begeleide doorverwijzing)")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        checks = [(self.closure_org_id, self.closure_reason.data == "doorverwijzing" and not self.closure_org_id.data,
+                   "Kies de organisatie waarnaar je begeleid doorverwijst.")]
+        return _conditional(ok, checks)

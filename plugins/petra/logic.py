@@ -1,0 +1,309 @@
+"""PeTra rules without HTTP: settings, referral warnings, duration, norms, SDQ bands, fee, references."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+
+from .models import CONTACT_KINDS, INFORMANTS, Contact, PetraSetting, Trajectory, labels
+
+# --------------------------------------------------------------------------- settings
+
+DEFAULTS: dict[str, str] = {
+    "max_months": "6",
+    "warn_days": "30",
+    "norm_sessie_kind": "10",
+    "norm_gesprek_ouders": "10",
+    "norm_school": "5",
+    "norm_rondetafel": "3",
+    "norm_ouder_kind": "1",
+    "fee_full": "50",
+    "fee_vt": "25",
+    "clarifying_max": "3",
+    # SDQ total difficulties: first score of the 'borderline' band and of the 'abnormal' band
+    "sdq_ouder": "14,17",
+    "sdq_leerkracht": "12,16",
+    "sdq_kind": "16,20",
+    "region": "Genk,As,Oudsbergen,Zutendaal",
+}
+SETTING_LABELS: dict[str, str] = {
+    "max_months": "Maximale duur van een traject (maanden)",
+    "warn_days": "Waarschuwen zoveel dagen voor het einde",
+    "norm_sessie_kind": "Richtaantal sessies met het kind",
+    "norm_gesprek_ouders": "Richtaantal gesprekken met ouders",
+    "norm_school": "Richtaantal contacten met school (rondetafels inbegrepen)",
+    "norm_rondetafel": "Richtaantal rondetafels",
+    "norm_ouder_kind": "Richtaantal ouder-kindactiviteiten",
+    "fee_full": "Engagementsbijdrage (euro)",
+    "fee_vt": "Engagementsbijdrage met verhoogde tegemoetkoming (euro)",
+    "clarifying_max": "Maximum vraagverhelderingsgesprekken per partij voor de start",
+    "sdq_ouder": "SDQ-grenzen ouder (grensgebied, verhoogd)",
+    "sdq_leerkracht": "SDQ-grenzen leerkracht (grensgebied, verhoogd)",
+    "sdq_kind": "SDQ-grenzen kind zelf (grensgebied, verhoogd)",
+    "region": "Gemeenten van het werkingsgebied (komma's)",
+}
+INT_SETTINGS = {"max_months", "warn_days", "norm_sessie_kind", "norm_gesprek_ouders", "norm_school",
+                "norm_rondetafel", "norm_ouder_kind", "fee_full", "fee_vt", "clarifying_max"}
+
+
+def load_settings() -> dict[str, str]:
+    values = dict(DEFAULTS)
+    for key, value in db.session.execute(select(PetraSetting.key, PetraSetting.value)):
+        if key in values:
+            values[key] = value
+    return values
+
+
+def setting_int(settings: dict[str, str], key: str) -> int:
+    try:
+        return int(settings.get(key, DEFAULTS[key]))
+    except (TypeError, ValueError):
+        return int(DEFAULTS[key])
+
+
+def region(settings: dict[str, str]) -> list[str]:
+    return [m.strip() for m in settings.get("region", DEFAULTS["region"]).split(",") if m.strip()]
+
+
+def sdq_cutoffs(settings: dict[str, str], informant: str) -> tuple[int, int]:
+    raw = settings.get(f"sdq_{informant}", DEFAULTS.get(f"sdq_{informant}", "14,17"))
+    try:
+        a, b = (int(x) for x in raw.split(","))
+        return a, b
+    except ValueError:
+        a, b = (int(x) for x in DEFAULTS[f"sdq_{informant}"].split(","))
+        return a, b
+
+
+def validate_setting(key: str, value: str) -> str | None:
+    """Return a Dutch error message or None."""
+    value = (value or "").strip()
+    if key in INT_SETTINGS:
+        if not value.isdigit():
+            return "Geef een positief geheel getal."
+        if key == "max_months" and not 1 <= int(value) <= 24:
+            return "Kies tussen 1 en 24 maanden."
+        return None
+    if key.startswith("sdq_"):
+        parts = value.split(",")
+        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+            return "Geef twee getallen gescheiden door een komma, bv. 14,17."
+        a, b = (int(p) for p in parts)
+        if not 0 < a < b <= 40:
+            return "Het eerste getal moet kleiner zijn dan het tweede, beide tussen 1 en 40."
+        return None
+    if key == "region":
+        if not [m for m in value.split(",") if m.strip()]:
+            return "Geef minstens één gemeente."
+        return None
+    return "Onbekende instelling."
+
+
+# --------------------------------------------------------------------------- referral warnings
+
+
+def referral_warnings(*, school_level: str | None, school_year: int | None, birth_date: date | None,
+                      home_municipality: str | None, school_municipality: str | None,
+                      contra: list[str], settings: dict[str, str], on: date | None = None) -> list[str]:
+    """Warnings for a referral. They never block: deciding is a professional judgement."""
+    from .models import CONTRA_INDICATIONS
+
+    day = on or date.today()
+    out: list[str] = []
+    if school_level == "kleuter" or (school_level == "lager" and school_year is not None and school_year < 4):
+        out.append("Het kind zit nog niet in het 4de leerjaar (PeTra is er vanaf het 4de leerjaar).")
+    if birth_date:
+        age = day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+        if age > 16:
+            out.append(f"Het kind is {age} jaar: ouder dan 16 (PeTra is er tot en met 16 jaar).")
+        elif age < 8 and school_level != "lager":
+            out.append(f"Het kind is {age} jaar: jonger dan de doelgroep.")
+    reg = {m.lower() for m in region(settings)}
+    home_in = (home_municipality or "").lower() in reg
+    school_in = (school_municipality or "").lower() in reg
+    if not home_in and not school_in:
+        out.append("Het kind woont en gaat naar school buiten het werkingsgebied ("
+                   + ", ".join(region(settings)) + ").")
+    lab = labels(CONTRA_INDICATIONS)
+    for key in contra:
+        if key in lab:
+            out.append(f"Contra-indicatie aangevinkt: {lab[key]}")
+    return out
+
+
+def trajectory_referral_warnings(t: Trajectory, settings: dict[str, str]) -> list[str]:
+    child = t.child
+    return referral_warnings(
+        school_level=t.school_level, school_year=t.school_year,
+        birth_date=child.birth_date if child else None,
+        home_municipality=t.family.municipality if t.family else None,
+        school_municipality=t.school.municipality if t.school else None,
+        contra=t.contra_keys, settings=settings, on=t.referred_on)
+
+
+# --------------------------------------------------------------------------- duration
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass
+class Duration:
+    end: date | None
+    days_left: int | None
+    state: str  # "geen" (not started), "ok", "bijna" (near the end), "over" (past), "afgesloten"
+    message: str | None
+
+
+def duration_of(t: Trajectory, settings: dict[str, str], today: date | None = None) -> Duration:
+    today = today or date.today()
+    if t.start_on is None:
+        return Duration(None, None, "geen", None)
+    end = add_months(t.start_on, t.max_months or setting_int(settings, "max_months"))
+    if t.status not in ("lopend", "vraagverheldering"):
+        return Duration(end, None, "afgesloten", None)
+    left = (end - today).days
+    if left < 0:
+        return Duration(end, left, "over", f"De maximale duur van {t.max_months} maanden is {-left} dagen "
+                                            f"overschreden (einde was {end.strftime('%d/%m/%Y')}).")
+    if left <= setting_int(settings, "warn_days"):
+        return Duration(end, left, "bijna", f"Nog {left} dagen tot de maximale duur van {t.max_months} maanden "
+                                             f"(einde {end.strftime('%d/%m/%Y')}).")
+    return Duration(end, left, "ok", None)
+
+
+# --------------------------------------------------------------------------- norms and clarifying talks
+
+NORMS = [  # key, label, contact kinds counted
+    ("norm_sessie_kind", "Sessies met het kind", ("sessie_kind",)),
+    ("norm_gesprek_ouders", "Gesprekken met ouders", ("gesprek_ouders",)),
+    ("norm_school", "Contacten met school", ("contact_school", "rondetafel")),
+    ("norm_rondetafel", "waarvan rondetafels", ("rondetafel",)),
+    ("norm_ouder_kind", "Ouder-kindactiviteit", ("ouder_kind",)),
+]
+
+
+@dataclass
+class NormProgress:
+    label: str
+    done: int
+    norm: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.norm)) if self.norm else 100
+
+
+def norm_progress(counts: dict[str, int], settings: dict[str, str]) -> list[NormProgress]:
+    return [NormProgress(label, sum(counts.get(k, 0) for k in kinds), setting_int(settings, key))
+            for key, label, kinds in NORMS]
+
+
+def contact_counts(trajectory_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Contacts per kind for each trajectory (since the start, or all when not started), in one query."""
+    out: dict[int, dict[str, int]] = {tid: {} for tid in trajectory_ids}
+    if not trajectory_ids:
+        return out
+    rows = db.session.execute(
+        select(Contact.trajectory_id, Contact.kind, func.count())
+        .join(Trajectory, Trajectory.id == Contact.trajectory_id)
+        .where(Contact.trajectory_id.in_(trajectory_ids),
+               (Trajectory.start_on.is_(None)) | (Contact.on_date >= Trajectory.start_on))
+        .group_by(Contact.trajectory_id, Contact.kind))
+    for tid, kind, n in rows:
+        out[tid][kind] = n
+    return out
+
+
+def clarifying_counts(t: Trajectory) -> dict[str, int]:
+    """Clarifying talks per party before the start roundtable (kind, ouders, school)."""
+    stmt = select(Contact.parties).where(Contact.trajectory_id == t.id, Contact.kind != "rondetafel")
+    if t.start_on is not None:
+        stmt = stmt.where(Contact.on_date < t.start_on)
+    counts = {"kind": 0, "ouders": 0, "school": 0}
+    for (parties,) in db.session.execute(stmt):
+        for p in (parties or "").split(","):
+            if p in counts:
+                counts[p] += 1
+    return counts
+
+
+def clarifying_warning(counts: dict[str, int], settings: dict[str, str]) -> list[str]:
+    limit = setting_int(settings, "clarifying_max")
+    names = {"kind": "het kind", "ouders": "de ouders", "school": "de school"}
+    return [f"Dit is al het {n}de vraagverhelderingsgesprek met {names[p]} voor de start "
+            f"(de werkwijze voorziet maximaal {limit} per partij)."
+            for p, n in counts.items() if n > limit]
+
+
+# --------------------------------------------------------------------------- SDQ
+
+SDQ_BANDS = [("normaal", "Normaal"), ("grensgebied", "Grensgebied"), ("verhoogd", "Verhoogd")]
+
+
+def sdq_band(total: int, informant: str, settings: dict[str, str]) -> str:
+    borderline, abnormal = sdq_cutoffs(settings, informant)
+    if total >= abnormal:
+        return "verhoogd"
+    if total >= borderline:
+        return "grensgebied"
+    return "normaal"
+
+
+def sdq_total(emotional: int, conduct: int, hyperactivity: int, peer: int) -> int:
+    return emotional + conduct + hyperactivity + peer
+
+
+INFORMANT_LABELS = labels(INFORMANTS)
+
+
+# --------------------------------------------------------------------------- fee and references
+
+
+def fee_amount(has_vt: bool, settings: dict[str, str]) -> Decimal:
+    return Decimal(setting_int(settings, "fee_vt" if has_vt else "fee_full"))
+
+
+def next_ref(year: int) -> str:
+    prefix = f"PT-{year}-"
+    last = db.session.scalar(select(func.max(Trajectory.ref)).where(Trajectory.ref.like(prefix + "%")))
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{n:04d}"
+
+
+def age_group_of(level: str | None) -> str | None:
+    return level if level in ("lager", "secundair") else None
+
+
+HOUR_KEYS = {k: k for k, _ in CONTACT_KINDS}
+
+
+def due_items(t: Trajectory, sdq_moments: set[tuple[str, str]], roundtable_kinds: set[str],
+              settings: dict[str, str], today: date | None = None) -> list[str]:
+    """What is due for the team meeting: interim evaluation, final evaluation, SDQs."""
+    today = today or date.today()
+    out: list[str] = []
+    if t.start_on is None or t.status != "lopend":
+        return out
+    end = add_months(t.start_on, t.max_months)
+    half = t.start_on + (end - t.start_on) / 2
+    if today >= t.start_on + timedelta(days=28) and not any(m == "voor" for _, m in sdq_moments):
+        out.append("SDQ bij de start")
+    if today >= half and "tussentijds" not in roundtable_kinds:
+        out.append("Tussentijdse evaluatie")
+    if today >= end - timedelta(days=setting_int(settings, "warn_days")):
+        if "eind" not in roundtable_kinds:
+            out.append("Eindevaluatie")
+        if not any(m == "na" for _, m in sdq_moments):
+            out.append("SDQ bij de afronding")
+    return out

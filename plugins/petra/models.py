@@ -1,0 +1,383 @@
+"""PeTra models: a trajectory from referral (aanmelding) to closure (afronding), its contacts, roundtables,
+partnership plan, SDQ results and engagement fee, plus a small settings table.
+
+One ``Trajectory`` row is created at the referral and follows the four phases of the practice:
+1 toeleiding en aanmelding, 2 kennismaking en vraagverheldering, 3 ondersteuning, 4 evaluatie en afronding.
+The start roundtable is the start date (``start_on``); the maximum duration counts from there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import Family, Organisation, Person, Team, User, utcnow
+
+# --------------------------------------------------------------------------- vocabularies (Dutch labels)
+
+REFERRER_KINDS = [
+    ("school", "School"),
+    ("clb", "CLB"),
+    ("opvoedingswinkel", "Opvoedingswinkel"),
+    ("hulpverlening", "Hulpverleningsinstantie (CGG, bijzondere jeugdzorg, ...)"),
+    ("ouders", "Ouders zelf"),
+]
+CHANNELS = [
+    ("rechtstreeks", "Rechtstreeks (aanmeldingsformulier lager onderwijs)"),
+    ("meldpunt", "Via het stedelijk meldpunt (secundair onderwijs)"),
+    ("andere", "Andere weg"),
+]
+INDICATIONS = [
+    ("leerjaar", "Het kind zit minimaal in het 4de leerjaar."),
+    ("bezorgdheden", "Er zijn bezorgdheden over het gedrag en/of de emoties bij het kind."),
+    ("crosssituationeel", "Er zijn zowel problemen op school als thuis (crosssituationeel)."),
+    ("hulpvraag", "Er is een duidelijke hulpvraag/probleembesef bij school en/of ouders."),
+    ("engagement", "Er is engagement bij ouders en leerkrachten om actief mee te werken."),
+    ("onderwijs", "Het kind volgt 'gewoon' onderwijs of het reflectief vermogen is voldoende."),
+    ("regio", "Het kind woont of gaat naar school in het gebied GAOZ."),
+]
+CONTRA_INDICATIONS = [
+    ("reflectie", "Vermoeden van te beperkte mogelijkheden om te reflecteren op eigen gedrag."),
+    ("veiligheid", "De veiligheid van het kind of de ouders is in gevaar."),
+    ("paralleltraject", "Paralleltraject met andere hulpverlening vanuit dezelfde hulpvraag (zonder afstemming)."),
+    ("leer_taal", "Een leer- en/of taalproblematiek ligt aan de basis en vraagt andere ondersteuning."),
+]
+STATUSES = [
+    ("wachtlijst", "Op de wachtlijst"),
+    ("vraagverheldering", "Kennismaking en vraagverheldering"),
+    ("lopend", "Lopend"),
+    ("afgesloten", "Afgesloten"),
+    ("doorverwezen", "Doorverwezen bij intake"),
+    ("niet_gestart", "Niet gestart"),
+]
+ACTIVE_STATUSES = ("vraagverheldering", "lopend")
+PHASES = [
+    (1, "Toeleiding en aanmelding"),
+    (2, "Kennismaking en vraagverheldering"),
+    (3, "Ondersteuning"),
+    (4, "Evaluatie en afronding"),
+]
+DECISIONS = [
+    ("start", "Starten"),
+    ("elders", "Doorverwijzen naar een andere organisatie"),
+    ("geen_start", "Niet starten"),
+]
+CONTACT_KINDS = [
+    ("sessie_kind", "Sessie met het kind"),
+    ("gesprek_ouders", "Gesprek met ouders"),
+    ("contact_school", "Contact met school"),
+    ("rondetafel", "Rondetafel"),
+    ("ouder_kind", "Ouder-kindactiviteit"),
+    ("groepssessie", "Groepssessie"),
+    ("telefoon_online", "Telefonisch of online"),
+]
+PLACES = [
+    ("huisbezoek", "Huisbezoek"),
+    ("huis_van_het_kind", "Locatie Huis van het Kind"),
+    ("school", "School"),
+    ("elders", "Elders"),
+    ("telefoon_online", "Telefonisch / online"),
+]
+PARTIES = [("kind", "Kind"), ("ouders", "Ouders"), ("school", "School")]
+ROUNDTABLE_KINDS = [("start", "Startrondetafel"), ("tussentijds", "Tussentijdse evaluatie"), ("eind", "Eindevaluatie")]
+ROUNDTABLE_PARTICIPANTS = [
+    ("directie", "Directie"),
+    ("klasleerkracht", "Klasleerkracht"),
+    ("clb", "CLB-medewerker"),
+    ("zorgcoordinator", "Zorgcoördinator / leerlingbegeleider"),
+    ("ouders", "Ouder(s)"),
+    ("kind", "Kind / jongere"),
+    ("andere", "Andere"),
+]
+GOAL_PARTIES = [("kind", "Kind / jongere"), ("ouders", "Ouders"), ("school", "School")]
+EVALUATIONS = [("", "Nog niet geëvalueerd"), ("niet", "Niet bereikt"), ("deels", "Deels bereikt"),
+               ("bereikt", "Bereikt")]
+INFORMANTS = [("ouder", "Ouder"), ("leerkracht", "Leerkracht"), ("kind", "Kind zelf (vanaf 11 jaar)")]
+MOMENTS = [("voor", "Bij de start"), ("na", "Bij de afronding")]
+SDQ_SCALES = [
+    ("emotional", "Emotionele problemen"),
+    ("conduct", "Gedragsproblemen"),
+    ("hyperactivity", "Hyperactiviteit / aandachtstekort"),
+    ("peer", "Problemen met leeftijdsgenoten"),
+    ("prosocial", "Prosociaal gedrag"),
+]
+PAY_METHODS = [("overschrijving", "Overschrijving"), ("cash", "Cash"), ("bancontact", "Bancontact"),
+               ("andere", "Andere")]
+CLOSURE_REASONS = [
+    ("zelfstandig", "De partijen kunnen zelfstandig verder"),
+    ("doorverwijzing", "Begeleide doorverwijzing naar een andere organisatie"),
+    ("vroegtijdig_gezin", "Vroegtijdig gestopt door het gezin"),
+    ("vroegtijdig_school", "Vroegtijdig gestopt door de school"),
+    ("andere", "Andere reden"),
+]
+
+
+def labels(choices) -> dict:
+    return {k: v for k, v in choices}
+
+
+# --------------------------------------------------------------------------- settings
+
+
+class PetraSetting(db.Model):
+    """Settings of the PeTra practice (maximum duration, norms, fees, SDQ cut-offs, region), editable by
+    PeTra managers. Defaults live in ``logic.DEFAULTS``; a row exists only for a changed value."""
+
+    __tablename__ = "petra_setting"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+# --------------------------------------------------------------------------- the trajectory
+
+
+class Trajectory(db.Model):
+    __tablename__ = "petra_trajectory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)  # PT-YYYY-NNNN, pseudonymous
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="wachtlijst")
+    phase: Mapped[int] = mapped_column(Integer, default=1)
+
+    # referral (aanmelding)
+    referred_on: Mapped[date] = mapped_column(Date)
+    referrer_kind: Mapped[str] = mapped_column(String(30))
+    referrer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    referrer_contact: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20), default="rechtstreeks")
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    school_level: Mapped[str | None] = mapped_column(String(20))
+    school_year: Mapped[int | None] = mapped_column(Integer)
+    question: Mapped[str | None] = mapped_column(Text)
+    indications: Mapped[str] = mapped_column(String(300), default="")  # comma-separated keys
+    contra_indications: Mapped[str] = mapped_column(String(300), default="")
+    age_group: Mapped[str | None] = mapped_column(String(20))  # lager / secundair (for costing)
+
+    # intake decision
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    decision_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    # the trajectory itself
+    lead_worker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    second_worker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    phase2_on: Mapped[date | None] = mapped_column(Date)  # kennismaking en vraagverheldering
+    start_on: Mapped[date | None] = mapped_column(Date)  # the start roundtable
+    phase3_on: Mapped[date | None] = mapped_column(Date)  # ondersteuning
+    phase4_on: Mapped[date | None] = mapped_column(Date)  # evaluatie en afronding
+    max_months: Mapped[int] = mapped_column(Integer, default=6)
+
+    # closure
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closure_reason: Mapped[str | None] = mapped_column(String(30))
+    final_evaluation: Mapped[str | None] = mapped_column(Text)
+    closure_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    closure_accompanied: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_petra_trajectory_team_status", "team_id", "status"),
+        Index("ix_petra_trajectory_status_referred", "status", "referred_on"),
+    )
+
+    team: Mapped[Team] = relationship()
+    family: Mapped[Family] = relationship()
+    child: Mapped[Person | None] = relationship()
+    referrer_org: Mapped[Organisation | None] = relationship(foreign_keys=[referrer_org_id])
+    school: Mapped[Organisation | None] = relationship(foreign_keys=[school_id])
+    decision_org: Mapped[Organisation | None] = relationship(foreign_keys=[decision_org_id])
+    closure_org: Mapped[Organisation | None] = relationship(foreign_keys=[closure_org_id])
+    lead_worker: Mapped[User | None] = relationship(foreign_keys=[lead_worker_id])
+    second_worker: Mapped[User | None] = relationship(foreign_keys=[second_worker_id])
+    fee: Mapped[Fee | None] = relationship(back_populates="trajectory", uselist=False)
+
+    @property
+    def status_label(self) -> str:
+        return labels(STATUSES).get(self.status, self.status)
+
+    @property
+    def phase_label(self) -> str:
+        return labels(PHASES).get(self.phase, str(self.phase))
+
+    @property
+    def indication_keys(self) -> list[str]:
+        return [k for k in (self.indications or "").split(",") if k]
+
+    @property
+    def contra_keys(self) -> list[str]:
+        return [k for k in (self.contra_indications or "").split(",") if k]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Contact(db.Model):
+    __tablename__ = "petra_contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    place: Mapped[str] = mapped_column(String(30))
+    parties: Mapped[str] = mapped_column(String(60), default="")  # kind,ouders,school
+    note: Mapped[str | None] = mapped_column(String(500))
+    roundtable_id: Mapped[int | None] = mapped_column(ForeignKey("petra_roundtable.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_petra_contact_on_date", "on_date"),)
+
+    @property
+    def kind_label(self) -> str:
+        return labels(CONTACT_KINDS).get(self.kind, self.kind)
+
+    @property
+    def place_label(self) -> str:
+        return labels(PLACES).get(self.place, self.place)
+
+    @property
+    def party_keys(self) -> list[str]:
+        return [k for k in (self.parties or "").split(",") if k]
+
+    @property
+    def parties_label(self) -> str:
+        lab = labels(PARTIES)
+        return ", ".join(lab.get(k, k) for k in self.party_keys)
+
+
+class Roundtable(db.Model):
+    __tablename__ = "petra_roundtable"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer, default=90)
+    participants: Mapped[str] = mapped_column(String(200))  # comma-separated keys
+    other_participants: Mapped[str | None] = mapped_column(String(300))
+    agreements: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return labels(ROUNDTABLE_KINDS).get(self.kind, self.kind)
+
+    @property
+    def participants_label(self) -> str:
+        lab = labels(ROUNDTABLE_PARTICIPANTS)
+        return ", ".join(lab.get(k, k) for k in (self.participants or "").split(",") if k)
+
+
+class PlanGoal(db.Model):
+    """A goal of the partnership plan for the child, the parents or the school, phrased positively."""
+
+    __tablename__ = "petra_plan_goal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    party: Mapped[str] = mapped_column(String(20))
+    goal: Mapped[str] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    interim: Mapped[str] = mapped_column(String(20), default="")
+    interim_note: Mapped[str | None] = mapped_column(String(500))
+    final: Mapped[str] = mapped_column(String(20), default="")
+    final_note: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    actions: Mapped[list[PlanAction]] = relationship(back_populates="goal", cascade="all, delete-orphan",
+                                                     order_by="PlanAction.id")
+
+    @property
+    def party_label(self) -> str:
+        return labels(GOAL_PARTIES).get(self.party, self.party)
+
+
+class PlanAction(db.Model):
+    __tablename__ = "petra_plan_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("petra_plan_goal.id"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    who: Mapped[str | None] = mapped_column(String(200))
+    goal: Mapped[PlanGoal] = relationship(back_populates="actions")
+
+
+class SdqResult(db.Model):
+    """Subscale scores of one SDQ (never the item texts: the questionnaire is copyrighted)."""
+
+    __tablename__ = "petra_sdq"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    informant: Mapped[str] = mapped_column(String(20))
+    moment: Mapped[str] = mapped_column(String(10))
+    taken_on: Mapped[date] = mapped_column(Date)
+    emotional: Mapped[int] = mapped_column(Integer)
+    conduct: Mapped[int] = mapped_column(Integer)
+    hyperactivity: Mapped[int] = mapped_column(Integer)
+    peer: Mapped[int] = mapped_column(Integer)
+    prosocial: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)  # emotional + conduct + hyperactivity + peer (0-40)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("trajectory_id", "informant", "moment", name="uq_petra_sdq_moment"),)
+
+    @property
+    def informant_label(self) -> str:
+        return labels(INFORMANTS).get(self.informant, self.informant)
+
+    @property
+    def moment_label(self) -> str:
+        return labels(MOMENTS).get(self.moment, self.moment)
+
+
+class Fee(db.Model):
+    """The engagement fee (50 euro, 25 with VT): never a barrier, so it can be waived with a reason.
+    Kept (pseudonymised) when a family is erased: it is a financial row."""
+
+    __tablename__ = "petra_fee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), unique=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    vt: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_on: Mapped[date] = mapped_column(Date)
+    waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    waive_reason: Mapped[str | None] = mapped_column(String(300))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    method: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    trajectory: Mapped[Trajectory] = relationship(back_populates="fee")
+
+    @property
+    def is_open(self) -> bool:
+        return not self.waived and self.paid_on is None
+
+    @property
+    def status_label(self) -> str:
+        if self.waived:
+            return "kwijtgescholden"
+        if self.paid_on:
+            return "betaald"
+        return "open"

@@ -1,0 +1,827 @@
+"""Pages of the PeTra plugin: referral, waiting list, intake, trajectory, contacts, roundtables, plan,
+SDQ, fee, closure, team meeting and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import audit
+from core.access import register_involvement, require_family
+from core.extensions import db
+from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
+from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
+from core.plugins import current_plugins
+
+from . import logic
+from .access import get_trajectory, is_petra_manager, owns, petra_teams, team_workers, visible_team_ids
+from .forms import (
+    ActionForm,
+    ClosureForm,
+    ContactForm,
+    DecisionForm,
+    EvaluationForm,
+    FeeForm,
+    GoalForm,
+    PhaseForm,
+    ReferralForm,
+    RoundtableForm,
+    SdqForm,
+)
+from .models import (
+    CONTRA_INDICATIONS,
+    INDICATIONS,
+    INFORMANTS,
+    SDQ_SCALES,
+    STATUSES,
+    Contact,
+    Fee,
+    PetraSetting,
+    PlanAction,
+    PlanGoal,
+    Roundtable,
+    SdqResult,
+    Trajectory,
+    labels,
+)
+
+bp = Blueprint("petra", __name__, url_prefix="/petra", template_folder="templates")
+PAGE_SIZE = 25
+RECENT_CONTACTS = 20
+
+
+@bp.app_template_filter("petra_date")
+def _fmt_date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("pagina", 1)))
+    except ValueError:
+        return 1
+
+
+def _paginate(stmt) -> Page:
+    number = _page_number()
+    rows = list(db.session.scalars(stmt.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)).unique())
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _org_choices(kinds: tuple[str, ...] | None = None, empty: str = "—") -> list[tuple[int, str]]:
+    stmt = select(Organisation.id, Organisation.name).where(Organisation.archived.is_(False)).order_by(Organisation.name)
+    if kinds:
+        stmt = stmt.where(Organisation.kind.in_(kinds))
+    return [(0, empty)] + [(i, n) for i, n in db.session.execute(stmt)]
+
+
+def _worker_choices(team_id: int) -> list[tuple[int, str]]:
+    return [(0, "—")] + [(u.id, u.display_name) for u in team_workers(team_id)]
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@bp.get("/")
+def index():
+    teams = visible_team_ids()
+    status = request.args.get("status", "actief")
+    stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker),
+                                       joinedload(Trajectory.team))
+            .where(Trajectory.team_id.in_(teams)))
+    if status == "actief":
+        stmt = stmt.where(Trajectory.status.in_(("vraagverheldering", "lopend")))
+    elif status in labels(STATUSES):
+        stmt = stmt.where(Trajectory.status == status)
+    page = _paginate(stmt.order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
+    settings = logic.load_settings()
+    durations = {t.id: logic.duration_of(t, settings) for t in page.items}
+    return render_template("petra/index.html", page=page, status=status, statuses=STATUSES, durations=durations)
+
+
+@bp.get("/wachtlijst")
+def waiting_list():
+    teams = visible_team_ids()
+    stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.school),
+                                       joinedload(Trajectory.referrer_org), joinedload(Trajectory.team))
+            .where(Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst")
+            .order_by(Trajectory.referred_on, Trajectory.id))
+    page = _paginate(stmt)
+    offset = (page.number - 1) * PAGE_SIZE
+    return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset)
+
+
+# --------------------------------------------------------------------------- referral
+
+
+def _referral_form() -> ReferralForm:
+    form = ReferralForm()
+    form.team_id.choices = [(t.id, t.name) for t in petra_teams()]
+    form.referrer_org_id.choices = _org_choices()
+    form.school_id.choices = _org_choices(("school",), "— geen / onbekend —")
+    return form
+
+
+def _find_children(query: str) -> list[tuple[Person, Family]]:
+    tokens = fold(query).split()
+    if not tokens or len(query.strip()) < 2:
+        return []
+    stmt = (select(Person, Family).join(FamilyMember, FamilyMember.person_id == Person.id)
+            .join(Family, Family.id == FamilyMember.family_id)
+            .where(FamilyMember.role == "kind", Family.archived.is_(False), Family.anonymised_at.is_(None),
+                   Person.archived.is_(False)))
+    for tok in tokens:
+        stmt = stmt.where((Person.given_key.like(tok + "%")) | (Person.family_key.like(tok + "%")))
+    return list(db.session.execute(stmt.order_by(Person.family_key, Person.given_key).limit(10)))
+
+
+def _chosen_child(child_id) -> tuple[Person, Family] | None:
+    try:
+        cid = int(child_id)
+    except (TypeError, ValueError):
+        return None
+    row = db.session.execute(
+        select(Person, Family).join(FamilyMember, FamilyMember.person_id == Person.id)
+        .join(Family, Family.id == FamilyMember.family_id)
+        .where(Person.id == cid, FamilyMember.role == "kind", Family.anonymised_at.is_(None))
+        .order_by(Family.id).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _form_warnings(form: ReferralForm, chosen: tuple[Person, Family] | None, settings) -> list[str]:
+    school = db.session.get(Organisation, form.school_id.data) if form.school_id.data else None
+    person, family = chosen if chosen else (None, None)
+    level = form.school_level.data or (person.school_level if person else None)
+    year = form.school_year.data if form.school_year.data is not None else (person.school_year if person else None)
+    if school is None and person is not None and person.school_id:
+        school = db.session.get(Organisation, person.school_id)
+    return logic.referral_warnings(
+        school_level=level, school_year=year,
+        birth_date=form.birth_date.data if not person else person.birth_date,
+        home_municipality=family.municipality if family else form.municipality.data,
+        school_municipality=school.municipality if school else None,
+        contra=form.contra_indications.data or [], settings=settings, on=form.referred_on.data)
+
+
+@bp.route("/aanmelding", methods=["GET", "POST"])
+def referral():
+    teams = petra_teams()
+    if not teams:
+        abort(404)
+    form = _referral_form()
+    settings = logic.load_settings()
+    if request.method == "GET":
+        form.referred_on.data = date.today()
+        form.team_id.data = teams[0].id
+        form.indications.data = []
+        form.contra_indications.data = []
+        if request.args.get("kind"):
+            form.child_id.data = request.args.get("kind")
+    chosen = _chosen_child(form.child_id.data) if form.child_id.data else None
+    if request.method == "GET" and chosen:
+        person = chosen[0]
+        form.school_id.data = person.school_id or 0
+        form.school_level.data = person.school_level or ""
+        form.school_year.data = person.school_year
+    query = request.args.get("zoek", "").strip()
+    results = _find_children(query) if query else []
+    if form.validate_on_submit():
+        if form.child_id.data and not chosen:
+            form.given_name.errors.append("Het gekozen kind is niet gevonden.")
+        else:
+            t = _create_referral(form, chosen, settings)
+            warnings = logic.trajectory_referral_warnings(t, settings)
+            db.session.commit()
+            flash(f"Aanmelding {t.ref} geregistreerd en op de wachtlijst gezet.", "success")
+            for w in warnings:
+                flash("Let op: " + w, "warning")
+            return redirect(url_for("petra.show", trajectory_id=t.id))
+    warnings = _form_warnings(form, chosen, settings) if request.method == "POST" else []
+    return render_template("petra/referral.html", form=form, chosen=chosen, query=query, results=results,
+                           warnings=warnings, indications=INDICATIONS, contra=CONTRA_INDICATIONS)
+
+
+@bp.post("/aanmelding/controle")
+def referral_check():
+    """htmx: the warnings for the referral as typed so far (never blocking)."""
+    form = _referral_form()
+    form.validate()
+    chosen = _chosen_child(form.child_id.data) if form.child_id.data else None
+    warnings = _form_warnings(form, chosen, logic.load_settings())
+    return render_template("petra/_warnings.html", warnings=warnings, empty_ok=True)
+
+
+def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
+    if form.team_id.data not in {t.id for t in petra_teams()}:
+        abort(403)
+    if chosen:
+        person, family = chosen
+    else:
+        family = Family(label=form.family_name.data.strip(), municipality=form.municipality.data.strip())
+        db.session.add(family)
+        db.session.flush()
+        person = Person(given_name=form.given_name.data.strip(), family_name=form.family_name.data.strip(),
+                        birth_date=form.birth_date.data, school_id=form.school_id.data or None,
+                        school_level=form.school_level.data or None, school_year=form.school_year.data)
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(FamilyMember(family_id=family.id, person_id=person.id, role="kind"))
+        audit.record("create", "family", family.id, family_id=family.id, detail="via PeTra-aanmelding")
+    level = form.school_level.data or person.school_level
+    year = form.school_year.data if form.school_year.data is not None else person.school_year
+    t = Trajectory(
+        ref=logic.next_ref(form.referred_on.data.year), team_id=form.team_id.data, family_id=family.id,
+        child_id=person.id, status="wachtlijst", phase=1, referred_on=form.referred_on.data,
+        referrer_kind=form.referrer_kind.data, referrer_org_id=form.referrer_org_id.data or None,
+        referrer_contact=form.referrer_contact.data or None, channel=form.channel.data,
+        school_id=form.school_id.data or person.school_id, school_level=level or None, school_year=year,
+        question=form.question.data, indications=",".join(form.indications.data or []),
+        contra_indications=",".join(form.contra_indications.data or []), age_group=logic.age_group_of(level),
+        max_months=logic.setting_int(settings, "max_months"), created_by_id=current_user.id)
+    db.session.add(t)
+    db.session.flush()
+    register_involvement(family, t.team_id, "Aanmelding PeTra", source="petra")
+    audit.record("create", "petra_trajectory", t.id, family_id=family.id, detail="aanmelding")
+    return t
+
+
+# --------------------------------------------------------------------------- the trajectory page
+
+
+def _contacts_context(t: Trajectory, settings, form: ContactForm | None = None, warnings=None, show_all=False):
+    stmt = select(Contact).where(Contact.trajectory_id == t.id).order_by(Contact.on_date.desc(), Contact.id.desc())
+    contacts = list(db.session.scalars(stmt if show_all else stmt.limit(RECENT_CONTACTS + 1)))
+    more = not show_all and len(contacts) > RECENT_CONTACTS
+    counts = logic.contact_counts([t.id])[t.id]
+    if form is None:
+        form = ContactForm(formdata=None)
+        form.on_date.data = date.today()
+        form.minutes.data = 60
+    clarifying = logic.clarifying_counts(t) if t.start_on is None or t.status == "lopend" else None
+    return dict(t=t, contacts=contacts[:RECENT_CONTACTS] if not show_all else contacts, more=more,
+                norms=logic.norm_progress(counts, settings), contact_form=form,
+                contact_warnings=warnings or [], clarifying=clarifying,
+                can_add_contact=t.status not in ("niet_gestart", "doorverwezen"))
+
+
+@bp.get("/traject/<int:trajectory_id>")
+def show(trajectory_id: int):
+    t = get_trajectory(trajectory_id)
+    settings = logic.load_settings()
+    roundtables = list(db.session.scalars(select(Roundtable).where(Roundtable.trajectory_id == t.id)
+                                          .order_by(Roundtable.held_on)))
+    sdqs = list(db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id)
+                                   .order_by(SdqResult.informant, SdqResult.moment.desc())))
+    n_goals = db.session.scalar(select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == t.id))
+    ctx = _contacts_context(t, settings, show_all=request.args.get("alle") == "1")
+    clar_warn = logic.clarifying_warning(ctx["clarifying"], settings) if ctx["clarifying"] and t.start_on is None else []
+    phase_form = PhaseForm(formdata=None)
+    phase_form.version.data = t.version
+    phase_form.on.data = date.today()
+    return render_template(
+        "petra/show.html", duration=logic.duration_of(t, settings),
+        referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
+        roundtables=roundtables, sdqs=sdqs, n_goals=n_goals, phase_form=phase_form,
+        bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
+        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), **ctx)
+
+
+@bp.post("/traject/<int:trajectory_id>/contact")
+def add_contact(trajectory_id: int):
+    t = get_trajectory(trajectory_id, read=False)
+    settings = logic.load_settings()
+    form = ContactForm()
+    ok = form.validate()
+    if t.status in ("niet_gestart", "doorverwezen"):
+        form.form_errors.append("Dit traject is niet gestart: je kan geen contacten meer toevoegen.")
+        ok = False
+    if form.on_date.data and not form.on_date.errors:
+        if form.on_date.data < t.referred_on:
+            form.on_date.errors.append(
+                f"Een contact kan niet vóór de aanmelding liggen ({t.referred_on.strftime('%d/%m/%Y')}).")
+            ok = False
+        elif t.closed_on and form.on_date.data > t.closed_on:
+            form.on_date.errors.append(
+                f"Het traject is afgerond op {t.closed_on.strftime('%d/%m/%Y')}: het contact ligt later.")
+            ok = False
+    warnings: list[str] = []
+    if ok:
+        c = Contact(trajectory_id=t.id, on_date=form.on_date.data, minutes=form.minutes.data, kind=form.kind.data,
+                    place=form.place.data, parties=",".join(form.parties.data), note=form.note.data or None,
+                    worker_id=current_user.id)
+        db.session.add(c)
+        db.session.flush()
+        audit.record("create", "petra_contact", c.id, family_id=t.family_id)
+        if t.start_on is None or c.on_date < t.start_on:
+            warnings = logic.clarifying_warning(logic.clarifying_counts(t), settings)
+        db.session.commit()
+        form = None
+        if not _is_htmx():
+            flash("Contact opgeslagen.", "success")
+            for w in warnings:
+                flash(w, "warning")
+            return redirect(url_for("petra.show", trajectory_id=t.id))
+    audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail="contacten")
+    ctx = _contacts_context(t, settings, form=form, warnings=warnings)
+    if _is_htmx():
+        return render_template("petra/_contacts.html", saved=ok, **ctx)
+    return render_template("petra/contact_page.html", **ctx)
+
+
+# --------------------------------------------------------------------------- intake decision
+
+
+@bp.route("/traject/<int:trajectory_id>/beslissing", methods=["GET", "POST"])
+def decision(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="intake")
+    if t.status != "wachtlijst":
+        flash("Voor dit traject is de intakebeslissing al genomen.", "warning")
+        return redirect(url_for("petra.show", trajectory_id=t.id))
+    form = DecisionForm()
+    form.lead_worker_id.choices = _worker_choices(t.team_id)
+    form.second_worker_id.choices = _worker_choices(t.team_id)
+    form.decision_org_id.choices = _org_choices()
+    if request.method == "GET":
+        form.version.data = t.version
+        form.decision_on.data = date.today()
+        form.lead_worker_id.data = current_user.id if current_user.id in dict(form.lead_worker_id.choices) else 0
+    if form.validate_on_submit():
+        if form.decision_on.data < t.referred_on:
+            form.decision_on.errors.append("De beslissing kan niet vóór de aanmelding liggen.")
+        else:
+            try:
+                check_version(t, form.version.data)
+                t.decision = form.decision.data
+                t.decision_on = form.decision_on.data
+                t.decision_reason = form.decision_reason.data or None
+                if t.decision == "start":
+                    t.status, t.phase, t.phase2_on = "vraagverheldering", 2, form.decision_on.data
+                    t.lead_worker_id = form.lead_worker_id.data or None
+                    t.second_worker_id = form.second_worker_id.data or None
+                elif t.decision == "elders":
+                    t.status = "doorverwezen"
+                    t.decision_org_id = form.decision_org_id.data
+                    _referral_hook(t, form.decision_org_id.data, form.decision_on.data, False,
+                                   "doorverwijzing bij intake")
+                else:
+                    t.status = "niet_gestart"
+                audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=f"intake: {t.decision}")
+                db.session.commit()
+                flash("Intakebeslissing opgeslagen.", "success")
+                return redirect(url_for("petra.show", trajectory_id=t.id))
+            except (EditConflict, StaleDataError):
+                db.session.rollback()
+                form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("petra/decision.html", t=t, form=form)
+
+
+def _referral_hook(t: Trajectory, org_id: int, day: date, accompanied: bool, note: str) -> None:
+    current_plugins().hook_available("hvhk_referral_recorded")(referral={
+        "family_id": t.family_id, "organisation_id": org_id, "date": day, "accompanied": accompanied,
+        "source": "petra", "source_ref": t.ref, "note": note, "user_id": current_user.id})
+
+
+# --------------------------------------------------------------------------- roundtables
+
+
+@bp.route("/traject/<int:trajectory_id>/rondetafel", methods=["GET", "POST"])
+def roundtable(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="rondetafels")
+    has_start = t.start_on is not None
+    form = RoundtableForm()
+    if request.method == "GET":
+        form.kind.data = request.args.get("soort") or ("tussentijds" if has_start else "start")
+        form.held_on.data = date.today()
+        form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
+    if form.validate_on_submit():
+        error = None
+        if t.status in ("wachtlijst",):
+            error = "Neem eerst de intakebeslissing (starten) voor je een rondetafel registreert."
+        elif t.status in ("niet_gestart", "doorverwezen", "afgesloten"):
+            error = "Dit traject loopt niet (meer): je kan geen rondetafel toevoegen."
+        elif form.kind.data == "start" and has_start:
+            error = "Er is al een startrondetafel: het traject is al gestart."
+        elif form.kind.data != "start" and not has_start:
+            error = "De startrondetafel is het startpunt: registreer die eerst."
+        if error:
+            form.kind.errors.append(error)
+        elif form.held_on.data < t.referred_on:
+            form.held_on.errors.append("De rondetafel kan niet vóór de aanmelding liggen.")
+        elif has_start and form.held_on.data < t.start_on:
+            form.held_on.errors.append("Deze rondetafel ligt vóór de startrondetafel.")
+        else:
+            r = Roundtable(trajectory_id=t.id, kind=form.kind.data, held_on=form.held_on.data,
+                           minutes=form.minutes.data, participants=",".join(form.participants.data),
+                           other_participants=form.other_participants.data or None,
+                           agreements=form.agreements.data or None)
+            db.session.add(r)
+            db.session.flush()
+            parties = {p for p in form.participants.data if p in ("kind", "ouders")} | {"school"}
+            db.session.add(Contact(trajectory_id=t.id, on_date=r.held_on, minutes=r.minutes, kind="rondetafel",
+                                   place="school", parties=",".join(sorted(parties)), roundtable_id=r.id,
+                                   note=r.kind_label, worker_id=current_user.id))
+            if r.kind == "start":
+                t.start_on = r.held_on
+                t.status = "lopend"
+                if t.phase < 2:
+                    t.phase, t.phase2_on = 2, r.held_on
+                if t.fee is None:
+                    settings = logic.load_settings()
+                    db.session.add(Fee(trajectory_id=t.id, amount=logic.fee_amount(t.family.has_vt, settings),
+                                       vt=bool(t.family.has_vt), due_on=r.held_on))
+            elif r.kind == "eind" and t.phase < 4:
+                t.phase, t.phase4_on = 4, r.held_on
+            audit.record("create", "petra_roundtable", r.id, family_id=t.family_id, detail=r.kind)
+            db.session.commit()
+            flash(f"{r.kind_label} opgeslagen." + (" Het traject is gestart." if r.kind == "start" else ""), "success")
+            return redirect(url_for("petra.show", trajectory_id=t.id))
+    roundtables = list(db.session.scalars(select(Roundtable).where(Roundtable.trajectory_id == t.id)
+                                          .order_by(Roundtable.held_on)))
+    return render_template("petra/roundtable.html", t=t, form=form, roundtables=roundtables)
+
+
+@bp.post("/traject/<int:trajectory_id>/fase")
+def phase(trajectory_id: int):
+    t = get_trajectory(trajectory_id, read=False)
+    form = PhaseForm()
+    if not form.validate() or t.status != "lopend":
+        flash("Fase niet gewijzigd: " + (" ".join(e for errs in form.errors.values() for e in errs)
+                                          or "het traject loopt niet."), "error")
+        return redirect(url_for("petra.show", trajectory_id=t.id))
+    if t.start_on and form.on.data < t.start_on:
+        flash("Fase niet gewijzigd: de datum ligt vóór de start.", "error")
+        return redirect(url_for("petra.show", trajectory_id=t.id))
+    try:
+        check_version(t, form.version.data)
+        if form.phase.data == 3:
+            t.phase, t.phase3_on = 3, form.on.data
+        else:
+            t.phase, t.phase4_on = 4, form.on.data
+        audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=f"fase {t.phase}")
+        db.session.commit()
+        flash(f"Het traject is nu in de fase '{t.phase_label}'.", "success")
+    except (EditConflict, StaleDataError):
+        db.session.rollback()
+        flash(CONFLICT_MESSAGE, "error")
+    return redirect(url_for("petra.show", trajectory_id=t.id))
+
+
+# --------------------------------------------------------------------------- partnership plan
+
+
+def _goals(t: Trajectory) -> list[PlanGoal]:
+    return list(db.session.scalars(select(PlanGoal).options(selectinload(PlanGoal.actions))
+                                   .where(PlanGoal.trajectory_id == t.id)
+                                   .order_by(PlanGoal.party, PlanGoal.position, PlanGoal.id)))
+
+
+@bp.route("/traject/<int:trajectory_id>/plan", methods=["GET", "POST"])
+def plan(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="partnerschapsplan")
+    form = GoalForm()
+    if form.validate_on_submit():
+        g = PlanGoal(trajectory_id=t.id, party=form.party.data, goal=form.goal.data.strip())
+        if form.action.data:
+            g.actions.append(PlanAction(description=form.action.data.strip(), who=form.who.data or None))
+        db.session.add(g)
+        db.session.flush()
+        audit.record("create", "petra_plan_goal", g.id, family_id=t.family_id)
+        db.session.commit()
+        flash("Doel toegevoegd aan het partnerschapsplan.", "success")
+        return redirect(url_for("petra.plan", trajectory_id=t.id))
+    return render_template("petra/plan.html", t=t, form=form, goals=_goals(t), action_form=ActionForm(formdata=None),
+                           eval_form=EvaluationForm(formdata=None))
+
+
+def _goal_of(t: Trajectory, goal_id: int) -> PlanGoal:
+    g = db.session.get(PlanGoal, goal_id)
+    if g is None or g.trajectory_id != t.id:
+        abort(404)
+    return g
+
+
+@bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/actie")
+def add_action(trajectory_id: int, goal_id: int):
+    t = get_trajectory(trajectory_id, read=False)
+    g = _goal_of(t, goal_id)
+    form = ActionForm()
+    if form.validate():
+        g.actions.append(PlanAction(description=form.description.data.strip(), who=form.who.data or None))
+        audit.record("update", "petra_plan_goal", g.id, family_id=t.family_id, detail="actie")
+        db.session.commit()
+        flash("Actie toegevoegd.", "success")
+    else:
+        flash("Actie niet opgeslagen: vul de actie in.", "error")
+    return redirect(url_for("petra.plan", trajectory_id=t.id))
+
+
+@bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/evaluatie")
+def evaluate_goal(trajectory_id: int, goal_id: int):
+    t = get_trajectory(trajectory_id, read=False)
+    g = _goal_of(t, goal_id)
+    form = EvaluationForm()
+    if not form.validate():
+        flash("Evaluatie niet opgeslagen: kies een resultaat.", "error")
+        return redirect(url_for("petra.plan", trajectory_id=t.id))
+    try:
+        check_version(g, form.version.data)
+        if form.moment.data == "interim":
+            g.interim, g.interim_note = form.result.data, form.note.data or None
+        else:
+            g.final, g.final_note = form.result.data, form.note.data or None
+        audit.record("update", "petra_plan_goal", g.id, family_id=t.family_id, detail=f"evaluatie {form.moment.data}")
+        db.session.commit()
+        flash("Evaluatie opgeslagen.", "success")
+    except (EditConflict, StaleDataError):
+        db.session.rollback()
+        flash(CONFLICT_MESSAGE, "error")
+    return redirect(url_for("petra.plan", trajectory_id=t.id))
+
+
+@bp.get("/traject/<int:trajectory_id>/plan/afdruk")
+def plan_print(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="partnerschapsplan afdruk")
+    return render_template("petra/plan_print.html", t=t, goals=_goals(t), today=date.today())
+
+
+# --------------------------------------------------------------------------- SDQ
+
+
+def sdq_chart(before: SdqResult | None, after: SdqResult | None) -> dict:
+    """Geometry of a small grouped bar chart (inline SVG): before and after per subscale (0-10)."""
+    bars = []
+    x = 10
+    for key, label in SDQ_SCALES:
+        for which, res in (("voor", before), ("na", after)):
+            v = getattr(res, key) if res else None
+            h = (v or 0) * 12
+            bars.append(dict(x=x, y=130 - h, h=h, value=v, which=which, label=label))
+            x += 18
+        x += 14
+    return {"bars": bars, "width": x, "labels": [(10 + i * 50, lbl.split(" ")[0]) for i, (_, lbl) in enumerate(SDQ_SCALES)]}
+
+
+@bp.route("/traject/<int:trajectory_id>/sdq", methods=["GET", "POST"])
+def sdq(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="sdq")
+    settings = logic.load_settings()
+    form = SdqForm()
+    if request.method == "GET":
+        form.taken_on.data = date.today()
+        form.moment.data = "na" if t.phase >= 4 else "voor"
+    if form.validate_on_submit():
+        age = t.child.age_on(form.taken_on.data) if t.child else None
+        if form.taken_on.data < t.referred_on:
+            form.taken_on.errors.append("De SDQ kan niet vóór de aanmelding afgenomen zijn.")
+        elif form.informant.data == "kind" and age is not None and age < 11:
+            form.informant.errors.append(f"De zelfrapportage is er vanaf 11 jaar; het kind was {age}.")
+        else:
+            existing = db.session.scalar(select(SdqResult).where(
+                SdqResult.trajectory_id == t.id, SdqResult.informant == form.informant.data,
+                SdqResult.moment == form.moment.data))
+            res = existing or SdqResult(trajectory_id=t.id, informant=form.informant.data, moment=form.moment.data)
+            res.taken_on = form.taken_on.data
+            for key, _ in SDQ_SCALES:
+                setattr(res, key, getattr(form, key).data)
+            res.total = logic.sdq_total(res.emotional, res.conduct, res.hyperactivity, res.peer)
+            db.session.add(res)
+            db.session.flush()
+            audit.record("update" if existing else "create", "petra_sdq", res.id, family_id=t.family_id)
+            db.session.commit()
+            flash(f"SDQ opgeslagen: totale moeilijkhedenscore {res.total} "
+                  f"({logic.sdq_band(res.total, res.informant, settings)}).", "success")
+            return redirect(url_for("petra.sdq", trajectory_id=t.id))
+    results = list(db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id)))
+    per_informant = []
+    for key, label in INFORMANTS:
+        before = next((r for r in results if r.informant == key and r.moment == "voor"), None)
+        after = next((r for r in results if r.informant == key and r.moment == "na"), None)
+        if before or after:
+            per_informant.append(dict(
+                key=key, label=label, before=before, after=after, chart=sdq_chart(before, after),
+                band_before=logic.sdq_band(before.total, key, settings) if before else None,
+                band_after=logic.sdq_band(after.total, key, settings) if after else None,
+                cutoffs=logic.sdq_cutoffs(settings, key)))
+    return render_template("petra/sdq.html", t=t, form=form, per_informant=per_informant, scales=SDQ_SCALES)
+
+
+# --------------------------------------------------------------------------- fee
+
+
+@bp.route("/traject/<int:trajectory_id>/bijdrage", methods=["GET", "POST"])
+def fee(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="bijdrage")
+    f = t.fee
+    if f is None:
+        flash("De engagementsbijdrage wordt aangemaakt bij de startrondetafel.", "warning")
+        return redirect(url_for("petra.show", trajectory_id=t.id))
+    form = FeeForm()
+    if request.method == "GET":
+        form.version.data = f.version
+        form.paid_on.data = date.today()
+        form.paid_amount.data = f.amount
+    if form.validate_on_submit():
+        try:
+            check_version(f, form.version.data)
+            if form.action.data == "betaald":
+                f.paid_on, f.paid_amount, f.method = form.paid_on.data, form.paid_amount.data or f.amount, form.method.data
+                f.waived, f.waive_reason = False, None
+            elif form.action.data == "kwijtschelden":
+                f.waived, f.waive_reason = True, form.waive_reason.data.strip()
+                f.paid_on = f.paid_amount = f.method = None
+            else:
+                f.waived, f.waive_reason, f.paid_on, f.paid_amount, f.method = False, None, None, None, None
+            audit.record("update", "petra_fee", f.id, family_id=t.family_id, detail=form.action.data)
+            db.session.commit()
+            flash(f"Bijdrage: {f.status_label}.", "success")
+            return redirect(url_for("petra.show", trajectory_id=t.id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("petra/fee.html", t=t, f=f, form=form)
+
+
+@bp.get("/bijdragen")
+def fees():
+    teams = visible_team_ids()
+    stmt = (select(Fee).join(Trajectory, Trajectory.id == Fee.trajectory_id)
+            .options(joinedload(Fee.trajectory).joinedload(Trajectory.child),
+                     joinedload(Fee.trajectory).joinedload(Trajectory.lead_worker))
+            .where(Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None))
+            .order_by(Fee.due_on, Fee.id))
+    page = _paginate(stmt)
+    total = db.session.scalar(select(func.coalesce(func.sum(Fee.amount), 0)).join(
+        Trajectory, Trajectory.id == Fee.trajectory_id).where(
+        Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None)))
+    return render_template("petra/fees.html", page=page, total=total, today=date.today())
+
+
+# --------------------------------------------------------------------------- closure
+
+
+@bp.route("/traject/<int:trajectory_id>/afronding", methods=["GET", "POST"])
+def close(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="afronding")
+    if t.status not in ("lopend", "vraagverheldering"):
+        flash("Alleen een lopend traject kan afgerond worden.", "warning")
+        return redirect(url_for("petra.show", trajectory_id=t.id))
+    form = ClosureForm()
+    form.closure_org_id.choices = _org_choices()
+    if request.method == "GET":
+        form.version.data = t.version
+        form.closed_on.data = date.today()
+    if form.validate_on_submit():
+        if form.closed_on.data < (t.start_on or t.referred_on):
+            form.closed_on.errors.append("De afronding kan niet vóór de start van het traject liggen.")
+        else:
+            try:
+                check_version(t, form.version.data)
+                t.closed_on = form.closed_on.data
+                t.closure_reason = form.closure_reason.data
+                t.final_evaluation = form.final_evaluation.data or None
+                t.closure_org_id = form.closure_org_id.data or None
+                t.closure_accompanied = bool(form.closure_accompanied.data)
+                t.status = "afgesloten"
+                if t.phase < 4 or t.phase4_on is None:
+                    t.phase, t.phase4_on = 4, t.phase4_on or t.closed_on
+                if t.closure_org_id:
+                    _referral_hook(t, t.closure_org_id, t.closed_on, t.closure_accompanied,
+                                   "begeleide doorverwijzing bij afronding" if t.closure_accompanied
+                                   else "doorverwijzing bij afronding")
+                audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail="afronding")
+                db.session.commit()
+                flash("Het traject is afgerond.", "success")
+                return redirect(url_for("petra.show", trajectory_id=t.id))
+            except (EditConflict, StaleDataError):
+                db.session.rollback()
+                form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("petra/close.html", t=t, form=form)
+
+
+# --------------------------------------------------------------------------- team meeting
+
+
+@bp.get("/teamoverleg")
+def meeting():
+    teams = visible_team_ids()
+    settings = logic.load_settings()
+    today = date.today()
+    since = today - timedelta(days=int(request.args.get("dagen", 14) or 14))
+    new = list(db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.referrer_org))
+        .where(Trajectory.team_id.in_(teams), Trajectory.referred_on >= since)
+        .order_by(Trajectory.referred_on, Trajectory.id).limit(100)))
+    waiting = db.session.scalar(select(func.count()).select_from(Trajectory).where(
+        Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst"))
+    active = list(db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
+        .where(Trajectory.team_id.in_(teams), Trajectory.status == "lopend")
+        .order_by(Trajectory.start_on, Trajectory.id)))
+    ids = [t.id for t in active]
+    sdq_moments: dict[int, set] = {i: set() for i in ids}
+    rt_kinds: dict[int, set] = {i: set() for i in ids}
+    if ids:
+        for tid, inf, mom in db.session.execute(select(SdqResult.trajectory_id, SdqResult.informant, SdqResult.moment)
+                                                .where(SdqResult.trajectory_id.in_(ids))):
+            sdq_moments[tid].add((inf, mom))
+        for tid, kind in db.session.execute(select(Roundtable.trajectory_id, Roundtable.kind)
+                                            .where(Roundtable.trajectory_id.in_(ids))):
+            rt_kinds[tid].add(kind)
+    durations = {t.id: logic.duration_of(t, settings, today) for t in active}
+    nearing = [t for t in active if durations[t.id].state in ("bijna", "over")]
+    due = [(t, items) for t in active if (items := logic.due_items(t, sdq_moments[t.id], rt_kinds[t.id], settings, today))]
+    open_fees = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Fee.amount), 0)).join(Trajectory, Trajectory.id == Fee.trajectory_id)
+        .where(Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None))).one()
+    return render_template("petra/meeting.html", new=new, waiting=waiting, nearing=nearing, due=due,
+                           durations=durations, open_fees=open_fees, since=since, today=today, n_active=len(active))
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+def settings_page():
+    if not is_petra_manager():
+        abort(403)
+    values = logic.load_settings()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        submitted = {k: (request.form.get(k) or "").strip() for k in logic.DEFAULTS}
+        for k, v in submitted.items():
+            msg = logic.validate_setting(k, v)
+            if msg:
+                errors[k] = msg
+        values = submitted
+        if not errors:
+            existing = {s.key: s for s in db.session.scalars(select(PetraSetting))}
+            changed = []
+            for k, v in submitted.items():
+                if k in logic.SETTING_LABELS and (existing.get(k).value if k in existing else logic.DEFAULTS[k]) != v:
+                    row = existing.get(k) or PetraSetting(key=k)
+                    row.value, row.changed_at, row.changed_by_id = v, utcnow(), current_user.id
+                    db.session.add(row)
+                    changed.append(k)
+            if changed:
+                audit.record("update", "petra_setting", None, detail=",".join(changed))
+            db.session.commit()
+            flash("Instellingen opgeslagen.", "success")
+            return redirect(url_for("petra.settings_page"))
+    return render_template("petra/settings.html", values=values, errors=errors, labels=logic.SETTING_LABELS)
+
+
+# --------------------------------------------------------------------------- fragments: family panel, widget
+
+
+@bp.get("/gezin/<int:family_id>/paneel")
+def family_panel(family_id: int):
+    require_family(family_id, "petra_family_panel")
+    teams = visible_team_ids()
+    rows = list(db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.team),
+                                   joinedload(Trajectory.lead_worker))
+        .where(Trajectory.family_id == family_id).order_by(Trajectory.referred_on.desc())))
+    mine = [t for t in rows if current_user.is_admin or t.team_id in teams]
+    others = len(rows) - len(mine)
+    audit.record_read("petra_family_panel", family_id, family_id=family_id)
+    return render_template("petra/_family_panel.html", trajectories=mine, others=others, family_id=family_id)
+
+
+@bp.get("/widget/caseload")
+def widget_caseload():
+    teams = visible_team_ids()
+    rows = db.session.execute(
+        select(User.display_name, Trajectory.status, func.count())
+        .join(User, User.id == Trajectory.lead_worker_id)
+        .where(Trajectory.team_id.in_(teams), Trajectory.status.in_(("vraagverheldering", "lopend")))
+        .group_by(User.display_name, Trajectory.status).order_by(User.display_name))
+    per: dict[str, dict[str, int]] = {}
+    for name, status, n in rows:
+        per.setdefault(name, {"vraagverheldering": 0, "lopend": 0})[status] = n
+    waiting = db.session.scalar(select(func.count()).select_from(Trajectory).where(
+        Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst"))
+    return render_template("petra/_widget_caseload.html", per=per, waiting=waiting)
+
+
+__all__ = ["bp", "owns"]
