@@ -45,7 +45,8 @@ def test_billable_work_hours_are_duration_times_leaders_without_names(app, world
     solo = make_programme(world["ovw"], name="Oudergroep", leaders=[w], age_group="ouders")
     make_session(solo, datetime(2025, 3, 4, 19, 0), hours=2, kind="info")
     enrol_person(p, world["fam"].children()[0], world["fam"])
-    results = current_plugins().hook_available("hvhk_billable_work")(period=Period(date(2025, 3, 1), date(2025, 3, 31)))
+    results = current_plugins().hook_of("groups", "hvhk_billable_work")(
+        period=Period(date(2025, 3, 1), date(2025, 3, 31)))
     rows = {r["ref"]: r for group in results for r in group if r["kind"] == "group_programme"}
     row = rows[p.ref]
     assert row["hours"] == {"groepssessie": 18.0, "meerdaagse": 82.0}
@@ -71,7 +72,7 @@ def _enrolled_with_attendance(world, make_programme, make_session, enrol_person,
 def test_family_export_and_erase(app, world, make_programme, make_session, enrol_person, mark):
     p, s, e = _enrolled_with_attendance(world, make_programme, make_session, enrol_person, mark)
     fam = world["fam"]
-    exports = current_plugins().hook_available("hvhk_family_export")(family=fam)
+    exports = current_plugins().hook_of("groups", "hvhk_family_export")(family=fam)
     part = next(x for x in exports if "groups" in x)["groups"]
     assert part[0]["child"] == "Lotte Peeters" and part[0]["attendance"][0]["status"] == "present"
     assert part[0]["note"] == "vegetarisch"
