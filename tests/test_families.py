@@ -278,3 +278,24 @@ def test_query_count_of_family_list_and_page_stays_constant(client, make_team, m
     assert few_page.count < 25
 
 
+
+
+def test_racing_saves_in_two_database_sessions_one_wins_the_other_is_told(app, make_family):
+    """Both sessions passed the form's version check; the version column still refuses the second UPDATE."""
+    import pytest
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    fam = make_family("Claes")
+    with Session(db.engine) as first, Session(db.engine) as second:
+        a = first.get(Family, fam.id)
+        b = second.get(Family, fam.id)
+        assert a.version == b.version
+        a.street = "Eerste straat 1"
+        b.street = "Tweede straat 2"
+        first.commit()
+        with pytest.raises(StaleDataError):
+            second.commit()
+        second.rollback()
+    db.session.expire_all()
+    assert db.session.get(Family, fam.id).street == "Eerste straat 1"
