@@ -200,7 +200,8 @@ def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int]
     months: list[tuple[str, Decimal]] = []
     y, m = period.start.year, period.start.month
     while (y, m) <= (period.end.year, period.end.month) and len(months) < 120:
-        months.append((f"{MONTHS[m - 1]} {y}", fee_month.get((y, m), Decimal(0))))
+        label = MONTHS[m - 1] if period.start.year == period.end.year else f"{MONTHS[m - 1]} {y % 100:02d}"
+        months.append((label, fee_month.get((y, m), Decimal(0))))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     units.sort(key=lambda u: (u.team, u.kind, u.ref))
     ordered_kinds = [k for k in ACTIVITY_LABELS if k in kinds] + sorted(k for k in kinds if k not in ACTIVITY_LABELS)

@@ -199,7 +199,7 @@ def test_model_list_costs_a_constant_number_of_queries(client, login, world, mak
 def test_worked_sheet_shows_every_step(client, login, world, make_model):
     m = make_model(world["petra"], preset=None, overhead_pct=Decimal("10"))
     login(client, "manager")
-    page = client.get(f"/kostprijs/{m.id}").get_data(as_text=True)
+    page = client.get(f"/kostprijs/{m.id}").get_data(as_text=True).replace("\xa0", " ")
     assert "10 % × € 308.414,34" in page and "€ 30.841,43" in page
     assert "Vergelijking met de bron" not in page  # not built from the preset
     assert "Exporteren naar Excel" not in page  # managers do not export
@@ -221,7 +221,7 @@ def test_actuals_from_billable_work_for_finance(work_app, login, world, make_mod
     assert "€ 9.000,00" in page and "€ 75,00" in page
     # PT-2025-0001: 25.5 h x 41 = 1,045.50 vs method 2 under 12 = 2,890.50
     assert "€ 1.045,50" in page and "€ 2.890,50" in page
-    assert "deelnamegelden-per-maand-titel" in page and "feb 2025" in page
+    assert "deelnamegelden-per-maand-titel" in page and ">feb</text>" in page
     assert "Lotte" not in page and "Peeters" not in page
     from .conftest import fakework
 
