@@ -49,6 +49,7 @@ class ProgrammeForm(VersionedForm):
     themes = StringField("Thema's", validators=[Optional(), Length(500)],
                          description="Gescheiden door komma's, bv. relaties, groepsdruk, gezag.")
     description = TextAreaField("Omschrijving", validators=[Optional(), Length(4000)])
+    confirm_conflicts = BooleanField("Toch opslaan ondanks de planningsconflicten")
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:

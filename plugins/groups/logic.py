@@ -120,7 +120,8 @@ class Conflict:
 
 
 def find_conflicts(slots: list[Slot], location: str | None, leader_ids: Iterable[int],
-                   exclude_session_id: int | None = None, leader_names: dict[int, str] | None = None) -> list[Conflict]:
+                   exclude_session_id: int | None = None, leader_names: dict[int, str] | None = None,
+                   exclude_programme_id: int | None = None) -> list[Conflict]:
     """Sessions (not cancelled) that overlap one of ``slots`` and use the same room or one of the leaders.
 
     One query for all slots. Rooms compare case-insensitively; an empty room never conflicts.
@@ -143,6 +144,8 @@ def find_conflicts(slots: list[Slot], location: str | None, leader_ids: Iterable
             .order_by(GroupSession.starts_at).limit(50))
     if exclude_session_id:
         stmt = stmt.where(GroupSession.id != exclude_session_id)
+    if exclude_programme_id:
+        stmt = stmt.where(GroupSession.programme_id != exclude_programme_id)
     sessions = list(db.session.scalars(stmt))
     if not sessions:
         return []
@@ -264,3 +267,22 @@ def programme_attendance(programme_id: int, sessions: list[GroupSession], enrolm
         .join(GroupSession, GroupSession.id == Attendance.session_id)
         .where(GroupSession.programme_id == programme_id))]
     return attendance_figures(sessions, rows, enrolment_ids)
+
+
+def programme_change_conflicts(programme: Programme, location: str | None, leader_ids: Iterable[int],
+                               leader_names: dict[int, str] | None = None) -> list[Conflict]:
+    """Conflicts a change of a programme's room or leaders would cause for its coming sessions."""
+    upcoming = list(db.session.scalars(select(GroupSession).where(
+        GroupSession.programme_id == programme.id, GroupSession.cancelled.is_(False),
+        GroupSession.ends_at > now_local())))
+    own_room = [Slot(s.starts_at, s.ends_at) for s in upcoming if not s.location]
+    other = [Slot(s.starts_at, s.ends_at) for s in upcoming if s.location]
+    found = find_conflicts(own_room, location, leader_ids, leader_names=leader_names,
+                           exclude_programme_id=programme.id)
+    found += find_conflicts(other, None, leader_ids, leader_names=leader_names, exclude_programme_id=programme.id)
+    seen, result = set(), []
+    for c in found:
+        if c.session.id not in seen:
+            seen.add(c.session.id)
+            result.append(c)
+    return result

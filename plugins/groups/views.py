@@ -30,6 +30,7 @@ from .logic import (
     generate_series,
     now_local,
     programme_attendance,
+    programme_change_conflicts,
     waiting_order,
 )
 from .models import (
@@ -176,7 +177,7 @@ def create():
         db.session.commit()
         flash(f"Groep '{programme.name}' aangemaakt. Plan nu de sessies.", "success")
         return redirect(url_for("groups.show", programme_id=programme.id))
-    return render_template("groups/programme_form.html", form=form, programme=None)
+    return render_template("groups/programme_form.html", form=form, programme=None, conflicts=[])
 
 
 @bp.route("/<int:programme_id>/bewerken", methods=["GET", "POST"])
@@ -184,12 +185,18 @@ def edit(programme_id: int):
     programme = get_programme(programme_id)
     require_owner(programme)
     form = _programme_form(programme)
-    conflict = False
+    conflict, conflicts = False, []
     if request.method == "POST" and form.validate():
+        location = (form.location.data or "").strip() or None
+        names = dict(form.leader_ids.choices)
+        if location != programme.location or set(form.leader_ids.data or []) != {u.id for u in programme.leaders}:
+            conflicts = programme_change_conflicts(programme, location, form.leader_ids.data or [], names)
         try:
             check_version(programme, form.version.data)
             if form.team_id.data not in {t for t, _ in owner_team_choices()}:
                 form.team_id.errors = ["Je kan een groep enkel aan je eigen team toewijzen."]
+                raise ValueError
+            if conflicts and not form.confirm_conflicts.data:
                 raise ValueError
             _apply_programme(form, programme)
             audit.record("update", "groups_programme", programme.id)
@@ -202,7 +209,22 @@ def edit(programme_id: int):
             form.form_errors.append(CONFLICT_MESSAGE)
         except ValueError:
             db.session.rollback()
-    return render_template("groups/programme_form.html", form=form, programme=programme), 409 if conflict else 200
+    return render_template("groups/programme_form.html", form=form, programme=programme, conflicts=conflicts), (
+        409 if conflict else 200)
+
+
+@bp.post("/<int:programme_id>/archiveren")
+def archive(programme_id: int):
+    """Archive (or restore) a programme: it leaves lists, calendars and conflict checks; nothing is deleted."""
+    programme = get_programme(programme_id)
+    require_owner(programme)
+    restore = request.form.get("herstel") == "1"
+    programme.archived = not restore
+    audit.record("restore" if restore else "archive", "groups_programme", programme.id)
+    db.session.commit()
+    flash("Groep teruggezet." if restore else "Groep gearchiveerd: ze staat niet meer in lijsten en kalenders.",
+          "success")
+    return redirect(url_for("groups.show", programme_id=programme.id))
 
 
 @bp.get("/<int:programme_id>")

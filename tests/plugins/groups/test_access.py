@@ -34,7 +34,7 @@ CHILD_URLS = [
 POSTS = [
     ("/groepen/sessies/{s}/aanwezigheden/{e}", {"status": "present"}), ("/groepen/sessies/{s}/annuleren", {}),
     ("/groepen/inschrijvingen/{e}/uitschrijven", {}), ("/groepen/inschrijvingen/{e}/toelaten", {}),
-    ("/groepen/{p}/reeks", {"weekday": "2", "first_day": "2025-02-17", "start_time": "13:30", "end_time": "16:30",
+    ("/groepen/{p}/archiveren", {}), ("/groepen/{p}/reeks", {"weekday": "2", "first_day": "2025-02-17", "start_time": "13:30", "end_time": "16:30",
                              "count": "2"}),
 ]
 
@@ -43,10 +43,14 @@ def _fmt(url, p, s, e):
     return url.format(p=p.id, s=s.id, e=e.id)
 
 
-def test_owner_team_sees_children(client, login, setup):
+def test_owner_team_sees_children(client, login, world, setup):
     p, s, e = setup
     login(client, "worker")
     assert "Lotte Peeters" in client.get(f"/groepen/{p.id}").get_data(as_text=True)
+    # reading the participant list is in the family's audit trail
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "view", AuditEntry.object_type == "groups_programme",
+        AuditEntry.family_id == world["fam"].id)) == 1
     for url in CHILD_URLS:
         assert client.get(_fmt(url, p, s, e)).status_code == 200, url
 

@@ -237,3 +237,41 @@ def test_calendar_month_and_week(client, login, world, make_programme, make_sess
     assert "week 10" in body and "Woensdaggroep" in body
     assert client.get("/groepen/kalender?maand=rommel").status_code == 200
     _ = date  # keep import used
+
+
+def test_changing_leaders_warns_about_conflicts_with_coming_sessions(client, login, world, make_programme,
+                                                                      make_session):
+    worker, manager = world["users"]["worker"], world["users"]["manager"]
+    busy = make_programme(world["petra"], name="Andere groep", location="Elders", leaders=[manager])
+    make_session(busy, future(7, 14, 0), hours=1)
+    p = make_programme(world["petra"], name="PeTra-groep", location="Zaal 1", leaders=[worker])
+    make_session(p, future(7))
+    login(client, "worker")
+    data = _programme_data(world, name="PeTra-groep", location="Zaal 1", version=str(p.version),
+                           leader_ids=[str(worker.id), str(manager.id)])
+    body = client.post(f"/groepen/{p.id}/bewerken", data=data).get_data(as_text=True)
+    assert "Planningsconflict" in body and "Manager is dan al ingepland" in body and "Andere groep" in body
+    db.session.refresh(p)
+    assert [u.username for u in p.leaders] == ["worker"]
+    assert client.post(f"/groepen/{p.id}/bewerken", data=dict(data, confirm_conflicts="y")).status_code == 302
+    db.session.refresh(p)
+    assert {u.username for u in p.leaders} == {"worker", "manager"}
+
+
+def test_archived_programme_leaves_lists_calendars_and_conflicts(client, login, world, make_programme, make_session):
+    p = make_programme(world["petra"], name="Oude groep", location="Zaal 1")
+    make_session(p, datetime(2025, 3, 5, 13, 30))
+    login(client, "worker")
+    client.post(f"/groepen/{p.id}/archiveren")
+    db.session.refresh(p)
+    assert p.archived
+    assert "Oude groep" not in client.get("/groepen/").get_data(as_text=True)
+    assert "Oude groep" not in client.get("/groepen/kalender?maand=2025-03").get_data(as_text=True)
+    q = make_programme(world["petra"], name="Nieuwe groep", location="Zaal 1")
+    resp = client.post(f"/groepen/{q.id}/sessies/nieuw", data={
+        "kind": "session", "start_day": "2025-03-05", "start_time": "13:30", "end_time": "16:30", "location": ""})
+    assert resp.status_code == 302
+    assert "gearchiveerd" in client.get(f"/groepen/{p.id}").get_data(as_text=True)
+    client.post(f"/groepen/{p.id}/archiveren", data={"herstel": "1"})
+    db.session.refresh(p)
+    assert not p.archived
