@@ -69,7 +69,7 @@ class ReferralForm(Form):
     team_id = SelectField("Team", coerce=int)
     referred_on = DateField("Datum van aanmelding", validators=[DataRequired(), not_in_future()])
     referrer_kind = SelectField("Wie meldt aan", choices=REFERRER_KINDS)
-    referrer_org_id = SelectField("Organisatie van de aanmelder", coerce=_opt_int)
+    referrer_org_id = SelectField("Organisatie van de aanmelder", coerce=_opt_int, default=0)
     referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
     channel = SelectField("Kanaal", choices=CHANNELS)
     child_id = HiddenField()
@@ -77,8 +77,8 @@ class ReferralForm(Form):
     family_name = StringField("Familienaam kind", validators=[Optional(), Length(max=120)])
     birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])
     municipality = StringField("Woonplaats (gemeente)", validators=[Optional(), Length(max=100)])
-    school_id = SelectField("School", coerce=_opt_int)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS)
+    school_id = SelectField("School", coerce=_opt_int, default=0)
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, default="")
     school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
     question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
                              validators=[DataRequired(), Length(max=4000)])
@@ -98,11 +98,12 @@ class ReferralForm(Form):
 
 
 class DecisionForm(VersionedForm):
-    decision = SelectField("Beslissing", choices=[("", "— kies —")] + DECISIONS, validators=[DataRequired()])
+    decision = SelectField("Beslissing", choices=[("", "— kies —")] + DECISIONS, default="",
+                           validators=[DataRequired("Kies een beslissing.")])
     decision_on = DateField("Datum", validators=[DataRequired(), not_in_future()])
-    lead_worker_id = SelectField("Hoofdbegeleider", coerce=_opt_int)
-    second_worker_id = SelectField("Tweede begeleider (optioneel)", coerce=_opt_int)
-    decision_org_id = SelectField("Doorverwezen naar", coerce=_opt_int)
+    lead_worker_id = SelectField("Hoofdbegeleider", coerce=_opt_int, default=0)
+    second_worker_id = SelectField("Tweede begeleider (optioneel)", coerce=_opt_int, default=0)
+    decision_org_id = SelectField("Doorverwezen naar", coerce=_opt_int, default=0)
     decision_reason = TextAreaField("Reden / toelichting", validators=[Optional(), Length(max=2000)])
 
     def validate(self, extra_validators=None):
@@ -188,7 +189,7 @@ class FeeForm(VersionedForm):
                                          ("open", "Terug open zetten")])
     paid_on = DateField("Betaald op", validators=[Optional(), not_in_future()])
     paid_amount = DecimalField("Bedrag", places=2, validators=[Optional(), NumberRange(0, 1000, "Geef een bedrag tussen 0 en 1000 euro.")])
-    method = SelectField("Betaalwijze", choices=[("", "—")] + PAY_METHODS)
+    method = SelectField("Betaalwijze", choices=[("", "—")] + PAY_METHODS, default="")
     waive_reason = StringField("Reden van kwijtschelding", validators=[Optional(), Length(max=300)])
 
     def validate(self, extra_validators=None):
@@ -210,10 +211,10 @@ class PhaseForm(VersionedForm):
 
 class ClosureForm(VersionedForm):
     closed_on = DateField("Datum van afronding", validators=[DataRequired(), not_in_future()])
-    closure_reason = SelectField("Reden van afronding", choices=[("", "— kies —")] + CLOSURE_REASONS,
+    closure_reason = SelectField("Reden van afronding", choices=[("", "— kies —")] + CLOSURE_REASONS, default="",
                                  validators=[DataRequired("Kies de reden van afronding.")])
     final_evaluation = TextAreaField("Eindevaluatie", validators=[Optional(), Length(max=4000)])
-    closure_org_id = SelectField("Doorverwezen naar", coerce=_opt_int)
+    closure_org_id = SelectField("Doorverwezen naar", coerce=_opt_int, default=0)
     closure_accompanied = BooleanField("Warme overdracht (begeleide doorverwijzing)")
 
     def validate(self, extra_validators=None):

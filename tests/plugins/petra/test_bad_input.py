@@ -1,0 +1,107 @@
+"""Bad input is refused with a Dutch message next to the field, the typed input kept, nothing saved half;
+the second of two concurrent saves is refused."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from plugins.petra.models import Contact, Roundtable, Trajectory
+
+from .conftest import referral_data
+
+
+def _contact(**over):
+    data = {"on_date": date.today().isoformat(), "minutes": "45", "kind": "gesprek_ouders", "place": "huisbezoek",
+            "parties": ["ouders"], "note": "mijn notitie"}
+    data.update(over)
+    return data
+
+
+def test_contact_before_referral_or_in_future_is_refused(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=30))
+    login(client, "worker")
+    before = (t.referred_on - timedelta(days=1)).isoformat()
+    body = client.post(f"/petra/traject/{t.id}/contact", data=_contact(on_date=before)).get_data(as_text=True)
+    assert "Een contact kan niet vóór de aanmelding liggen" in body and 'value="mijn notitie"' in body
+    body = client.post(f"/petra/traject/{t.id}/contact", htmx=True,
+                       data=_contact(on_date=(date.today() + timedelta(days=2)).isoformat())).get_data(as_text=True)
+    assert "Een contact kan niet in de toekomst liggen." in body and 'value="mijn notitie"' in body
+    assert "<html" not in body  # the htmx fragment with the errors, not a whole page
+    body = client.post(f"/petra/traject/{t.id}/contact", data=_contact(parties=[])).get_data(as_text=True)
+    assert "Duid aan wie deelnam" in body
+    body = client.post(f"/petra/traject/{t.id}/contact", data=_contact(minutes="0")).get_data(as_text=True)
+    assert "Geef een duur tussen 5 en 720 minuten." in body
+    assert db.session.scalar(select(func.count(Contact.id))) == 0
+
+
+def test_roundtable_without_participants_is_refused(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="vraagverheldering")
+    login(client, "worker")
+    resp = client.post(f"/petra/traject/{t.id}/rondetafel", data={
+        "kind": "start", "held_on": date.today().isoformat(), "minutes": "90", "agreements": "Mijn afspraken"})
+    body = resp.get_data(as_text=True)
+    assert "Een rondetafel zonder deelnemers kan niet" in body and "Mijn afspraken" in body
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Roundtable.id))) == 0
+    assert db.session.get(Trajectory, t.id).start_on is None
+
+
+def test_roundtable_needs_intake_and_start_first(client, login, world, make_trajectory):
+    waiting = make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst")
+    login(client, "worker")
+    body = client.post(f"/petra/traject/{waiting.id}/rondetafel", data={
+        "kind": "start", "held_on": date.today().isoformat(), "minutes": "90",
+        "participants": ["ouders"]}).get_data(as_text=True)
+    assert "Neem eerst de intakebeslissing" in body
+    started = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=9))
+    body = client.post(f"/petra/traject/{started.id}/rondetafel", data={
+        "kind": "start", "held_on": date.today().isoformat(), "minutes": "90",
+        "participants": ["ouders"]}).get_data(as_text=True)
+    assert "Er is al een startrondetafel" in body
+    assert db.session.scalar(select(func.count(Roundtable.id))) == 0
+
+
+def test_closure_without_reason_is_refused(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=30))
+    login(client, "worker")
+    resp = client.post(f"/petra/traject/{t.id}/afronding", data={
+        "version": str(t.version), "closed_on": date.today().isoformat(), "closure_reason": "",
+        "final_evaluation": "Mijn eindevaluatie", "closure_org_id": "0"})
+    body = resp.get_data(as_text=True)
+    assert "Kies de reden van afronding." in body and "Mijn eindevaluatie" in body
+    body = client.post(f"/petra/traject/{t.id}/afronding", data={
+        "version": str(t.version), "closed_on": date.today().isoformat(), "closure_reason": "doorverwijzing",
+        "closure_org_id": "0"}).get_data(as_text=True)
+    assert "Kies de organisatie waarnaar je begeleid doorverwijst." in body
+    db.session.expire_all()
+    assert db.session.get(Trajectory, t.id).status == "lopend"
+
+
+def test_referral_without_question_or_child_is_refused(client, login, world):
+    login(client, "worker")
+    body = client.post("/petra/aanmelding", data=referral_data(world, question="", child_id="",
+                                                               referrer_contact="juf Anja")).get_data(as_text=True)
+    assert "Dit veld is verplicht." in body and "Vul de familienaam in." in body and 'value="juf Anja"' in body
+    body = client.post("/petra/aanmelding", data=referral_data(
+        world, referred_on=(date.today() + timedelta(days=1)).isoformat())).get_data(as_text=True)
+    assert "Deze datum ligt in de toekomst." in body
+    assert db.session.scalar(select(func.count(Trajectory.id))) == 0
+
+
+def test_second_concurrent_closure_is_refused(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=30))
+    login(client, "worker")
+    stale = str(t.version)
+    resp = client.post(f"/petra/traject/{t.id}/fase", data={"version": stale, "phase": "3",
+                                                             "on": date.today().isoformat()},
+                       follow_redirects=True)
+    assert "Het traject is nu in de fase &#39;Ondersteuning&#39;." in resp.get_data(as_text=True)
+    body = client.post(f"/petra/traject/{t.id}/afronding", data={
+        "version": stale, "closed_on": date.today().isoformat(), "closure_reason": "zelfstandig",
+        "final_evaluation": "Mijn tekst"}).get_data(as_text=True)
+    assert "Iemand anders heeft dit intussen gewijzigd." in body and "Mijn tekst" in body
+    db.session.expire_all()
+    assert db.session.get(Trajectory, t.id).status == "lopend"
