@@ -99,6 +99,23 @@ OUTCOMES = [
 ]
 OUTCOME_LABELS = dict(OUTCOMES)
 
+CHANGE_OBJECT_LABELS = {"contact": "contactpersoon", "service": "aanbod", "referral": "verwijzing",
+                        "profile": "profiel"}
+CHANGE_ACTION_LABELS = {"create": "toegevoegd", "update": "gewijzigd", "delete": "verwijderd"}
+CHANGE_FIELD_LABELS = {
+    "name": "naam", "role": "rol", "phone": "telefoon", "email": "e-mail", "is_primary": "eerste aanspreekpunt",
+    "shareable": "zichtbaar voor partners", "description": "omschrijving", "age_min": "vanaf leeftijd",
+    "age_max": "tot leeftijd", "cost": "kostprijs", "cost_note": "toelichting kostprijs",
+    "waiting_time": "wachttijd", "last_verified": "laatst nagekeken", "waiting_status": "wachtstatus",
+    "outcome": "resultaat",
+}
+
+
+def change_labels() -> dict:
+    """Template context of both blueprints: Dutch words for the partner change log."""
+    return {"change_labels": CHANGE_OBJECT_LABELS, "action_labels": CHANGE_ACTION_LABELS,
+            "field_labels": CHANGE_FIELD_LABELS}
+
 
 def _wrap(values: list[str]) -> str:
     """Municipalities are stored as ',Genk,As,' so that one LIKE '%,Genk,%' finds them in SQL."""

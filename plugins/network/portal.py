@@ -34,6 +34,7 @@ from .models import (
     Referral,
     Relation,
     Service,
+    change_labels,
 )
 from .queries import PAGE_SIZE, contacts_by_org, directory_page, is_stale, services_by_org
 from .views import (
@@ -49,6 +50,7 @@ from .views import (
 )
 
 bp = Blueprint("network_portal", __name__, url_prefix="/netwerk/portaal", template_folder="templates")
+bp.context_processor(change_labels)
 
 
 def own_org() -> Organisation:
@@ -148,6 +150,29 @@ def item_delete(what: str, item_id: int):
     audit.record("archive", f"network_{object_type}", item_id)
     db.session.commit()
     flash("Verwijderd. Het Huis van het Kind ziet je wijziging.", "success")
+    return redirect(url_for("network_portal.my_organisation"))
+
+
+@bp.post("/mijn-organisatie/nagekeken")
+@partner_view
+def confirm_verified():
+    """The partner confirms that the page is correct: the "last verified" date becomes today (logged)."""
+    from datetime import date
+
+    org = own_org()
+    partner = db.session.scalar(select(Partner).where(Partner.organisation_id == org.id))
+    if partner is None:
+        from .queries import partner_for
+
+        partner = partner_for(org)
+    old = partner.last_verified
+    partner.last_verified = date.today()
+    db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type="profile",
+                                 object_id=org.id, action="update", field="last_verified",
+                                 old_value=old.isoformat() if old else None, new_value=date.today().isoformat()))
+    audit.record("update", "network_partner", org.id, detail="last_verified")
+    db.session.commit()
+    flash("Bedankt! Je gegevens staan als nagekeken op vandaag.", "success")
     return redirect(url_for("network_portal.my_organisation"))
 
 

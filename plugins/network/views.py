@@ -7,7 +7,7 @@ teams did not enable the plugin. Family data is checked with ``core.access.requi
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -39,6 +39,7 @@ from core.models import (
     Person,
     TeamPlugin,
     User,
+    utcnow,
 )
 
 from . import ecomap, importer
@@ -69,6 +70,7 @@ from .models import (
     Relation,
     Service,
     Setting,
+    change_labels,
 )
 from .queries import (
     PAGE_SIZE,
@@ -89,6 +91,7 @@ from .queries import (
 
 bp = Blueprint("network", __name__, url_prefix="/netwerk", template_folder="templates",
                static_folder="static", static_url_path="/static")
+bp.context_processor(change_labels)
 
 
 def _page_no() -> int:
@@ -156,8 +159,24 @@ def widget():
         select(func.count(Partner.id)).join(Organisation, Organisation.id == Partner.organisation_id)
         .where(Organisation.archived.is_(False), Partner.last_verified >= limit))
     waiting = db.session.scalar(select(func.count(Referral.id)).where(Referral.waiting_status == "wachtlijst"))
+    since = utcnow() - timedelta(days=14)
+    changes = db.session.scalar(select(func.count(PartnerChange.id)).where(PartnerChange.at >= since))
     return render_template("network/widget.html", total=total or 0, stale=(total or 0) - (verified or 0),
-                           waiting=waiting or 0)
+                           waiting=waiting or 0, changes=changes or 0)
+
+
+@bp.get("/wijzigingen")
+def partner_changes():
+    """Recent edits partner users made to their own pages, newest first (paginated in SQL)."""
+    page_no = _page_no()
+    rows = db.session.execute(
+        select(PartnerChange, Organisation.name, User.display_name)
+        .join(Organisation, Organisation.id == PartnerChange.organisation_id)
+        .outerjoin(User, User.id == PartnerChange.user_id)
+        .order_by(PartnerChange.at.desc(), PartnerChange.id.desc())
+        .offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    page = Page(items=rows[:PAGE_SIZE], number=page_no, has_next=len(rows) > PAGE_SIZE)
+    return render_template("network/changes.html", page=page, args={})
 
 
 # --------------------------------------------------------------------------- one partner

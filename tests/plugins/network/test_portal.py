@@ -175,3 +175,25 @@ def test_other_partner_user_sees_own_organisation_only(client, login, world):
     assert "CLB Genk" in html and "Pascale Peeters" not in html
     school_contact = db.session.scalar(select(Contact).where(Contact.organisation_id == world["school"].id))
     assert client.get(f"/netwerk/portaal/mijn-organisatie/contact/{school_contact.id}").status_code == 404
+
+
+def test_partner_confirms_page_is_up_to_date_and_staff_see_recent_changes(client, login, world):
+    from datetime import date, timedelta
+
+    from plugins.network.models import Partner
+
+    school = world["school"]
+    p = db.session.scalar(select(Partner).where(Partner.organisation_id == school.id))
+    p.last_verified = date.today() - timedelta(days=500)
+    db.session.commit()
+    login(client, "partner")
+    assert "Kijk ze even na" in client.get("/netwerk/portaal/mijn-organisatie").get_data(as_text=True)
+    assert client.post("/netwerk/portaal/mijn-organisatie/nagekeken").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Partner, p.id).last_verified == date.today()
+    assert client.post("/netwerk/portaal/mijn-organisatie/nagekeken", csrf=False).status_code == 400
+    client.post("/logout")
+    login(client, "worker")
+    html = client.get("/netwerk/wijzigingen").get_data(as_text=True)
+    assert "Basisschool De Linde" in html and "profiel gewijzigd (laatst nagekeken)" in html
+    assert "1 wijziging door partners" in client.htmx_get("/netwerk/tegel").get_data(as_text=True)
