@@ -173,6 +173,21 @@ def edit(model_id: int):
     return redirect(url_for("costing.sheet", model_id=m.id))
 
 
+@bp.post("/voorbeeld")
+def preview():
+    """htmx: the results of the inputs being typed, before saving (nothing is stored)."""
+    require_finance()
+    form = CostModelForm()
+    parsed = form.validate_inputs()
+    if parsed is None:
+        bad = [s.label for s in INPUT_SPECS if form[s.name].errors]
+        return render_template("costing/_preview.html", bad=bad, s=None)
+    from .model import Inputs
+
+    i = Inputs.from_object(parsed)
+    return render_template("costing/_preview.html", bad=[], s=summary(i), src=summary(i, "source"))
+
+
 @bp.get("/<int:model_id>")
 def sheet(model_id: int):
     m = _model_or_404(model_id)

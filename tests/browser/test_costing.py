@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from core.extensions import db
-from plugins.costing.model import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES
+from plugins.costing.model import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES, fmt_eur, method1
 from plugins.costing.models import CostingTeamRole, CostModel
 
 pytestmark = pytest.mark.browser
@@ -42,6 +44,10 @@ def test_finance_compares_corrects_and_exports(page, live_server, browser_login_
     assert page.input_value("#staff_fte") == "-1"
     page.fill("#staff_fte", "4")
     page.fill("#overhead_pct", "20")
+    expected = fmt_eur(method1(PRESET_INPUTS.with_(overhead_pct=Decimal(20))).per_trajectory)
+    page.wait_for_function(
+        "t => document.querySelector('#voorbeeld-m1') && document.querySelector('#voorbeeld-m1').textContent === t",
+        arg=expected)  # the preview follows the typing (htmx), before saving
     page.click("form.costing-form button[type=submit]")
     page.wait_for_url(f"**/kostprijs/{costing_world.id}")
     assert "20 % × € 308.414,34" in page.content().replace("&nbsp;", " ").replace("\xa0", " ")

@@ -261,3 +261,22 @@ def test_demo_data_hook(app, world):
     assert [(m.year, m.team_id) for m in models] == [(2025, world["petra"].id), (2026, world["petra"].id)]
     assert models[0].inputs() == PRESET_INPUTS
     assert db.session.scalar(select(func.count()).select_from(CostModel)) == 2
+
+
+def test_live_preview_for_finance(client, login, world):
+    login(client, "finance")
+    data = form_data()
+    page = client.post("/kostprijs/voorbeeld", data=data, htmx=True).get_data(as_text=True)
+    assert 'id="voorbeeld-m1">€ 5.495,98' in page and "€ 4.771,76" in page and "€ 4.366,50" in page
+    data["overhead_pct"] = "500"
+    data["staff_fte"] = "-2"
+    resp = client.post("/kostprijs/voorbeeld", data=data, htmx=True)
+    assert resp.status_code == 200  # htmx swaps it: the message says what to fix
+    assert "Nog niet te berekenen: verbeter Personeel, Overhead" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CostModel)) == 0
+    assert client.post("/kostprijs/voorbeeld", data=form_data(), csrf=False).status_code == 400
+
+
+def test_live_preview_is_finance_only(client, login, world):
+    login(client, "manager")
+    assert client.post("/kostprijs/voorbeeld", data=form_data(), htmx=True).status_code == 403
