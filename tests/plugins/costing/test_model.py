@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plugins.costing.forms import parse_decimal
 from plugins.costing.model import (
     PRESET_INPUTS,
+    Inputs,
     compare_with_stated,
     fmt_eur,
     fmt_num,
@@ -128,3 +131,39 @@ def test_formatting():
     assert fmt_eur(D("0.005")) == "€ 0,01"
     assert fmt_num(D("1.50")) == "1,5" and fmt_num(D("1000")) == "1.000" and fmt_num(65) == "65"
     assert money(D("2.675")) == D("2.68") and money(D("-2.675")) == D("-2.68")
+
+
+# --------------------------------------------------------------------------- properties
+
+def cents_between(lo: str, hi: str):
+    return st.decimals(min_value=D(lo), max_value=D(hi), places=2, allow_nan=False, allow_infinity=False)
+
+
+inputs_strategy = st.builds(
+    Inputs,
+    staff_fte=cents_between("0", "50"), staff_cost=cents_between("0", "5000000"),
+    operating_cost=cents_between("0", "100000"), overhead_pct=cents_between("0", "100"),
+    trajectories_per_year=st.integers(1, 5000), fee_full=cents_between("0", "200"),
+    fee_reduced=cents_between("0", "200"), vt_share_pct=cents_between("0", "100"),
+    hourly_rate=cents_between("0", "200"), roundtable_count=cents_between("0", "10"),
+    roundtable_hours=cents_between("0", "10"), talk_count=cents_between("0", "60"),
+    talk_hours=cents_between("0", "5"), wednesday_count=cents_between("0", "20"),
+    wednesday_hours=cents_between("0", "8"), group_day_hours=cents_between("0", "24"),
+    weekend_hours=cents_between("0", "60"), fixed_price=cents_between("0", "20000"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(inputs_strategy)
+def test_model_invariants(i):
+    assert validate({k: str(v) for k, v in i.as_dict().items()}) == {}
+    c1, s1 = method1(i, "corrected"), method1(i, "source")
+    assert c1.total_cost - s1.total_cost == c1.overhead
+    assert abs(c1.per_trajectory * i.trajectories_per_year - c1.net_cost) <= D("0.005") * i.trajectories_per_year
+    if i.fee_reduced <= i.fee_full:
+        assert c1.fee_income <= s1.fee_income
+    m2 = method2(i)
+    assert m2.over_12 - m2.under_12 == m2.weekend - m2.group_day
+    assert m2.stated_style_total == m2.under_12 + m2.weekend - m2.roundtables
+    for v in (c1.per_trajectory, m2.under_12, m2.over_12):
+        assert v == v.quantize(D("0.01"))
