@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select
 
 from core.demo_data import FAMILY_NAMES, GIVEN_PARENT
-from core.models import Consent, Family, FamilyMember, Involvement, Organisation, Person, Team
+from core.models import Consent, Family, FamilyMember, Involvement, Organisation, Person, Team, fold
 
 from .models import SECTOR_FOR_KIND, Contact, EcoTie, Partner, Referral, Relation, Service
 
@@ -88,7 +88,7 @@ def _phone(rng: random.Random, mobile: bool) -> str:
 
 
 def _slug(text: str) -> str:
-    return "".join(c for c in text.lower() if c.isalnum())[:24] or "info"
+    return "".join(c for c in fold(text) if c.isalnum())[:24] or "info"
 
 
 def load_demo(session, scale: int = 1) -> dict:
