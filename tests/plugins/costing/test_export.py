@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
+import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -222,3 +224,31 @@ def test_export_route_for_finance(work_app, login, world, make_model):
     assert not any("Lotte" in str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
     db.session.expire_all()
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "costing_cost_model")) == "export"
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+@pytest.mark.parametrize("seed", [None, 7, 11])
+def test_libreoffice_recalculates_to_the_app_numbers(tmp_path, app, world, seed):
+    """A real spreadsheet engine opens the workbook (no cached values in it) and computes every formula."""
+    from .conftest import work_rows
+
+    inputs = PRESET_INPUTS if seed is None else random_inputs(random.Random(seed))
+    src = tmp_path / "in" / "blad.xlsx"
+    src.parent.mkdir()
+    result = export_to(src, inputs, work_rows(world["petra"].id, world["ovw"].id))
+    out = tmp_path / "out"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--norestore",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    wb = load_workbook(out / "blad.xlsx", data_only=True)
+    for cell, expected in app_numbers(inputs).items():
+        sheet, coord = cell.replace("'", "").split("!")
+        assert cents(wb[sheet][coord].value) == expected, (cell, wb[sheet][coord].value)
+    values = {row[0].value: row[1].value for row in wb["Samenvatting"].iter_rows(min_row=2)}
+    total = result.total
+    assert cents(values["Werkelijk: kost aan uurtarief"]) == total.cost
+    assert cents(values["Kost volgens model (methode 1)"]) == total.model_cost
+    assert cents(values["Opbrengst aan vaste prijs"]) == total.revenue
