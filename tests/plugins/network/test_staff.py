@@ -283,3 +283,38 @@ def test_stale_months_setting_by_a_manager(client, login, world, make_user, make
     assert client.post("/netwerk/instellingen", data={"stale_months": "6"}).status_code == 302
     assert "mogelijk verouderd" in client.get(f"/netwerk/organisatie/{org.id}").get_data(as_text=True)
     assert "niet nagekeken in de laatste 6 maanden" in client.get("/netwerk/").get_data(as_text=True)
+
+
+def test_referral_second_save_is_refused(client, login, world, make_referral):
+    fam, cgg = world["fam"], world["cgg"]
+    ref = make_referral(fam, cgg)
+    login(client, "worker")
+    url = f"/netwerk/gezin/{fam.id}/verwijzingen/{ref.id}"
+    data = {"organisation_id": cgg.id, "referred_on": date.today().isoformat(), "waiting_status": "gestart",
+            "outcome": "lopend", "version": str(ref.version)}
+    assert client.post(url, data=data).status_code == 302
+    resp = client.post(url, data=dict(data, outcome="afgerond"))
+    assert resp.status_code == 409 and "Iemand anders heeft dit intussen gewijzigd" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert ref.outcome == "lopend"
+
+
+def test_ids_of_other_families_are_not_mixed(client, login, world, make_referral, make_family):
+    from plugins.network.models import EcoTie
+
+    fam = world["fam"]
+    second = make_family("Claes", involved=(world["petra"],))
+    tie = EcoTie(family_id=second.id, kind="informeel", label="oom", strength="gewoon")
+    db.session.add(tie)
+    db.session.commit()
+    ref = make_referral(second, world["cgg"])
+    login(client, "worker")
+    assert client.post(f"/netwerk/gezin/{fam.id}/ecomap/{tie.id}/verwijderen").status_code == 404
+    assert client.get(f"/netwerk/gezin/{fam.id}/verwijzingen/{ref.id}").status_code == 404
+    assert db.session.get(EcoTie, tie.id) is not None
+
+
+def test_admin_sees_every_family_network(client, login, world):
+    login(client, "admin")
+    assert client.get(f"/netwerk/gezin/{world['other'].id}/ecomap").status_code == 200
+    assert client.get("/netwerk/instellingen").status_code == 200
