@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -537,6 +537,7 @@ def enrol(programme_id: int):
         audit.record_read("person", person.id, family_id=family.id, detail="inschrijving groepsaanbod")
     return render_template("groups/enrol.html", programme=programme, form=form, person=person, family=family,
                            results=results, q=q, warning=warning, existing=existing,
+                           fits=lambda who: fit_warning(programme, who) is None,
                            full=enrolled_count(programme.id) >= programme.capacity)
 
 
@@ -864,9 +865,20 @@ def family_panel(family_id: int):
         select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.programme)
                                   .selectinload(Programme.team))
         .where(Enrolment.family_id == family_id).order_by(Enrolment.created_at.desc())))
+    ids = [e.id for e in enrolments]
+    rates = {}
+    if ids:
+        for eid, present, recorded in db.session.execute(
+                select(Attendance.enrolment_id, func.sum(case((Attendance.status == "present", 1), else_=0)),
+                       func.count(Attendance.id))
+                .join(GroupSession, GroupSession.id == Attendance.session_id)
+                .where(Attendance.enrolment_id.in_(ids), GroupSession.cancelled.is_(False))
+                .group_by(Attendance.enrolment_id)):
+            rates[eid] = round(100 * (present or 0) / recorded) if recorded else None
+    html = render_template("groups/_family_panel.html", enrolments=enrolments, mine=user_team_ids(),
+                           is_admin=current_user.is_admin, rates=rates)
     audit.record_read("groups_enrolment", None, family_id=family_id, detail="gezinspaneel")
-    return render_template("groups/_family_panel.html", enrolments=enrolments, mine=user_team_ids(),
-                           is_admin=current_user.is_admin)
+    return html
 
 
 @bp.get("/widget/deze-week")

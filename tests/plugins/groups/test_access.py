@@ -124,8 +124,10 @@ def test_family_panel_needs_family_access(client, login, world, setup):
     register_involvement(fam, world["petra"], "test", user_id=world["users"]["worker"].id)
     db.session.commit()
     login(client, "worker")
+    db.session.add(Attendance(session_id=s.id, enrolment_id=e.id, status="present"))
+    db.session.commit()
     body = client.htmx_get(f"/groepen/gezin/{fam.id}/paneel").get_data(as_text=True)
-    assert "PeTra-groep lager" in body and "Lotte Peeters" in body and "<html" not in body
+    assert "PeTra-groep lager" in body and "Lotte Peeters" in body and "<html" not in body and "100%" in body
 
 
 def _grow(world, p, sessions, n_children):

@@ -20,6 +20,7 @@ def test_search_children_by_name_and_enrol_registers_involvement(client, login, 
     assert "Lotte Peeters" in body and "Finn" not in body
     body = client.get(f"/groepen/{p.id}/inschrijven?q=ozturk").get_data(as_text=True)
     assert "Elif Öztürk" in body  # accents ignored
+    assert "past niet bij de doelgroep" not in body
     resp = client.post(f"/groepen/{p.id}/inschrijven", data={
         "person_id": str(lotte.id), "family_id": str(fam.id), "priority": "2", "photo_consent": "y"})
     assert resp.status_code == 302
@@ -61,6 +62,7 @@ def test_fit_warning_needs_confirmation(client, login, world, make_programme):
     fam = world["fam"]
     lotte = fam.children()[0]
     login(client, "worker")
+    assert "past niet bij de doelgroep" in client.get(f"/groepen/{p.id}/inschrijven?q=lotte").get_data(as_text=True)
     body = client.get(f"/groepen/{p.id}/inschrijven?person_id={lotte.id}").get_data(as_text=True)
     assert "deze groep is voor secundair onderwijs" in body
     data = {"person_id": str(lotte.id), "family_id": str(fam.id), "priority": "2", "note": "broer zit ook"}
