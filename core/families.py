@@ -6,7 +6,6 @@ details open only for staff of an involved team (and admins). Every read and wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -43,6 +42,7 @@ from .models import (
     fold,
     utcnow,
 )
+from .pagination import Page, page_number, paginate
 from .plugins import user_hook
 from .ui import SearchResult
 
@@ -74,17 +74,6 @@ def person_match(query: str):
     return or_(*conditions)
 
 
-@dataclass
-class Page:
-    items: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-
 def search_families(q: str = "", born: date | None = None, municipality: str | None = None,
                     include_archived: bool = False, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
     """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved)."""
@@ -106,9 +95,7 @@ def search_families(q: str = "", born: date | None = None, municipality: str | N
         stmt = stmt.where(Family.municipality == municipality)
     if not include_archived:
         stmt = stmt.where(Family.archived.is_(False))
-    stmt = stmt.order_by(Family.label_key, Family.id).offset((page - 1) * page_size).limit(page_size + 1)
-    rows = list(db.session.scalars(stmt))
-    return Page(items=rows[:page_size], number=page, has_next=len(rows) > page_size)
+    return paginate(stmt.order_by(Family.label_key, Family.id), page, page_size)
 
 
 def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[Team]]:
@@ -147,10 +134,7 @@ def search_results_for_global(query: str) -> list[SearchResult]:
 def directory():
     form = FamilySearchForm(request.args)
     form.gemeente.choices = [("", "Alle gemeenten")] + [(m, m) for m in sorted(MUNICIPALITIES)]
-    try:
-        page_no = max(1, int(request.args.get("pagina", 1)))
-    except ValueError:
-        page_no = 1
+    page_no = page_number()
     page = Page([], 1, False)
     if form.validate():
         page = search_families(form.q.data or "", form.geboren.data, form.gemeente.data or None,

@@ -1,0 +1,38 @@
+"""Paging in SQL for every list (core and plugins): ``paginate(stmt)`` fetches one row more than a page to
+know whether a next page exists, so no COUNT(*) runs over a large table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+
+from .extensions import db
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+def page_number(arg: str = "pagina") -> int:
+    """The page asked for in the query string (``?pagina=3``); bad values mean page 1."""
+    try:
+        return max(1, int(request.args.get(arg, 1)))
+    except ValueError:
+        return 1
+
+
+def paginate(stmt, page: int | None = None, page_size: int = PAGE_SIZE) -> Page:
+    """Run ``stmt`` (an ORDER BY select of entities) for one page."""
+    number = page if page is not None else page_number()
+    rows = list(db.session.scalars(stmt.offset((number - 1) * page_size).limit(page_size + 1)))
+    return Page(items=rows[:page_size], number=number, has_next=len(rows) > page_size)
