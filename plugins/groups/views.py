@@ -353,8 +353,13 @@ def _get_session(session_id: int) -> GroupSession:
 def session_detail(session_id: int):
     session = _get_session(session_id)
     programme = session.programme
-    return render_template("groups/session.html", session=session, programme=programme, mine=owns(programme),
-                           now=now_local())
+    mine = owns(programme)
+    counts = {}
+    if mine:  # counts only, no names: nothing about a family is read here
+        counts = dict(db.session.execute(select(Attendance.status, func.count(Attendance.id))
+                                         .where(Attendance.session_id == session.id).group_by(Attendance.status)).all())
+    return render_template("groups/session.html", session=session, programme=programme, mine=mine,
+                           now=now_local(), counts=counts, labels=ATTENDANCE_LABELS)
 
 
 @bp.route("/sessies/<int:session_id>/bewerken", methods=["GET", "POST"])

@@ -106,6 +106,8 @@ def test_rates_and_flag_on_programme_page(client, login, world, make_programme, 
     assert "50%" in elif_row and "2x afwezig" not in elif_row
     assert "100% (3/3)" in body and "67% (2/3)" in body  # second and first session
     assert "33% (1/3)" in body  # third session
+    body = client.get(f"/groepen/sessies/{sessions[2].id}").get_data(as_text=True)
+    assert "aanwezig 1, afwezig 2, verontschuldigd 0" in body
 
 
 def test_attendance_list_print_and_excel(client, login, world, make_programme, make_session, enrol_person, mark):
