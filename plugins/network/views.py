@@ -517,9 +517,24 @@ def _map_filters(args) -> MapFilters:
                       kind=kind if kind in RELATION_KIND_LABELS else "", focus=focus)
 
 
+def _focus_by_name(f: MapFilters) -> bool:
+    """``?naam=`` focuses the map on the first organisation whose name contains the text. False: not found."""
+    name = (request.args.get("naam") or "").strip()[:100]
+    if not name:
+        return True
+    key = "%" + name.lower().replace("%", "").replace("_", "") + "%"
+    found = db.session.scalar(select(Organisation.id).where(Organisation.archived.is_(False),
+                                                            func.lower(Organisation.name).like(key))
+                              .order_by(func.length(Organisation.name), Organisation.name).limit(1))
+    if found:
+        f.focus = found
+    return found is not None
+
+
 @bp.get("/kaart")
 def network_map():
     f = _map_filters(request.args)
+    name_found = _focus_by_name(f)
     data = map_data(f)
     pos = {n["id"]: n for n in data["nodes"]}
     islands = [n for n in data["nodes"] if n["island"]]
@@ -529,12 +544,15 @@ def network_map():
                            sector_colours=SECTOR_COLOURS, relation_colours=RELATION_COLOURS,
                            sector_labels=SECTOR_LABELS, kind_labels=RELATION_KIND_LABELS, focus_org=focus_org,
                            line_labels=LINE_LABELS, args=dict(request.args.items()),
-                           args_nofocus={k: v for k, v in request.args.items() if k != "focus"})
+                           args_nofocus={k: v for k, v in request.args.items() if k not in ("focus", "naam")},
+                           name_not_found=not name_found)
 
 
 @bp.get("/kaart.json")
 def network_map_json():
-    data = map_data(_map_filters(request.args))
+    f = _map_filters(request.args)
+    _focus_by_name(f)
+    data = map_data(f)
     return jsonify(data)
 
 

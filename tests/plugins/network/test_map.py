@@ -94,3 +94,10 @@ def test_map_filters(client, login, world, make_relation, make_partner):
     assert {n["name"] for n in data["nodes"]} == {"Basisschool De Linde", "CLB Genk"}
     html = client.get("/netwerk/kaart").get_data(as_text=True)
     assert "Eilanden (1)" in html and "Eenzame Vereniging" in html
+    # find an organisation by name: the map shows it with its neighbours
+    data = client.get("/netwerk/kaart.json?naam=clb").get_json()
+    assert {n["name"] for n in data["nodes"]} == {"Basisschool De Linde", "CLB Genk", "CGG Limburg"}
+    html = client.get("/netwerk/kaart?naam=clb").get_data(as_text=True)
+    assert "Enkel <strong>CLB Genk</strong>" in html
+    html = client.get("/netwerk/kaart?naam=bestaatniet").get_data(as_text=True)
+    assert "Geen organisatie gevonden" in html
