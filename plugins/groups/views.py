@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -527,7 +528,12 @@ def enrol(programme_id: int):
             enrolment.note = (form.note.data or "").strip() or None
             if existing is None:
                 db.session.add(enrolment)
-            db.session.flush()
+            try:
+                db.session.flush()
+            except IntegrityError:  # the same child enrolled a moment ago (double click, two workers)
+                db.session.rollback()
+                flash(f"{person.full_name} staat al op de lijst van deze groep.", "error")
+                return redirect(url_for("groups.show", programme_id=programme_id))
             register_involvement(family, programme.team_id, f"Inschrijving groepsaanbod: {programme.name}",
                                  source="groups")
             audit.record("create", "groups_enrolment", enrolment.id, family_id=family.id,
@@ -671,15 +677,23 @@ def mark_attendance(session_id: int, enrolment_id: int):
             return render_template("groups/_attendance_row.html", session=session, e=enrolment,
                                    mark=None, statuses=ATTENDANCE_STATUSES, error=refusal), 400
         return render_template("groups/attendance_refused.html", session=session, message=refusal), 400
-    row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
-                                                     Attendance.enrolment_id == enrolment.id))
-    if row is None:
-        row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status)
-        db.session.add(row)
-    row.status = status
-    row.recorded_at = utcnow()
-    row.recorded_by_id = current_user.id
-    db.session.flush()
+    for attempt in range(2):  # two tablets marking the same child at once: the second one updates the row
+        row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                         Attendance.enrolment_id == enrolment.id))
+        if row is None:
+            row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status)
+            db.session.add(row)
+        row.status = status
+        row.recorded_at = utcnow()
+        row.recorded_by_id = current_user.id
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        break
     audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
     db.session.commit()
     if request.headers.get("HX-Request"):
