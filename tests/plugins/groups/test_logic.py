@@ -89,3 +89,28 @@ def test_fit_warning_school_level_and_age_range():
     assert "10 jaar" in fit_warning(prog, kid)
     prog.age_group = "ouders"
     assert fit_warning(prog, kid) is None
+
+
+def test_series_properties_hold_for_any_pattern():
+    from datetime import timedelta
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(first=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+           weekday=st.integers(0, 6), count=st.integers(1, 52),
+           skip_offsets=st.sets(st.integers(0, 400), max_size=30))
+    def check(first, weekday, count, skip_offsets):
+        skip = {first + timedelta(days=o) for o in skip_offsets}
+        slots, skipped = generate_series(first, weekday, time(13, 30), time(16, 30), count, skip)
+        days = [s.starts_at.date() for s in slots]
+        assert len(slots) == count
+        assert all(d.weekday() == weekday and d >= first and d not in skip for d in days)
+        assert all((b - a).days % 7 == 0 and b > a for a, b in zip(days, days[1:], strict=False))
+        assert set(skipped) <= skip and all(d < days[-1] for d in skipped)
+        # no matching weekday between the first and the last slot is lost unless it was skipped
+        candidate = first + timedelta(days=(weekday - first.weekday()) % 7)
+        assert (days[-1] - candidate).days // 7 + 1 == count + len(skipped)
+
+    check()
