@@ -35,9 +35,13 @@ from .forms import (
     SdqForm,
 )
 from .models import (
+    CHANNELS,
+    CLOSURE_REASONS,
     CONTRA_INDICATIONS,
+    DECISIONS,
     INDICATIONS,
     INFORMANTS,
+    REFERRER_KINDS,
     SDQ_SCALES,
     STATUSES,
     Contact,
@@ -54,6 +58,8 @@ from .models import (
 bp = Blueprint("petra", __name__, url_prefix="/petra", template_folder="templates")
 PAGE_SIZE = 25
 RECENT_CONTACTS = 20
+VOCAB = {"referrer": labels(REFERRER_KINDS), "channel": labels(CHANNELS), "decision": labels(DECISIONS),
+         "closure": labels(CLOSURE_REASONS)}
 
 
 @bp.app_template_filter("petra_date")
@@ -304,7 +310,7 @@ def show(trajectory_id: int):
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
         roundtables=roundtables, sdqs=sdqs, n_goals=n_goals, phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
-        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), **ctx)
+        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx)
 
 
 @bp.post("/traject/<int:trajectory_id>/contact")
@@ -568,18 +574,25 @@ def plan_print(trajectory_id: int):
 # --------------------------------------------------------------------------- SDQ
 
 
+SHORT_SCALES = {"emotional": "Emotioneel", "conduct": "Gedrag", "hyperactivity": "Hyperactief", "peer": "Leeftijdsgen.",
+                "prosocial": "Prosociaal", "total": "Totaal /40"}
+
+
 def sdq_chart(before: SdqResult | None, after: SdqResult | None) -> dict:
-    """Geometry of a small grouped bar chart (inline SVG): before and after per subscale (0-10)."""
-    bars = []
-    x = 10
-    for key, label in SDQ_SCALES:
+    """Geometry of a grouped bar chart (inline SVG): before and after per subscale (0-10) and the total
+    difficulties score (0-40, drawn on the same height)."""
+    bars, labels_ = [], []
+    x = 20
+    for key in [k for k, _ in SDQ_SCALES] + ["total"]:
+        top = 40 if key == "total" else 10
         for which, res in (("voor", before), ("na", after)):
             v = getattr(res, key) if res else None
-            h = (v or 0) * 12
-            bars.append(dict(x=x, y=130 - h, h=h, value=v, which=which, label=label))
-            x += 18
-        x += 14
-    return {"bars": bars, "width": x, "labels": [(10 + i * 50, lbl.split(" ")[0]) for i, (_, lbl) in enumerate(SDQ_SCALES)]}
+            h = round((v or 0) * 120 / top)
+            bars.append(dict(x=x, y=140 - h, h=h, value=v, which=which, label=SHORT_SCALES[key]))
+            x += 26
+        labels_.append((x - 26, SHORT_SCALES[key]))
+        x += 24
+    return {"bars": bars, "width": x, "labels": labels_}
 
 
 @bp.route("/traject/<int:trajectory_id>/sdq", methods=["GET", "POST"])
