@@ -83,7 +83,9 @@ def hvhk_billable_work(period):
         .outerjoin(leaders, leaders.c.programme_id == GroupSession.programme_id)
         .where(GroupSession.cancelled.is_(False), GroupSession.starts_at >= start, GroupSession.starts_at < end))
     hours: dict[int, dict[str, float]] = {}
+    n_sessions: dict[int, int] = {}
     for pid, kind, s, e, n in rows:
+        n_sessions[pid] = n_sessions.get(pid, 0) + 1
         h = hours.setdefault(pid, {})
         key = HOUR_KINDS.get(kind, kind)
         h[key] = h.get(key, 0.0) + (e - s).total_seconds() / 3600 * n
@@ -100,7 +102,7 @@ def hvhk_billable_work(period):
             "kind": "group_programme", "ref": p.ref, "team_id": p.team_id, "team": p.team.name,
             "start": p.start_date, "end": p.end_date, "status": status,
             "age_group": p.age_group if p.age_group in ("lager", "secundair") else None,
-            "programme_kind": p.kind,
+            "programme_kind": p.kind, "sessions": n_sessions[p.id],
             "hours": {k: round(v, 2) for k, v in sorted(hours[p.id].items())},
             "fee_due": None, "fee_paid": None, "fee_waived": False, "fee_paid_on": None,
         })

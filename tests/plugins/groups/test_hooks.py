@@ -49,7 +49,7 @@ def test_billable_work_hours_are_duration_times_leaders_without_names(app, world
         period=Period(date(2025, 3, 1), date(2025, 3, 31)))
     rows = {r["ref"]: r for group in results for r in group if r["kind"] == "group_programme"}
     row = rows[p.ref]
-    assert row["hours"] == {"groepssessie": 18.0, "meerdaagse": 82.0}
+    assert row["hours"] == {"groepssessie": 18.0, "meerdaagse": 82.0} and row["sessions"] == 4
     assert row["team"] == "PeTra" and row["age_group"] == "lager" and row["start"] == date(2025, 2, 1)
     assert rows[solo.ref]["hours"] == {"infomoment": 2.0} and rows[solo.ref]["age_group"] is None
     text = repr(results)
