@@ -1,0 +1,70 @@
+"""The team meeting view and settings that shape trajectories (maximum duration, norms)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from core.extensions import db
+from plugins.petra import logic
+from plugins.petra.models import Roundtable, SdqResult, Trajectory
+
+from .conftest import referral_data
+
+
+def test_meeting_lists_new_referrals_due_evaluations_and_open_fees(client, login, world, make_trajectory,
+                                                                    make_family):
+    login(client, "worker")
+    client.post("/petra/aanmelding", data=referral_data(world, referred_on=(date.today() - timedelta(days=3)).isoformat()))
+    new = db.session.scalar(select(Trajectory))
+    fam2 = make_family("Claes", children=(("Jonas", date(2013, 5, 5)),))
+    # started 100 days ago: SDQ at the start and the interim evaluation are due
+    due = make_trajectory(world["petra"], fam2, fam2.children()[0], start_on=date.today() - timedelta(days=100),
+                          has_fee=True)
+    # started 100 days ago with both done: nothing due
+    fam3 = make_family("Aydin", children=(("Emir", date(2014, 5, 5)),))
+    done = make_trajectory(world["petra"], fam3, fam3.children()[0], start_on=date.today() - timedelta(days=100))
+    db.session.add(Roundtable(trajectory_id=done.id, kind="tussentijds", held_on=date.today() - timedelta(days=5),
+                              participants="ouders"))
+    db.session.add(SdqResult(trajectory_id=done.id, informant="ouder", moment="voor", taken_on=done.start_on,
+                             emotional=1, conduct=1, hyperactivity=1, peer=1, prosocial=5, total=4))
+    db.session.commit()
+    body = client.get("/petra/teamoverleg").get_data(as_text=True)
+    new_section = body.split('id="nieuw-titel"')[1].split("</section>")[0]
+    assert new.ref in new_section and due.ref not in new_section
+    due_section = body.split('id="due-titel"')[1].split("</section>")[0]
+    assert f"{due.ref}</a> Jonas Claes: SDQ bij de start, Tussentijdse evaluatie" in due_section
+    assert done.ref not in due_section
+    fees_section = body.split('id="fees-titel"')[1].split("</section>")[0]
+    assert "1 open, samen € 50.00" in fees_section
+
+
+def test_maximum_duration_setting_applies_to_new_referrals(client, login, world):
+    login(client, "manager")
+    assert client.post("/petra/instellingen", data=dict(logic.DEFAULTS, max_months="4")).status_code == 302
+    body = client.post("/petra/instellingen", data=dict(logic.DEFAULTS, max_months="40")).get_data(as_text=True)
+    assert "Kies tussen 1 en 24 maanden." in body and 'value="40"' in body
+    client.post("/petra/aanmelding", data=referral_data(world))
+    assert db.session.scalar(select(Trajectory)).max_months == 4
+
+
+def test_norms_are_settings(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=10),
+                        contacts=2)
+    login(client, "manager")
+    client.post("/petra/instellingen", data=dict(logic.DEFAULTS, norm_sessie_kind="12"))
+    body = client.get(f"/petra/traject/{t.id}").get_data(as_text=True)
+    assert "Sessies met het kind: <strong>2</strong> / 12" in body
+
+
+def test_waiting_list_is_in_order_of_registration(client, login, world, make_trajectory, make_family):
+    fam2 = make_family("Claes", children=(("Jonas", date(2013, 5, 5)),))
+    late = make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst",
+                           referred_on=date.today() - timedelta(days=5))
+    early = make_trajectory(world["petra"], fam2, fam2.children()[0], status="wachtlijst",
+                            referred_on=date.today() - timedelta(days=40))
+    login(client, "worker")
+    body = client.get("/petra/wachtlijst").get_data(as_text=True)
+    assert body.index(early.ref) < body.index(late.ref)
+    assert '<td class="petra-days">40</td>' in body and '<td class="petra-days">5</td>' in body
