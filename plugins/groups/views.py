@@ -674,8 +674,11 @@ def mark_attendance(session_id: int, enrolment_id: int):
         refusal = "Dit kind is niet (meer) ingeschreven in deze groep."
     if refusal:
         if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx answers: the row comes back unchanged with the refusal next to it
+            mark = db.session.scalar(select(Attendance.status).where(Attendance.session_id == session.id,
+                                                                     Attendance.enrolment_id == enrolment.id))
             return render_template("groups/_attendance_row.html", session=session, e=enrolment,
-                                   mark=None, statuses=ATTENDANCE_STATUSES, error=refusal), 400
+                                   mark=mark, statuses=ATTENDANCE_STATUSES, error=refusal)
         return render_template("groups/attendance_refused.html", session=session, message=refusal), 400
     for attempt in range(2):  # two tablets marking the same child at once: the second one updates the row
         row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,

@@ -60,8 +60,11 @@ def test_attendance_for_a_session_that_has_not_started_is_refused(client, login,
     assert "begint pas op" in page and "groups-att-btn" not in page
     resp = client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "present"})
     assert resp.status_code == 400 and "begint pas op" in resp.get_data(as_text=True)
+    # htmx gets the row back (htmx swaps only 2xx) with the refusal next to it, nothing stored
     resp = client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "present"}, htmx=True)
-    assert resp.status_code == 400 and "Aanwezigheden registreer je vanaf het begin" in resp.get_data(as_text=True)
+    row = resp.get_data(as_text=True)
+    assert "Aanwezigheden registreer je vanaf het begin" in row and 'class="field-error"' in row
+    assert 'aria-pressed="true"' not in row
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
 
 
@@ -155,3 +158,16 @@ def test_ics_parses_and_holds_brussels_times(client, login, world, make_programm
     ev2 = events[f"groups-session-{summer.id}@hvhk-intranet"]
     assert ev2.decoded("dtstart").astimezone(ZoneInfo("UTC")).hour == 11  # CEST +2
     assert str(ev2["status"]) == "CANCELLED"
+
+
+def test_withdrawn_child_cannot_get_a_new_mark_from_an_open_tablet(client, login, world, make_programme,
+                                                                   make_session, enrol_person):
+    p = make_programme(world["petra"])
+    s = make_session(p, past(1))
+    e = enrol_person(p, world["fam"].children()[0], world["fam"])
+    login(client, "worker")
+    client.post(f"/groepen/inschrijvingen/{e.id}/uitschrijven")
+    row = client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "present"},
+                      htmx=True).get_data(as_text=True)
+    assert "niet (meer) ingeschreven" in row
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
