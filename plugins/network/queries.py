@@ -248,14 +248,21 @@ def map_data(f: MapFilters) -> dict:
         sector = r[4] or SECTOR_FOR_KIND.get(r[2], "welzijn")
         groups.setdefault(sector, []).append(r)
     ordered = sorted(groups.items(), key=lambda kv: sector_order.get(kv[0], 99))
+    for _sector, members in ordered:  # hubs (most relations) in the centre of their cluster
+        members.sort(key=lambda r: (-degree.get(r[0], 0), r[0]))
 
     spacing = 16.0
     golden = math.pi * (3 - math.sqrt(5))
     radii = [spacing * math.sqrt(len(members)) + spacing for _, members in ordered]
     circumference = sum(2 * r + 30 for r in radii)
     ring = max(circumference / (2 * math.pi), max(radii, default=0) * 1.2, 120.0) if len(ordered) > 1 else 0.0
-    size = 2 * (ring + max(radii, default=spacing)) + 80
-    centre = size / 2
+    base = 2 * (ring + max(radii, default=spacing))
+    font = max(13.0, base / 75)
+    width = base + 2 * font * 15  # room for the sector labels left and right
+    height = base + 2 * font * 3
+    size = width
+    centre = width / 2
+    centre_y = height / 2
     nodes = []
     clusters = []
     angle = -math.pi / 2
@@ -263,10 +270,13 @@ def map_data(f: MapFilters) -> dict:
         share = (2 * radius + 30) / circumference if circumference else 1
         angle_mid = angle + share * math.pi
         cx = centre + ring * math.cos(angle_mid)
-        cy = centre + ring * math.sin(angle_mid)
+        cy = centre_y + ring * math.sin(angle_mid)
         angle += share * 2 * math.pi
+        dx, dy = (math.cos(angle_mid), math.sin(angle_mid)) if ring else (0.0, -1.0)
         clusters.append({"sector": sector, "x": round(cx, 1), "y": round(cy, 1), "r": round(radius, 1),
-                         "count": len(members)})
+                         "count": len(members),
+                         "label_x": round(cx + dx * (radius + 16), 1), "label_y": round(cy + dy * (radius + 16) + 4, 1),
+                         "anchor": "start" if dx > 0.35 else ("end" if dx < -0.35 else "middle")})
         for i, (oid, name, _kind, mun, _sector, line, muns) in enumerate(members):
             rr = spacing * math.sqrt(i + 0.5)
             theta = i * golden
@@ -277,7 +287,7 @@ def map_data(f: MapFilters) -> dict:
                 "r": round(4 + min(8.0, math.sqrt(degree.get(oid, 0))), 1),
                 "x": round(cx + rr * math.cos(theta), 1), "y": round(cy + rr * math.sin(theta), 1),
             })
-    return {"size": round(size, 1), "nodes": nodes, "edges": edges, "clusters": clusters,
+    return {"size": round(size, 1), "width": round(width, 1), "height": round(height, 1), "font": round(font, 1), "nodes": nodes, "edges": edges, "clusters": clusters,
             "islands": sum(1 for n in nodes if n["island"])}
 
 

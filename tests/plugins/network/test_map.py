@@ -61,7 +61,7 @@ def test_map_data_for_1000_organisations(client, login, world, count_queries):
     # every node has a position inside the drawing, no two nodes on the same spot
     spots = {(node["x"], node["y"]) for node in data["nodes"]}
     assert len(spots) == len(data["nodes"])
-    assert all(0 <= node["x"] <= data["size"] and 0 <= node["y"] <= data["size"] for node in data["nodes"])
+    assert all(0 <= node["x"] <= data["width"] and 0 <= node["y"] <= data["height"] for node in data["nodes"])
     assert n.count <= 8  # session, user, plugin checks, nodes, edges: independent of the number of organisations
     assert elapsed < 2.0, f"map data took {elapsed:.2f}s"
 
