@@ -121,6 +121,21 @@ class DecisionForm(VersionedForm):
         return _conditional(ok, checks)
 
 
+class WorkersForm(VersionedForm):
+    lead_worker_id = SelectField("Hoofdbegeleider", coerce=_opt_int, default=0)
+    second_worker_id = SelectField("Tweede begeleider (optioneel)", coerce=_opt_int, default=0)
+    max_months = IntegerField("Maximale duur (maanden)", validators=[
+        InputRequired(), NumberRange(1, 24, "Kies tussen 1 en 24 maanden.")])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return _conditional(ok, [
+            (self.lead_worker_id, not self.lead_worker_id.data, "Kies een hoofdbegeleider."),
+            (self.second_worker_id, bool(self.second_worker_id.data) and self.second_worker_id.data == self.lead_worker_id.data,
+             "De tweede begeleider moet iemand anders zijn dan de hoofdbegeleider."),
+        ])
+
+
 class ContactForm(Form):
     on_date = DateField("Datum", validators=[DataRequired(), not_in_future("Een contact kan niet in de toekomst liggen.")])
     minutes = IntegerField("Duur (minuten)", validators=[InputRequired(), NumberRange(5, 720, "Geef een duur tussen 5 en 720 minuten.")])

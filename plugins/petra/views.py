@@ -33,6 +33,7 @@ from .forms import (
     ReferralForm,
     RoundtableForm,
     SdqForm,
+    WorkersForm,
 )
 from .models import (
     CHANNELS,
@@ -400,6 +401,34 @@ def decision(trajectory_id: int):
                 db.session.rollback()
                 form.form_errors.append(CONFLICT_MESSAGE)
     return render_template("petra/decision.html", t=t, form=form)
+
+
+@bp.route("/traject/<int:trajectory_id>/begeleiders", methods=["GET", "POST"])
+def workers(trajectory_id: int):
+    """Change the lead and second worker, or the maximum duration of this trajectory."""
+    t = get_trajectory(trajectory_id, what="begeleiders")
+    form = WorkersForm()
+    form.lead_worker_id.choices = _worker_choices(t.team_id)
+    form.second_worker_id.choices = _worker_choices(t.team_id)
+    if request.method == "GET":
+        form.version.data = t.version
+        form.lead_worker_id.data = t.lead_worker_id or 0
+        form.second_worker_id.data = t.second_worker_id or 0
+        form.max_months.data = t.max_months
+    if form.validate_on_submit():
+        try:
+            check_version(t, form.version.data)
+            t.lead_worker_id = form.lead_worker_id.data
+            t.second_worker_id = form.second_worker_id.data or None
+            t.max_months = form.max_months.data
+            audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail="begeleiders, duur")
+            db.session.commit()
+            flash("Begeleiders en duur opgeslagen.", "success")
+            return redirect(url_for("petra.show", trajectory_id=t.id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("petra/workers.html", t=t, form=form)
 
 
 def _referral_hook(t: Trajectory, org_id: int, day: date, accompanied: bool, note: str) -> None:
@@ -817,8 +846,14 @@ def family_panel(family_id: int):
         .where(Trajectory.family_id == family_id).order_by(Trajectory.referred_on.desc())))
     mine = [t for t in rows if current_user.is_admin or t.team_id in teams]
     others = len(rows) - len(mine)
+    busy = {t.child_id for t in rows if t.status in ("wachtlijst", "vraagverheldering", "lopend")}
+    children = [p for p in db.session.scalars(
+        select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
+        .where(FamilyMember.family_id == family_id, FamilyMember.role == "kind", Person.archived.is_(False))
+        .order_by(Person.birth_date)) if p.id not in busy]
     audit.record_read("petra_family_panel", family_id, family_id=family_id)
-    return render_template("petra/_family_panel.html", trajectories=mine, others=others, family_id=family_id)
+    return render_template("petra/_family_panel.html", trajectories=mine, others=others, family_id=family_id,
+                           children=children, can_refer=bool(teams))
 
 
 @bp.get("/widget/caseload")

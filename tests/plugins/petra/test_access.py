@@ -90,3 +90,14 @@ def test_family_panel_and_caseload_widget(client, login, world, make_trajectory)
     client.post("/logout")
     login(client, "onthaal")
     assert client.htmx_get(f"/petra/gezin/{world['fam'].id}/paneel").status_code == 404
+
+
+def test_global_search_page_shows_own_trajectories(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"])
+    login(client, "worker")
+    body = client.get(f"/zoeken?q={t.ref}").get_data(as_text=True)
+    assert f"/petra/traject/{t.id}" in body and "PeTra-traject" in body
+    client.post("/logout")
+    login(client, "ovw")
+    body = client.get(f"/zoeken?q={t.ref}").get_data(as_text=True)
+    assert f"/petra/traject/{t.id}" not in body

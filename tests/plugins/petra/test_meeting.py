@@ -68,3 +68,35 @@ def test_waiting_list_is_in_order_of_registration(client, login, world, make_tra
     body = client.get("/petra/wachtlijst").get_data(as_text=True)
     assert body.index(early.ref) < body.index(late.ref)
     assert '<td class="petra-days">40</td>' in body and '<td class="petra-days">5</td>' in body
+
+
+def test_workers_and_duration_of_a_trajectory_can_change(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=10),
+                        lead=world["users"]["worker"])
+    login(client, "worker")
+    assert client.get(f"/petra/traject/{t.id}/begeleiders").status_code == 200
+    body = client.post(f"/petra/traject/{t.id}/begeleiders", data={
+        "version": str(t.version), "lead_worker_id": str(world["users"]["worker"].id),
+        "second_worker_id": str(world["users"]["worker"].id), "max_months": "8"}).get_data(as_text=True)
+    assert "De tweede begeleider moet iemand anders zijn" in body and 'value="8"' in body
+    resp = client.post(f"/petra/traject/{t.id}/begeleiders", data={
+        "version": str(t.version), "lead_worker_id": str(world["users"]["worker"].id),
+        "second_worker_id": str(world["users"]["manager"].id), "max_months": "8"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    t = db.session.get(Trajectory, t.id)
+    assert t.second_worker_id == world["users"]["manager"].id and t.max_months == 8
+    # another team's worker cannot be chosen
+    body = client.post(f"/petra/traject/{t.id}/begeleiders", data={
+        "version": str(t.version), "lead_worker_id": str(world["users"]["ovw"].id), "second_worker_id": "0",
+        "max_months": "6"}).get_data(as_text=True)
+    assert "Kies een van de mogelijkheden." in body
+
+
+def test_family_panel_offers_referral_of_children_without_a_running_trajectory(client, login, world, make_family):
+    fam = make_family("Claes", children=(("Jonas", date(2013, 5, 5)), ("Mila", date(2015, 6, 6))),
+                      involved=(world["petra"],))
+    login(client, "worker")
+    body = client.htmx_get(f"/petra/gezin/{fam.id}/paneel").get_data(as_text=True)
+    jonas = [p for p in fam.children() if p.given_name == "Jonas"][0]
+    assert f"/petra/aanmelding?kind={jonas.id}" in body and "Mila" in body
