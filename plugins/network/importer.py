@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -247,6 +248,19 @@ HEADERS_OUT = ["Naam", "Soort", "Sector", "Lijn", "Gemeenten", "Eerstelijnszone"
                "Laatst nagekeken"]
 
 
+def _row(ws, values: list) -> list:
+    """Cells for a write-only sheet; text starting with "=" stays text (no formula injection from partner input)."""
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.startswith("="):
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            out.append(cell)
+        else:
+            out.append(v)
+    return out
+
+
 def export_workbook() -> bytes:
     """All organisations with profile, first contact and offers; sheets for contacts, offers and relations."""
     orgs = db.session.execute(
@@ -266,31 +280,31 @@ def export_workbook() -> bytes:
     ws.append(HEADERS_OUT)
     for org, p in orgs:
         first = (contacts.get(org.id) or [None])[0]
-        ws.append([
+        ws.append(_row(ws, [
             org.name, org.kind_label, SECTOR_LABELS.get(p.sector, p.sector) if p else "", p.line if p else None,
             ", ".join(p.municipality_list) if p else (org.municipality or ""), p.care_zone if p else None,
             p.province if p else None, p.website if p else None, p.phone if p else None, p.email if p else None,
             first.name if first else None, first.role if first else None, first.phone if first else None,
             first.email if first else None, "; ".join(s.name for s in services.get(org.id, [])),
             p.last_verified if p else None,
-        ])
+        ]))
     ws = wb.create_sheet("Contactpersonen")
-    ws.append(["Organisatie", "Naam", "Rol", "Telefoon", "E-mail", "Eerste aanspreekpunt", "Deelbaar"])
+    ws.append(_row(ws, ["Organisatie", "Naam", "Rol", "Telefoon", "E-mail", "Eerste aanspreekpunt", "Deelbaar"]))
     for oid, cs in contacts.items():
         for c in cs:
-            ws.append([names.get(oid, ""), c.name, c.role, c.phone, c.email, "ja" if c.is_primary else "nee",
-                       "ja" if c.shareable else "nee"])
+            ws.append(_row(ws, [names.get(oid, ""), c.name, c.role, c.phone, c.email, "ja" if c.is_primary else "nee",
+                       "ja" if c.shareable else "nee"]))
     ws = wb.create_sheet("Aanbod")
-    ws.append(["Organisatie", "Aanbod", "Van leeftijd", "Tot leeftijd", "Kostprijs", "Wachttijd", "Deelbaar"])
+    ws.append(_row(ws, ["Organisatie", "Aanbod", "Van leeftijd", "Tot leeftijd", "Kostprijs", "Wachttijd", "Deelbaar"]))
     for oid, ss in services.items():
         for s in ss:
-            ws.append([names.get(oid, ""), s.name, s.age_min, s.age_max, COST_LABELS.get(s.cost, s.cost),
-                       s.waiting_time, "ja" if s.shareable else "nee"])
+            ws.append(_row(ws, [names.get(oid, ""), s.name, s.age_min, s.age_max, COST_LABELS.get(s.cost, s.cost),
+                       s.waiting_time, "ja" if s.shareable else "nee"]))
     ws = wb.create_sheet("Relaties")
-    ws.append(["Van", "Naar", "Soort", "Richting", "Structureel", "Start", "Einde", "Evalueren op"])
+    ws.append(_row(ws, ["Van", "Naar", "Soort", "Richting", "Structureel", "Start", "Einde", "Evalueren op"]))
     for r in db.session.scalars(select(Relation).order_by(Relation.id)):
-        ws.append([names.get(r.source_id, ""), names.get(r.target_id, ""), RELATION_KIND_LABELS.get(r.kind, r.kind),
-                   r.direction, "ja" if r.structural else "nee", r.start_date, r.end_date, r.review_date])
+        ws.append(_row(ws, [names.get(r.source_id, ""), names.get(r.target_id, ""), RELATION_KIND_LABELS.get(r.kind, r.kind),
+                   r.direction, "ja" if r.structural else "nee", r.start_date, r.end_date, r.review_date]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -161,8 +161,10 @@ def widget():
     waiting = db.session.scalar(select(func.count(Referral.id)).where(Referral.waiting_status == "wachtlijst"))
     since = utcnow() - timedelta(days=14)
     changes = db.session.scalar(select(func.count(PartnerChange.id)).where(PartnerChange.at >= since))
+    reviews = db.session.scalar(select(func.count(Relation.id)).where(Relation.review_date.is_not(None),
+                                                                     Relation.review_date <= date.today()))
     return render_template("network/widget.html", total=total or 0, stale=(total or 0) - (verified or 0),
-                           waiting=waiting or 0, changes=changes or 0)
+                           waiting=waiting or 0, changes=changes or 0, reviews=reviews or 0)
 
 
 @bp.get("/wijzigingen")

@@ -67,12 +67,13 @@ def test_search_finds_organisations_contacts_and_services(client, login, world):
     assert "Carla Claes" not in client.get("/zoeken?q=carla").get_data(as_text=True)
 
 
-def test_menu_tile_and_family_panels(client, login, world):
+def test_menu_tile_and_family_panels(client, login, world, make_relation):
+    make_relation(world["school"], world["clb"], "samenwerkingsakkoord", review_date=date(2020, 1, 1))
     login(client, "worker")
     home = client.get("/").get_data(as_text=True)
     assert "/netwerk/tegel" in home and "Sociale kaart" in home
     tile = client.htmx_get("/netwerk/tegel").get_data(as_text=True)
-    assert "3</strong> organisaties" in tile
+    assert "3</strong> organisaties" in tile and "1 samenwerking te evalueren" in tile
     page = client.get(f"/gezinnen/{world['fam'].id}").get_data(as_text=True)
     assert f"/netwerk/gezin/{world['fam'].id}/ecomap" in page and "Verwijzingen naar partners" in page
     client.post("/logout")

@@ -125,3 +125,14 @@ def test_import_template_downloads(client, login, world):
     login(client, "worker")
     wb = load_workbook(io.BytesIO(client.get("/netwerk/import/voorbeeld.xlsx").data))
     assert wb.active.cell(1, 1).value == "Naam"
+
+
+def test_export_keeps_text_that_looks_like_a_formula_as_text(client, login, world):
+    db.session.add(Contact(organisation_id=world["school"].id, name='=HYPERLINK("http://x","klik")',
+                           phone="089 00 00 00"))
+    db.session.commit()
+    login(client, "worker")
+    wb = load_workbook(io.BytesIO(client.get("/netwerk/export.xlsx").data))
+    cells = [row[1] for row in wb["Contactpersonen"].iter_rows(min_row=2)]
+    risky = [c for c in cells if str(c.value).startswith("=")]
+    assert risky and all(c.data_type == "s" for c in risky)
