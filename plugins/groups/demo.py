@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from core.models import FamilyMember, Involvement, Membership, Person, Team
+from core.models import FamilyMember, Involvement, Membership, Organisation, Person, Team
 
-from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader
+from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader, programme_partner
 
 ROOMS = ["Campus O3 - polyvalente zaal", "Campus O3 - atelier", "Campus O3 - tuinlokaal", "Campus O3 - vergaderzaal 2",
          "Jeugdlokaal Kolderbos", "Sporthal Zwartberg"]
@@ -70,6 +70,10 @@ def load_demo(session, scale: int = 1) -> dict:
     today = date.today()
     now = datetime.now().replace(microsecond=0)
     this_wednesday = today - timedelta(days=(today.weekday() - 2) % 7)
+    orgs = dict(session.execute(select(Organisation.name, Organisation.id)).all())
+    block_partner = {"lager": orgs.get("CAW Limburg - JAC Genk"), "secundair": orgs.get("CAW Limburg - JAC Genk"),
+                     "zomer": orgs.get("Stad Genk - stedelijk meldpunt"), "ouder": orgs.get("Opvoedingswinkel Genk")}
+    partners = []
     prog_id, sess_id, enr_id = _next_id(session, Programme), _next_id(session, GroupSession), _next_id(session, Enrolment)
     programmes, leaders, sessions, enrolments, attendance = [], [], [], [], []
     involved = {tuple(r) for r in session.execute(select(Involvement.family_id, Involvement.team_id)
@@ -89,8 +93,12 @@ def load_demo(session, scale: int = 1) -> dict:
         for i in range(min(2, len(team_staff))):  # two leaders; bands alternate so they are not booked twice
             leaders.append(dict(programme_id=pid, user_id=team_staff[(leader_offset + i) % len(team_staff)]))
         my_sessions = []
-        for skind, s, e, theme in slots:
+        partner = block_partner.get(pool)
+        if partner:
+            partners.append(dict(programme_id=pid, organisation_id=partner))
+        for n_slot, (skind, s, e, theme) in enumerate(slots):
             sessions.append(dict(id=sess_id, programme_id=pid, kind=skind, starts_at=s, ends_at=e, location=None,
+                                 partner_id=partner if n_slot == 3 else None,
                                  theme=theme, plan=None, cancelled=False, version=1,
                                  reflection="Goede sfeer; volgende keer meer beweging." if e < now and rng.random() < 0.5 else None))
             my_sessions.append((sess_id, s, skind))
@@ -168,11 +176,12 @@ def load_demo(session, scale: int = 1) -> dict:
                       "ouders", 12, ROOMS[(k + 3) % len(ROOMS)], tue, slots[-1][1].date(), "opvoeding, steun",
                       slots, "ouder", 10, 0)
 
-    for model, data in ((Programme, programmes), (programme_leader, leaders), (GroupSession, sessions),
+    for model, data in ((Programme, programmes), (programme_leader, leaders), (programme_partner, partners),
+                        (GroupSession, sessions),
                         (Enrolment, enrolments), (Attendance, attendance), (Involvement, new_involvements)):
         for chunk in range(0, len(data), 5000):
-            if model is programme_leader:
-                session.execute(programme_leader.insert(), data[chunk:chunk + 5000])
+            if model is programme_leader or model is programme_partner:
+                session.execute(model.insert(), data[chunk:chunk + 5000])
             else:
                 session.execute(insert(model), data[chunk:chunk + 5000])
     if session.get_bind().dialect.name == "postgresql":

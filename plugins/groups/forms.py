@@ -72,6 +72,7 @@ class SessionForm(VersionedForm):
     location = StringField("Lokaal of locatie", validators=[Optional(), Length(200)],
                            description="Leeg: de locatie van de groep.")
     theme = StringField("Thema", validators=[Optional(), Length(200)])
+    partner_id = SelectField("Blok verzorgd door (externe partner)", coerce=int, default=0)
     plan = TextAreaField("Plan", validators=[Optional(), Length(8000)])
     reflection = TextAreaField("Reflectie achteraf", validators=[Optional(), Length(8000)])
     confirm_conflicts = BooleanField("Toch opslaan ondanks de planningsconflicten")

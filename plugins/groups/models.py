@@ -129,6 +129,8 @@ class GroupSession(db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     location: Mapped[str | None] = mapped_column(String(200))
     theme: Mapped[str | None] = mapped_column(String(200))
+    # an external partner delivering this block (one of the programme's partners), if any
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     plan: Mapped[str | None] = mapped_column(Text)
     reflection: Mapped[str | None] = mapped_column(Text)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -137,6 +139,7 @@ class GroupSession(db.Model):
     __table_args__ = (Index("ix_groups_session_starts_at", "starts_at"),)
 
     programme: Mapped[Programme] = relationship()
+    partner: Mapped[Organisation | None] = relationship()
 
     @property
     def kind_label(self) -> str:

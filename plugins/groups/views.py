@@ -235,7 +235,8 @@ def show(programme_id: int):
         .where(Programme.id == programme_id))
     if programme is None:
         abort(404)
-    sessions = list(db.session.scalars(select(GroupSession).where(GroupSession.programme_id == programme_id)
+    sessions = list(db.session.scalars(select(GroupSession).options(selectinload(GroupSession.partner))
+                                       .where(GroupSession.programme_id == programme_id)
                                        .order_by(GroupSession.starts_at, GroupSession.id)))
     mine = owns(programme)
     enrolled, waiting, per_child, per_session = [], [], {}, {}
@@ -301,6 +302,13 @@ def series(programme_id: int):
                            preview=preview, skipped=skipped)
 
 
+def _session_partner_choices(programme: Programme, session: GroupSession | None = None) -> list[tuple[int, str]]:
+    partners = {o.id: o.name for o in programme.partners}
+    if session is not None and session.partner is not None:
+        partners.setdefault(session.partner.id, session.partner.name)
+    return [(0, "— het eigen team —")] + sorted(partners.items(), key=lambda kv: kv[1])
+
+
 def _session_slot(form: SessionForm) -> Slot:
     start = datetime.combine(form.start_day.data, form.start_time.data)
     end = datetime.combine(form.end_day.data or form.start_day.data, form.end_time.data)
@@ -313,6 +321,7 @@ def _apply_session(form: SessionForm, session: GroupSession) -> None:
     session.starts_at, session.ends_at = slot.starts_at, slot.ends_at
     session.location = (form.location.data or "").strip() or None
     session.theme = (form.theme.data or "").strip() or None
+    session.partner_id = form.partner_id.data or None
     session.plan = (form.plan.data or "").strip() or None
     session.reflection = (form.reflection.data or "").strip() or None
 
@@ -322,6 +331,7 @@ def add_session(programme_id: int):
     programme = get_programme(programme_id)
     require_owner(programme)
     form = SessionForm()
+    form.partner_id.choices = _session_partner_choices(programme)
     if request.method == "GET":
         form.kind.data = request.args.get("soort", "session")
         form.location.data = programme.location
@@ -369,8 +379,10 @@ def edit_session(session_id: int):
     programme = session.programme
     require_owner(programme, "groups_session", session.id)
     form = SessionForm()
+    form.partner_id.choices = _session_partner_choices(programme, session)
     if request.method == "GET":
         form.kind.data = session.kind
+        form.partner_id.data = session.partner_id or 0
         form.start_day.data, form.start_time.data = session.starts_at.date(), session.starts_at.time()
         form.end_day.data = session.ends_at.date() if session.ends_at.date() != session.starts_at.date() else None
         form.end_time.data = session.ends_at.time()
@@ -845,8 +857,8 @@ def ics(programme_id: int):
                                   .where(Programme.id == programme_id))
     if programme is None:
         abort(404)
-    sessions = list(db.session.scalars(select(GroupSession).where(GroupSession.programme_id == programme_id)
-                                       .order_by(GroupSession.starts_at)))
+    sessions = list(db.session.scalars(select(GroupSession).options(selectinload(GroupSession.partner))
+                                       .where(GroupSession.programme_id == programme_id).order_by(GroupSession.starts_at)))
     cal = Calendar()
     cal.add("prodid", "-//Huis van het Kind//intranet groepswerking//NL")
     cal.add("version", "2.0")
@@ -863,7 +875,8 @@ def ics(programme_id: int):
         ev.add("summary", title)
         if s.location or programme.location:
             ev.add("location", s.location or programme.location)
-        ev.add("description", f"{s.kind_label}. Begeleiders: " + ", ".join(u.display_name for u in programme.leaders))
+        ev.add("description", f"{s.kind_label}. Begeleiders: " + ", ".join(u.display_name for u in programme.leaders)
+               + (f". Blok door {s.partner.name}" if s.partner else ""))
         ev.add("status", "CANCELLED" if s.cancelled else "CONFIRMED")
         ev.add("sequence", s.version)
         cal.add_component(ev)

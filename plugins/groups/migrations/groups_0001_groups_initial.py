@@ -2,7 +2,7 @@
 
 Revision ID: groups_0001
 Revises: 
-Create Date: 2026-11-23 12:27:12.415871
+Create Date: 2026-11-23 12:56:14.247424
 
 """
 from alembic import op
@@ -91,10 +91,12 @@ def upgrade():
     sa.Column('ends_at', sa.DateTime(), nullable=False),
     sa.Column('location', sa.String(length=200), nullable=True),
     sa.Column('theme', sa.String(length=200), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('plan', sa.Text(), nullable=True),
     sa.Column('reflection', sa.Text(), nullable=True),
     sa.Column('cancelled', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['organisation.id'], name=op.f('fk_groups_session_partner_id_organisation')),
     sa.ForeignKeyConstraint(['programme_id'], ['groups_programme.id'], name=op.f('fk_groups_session_programme_id_groups_programme'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups_session'))
     )

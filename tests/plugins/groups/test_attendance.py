@@ -138,7 +138,7 @@ def test_ics_parses_and_holds_brussels_times(client, login, world, make_programm
     from icalendar import Calendar
 
     p = make_programme(world["petra"], name="PeTra-groep", leaders=[world["users"]["worker"]])
-    winter = make_session(p, datetime(2025, 2, 19, 13, 30), theme="Groepsdruk")
+    winter = make_session(p, datetime(2025, 2, 19, 13, 30), theme="Groepsdruk", partner_id=world["school"].id)
     summer = make_session(p, datetime(2025, 7, 2, 13, 30), cancelled=True)
     login(client, "ovw")  # another team with the plugin may read the planning
     resp = client.get(f"/groepen/{p.id}/agenda.ics")
@@ -155,6 +155,7 @@ def test_ics_parses_and_holds_brussels_times(client, login, world, make_programm
     assert start.astimezone(ZoneInfo("UTC")) == datetime(2025, 2, 19, 12, 30, tzinfo=ZoneInfo("UTC"))  # CET +1
     assert end.astimezone(ZoneInfo("Europe/Brussels")).replace(tzinfo=None) == datetime(2025, 2, 19, 16, 30)
     assert str(ev["summary"]) == "PeTra-groep: Groepsdruk" and str(ev["location"]) == "Campus O3 - atelier"
+    assert "Begeleiders: Worker" in str(ev["description"]) and "Blok door Basisschool De Linde" in str(ev["description"])
     ev2 = events[f"groups-session-{summer.id}@hvhk-intranet"]
     assert ev2.decoded("dtstart").astimezone(ZoneInfo("UTC")).hour == 11  # CEST +2
     assert str(ev2["status"]) == "CANCELLED"

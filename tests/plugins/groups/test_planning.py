@@ -275,3 +275,35 @@ def test_archived_programme_leaves_lists_calendars_and_conflicts(client, login, 
     client.post(f"/groepen/{p.id}/archiveren", data={"herstel": "1"})
     db.session.refresh(p)
     assert not p.archived
+
+
+def test_a_partner_delivers_a_block(client, login, world, make_programme):
+    jac = world["school"]
+    p = make_programme(world["petra"], name="PeTra-groep")
+    p.partners = [jac]
+    db.session.commit()
+    login(client, "worker")
+    form = client.get(f"/groepen/{p.id}/sessies/nieuw").get_data(as_text=True)
+    assert "Basisschool De Linde" in form and "het eigen team" in form
+    resp = client.post(f"/groepen/{p.id}/sessies/nieuw", data={
+        "kind": "session", "start_day": "2025-03-05", "start_time": "13:30", "end_time": "16:30", "location": "",
+        "theme": "Weerbaarheid", "partner_id": str(jac.id)})
+    assert resp.status_code == 302
+    s = db.session.scalar(select(GroupSession))
+    assert s.partner_id == jac.id
+    assert "door Basisschool De Linde" in client.get(f"/groepen/{p.id}").get_data(as_text=True)
+    # an organisation that is not a partner of the programme is refused
+    other = make_org_direct("CLB Genk")
+    body = client.post(f"/groepen/{p.id}/sessies/nieuw", data={
+        "kind": "session", "start_day": "2025-03-12", "start_time": "13:30", "end_time": "16:30", "location": "",
+        "partner_id": str(other.id)}).get_data(as_text=True)
+    assert "Kies een van de mogelijkheden." in body
+
+
+def make_org_direct(name):
+    from core.models import Organisation
+
+    org = Organisation(name=name, kind="clb")
+    db.session.add(org)
+    db.session.commit()
+    return org
