@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.forms import Form, VersionedForm
+from core.forms import Form, VersionedForm, not_in_future
 from core.geo import MUNICIPALITIES
 
 from .models import (
@@ -159,16 +159,21 @@ class RelationForm(VersionedForm):
 
 class TieForm(Form):
     kind = SelectField("Soort", choices=TIE_KINDS)
-    label = StringField("Wie of wat", validators=[DataRequired(), Length(max=160)])
+    label = StringField("Wie of wat", validators=[Length(max=160)])
     person_id = SelectField("Rond", coerce=int, validate_choice=True)
     organisation_id = SelectField("Organisatie (bij een dienst)", coerce=int, validate_choice=False)
     strength = SelectField("Band", choices=TIE_STRENGTHS, default="gewoon")
     note = StringField("Opmerking", validators=[Optional(), Length(max=300)])
 
+    def validate_label(self, field):
+        if not (field.data or "").strip() and not (self.kind.data == "dienst" and self.organisation_id.data):
+            raise ValidationError("Dit veld is verplicht: wie is het (bv. grootmoeder, buurvrouw Ria) of kies een "
+                                  "organisatie bij een dienst.")
+
 
 class ReferralForm(VersionedForm):
     organisation_id = SelectField("Naar organisatie", coerce=int, validators=[DataRequired()])
-    referred_on = DateField("Datum", validators=[DataRequired()])
+    referred_on = DateField("Datum", validators=[DataRequired(), not_in_future("De verwijsdatum ligt in de toekomst.")])
     accompanied = BooleanField("Warme overdracht (begeleider ging mee of belde samen met het gezin)")
     waiting_status = SelectField("Wachtstatus", choices=WAITING_STATUSES)
     outcome = SelectField("Resultaat", choices=OUTCOMES)

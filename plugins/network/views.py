@@ -653,9 +653,14 @@ def family_ecomap(family_id: int):
     form = _tie_form(family_id, people)
     if request.method == "POST":
         if form.validate_on_submit():
+            org_id = (form.organisation_id.data or None) if form.kind.data == "dienst" else None
+            label = (form.label.data or "").strip()
+            if not label and org_id:
+                org = db.session.get(Organisation, org_id)
+                label = org.name[:160] if org else ""
             tie = EcoTie(family_id=family.id, person_id=form.person_id.data or None, kind=form.kind.data,
-                         label=form.label.data.strip(), strength=form.strength.data,
-                         organisation_id=(form.organisation_id.data or None) if form.kind.data == "dienst" else None,
+                         label=label, strength=form.strength.data,
+                         organisation_id=org_id,
                          note=(form.note.data or "").strip() or None, team_id=_user_team_for_family(family_id),
                          created_by_id=current_user.id)
             db.session.add(tie)

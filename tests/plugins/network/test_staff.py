@@ -221,10 +221,14 @@ def test_ecomap_add_and_draw(client, login, world):
     assert 'stroke-width="5"' in html  # a strong tie is a thick line
     resp = client.post(f"/netwerk/gezin/{fam.id}/ecomap", htmx=True, data={
         "kind": "dienst", "label": "", "person_id": "0", "organisation_id": str(world["clb"].id), "strength": "zwak"})
-    assert "Dit veld is verplicht." in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert "<svg" in html and "CLB Genk" in html  # a service without a label takes the organisation's name
+    resp = client.post(f"/netwerk/gezin/{fam.id}/ecomap", htmx=True, data={
+        "kind": "informeel", "label": " ", "person_id": "0", "organisation_id": "0", "strength": "zwak"})
+    assert "Dit veld is verplicht" in resp.get_data(as_text=True)
     views = db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.object_type == "network_eco_tie",
                                                                       AuditEntry.family_id == fam.id))
-    assert views == 1
+    assert views == 2
 
 
 def test_referral_register_and_stats(client, login, world):
@@ -234,6 +238,11 @@ def test_referral_register_and_stats(client, login, world):
         "organisation_id": cgg.id, "referred_on": date.today().isoformat(), "accompanied": "y",
         "waiting_status": "wachtlijst", "outcome": "open", "question": "Onderzoek naar ADHD"})
     assert resp.status_code == 302
+    future = client.post(f"/netwerk/gezin/{fam.id}/verwijzingen/nieuw", data={
+        "organisation_id": cgg.id, "referred_on": (date.today() + timedelta(days=3)).isoformat(),
+        "waiting_status": "aangemeld", "outcome": "open", "question": "Te vroeg"})
+    assert "De verwijsdatum ligt in de toekomst." in future.get_data(as_text=True)
+    assert 'Te vroeg' in future.get_data(as_text=True)
     html = client.get(f"/netwerk/gezin/{fam.id}/verwijzingen", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "CGG Limburg" in html and "Op de wachtlijst" in html
     html = client.get("/netwerk/verwijzingen").get_data(as_text=True)
