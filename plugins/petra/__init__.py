@@ -80,7 +80,8 @@ def hvhk_search(query, user):
             .where(Trajectory.team_id.in_(teams), Trajectory.anonymised.is_(False)))
     q = query.strip()
     if REF_RE.match(q):
-        stmt = stmt.where(func.upper(Trajectory.ref).like(q.upper() + "%"))
+        prefix = q.upper() if "-" in q[:3] else "PT-" + q[2:].upper()
+        stmt = stmt.where(Trajectory.ref >= prefix, Trajectory.ref < prefix + "~")  # a range: uses the index
     else:
         tokens = fold(q).split()
         if not tokens:
