@@ -109,11 +109,19 @@ def hvhk_referral_recorded(referral):
         if existing is not None:
             return None
     day = referral.get("date") or date.today()
+    team_id = referral.get("team_id")
+    if team_id is None and referral.get("user_id"):
+        from core.access import involved_team_ids
+        from core.models import Membership
+
+        mine = set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == referral["user_id"])))
+        shared = involved_team_ids(family_id) & mine
+        team_id = min(shared) if shared else None
     db.session.add(Referral(
         family_id=family_id, organisation_id=org_id, referred_on=day,
         accompanied=bool(referral.get("accompanied")), waiting_status="aangemeld", outcome="open",
         question=None, note=(referral.get("note") or None), source=source,
-        source_ref=str(source_ref)[:60] if source_ref else None, team_id=referral.get("team_id"),
+        source_ref=str(source_ref)[:60] if source_ref else None, team_id=team_id,
         created_by_id=referral.get("user_id")))
     db.session.flush()
     return None

@@ -25,6 +25,7 @@ def test_referral_recorded_by_another_plugin_is_stored_once(app, world):
     assert len(refs) == 1
     r = refs[0]
     assert (r.source, r.source_ref, r.accompanied, r.referred_on) == ("petra", "PT-2026-0007", True, date(2026, 5, 1))
+    assert r.team_id == world["petra"].id  # the reporting worker's team involved with the family
 
 
 def test_referral_from_petra_shows_in_family_panel(client, login, world):
