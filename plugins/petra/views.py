@@ -356,6 +356,28 @@ def add_contact(trajectory_id: int):
     return render_template("petra/contact_page.html", **ctx)
 
 
+@bp.post("/traject/<int:trajectory_id>/contact/<int:contact_id>/verwijderen")
+def delete_contact(trajectory_id: int, contact_id: int):
+    """Remove a contact entered by mistake (a roundtable's own contact goes with the roundtable only)."""
+    t = get_trajectory(trajectory_id, read=False)
+    c = db.session.get(Contact, contact_id)
+    if c is None or c.trajectory_id != t.id:
+        abort(404)
+    message = None
+    if c.roundtable_id is not None:
+        message = "Dit contact hoort bij een rondetafel en kan hier niet verwijderd worden."
+    else:
+        db.session.delete(c)
+        audit.record("delete", "petra_contact", contact_id, family_id=t.family_id)
+        db.session.commit()
+    if not _is_htmx():
+        flash(message or "Contact verwijderd.", "error" if message else "success")
+        return redirect(url_for("petra.show", trajectory_id=t.id))
+    audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail="contacten")
+    ctx = _contacts_context(t, logic.load_settings(), warnings=[message] if message else [])
+    return render_template("petra/_contacts.html", **ctx)
+
+
 # --------------------------------------------------------------------------- intake decision
 
 

@@ -105,3 +105,27 @@ def test_second_concurrent_closure_is_refused(client, login, world, make_traject
     assert "Iemand anders heeft dit intussen gewijzigd." in body and "Mijn tekst" in body
     db.session.expire_all()
     assert db.session.get(Trajectory, t.id).status == "lopend"
+
+
+def test_contact_entered_by_mistake_can_be_deleted_but_not_a_roundtable(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=30),
+                        contacts=2)
+    rt = Roundtable(trajectory_id=t.id, kind="start", held_on=t.start_on, participants="ouders")
+    db.session.add(rt)
+    db.session.flush()
+    rt_contact = Contact(trajectory_id=t.id, on_date=t.start_on, minutes=90, kind="rondetafel", place="school",
+                         parties="ouders,school", roundtable_id=rt.id)
+    db.session.add(rt_contact)
+    db.session.commit()
+    first = db.session.scalar(select(Contact).where(Contact.roundtable_id.is_(None)).order_by(Contact.id))
+    login(client, "worker")
+    body = client.post(f"/petra/traject/{t.id}/contact/{first.id}/verwijderen", htmx=True).get_data(as_text=True)
+    assert '<section id="petra-contacts"' in body
+    body = client.post(f"/petra/traject/{t.id}/contact/{rt_contact.id}/verwijderen", htmx=True).get_data(as_text=True)
+    assert "hoort bij een rondetafel" in body
+    assert db.session.scalar(select(func.count(Contact.id))) == 2
+    client.post("/logout")
+    login(client, "ovw")
+    other = db.session.scalar(select(Contact).where(Contact.roundtable_id.is_(None)))
+    assert client.post(f"/petra/traject/{t.id}/contact/{other.id}/verwijderen").status_code == 404
+    assert db.session.scalar(select(func.count(Contact.id))) == 2
