@@ -5,6 +5,7 @@ timed one), the file size, and, when pandas is importable, pandas' ``to_excel`` 
 comparison (pandas is not a dependency of the project). Prints one JSON line, then a readable table.
 
     /tmp/venv/bin/python bench/costing_export.py [--rows 20000] [--repeat 3]
+    PYTHONPATH=/some/dir/with/pandas /tmp/venv/bin/python bench/costing_export.py   # adds the pandas column
 """
 
 from __future__ import annotations
@@ -73,10 +74,20 @@ def pandas_export(result):
                 "Status": u.status, **{k: float(u.hours.get(k, 0)) for k in result.activity_kinds},
                 "Uren": float(u.hours_total), "Kost": float(u.cost),
                 "Verschuldigd": float(u.fee_due or 0), "Betaald": float(u.fee_paid or 0)} for u in result.units]
-    buf = io.BytesIO()
+    def run():
+        buf = io.BytesIO()
+        pd.DataFrame.from_records(records).to_excel(buf, sheet_name="Werkelijk", index=False, engine="openpyxl")
+        return buf.tell()
+
     t = time.perf_counter()
-    pd.DataFrame.from_records(records).to_excel(buf, sheet_name="Werkelijk", index=False, engine="openpyxl")
-    return time.perf_counter() - t, buf.tell()
+    size = run()
+    seconds = time.perf_counter() - t
+    gc.collect()
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, size, peak
 
 
 def _lxml() -> bool:
@@ -121,8 +132,10 @@ def main() -> None:
         "xlsx_bytes": size,
         "pandas_to_excel_s": round(pd[0], 3) if pd else None,
         "pandas_xlsx_bytes": pd[1] if pd else None,
+        "pandas_peak_traced_mib": round(pd[2] / 2**20, 1) if pd else None,
         "pandas_note": None if pd else "pandas not importable: column skipped (not a project dependency)",
         "python": sys.version.split()[0], "cpus": os.cpu_count(), "openpyxl_lxml": _lxml(),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(out))
     print()
@@ -132,8 +145,10 @@ def main() -> None:
     print(f"  peak Python memory (traced)  {out['peak_traced_mib']:8.1f} MiB")
     print(f"  max RSS of the process       {out['max_rss_mib']:8.1f} MiB")
     print(f"  file size                    {size / 2**20:8.2f} MiB")
+    print(f"  machine: {out['cpus']} CPUs, load average {out['loadavg_1m']} (other processes slow the figures)")
     if pd:
-        print(f"  pandas to_excel, same rows   {pd[0]:8.3f} s   ({pd[1] / 2**20:.2f} MiB, values only, no formulas)")
+        print(f"  pandas to_excel, same rows   {pd[0]:8.3f} s   ({pd[1] / 2**20:.2f} MiB, values only, no formulas,"
+              f" peak traced {pd[2] / 2**20:.1f} MiB)")
     else:
         print(f"  pandas to_excel              skipped: {out['pandas_note']}")
 
