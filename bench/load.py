@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import subprocess
 import sys
 import threading
@@ -62,7 +61,8 @@ def main() -> None:
             attendance = []
         try:
             trajectories = [r[0] for r in db.session.execute(text(
-                "SELECT id FROM petra_trajectory ORDER BY id DESC LIMIT 300"))]
+                "SELECT t.id FROM petra_trajectory t JOIN team ON team.id = t.team_id WHERE team.name = 'PeTra' "
+                "AND t.closed_on IS NULL ORDER BY t.id DESC LIMIT 300"))]
         except Exception:
             db.session.rollback()
             trajectories = []
@@ -94,14 +94,12 @@ def main() -> None:
                 note("gezin openen", s, ms)
             if trajectories:
                 tid = rng.choice(trajectories)
-                s, body, ms = c.request(f"/petra/trajecten/{tid}")
+                s, body, ms = c.request(f"/petra/traject/{tid}")
                 note("traject openen", s, ms)
-                form = re.search(r'<form[^>]*(?:hx-post|action)="([^"]*contact[^"]*)"', body)
-                if s == 200 and form:
-                    s, _, ms = c.post(form.group(1), {"date": date.today().isoformat(), "duration_minutes": "45",
-                                                      "kind": "sessie_kind", "place": "school",
-                                                      "participants": "kind", "note": "Belasting-test"},
-                                      htmx=True)
+                if s == 200 and f"/petra/traject/{tid}/contact" in body:
+                    s, _, ms = c.post(f"/petra/traject/{tid}/contact", {
+                        "on_date": date.today().isoformat(), "minutes": "45", "kind": "sessie_kind",
+                        "place": "school", "parties": "kind", "note": "Belasting-test"}, htmx=True)
                     note("contact loggen", s, ms)
             if attendance:
                 sid, eid, _ = rng.choice(attendance)
