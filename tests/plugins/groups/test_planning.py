@@ -307,3 +307,15 @@ def make_org_direct(name):
     db.session.add(org)
     db.session.commit()
     return org
+
+
+def test_weekend_shows_on_each_of_its_days_in_the_week_view(client, login, world, make_programme, make_session):
+    p = make_programme(world["petra"], name="Groepsweekend secundair")
+    make_session(p, datetime(2025, 3, 28, 19, 0), hours=41, kind="multiday")  # Friday 19:00 - Sunday 12:00
+    login(client, "worker")
+    body = client.get("/groepen/kalender/week?dag=2025-03-26").get_data(as_text=True)
+    assert body.count("Groepsweekend secundair") == 3
+    sections = body.split('<section class="groups-weekday')[1:]
+    days_with = [i for i, sec in enumerate(sections) if "Groepsweekend secundair" in sec]
+    assert days_with == [4, 5, 6]
+    assert "vr 28/03/2025 19:00 tot zo 30/03/2025 12:00" in body
