@@ -97,6 +97,23 @@ class ReferralForm(Form):
         return ok
 
 
+class ReferralEditForm(VersionedForm):
+    """Correct the referral after registration (the child stays; the team does not change)."""
+
+    referred_on = DateField("Datum van aanmelding", validators=[DataRequired(), not_in_future()])
+    referrer_kind = SelectField("Wie meldt aan", choices=REFERRER_KINDS)
+    referrer_org_id = SelectField("Organisatie van de aanmelder", coerce=_opt_int, default=0)
+    referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
+    channel = SelectField("Kanaal", choices=CHANNELS)
+    school_id = SelectField("School", coerce=_opt_int, default=0)
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, default="")
+    school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
+    question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
+                             validators=[DataRequired(), Length(max=4000)])
+    indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
+    contra_indications = MultiCheckboxField("Contra-indicaties", choices=CONTRA_INDICATIONS)
+
+
 class DecisionForm(VersionedForm):
     decision = SelectField("Beslissing", choices=[("", "— kies —")] + DECISIONS, default="",
                            validators=[DataRequired("Kies een beslissing.")])

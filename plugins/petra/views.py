@@ -30,6 +30,7 @@ from .forms import (
     FeeForm,
     GoalForm,
     PhaseForm,
+    ReferralEditForm,
     ReferralForm,
     RoundtableForm,
     SdqForm,
@@ -271,6 +272,60 @@ def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
     register_involvement(family, t.team_id, "Aanmelding PeTra", source="petra")
     audit.record("create", "petra_trajectory", t.id, family_id=family.id, detail="aanmelding")
     return t
+
+
+@bp.route("/traject/<int:trajectory_id>/aanmelding", methods=["GET", "POST"])
+def edit_referral(trajectory_id: int):
+    t = get_trajectory(trajectory_id, what="aanmelding bewerken")
+    form = ReferralEditForm(obj=t if request.method == "GET" else None)
+    form.referrer_org_id.choices = _org_choices()
+    form.school_id.choices = _org_choices(("school",), "— geen / onbekend —")
+    if request.method == "GET":
+        form.version.data = t.version
+        form.referrer_org_id.data = t.referrer_org_id or 0
+        form.school_id.data = t.school_id or 0
+        form.school_level.data = t.school_level or ""
+        form.indications.data = t.indication_keys
+        form.contra_indications.data = t.contra_keys
+    if form.validate_on_submit():
+        first_contact = db.session.scalar(select(func.min(Contact.on_date)).where(Contact.trajectory_id == t.id))
+        if first_contact and form.referred_on.data > first_contact:
+            form.referred_on.errors.append(
+                f"Er is al een contact op {first_contact.strftime('%d/%m/%Y')}: de aanmelding kan niet later liggen.")
+        else:
+            try:
+                check_version(t, form.version.data)
+                changed = []
+                for name in ("referred_on", "referrer_kind", "referrer_contact", "channel", "school_year", "question"):
+                    value = getattr(form, name).data
+                    if name == "referrer_contact":
+                        value = value or None
+                    if getattr(t, name) != value:
+                        setattr(t, name, value)
+                        changed.append(name)
+                for name in ("referrer_org_id", "school_id"):
+                    value = getattr(form, name).data or None
+                    if getattr(t, name) != value:
+                        setattr(t, name, value)
+                        changed.append(name)
+                if (t.school_level or "") != form.school_level.data:
+                    t.school_level = form.school_level.data or None
+                    t.age_group = logic.age_group_of(t.school_level)
+                    changed.append("school_level")
+                for name in ("indications", "contra_indications"):
+                    value = ",".join(getattr(form, name).data or [])
+                    if getattr(t, name) != value:
+                        setattr(t, name, value)
+                        changed.append(name)
+                if changed:
+                    audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=",".join(changed))
+                db.session.commit()
+                flash("Aanmelding bijgewerkt.", "success")
+                return redirect(url_for("petra.show", trajectory_id=t.id))
+            except (EditConflict, StaleDataError):
+                db.session.rollback()
+                form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("petra/referral_edit.html", t=t, form=form)
 
 
 # --------------------------------------------------------------------------- the trajectory page

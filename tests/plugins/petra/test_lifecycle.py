@@ -163,3 +163,19 @@ def test_intake_refer_elsewhere_and_no_start(client, login, world):
     db.session.expire_all()
     assert [t.status for t in db.session.scalars(select(Trajectory).order_by(Trajectory.id))] == [
         "doorverwezen", "wachtlijst"]
+
+
+def test_referral_can_be_corrected_and_a_stale_save_is_refused(client, login, world):
+    login(client, "worker")
+    client.post("/petra/aanmelding", data=referral_data(world))
+    t = db.session.scalar(select(Trajectory))
+    assert client.get(f"/petra/traject/{t.id}/aanmelding").status_code == 200
+    data = referral_data(world, version=str(t.version), question="Aangepaste hulpvraag", school_level="secundair",
+                         school_year="1", contra_indications=["paralleltraject"])
+    assert client.post(f"/petra/traject/{t.id}/aanmelding", data=data).status_code == 302
+    t = _get(t.id)
+    assert t.question == "Aangepaste hulpvraag" and t.age_group == "secundair" and t.contra_keys == ["paralleltraject"]
+    body = client.post(f"/petra/traject/{t.id}/aanmelding",
+                       data=dict(data, version="1", question="Te laat")).get_data(as_text=True)
+    assert "Iemand anders heeft dit intussen gewijzigd." in body and "Te laat" in body
+    assert _get(t.id).question == "Aangepaste hulpvraag"
