@@ -365,12 +365,21 @@ def session_detail(session_id: int):
     session = _get_session(session_id)
     programme = session.programme
     mine = owns(programme)
-    counts = {}
-    if mine:  # counts only, no names: nothing about a family is read here
+    counts, no_consent = {}, []
+    if mine:
         counts = dict(db.session.execute(select(Attendance.status, func.count(Attendance.id))
                                          .where(Attendance.session_id == session.id).group_by(Attendance.status)).all())
-    return render_template("groups/session.html", session=session, programme=programme, mine=mine,
-                           now=now_local(), counts=counts, labels=ATTENDANCE_LABELS)
+        if session.kind == "showcase":  # who may not be filmed or photographed at the showcase
+            no_consent = list(db.session.scalars(
+                select(Enrolment).options(selectinload(Enrolment.person))
+                .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled",
+                       or_(Enrolment.photo_consent.is_(False), Enrolment.film_consent.is_(False)))))
+    html = render_template("groups/session.html", session=session, programme=programme, mine=mine,
+                           now=now_local(), counts=counts, labels=ATTENDANCE_LABELS, no_consent=no_consent)
+    if no_consent:
+        audit_families("view", "groups_enrolment", session.id, [e.family_id for e in no_consent],
+                       detail="toestemming beeldmateriaal", commit=True)
+    return html
 
 
 @bp.route("/sessies/<int:session_id>/bewerken", methods=["GET", "POST"])

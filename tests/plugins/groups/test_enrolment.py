@@ -132,3 +132,25 @@ def test_parent_group_enrols_parents(client, login, world, make_programme):
     assert "Sarah Peeters" in body
     body = client.get(f"/groepen/{p.id}/inschrijven?q=lotte").get_data(as_text=True)
     assert "Lotte Peeters" not in body
+
+
+def test_showcase_page_lists_children_without_photo_or_film_consent(client, login, world, make_programme,
+                                                                     make_session, enrol_person):
+    from datetime import timedelta
+
+    from plugins.groups.logic import now_local
+
+    p = make_programme(world["petra"])
+    show = make_session(p, now_local() + timedelta(days=30), kind="showcase")
+    lotte, finn = world["fam"].children()
+    e1 = enrol_person(p, lotte, world["fam"])
+    e2 = enrol_person(p, finn, world["fam"])
+    e1.photo_consent, e1.film_consent = True, True
+    e2.photo_consent, e2.film_consent = True, False
+    db.session.commit()
+    login(client, "worker")
+    body = client.get(f"/groepen/sessies/{show.id}").get_data(as_text=True)
+    assert "Finn Peeters: geen film" in body and "Lotte Peeters" not in body
+    client.post("/logout")
+    login(client, "ovw")
+    assert "Finn" not in client.get(f"/groepen/sessies/{show.id}").get_data(as_text=True)
