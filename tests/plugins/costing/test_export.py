@@ -252,3 +252,30 @@ def test_libreoffice_recalculates_to_the_app_numbers(tmp_path, app, world, seed)
     assert cents(values["Werkelijk: kost aan uurtarief"]) == total.cost
     assert cents(values["Kost volgens model (methode 1)"]) == total.model_cost
     assert cents(values["Opbrengst aan vaste prijs"]) == total.revenue
+
+
+def test_a_large_sheet_streams_and_every_row_refers_to_itself(tmp_path):
+    """2,000 rows through the write-only writer, read back in read-only mode: row n's formulas use row n."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "costing_bench", Path(__file__).resolve().parents[3] / "bench" / "costing_export.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.synthetic_rows(2000)
+    path = tmp_path / "big.xlsx"
+    result = export_to(path, PRESET_INPUTS, rows)
+    wb = load_workbook(path, read_only=True)
+    ws = wb["Werkelijk"]
+    header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True))
+    cost_col = header.index("Kost aan uurtarief")
+    total_col = header.index("Uren totaal")
+    count = 0
+    for n, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        count += 1
+        assert row[cost_col].startswith("=ROUND(") and f"{n}*" in row[cost_col]
+        assert row[total_col].endswith(f"{n})")
+    assert count == len(result.units) == 2000
+    summary = {r[0]: r[1] for r in wb["Samenvatting"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Werkelijk: uren"].endswith("2001)")
