@@ -877,6 +877,83 @@ def meeting():
                            durations=durations, open_fees=open_fees, since=since, today=today, n_active=len(active))
 
 
+@bp.get("/jaaroverzicht")
+def year_overview():
+    """The year in figures for the team's report: referrals, starts, closures, contacts, SDQ, fees."""
+    from sqlalchemy import and_, case, extract
+
+    from .models import CLOSURE_REASONS, CONTACT_KINDS
+
+    teams = visible_team_ids()
+    today = date.today()
+    try:
+        year = int(request.args.get("jaar", today.year))
+    except ValueError:
+        year = today.year
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    mine = Trajectory.team_id.in_(teams)
+    referred = Trajectory.referred_on.between(first, last)
+
+    def grouped(column, *where):
+        return dict(db.session.execute(select(column, func.count()).where(mine, *where).group_by(column)).all())
+
+    by_referrer = grouped(Trajectory.referrer_kind, referred)
+    by_channel = grouped(Trajectory.channel, referred)
+    by_status = grouped(Trajectory.status, referred)
+    started = grouped(Trajectory.age_group, Trajectory.start_on.between(first, last))
+    closed_rows = db.session.execute(select(Trajectory.closure_reason, Trajectory.start_on, Trajectory.closed_on,
+                                            Trajectory.referred_on)
+                                     .where(mine, Trajectory.closed_on.between(first, last))).all()
+    by_reason: dict[str, int] = {}
+    durations = []
+    for reason, start, closed, _ref in closed_rows:
+        by_reason[reason or "andere"] = by_reason.get(reason or "andere", 0) + 1
+        if start and closed:
+            durations.append((closed - start).days)
+    waits = [(s_ - r_).days for s_, r_ in db.session.execute(
+        select(Trajectory.start_on, Trajectory.referred_on).where(mine, Trajectory.start_on.between(first, last)))]
+    contacts = db.session.execute(
+        select(Contact.kind, func.count(), func.coalesce(func.sum(Contact.minutes), 0))
+        .join(Trajectory, Trajectory.id == Contact.trajectory_id)
+        .where(mine, Contact.on_date.between(first, last)).group_by(Contact.kind)).all()
+    # contacts per closed trajectory (the whole trajectory) against the norms
+    closed_ids = select(Trajectory.id).where(mine, Trajectory.closed_on.between(first, last),
+                                             Trajectory.start_on.is_not(None))
+    per_kind_closed = dict(db.session.execute(
+        select(Contact.kind, func.count()).where(Contact.trajectory_id.in_(closed_ids)).group_by(Contact.kind)).all())
+    n_closed_started = db.session.scalar(select(func.count()).select_from(closed_ids.subquery()))
+    settings = logic.load_settings()
+    norms = [(n.label, round(n.done / n_closed_started, 1) if n_closed_started else 0, n.norm)
+             for n in logic.norm_progress(per_kind_closed, settings)]
+    before = SdqResult.__table__.alias("voor")
+    after = SdqResult.__table__.alias("na")
+    sdq = db.session.execute(
+        select(before.c.informant, func.count(), func.avg(before.c.total), func.avg(after.c.total),
+               func.sum(case((after.c.total < before.c.total, 1), else_=0)))
+        .join(after, and_(after.c.trajectory_id == before.c.trajectory_id, after.c.informant == before.c.informant,
+                          after.c.moment == "na"))
+        .where(before.c.moment == "voor", before.c.trajectory_id.in_(closed_ids))
+        .group_by(before.c.informant)).all()
+    fee_rows = db.session.execute(
+        select(Fee.waived, Fee.paid_on.is_not(None), func.count(), func.coalesce(func.sum(Fee.amount), 0))
+        .join(Trajectory, Trajectory.id == Fee.trajectory_id)
+        .where(mine, Fee.due_on.between(first, last)).group_by(Fee.waived, Fee.paid_on.is_not(None))).all()
+    fees_summary = {"betaald": [0, 0], "kwijtgescholden": [0, 0], "open": [0, 0]}
+    for waived, paid, n, amount in fee_rows:
+        key = "kwijtgescholden" if waived else ("betaald" if paid else "open")
+        fees_summary[key][0] += n
+        fees_summary[key][1] += amount
+    years = sorted({y for (y,) in db.session.execute(
+        select(extract("year", Trajectory.referred_on)).where(mine).distinct()) if y} | {today.year}, reverse=True)
+    return render_template(
+        "petra/year.html", year=year, years=[int(y) for y in years], by_referrer=by_referrer, by_channel=by_channel,
+        by_status=by_status, started=started, by_reason=by_reason, n_closed=len(closed_rows),
+        mean_duration=round(sum(durations) / len(durations)) if durations else None,
+        mean_wait=round(sum(waits) / len(waits)) if waits else None, contacts=contacts, norms=norms, sdq=sdq,
+        fees=fees_summary, vocab=VOCAB, status_labels=labels(STATUSES), reason_labels=labels(CLOSURE_REASONS),
+        kind_labels=labels(CONTACT_KINDS), informant_labels=labels(INFORMANTS))
+
+
 # --------------------------------------------------------------------------- settings
 
 

@@ -100,3 +100,38 @@ def test_family_panel_offers_referral_of_children_without_a_running_trajectory(c
     body = client.htmx_get(f"/petra/gezin/{fam.id}/paneel").get_data(as_text=True)
     jonas = [p for p in fam.children() if p.given_name == "Jonas"][0]
     assert f"/petra/aanmelding?kind={jonas.id}" in body and "Mila" in body
+
+
+def test_year_overview_counts_the_year(client, login, world, make_trajectory, make_family, count_queries):
+    from plugins.petra.models import Contact, Fee
+
+    year = date.today().year - 1
+    fam2 = make_family("Claes", children=(("Jonas", date(2013, 5, 5)),))
+    closed = make_trajectory(world["petra"], world["fam"], world["lotte"], status="afgesloten",
+                             referred_on=date(year, 1, 10), start_on=date(year, 2, 9), has_fee=True)
+    closed.closed_on, closed.closure_reason = date(year, 7, 9), "zelfstandig"
+    make_trajectory(world["petra"], fam2, fam2.children()[0], status="wachtlijst", referred_on=date(year, 11, 1))
+    make_trajectory(world["ovw"], fam2, fam2.children()[0], status="lopend", referred_on=date(year, 3, 1),
+                    start_on=date(year, 3, 20))  # another team: not counted
+    for day, kind, minutes in ((date(year, 2, 9), "rondetafel", 90), (date(year, 3, 1), "sessie_kind", 60),
+                               (date(year, 3, 8), "sessie_kind", 60)):
+        db.session.add(Contact(trajectory_id=closed.id, on_date=day, minutes=minutes, kind=kind, place="school",
+                               parties="kind"))
+    for moment, total in (("voor", 20), ("na", 12)):
+        db.session.add(SdqResult(trajectory_id=closed.id, informant="ouder", moment=moment, taken_on=date(year, 3, 1),
+                                 emotional=total // 4, conduct=total // 4, hyperactivity=total // 4, peer=total // 4,
+                                 prosocial=5, total=total))
+    fee = db.session.scalar(select(Fee))
+    fee.paid_on = date(year, 2, 20)
+    db.session.commit()
+    login(client, "worker")
+    body = client.get(f"/petra/jaaroverzicht?jaar={year}").get_data(as_text=True)
+    assert "Aanmeldingen: 2</h2>" in body and "Gestart: 1</h2>" in body and "Afgerond: 1</h2>" in body
+    assert "<strong>30</strong> dagen" in body  # from referral to start
+    assert f"<strong>{(date(year, 7, 9) - date(year, 2, 9)).days}</strong> dagen" in body
+    assert "<td>Sessie met het kind</td><td>2</td><td>2.0</td>" in body
+    assert "<td>Ouder</td><td>1</td><td>20.0</td><td>12.0</td><td>1</td>" in body
+    assert "<tr><td>betaald</td><td>1</td><td>€ 50.00</td></tr>" in body
+    with count_queries() as n:
+        client.get(f"/petra/jaaroverzicht?jaar={year}")
+    assert n.count < 25
