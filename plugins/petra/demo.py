@@ -70,10 +70,10 @@ def load_demo(session, scale: int = 1) -> None:
                                                                        Involvement.ended_at.is_(None))))
     involvements = []
 
-    def contact(tid, day, kind, parties, place=None, minutes=None, rt=None):
+    def contact(tid, day, kind, parties, place=None, minutes=None, rt=None, note=None):
         contacts.append(dict(trajectory_id=tid, on_date=day, kind=kind, parties=parties,
                              place=place or rng.choice(["huisbezoek", "huis_van_het_kind", "school", "telefoon_online"]),
-                             minutes=minutes or rng.choice([30, 45, 60, 60, 90]), note=rng.choice(NOTES),
+                             minutes=minutes or rng.choice([30, 45, 60, 60, 90]), note=note or rng.choice(NOTES),
                              roundtable_id=rt, worker_id=None))
 
     for (child_id, family_id, born, school_id, level, year, has_vt), referred in zip(children, dates, strict=False):
@@ -176,7 +176,8 @@ def load_demo(session, scale: int = 1) -> None:
                                                              "klasleerkracht,clb,ouders,kind",
                                                              "directie,klasleerkracht,zorgcoordinator,clb,ouders"]),
                                     other_participants=None, agreements=rng.choice(AGREEMENTS)))
-            contact(tid, day, "rondetafel", "ouders,school", "school", minutes, rt_id)
+            contact(tid, day, "rondetafel", "ouders,school", "school", minutes, rt_id,
+                    {"start": "Startrondetafel", "tussentijds": "Tussentijdse evaluatie", "eind": "Eindevaluatie"}[rkind])
             rt_id += 1
         for kind_, norm, parties in (("sessie_kind", 10, "kind"), ("gesprek_ouders", 10, "ouders"),
                                      ("contact_school", 2, "school")):
