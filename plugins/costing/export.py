@@ -31,6 +31,7 @@ NUMBER = "#,##0.##"
 DATE = "dd/mm/yyyy"
 INT = "0"
 
+M2_CELL = {"lager": "'Methode 2'!$C$7", "secundair": "'Methode 2'!$C$8"}
 INPUT_ROW = {spec.name: n for n, spec in enumerate(INPUT_SPECS, start=2)}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -176,8 +177,8 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     kinds = list(activity_kinds)
     fixed = ["Referentie", "Soort", "Team", "Leeftijdsgroep", "Start", "Einde", "Status", "Gestart in periode"]
     money_cols = ["Uren totaal", "Kost aan uurtarief", "Bijdrage verschuldigd", "Bijdrage betaald",
-                  "Kwijtgescholden", "Betaald op"]
-    widths = [16, 16, 18, 20, 12, 12, 12, 10] + [11] * len(kinds) + [11, 16, 14, 14, 8, 12]
+                  "Kwijtgescholden", "Betaald op", "Model (methode 2)"]
+    widths = [16, 16, 18, 20, 12, 12, 12, 10] + [11] * len(kinds) + [11, 16, 14, 14, 8, 12, 16]
     sh = _Sheet(wb, "Werkelijk", widths, landscape=True)
     sh.header(fixed + [f"Uren: {activity_label(k)}" for k in kinds] + money_cols)
     first_kind = len(fixed) + 1
@@ -185,6 +186,7 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     L = get_column_letter
     total_letter, cost_letter = L(col_total), L(col_total + 1)
     due_letter, paid_letter, start_letter = L(col_total + 2), L(col_total + 3), L(8)
+    model_letter = L(col_total + 6)
     kind_range = (L(first_kind), L(col_total - 1)) if kinds else None
     ws = sh.ws
 
@@ -220,6 +222,9 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
         row.append(styled(None if u.fee_paid is None else float(u.fee_paid), eur_style))
         row.append("ja" if u.fee_waived else "nee")
         row.append(styled(u.fee_paid_on, date_style))
+        # the model's cost of one trajectory of this age group: follows the inputs, like every result
+        model_cell = M2_CELL.get(u.age_group) if u.kind == "trajectory" else None
+        row.append(styled(f"={model_cell}" if model_cell else None, eur_style))
         ws.append(row)
     last = max(n, 2)
     if unit_count != n - 1:  # pragma: no cover - a caller bug, not user input
@@ -251,6 +256,8 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
         ("Werkelijk: bijdragen betaald", sh.cell(f"=ROUND(SUM({rng(paid_letter)}),2)", EUR), None),
         ("Opbrengst aan vaste prijs", sh.cell(f"=B13*{r('fixed_price')}", EUR), "Gestarte trajecten × vaste prijs."),
         ("Kost volgens model (methode 1)", sh.cell("=ROUND(B13*B7,2)", EUR), "Gestarte trajecten × kost per traject."),
+        ("Kost volgens methode 2 (per leeftijdsgroep)", sh.cell(f"=ROUND(SUM({rng(model_letter)}),2)", EUR),
+         "Alle trajecten in de lijst, elk aan de kost van zijn leeftijdsgroep."),
     ]
     for label, value, note in rows:
         sh.append([sh.cell(label), value, sh.cell(note)])

@@ -139,6 +139,11 @@ def test_actuals_sheet_and_summary_evaluate_to_the_app_totals(tmp_path, app, wor
         assert cost.data_type == "f" and "Invoer!$B$" in cost.value
         letter = cost.column_letter
         assert cents(compiler.evaluate(f"Werkelijk!{letter}{r}")) == unit.cost
+        model = ws.cell(r, col["Model (methode 2)"])
+        if unit.model_cost is None:
+            assert model.value is None
+        else:
+            assert cents(compiler.evaluate(f"Werkelijk!{model.column_letter}{r}")) == unit.model_cost
     total = result.total
     s = {ws_row[0].value: ws_row[1] for ws_row in wb["Samenvatting"].iter_rows(min_row=2)}
     assert s["Werkelijk: kost aan uurtarief"].data_type == "f"
@@ -151,6 +156,9 @@ def test_actuals_sheet_and_summary_evaluate_to_the_app_totals(tmp_path, app, wor
     assert cents(ev["Opbrengst aan vaste prijs"]) == total.revenue
     assert cents(ev["Kost volgens model (methode 1)"]) == total.model_cost
     assert cents(ev["Vastgelegde prijs − methode 1"]) == Decimal("-995.98")
+    expected_m2 = sum((u.model_cost for u in result.units if u.model_cost is not None), Decimal(0))
+    assert cents(ev["Kost volgens methode 2 (per leeftijdsgroep)"]) == expected_m2 == Decimal("2890.50") * 2 + Decimal(
+        "4079.50") * 2
 
 
 def test_layout_formats_frozen_headers_widths_print_setup(tmp_path):
@@ -185,7 +193,8 @@ def test_formula_injection_is_neutralised(tmp_path, app, world):
     ws = wb["Werkelijk"]
     header = [c.value for c in ws[1]]
     formula_places["Werkelijk"] = {ws.cell(1, header.index("Uren totaal") + 1).column_letter,
-                                   ws.cell(1, header.index("Kost aan uurtarief") + 1).column_letter}
+                                   ws.cell(1, header.index("Kost aan uurtarief") + 1).column_letter,
+                                   ws.cell(1, header.index("Model (methode 2)") + 1).column_letter}
     seen_evil = 0
     for name in SHEETS:
         for row in wb[name].iter_rows():
@@ -252,6 +261,8 @@ def test_libreoffice_recalculates_to_the_app_numbers(tmp_path, app, world, seed)
     assert cents(values["Werkelijk: kost aan uurtarief"]) == total.cost
     assert cents(values["Kost volgens model (methode 1)"]) == total.model_cost
     assert cents(values["Opbrengst aan vaste prijs"]) == total.revenue
+    expected_m2 = sum((u.model_cost for u in result.units if u.model_cost is not None), Decimal(0))
+    assert cents(values["Kost volgens methode 2 (per leeftijdsgroep)"]) == expected_m2
 
 
 def test_a_large_sheet_streams_and_every_row_refers_to_itself(tmp_path):
