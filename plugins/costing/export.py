@@ -109,7 +109,7 @@ class _Sheet:
 
 def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: Inputs, sources: dict,
                    units: Iterable, unit_count: int, activity_kinds: list[str],
-                   period_start: date, period_end: date) -> None:
+                   period_start: date, period_end: date, actuals_scope: str = "alle teams") -> None:
     """Write the cost sheet to ``out`` (a path or a binary file object). ``units`` may be a generator of
     objects shaped like ``actuals.UnitActual``; ``unit_count`` is how many it yields."""
     wb = Workbook(write_only=True)
@@ -240,7 +240,7 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     rows = [
         ("Model", sh.text(model_name), None),
         ("Jaar", sh.cell(year, INT), None),
-        ("Team", sh.text(team_name), None),
+        ("Team van het model", sh.text(team_name), f"Werkelijke cijfers: {safe_text(actuals_scope)}"),
         ("Werkelijke cijfers van", sh.cell(period_start, DATE), None),
         ("tot en met", sh.cell(period_end, DATE), None),
         ("Kost per traject, methode 1 (eigen berekening)", sh.cell("='Methode 1'!C8", EUR, bold=True), None),

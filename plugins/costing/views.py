@@ -291,6 +291,9 @@ def export(model_id: int):
     require_finance()
     period = _period_from_args(m.year)
     team_id = request.args.get("team", type=int)
+    scope_team = db.session.get(Team, team_id) if team_id else None
+    if team_id and scope_team is None:
+        abort(404)
     rows, failed = actuals_mod.collect_work(period)
     if failed:
         flash("Export niet gemaakt: de module(s) " + ", ".join(failed) + " konden hun cijfers niet leveren. "
@@ -301,7 +304,8 @@ def export(model_id: int):
     buf = io.BytesIO()
     write_workbook(buf, model_name=m.name, year=m.year, team_name=m.team.name, inputs=m.inputs(),
                    sources=m.sources or {}, units=result.units, unit_count=len(result.units),
-                   activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end)
+                   activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end,
+                   actuals_scope=scope_team.name if scope_team else "alle teams")
     audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {len(result.units)} rijen")
     db.session.commit()
     buf.seek(0)

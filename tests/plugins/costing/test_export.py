@@ -231,6 +231,12 @@ def test_export_route_for_finance(work_app, login, world, make_model):
     assert wb["Werkelijk"].max_row == 6
     assert wb["Samenvatting"]["B2"].value == "'=HYPERLINK(\"x\")"
     assert not any("Lotte" in str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
+    assert wb["Samenvatting"]["C4"].value == "Werkelijke cijfers: alle teams"
+    resp = client.get(f"/kostprijs/{m.id}/export.xlsx?jaar=2025&team={world['petra'].id}")
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert wb["Werkelijk"].max_row == 5  # the Opvoedingswinkel's trajectory is left out
+    assert wb["Samenvatting"]["C4"].value == "Werkelijke cijfers: PeTra"
+    assert client.get(f"/kostprijs/{m.id}/export.xlsx?jaar=2025&team=9999").status_code == 404
     db.session.expire_all()
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "costing_cost_model")) == "export"
 
