@@ -671,6 +671,17 @@ def evaluate_goal(trajectory_id: int, goal_id: int):
     return redirect(url_for("petra.plan", trajectory_id=t.id))
 
 
+@bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/verwijderen")
+def delete_goal(trajectory_id: int, goal_id: int):
+    t = get_trajectory(trajectory_id, read=False)
+    g = _goal_of(t, goal_id)
+    db.session.delete(g)
+    audit.record("delete", "petra_plan_goal", goal_id, family_id=t.family_id)
+    db.session.commit()
+    flash("Doel verwijderd uit het partnerschapsplan.", "success")
+    return redirect(url_for("petra.plan", trajectory_id=t.id))
+
+
 @bp.get("/traject/<int:trajectory_id>/plan/afdruk")
 def plan_print(trajectory_id: int):
     t = get_trajectory(trajectory_id, what="partnerschapsplan afdruk")

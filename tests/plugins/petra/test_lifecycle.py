@@ -179,3 +179,19 @@ def test_referral_can_be_corrected_and_a_stale_save_is_refused(client, login, wo
                        data=dict(data, version="1", question="Te laat")).get_data(as_text=True)
     assert "Iemand anders heeft dit intussen gewijzigd." in body and "Te laat" in body
     assert _get(t.id).question == "Aangepaste hulpvraag"
+
+
+def test_plan_goal_without_text_is_refused_and_a_goal_can_be_removed(client, login, world, make_trajectory):
+    from plugins.petra.models import PlanAction
+
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=date.today() - timedelta(days=10))
+    login(client, "worker")
+    body = client.post(f"/petra/traject/{t.id}/plan", data={"party": "school", "goal": "", "action": "Rustplek",
+                                                            "who": "juf"}).get_data(as_text=True)
+    assert "Dit veld is verplicht." in body and 'value="Rustplek"' in body
+    client.post(f"/petra/traject/{t.id}/plan", data={"party": "school", "goal": "Rustplek in de klas",
+                                                     "action": "Rustkaart", "who": "juf"})
+    goal = db.session.scalar(select(PlanGoal))
+    assert client.post(f"/petra/traject/{t.id}/plan/doel/{goal.id}/verwijderen").status_code == 302
+    assert db.session.scalar(select(func.count(PlanGoal.id))) == 0
+    assert db.session.scalar(select(func.count(PlanAction.id))) == 0
