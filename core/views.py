@@ -34,6 +34,15 @@ def nav_items() -> list[NavItem]:
     return sorted(items, key=lambda i: (i.order, i.label))
 
 
+def active_nav_url(items: list[NavItem]) -> str | None:
+    """The menu entry for the current page: the longest URL that the path starts with."""
+    path = request.path
+    matches = [i.url for i in items if i.url != "/" and path.startswith(i.url)]
+    if not matches:
+        return "/" if path == "/" else None
+    return max(matches, key=len)
+
+
 @bp.get("/")
 @partner_view
 def index():
@@ -78,6 +87,7 @@ def healthz():
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
     from . import admin, families, teams, twofactor
 
