@@ -219,6 +219,11 @@ def test_actuals_from_billable_work_for_finance(work_app, login, world, make_mod
         assert ref in page
     # PeTra: 2 started in 2025 at € 4.500 = € 9.000; 1 closed; 2 running at year end; fees 50 + 25
     assert "€ 9.000,00" in page and "€ 75,00" in page
+    petra_row = page.split('<th scope="row">PeTra</th>')[1].split("</tr>")[0]
+    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in petra_row.split("<td")[1:]]
+    # started, running, closed, programmes, hours, cost, revenue, due, received, waived, model, difference
+    assert cells[:4] == ["2", "2", "1", "1"]
+    assert cells[7:10] == ["€ 75,00", "€ 75,00", "1"]
     # PT-2025-0001: 25.5 h x 41 = 1,045.50 vs method 2 under 12 = 2,890.50
     assert "€ 1.045,50" in page and "€ 2.890,50" in page
     assert "deelnamegelden-per-maand-titel" in page and ">feb</text>" in page
@@ -280,3 +285,20 @@ def test_live_preview_for_finance(client, login, world):
 def test_live_preview_is_finance_only(client, login, world):
     login(client, "manager")
     assert client.post("/kostprijs/voorbeeld", data=form_data(), htmx=True).status_code == 403
+
+
+def test_actuals_page_costs_a_constant_number_of_queries(work_app, login, world, make_model, count_queries):
+    from .conftest import fakework
+
+    make_model(world["petra"])
+    client = work_app.test_client()
+    login(client, "finance")
+    client.get("/kostprijs/werkelijk?jaar=2025")
+    with work_app.app_context(), count_queries() as few:
+        assert client.get("/kostprijs/werkelijk?jaar=2025").status_code == 200
+    base = list(fakework.WORK)
+    fakework.WORK[:] = [dict(base[n % len(base)], ref=f"PT-2025-{n:04d}") for n in range(120)]
+    with work_app.app_context(), count_queries() as many:
+        page = client.get("/kostprijs/werkelijk?jaar=2025").get_data(as_text=True)
+    assert 0 < many.count == few.count
+    assert page.count("<tr><td>PT-2025-") == 50 and "Volgende" in page  # 120 units, 50 per page
