@@ -69,6 +69,26 @@ def get_trajectory(trajectory_id: int, *, read: bool = True, what: str = "trajec
     return t
 
 
+def audit_listed(trajectories, what: str) -> None:
+    """A list shows children's names: one 'view' entry per family, in one bulk insert, committed after the
+    page rendered (like ``core.audit.record_read``)."""
+    from flask import g, request
+    from sqlalchemy import insert
+
+    from core.models import AuditEntry
+
+    seen: dict[int, int] = {}
+    for t in trajectories:
+        seen.setdefault(t.family_id, t.id)
+    if not seen:
+        return
+    rows = [dict(action="view", object_type="petra_trajectory", object_id=tid, family_id=fid,
+                 detail=f"lijst: {what}", user_id=current_user.id, address=request.remote_addr)
+            for fid, tid in sorted(seen.items())]
+    db.session.execute(insert(AuditEntry), rows)
+    g._hvhk_reads_pending = True
+
+
 def team_workers(team_id: int) -> list[User]:
     return list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)

@@ -20,7 +20,15 @@ from core.models import Family, FamilyMember, Organisation, Person, User, fold, 
 from core.plugins import current_plugins
 
 from . import logic
-from .access import get_trajectory, is_petra_manager, owns, petra_teams, team_workers, visible_team_ids
+from .access import (
+    audit_listed,
+    get_trajectory,
+    is_petra_manager,
+    owns,
+    petra_teams,
+    team_workers,
+    visible_team_ids,
+)
 from .forms import (
     ActionForm,
     ClosureForm,
@@ -125,6 +133,7 @@ def index():
     page = _paginate(stmt.order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
     settings = logic.load_settings()
     durations = {t.id: logic.duration_of(t, settings) for t in page.items}
+    audit_listed(page.items, "trajecten")
     return render_template("petra/index.html", page=page, status=status, statuses=STATUSES, durations=durations)
 
 
@@ -137,6 +146,7 @@ def waiting_list():
             .order_by(Trajectory.referred_on, Trajectory.id))
     page = _paginate(stmt)
     offset = (page.number - 1) * PAGE_SIZE
+    audit_listed(page.items, "wachtlijst")
     return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset)
 
 
@@ -804,6 +814,7 @@ def fees():
     total = db.session.scalar(select(func.coalesce(func.sum(Fee.amount), 0)).join(
         Trajectory, Trajectory.id == Fee.trajectory_id).where(
         Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None)))
+    audit_listed([f.trajectory for f in page.items], "open bijdragen")
     return render_template("petra/fees.html", page=page, total=total, today=date.today())
 
 
@@ -881,6 +892,7 @@ def meeting():
     durations = {t.id: logic.duration_of(t, settings, today) for t in active}
     nearing = [t for t in active if durations[t.id].state in ("bijna", "over")]
     due = [(t, items) for t in active if (items := logic.due_items(t, sdq_moments[t.id], rt_kinds[t.id], settings, today))]
+    audit_listed(new + nearing + [t for t, _ in due], "teamoverleg")
     open_fees = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Fee.amount), 0)).join(Trajectory, Trajectory.id == Fee.trajectory_id)
         .where(Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None))).one()
