@@ -302,3 +302,16 @@ def test_actuals_page_costs_a_constant_number_of_queries(work_app, login, world,
         page = client.get("/kostprijs/werkelijk?jaar=2025").get_data(as_text=True)
     assert 0 < many.count == few.count
     assert page.count("<tr><td>PT-2025-") == 50 and "Volgende" in page  # 120 units, 50 per page
+
+
+@pytest.mark.parametrize("user", ["onthaal", "partner"])
+def test_users_without_the_plugin_get_404_on_every_route(client, login, world, make_model, user):
+    m = make_model(world["petra"])
+    login(client, user)
+    for url in (f"/kostprijs/{m.id}/export.xlsx", f"/kostprijs/{m.id}/bewerken", "/kostprijs/nieuw",
+                "/kostprijs/teamrollen"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/kostprijs/{m.id}/bewerken", "/kostprijs/nieuw", "/kostprijs/voorbeeld", "/kostprijs/teamrollen"):
+        assert client.post(url, data=form_data(m)).status_code == 404, url
+    db.session.expire_all()
+    assert db.session.get(CostModel, m.id).version == 1
