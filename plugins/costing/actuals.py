@@ -131,6 +131,14 @@ class Actuals:
     teams: list[TeamActual]
     activity_kinds: list[str]
     fee_by_month: list[tuple[str, Decimal]] = field(default_factory=list)
+    fees_full: int = 0  # trajectories whose fee due is the full fee
+    fees_reduced: int = 0  # ... the reduced (VT) fee
+
+    @property
+    def reduced_share_pct(self) -> Decimal | None:
+        """The share of trajectories at the reduced fee, to hold against the model's VT share."""
+        n = self.fees_full + self.fees_reduced
+        return None if n == 0 else (Decimal(100) * self.fees_reduced / n).quantize(Decimal("0.1"))
 
     @property
     def total(self) -> TeamActual:
@@ -155,6 +163,7 @@ def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int]
     teams: dict[int | None, TeamActual] = {}
     kinds: set[str] = set()
     fee_month: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    fees_full = fees_reduced = 0
     for r in rows:
         team_id = r.get("team_id")
         if team_ids is not None and team_id not in team_ids:
@@ -194,6 +203,10 @@ def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int]
                 t.waived += 1
             if fee_due is not None:
                 t.fee_due += fee_due
+                if fee_due == inputs.fee_full:
+                    fees_full += 1
+                elif fee_due == inputs.fee_reduced:
+                    fees_reduced += 1
         else:
             t.group_programmes += 1
         if fee_paid is not None:
@@ -211,4 +224,5 @@ def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int]
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     units.sort(key=lambda u: (u.team, u.kind, u.ref))
     ordered_kinds = [k for k in ACTIVITY_LABELS if k in kinds] + sorted(k for k in kinds if k not in ACTIVITY_LABELS)
-    return Actuals(period, units, sorted(teams.values(), key=lambda t: t.team), ordered_kinds, months)
+    return Actuals(period, units, sorted(teams.values(), key=lambda t: t.team), ordered_kinds, months,
+                   fees_full, fees_reduced)

@@ -228,6 +228,8 @@ def test_actuals_from_billable_work_for_finance(work_app, login, world, make_mod
     assert "€ 1.045,50" in page and "€ 2.890,50" in page
     assert "deelnamegelden-per-maand-titel" in page and ">feb</text>" in page
     assert "Lotte" not in page and "Peeters" not in page
+    # fees due: 50 (PT-2025-0001), 25 (PT-2025-0002), 0 waived, 50 (OW): 1 of 3 at the reduced fee
+    assert "1 van 3 trajecten" in page and "(33,3 %); het model rekent met 50 %" in page
     from .conftest import fakework
 
     assert fakework.CALLS[-1].start == date(2025, 1, 1) and fakework.CALLS[-1].end == date(2025, 12, 31)
