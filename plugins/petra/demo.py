@@ -70,12 +70,13 @@ def load_demo(session, scale: int = 1) -> None:
                                                                        Involvement.ended_at.is_(None))))
     involvements = []
 
-    def contact(tid, day, kind, parties, place=None, minutes=None, rt=None, note=None):
+    def contact(tid, day, kind, parties, place=None, minutes=None, rt=None, note=None, worker=None):
         contacts.append(dict(trajectory_id=tid, on_date=day, kind=kind, parties=parties,
                              place=place or rng.choice(["huisbezoek", "huis_van_het_kind", "school", "telefoon_online"]),
                              minutes=minutes or rng.choice([30, 45, 60, 60, 90]), note=note or rng.choice(NOTES),
-                             roundtable_id=rt, worker_id=None))
+                             roundtable_id=rt, worker_id=worker or current_lead[0]))
 
+    current_lead = [None]
     for (child_id, family_id, born, school_id, level, year, has_vt), referred in zip(children, dates, strict=False):
         seq[referred.year] = seq.get(referred.year, 0) + 1
         ref = f"PT-{referred.year}-{seq[referred.year]:04d}"
@@ -87,6 +88,7 @@ def load_demo(session, scale: int = 1) -> None:
         ref_org = {"school": school_id, "clb": rng.choice(clb), "opvoedingswinkel": ovw,
                    "hulpverlening": rng.choice(others) if others else None, "ouders": None}[kind]
         lead = rng.choice(workers)
+        current_lead[0] = lead
         second = rng.choice([w for w in workers if w != lead]) if len(workers) > 1 and rng.random() < 0.2 else None
         row = dict(
             id=t_id, ref=ref, team_id=team.id, family_id=family_id, child_id=child_id, status="wachtlijst", phase=1,
@@ -175,7 +177,7 @@ def load_demo(session, scale: int = 1) -> None:
                                     participants=rng.choice(["directie,klasleerkracht,clb,ouders",
                                                              "klasleerkracht,clb,ouders,kind",
                                                              "directie,klasleerkracht,zorgcoordinator,clb,ouders"]),
-                                    other_participants=None, agreements=rng.choice(AGREEMENTS)))
+                                    other_participants=None, agreements=rng.choice(AGREEMENTS), version=1))
             contact(tid, day, "rondetafel", "ouders,school", "school", minutes, rt_id,
                     {"start": "Startrondetafel", "tussentijds": "Tussentijdse evaluatie", "eind": "Eindevaluatie"}[rkind])
             rt_id += 1

@@ -180,6 +180,18 @@ class RoundtableForm(Form):
             raise ValidationError("Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.")
 
 
+class RoundtableEditForm(VersionedForm):
+    minutes = IntegerField("Duur (minuten)",
+                           validators=[InputRequired(), NumberRange(15, 480, "Geef een duur tussen 15 en 480 minuten.")])
+    participants = MultiCheckboxField("Deelnemers", choices=ROUNDTABLE_PARTICIPANTS)
+    other_participants = StringField("Andere deelnemers (functie)", validators=[Optional(), Length(max=300)])
+    agreements = TextAreaField("Afspraken", validators=[Optional(), Length(max=4000)])
+
+    def validate_participants(self, field):
+        if not field.data:
+            raise ValidationError("Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.")
+
+
 class GoalForm(Form):
     party = SelectField("Voor wie", choices=GOAL_PARTIES)
     goal = StringField("Doel (positief geformuleerd)", validators=[DataRequired(), Length(max=500)])

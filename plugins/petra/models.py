@@ -280,6 +280,8 @@ class Roundtable(db.Model):
     other_participants: Mapped[str | None] = mapped_column(String(300))
     agreements: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def kind_label(self) -> str:

@@ -40,6 +40,7 @@ from .forms import (
     PhaseForm,
     ReferralEditForm,
     ReferralForm,
+    RoundtableEditForm,
     RoundtableForm,
     SdqForm,
     WorkersForm,
@@ -581,6 +582,37 @@ def roundtable(trajectory_id: int):
     roundtables = list(db.session.scalars(select(Roundtable).where(Roundtable.trajectory_id == t.id)
                                           .order_by(Roundtable.held_on)))
     return render_template("petra/roundtable.html", t=t, form=form, roundtables=roundtables)
+
+
+@bp.route("/traject/<int:trajectory_id>/rondetafel/<int:roundtable_id>", methods=["GET", "POST"])
+def edit_roundtable(trajectory_id: int, roundtable_id: int):
+    """Complete a roundtable afterwards: participants, duration, agreements (kind and date stay)."""
+    t = get_trajectory(trajectory_id, what="rondetafel")
+    r = db.session.get(Roundtable, roundtable_id)
+    if r is None or r.trajectory_id != t.id:
+        abort(404)
+    form = RoundtableEditForm(obj=r if request.method == "GET" else None)
+    if request.method == "GET":
+        form.participants.data = [k for k in r.participants.split(",") if k]
+    if form.validate_on_submit():
+        try:
+            check_version(r, form.version.data)
+            r.minutes = form.minutes.data
+            r.participants = ",".join(form.participants.data)
+            r.other_participants = form.other_participants.data or None
+            r.agreements = form.agreements.data or None
+            c = db.session.scalar(select(Contact).where(Contact.roundtable_id == r.id))
+            if c is not None:
+                parties = {p for p in form.participants.data if p in ("kind", "ouders")} | {"school"}
+                c.minutes, c.parties = r.minutes, ",".join(sorted(parties))
+            audit.record("update", "petra_roundtable", r.id, family_id=t.family_id)
+            db.session.commit()
+            flash(f"{r.kind_label} bijgewerkt.", "success")
+            return redirect(url_for("petra.show", trajectory_id=t.id))
+        except (EditConflict, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(CONFLICT_MESSAGE)
+    return render_template("petra/roundtable_edit.html", t=t, r=r, form=form)
 
 
 @bp.post("/traject/<int:trajectory_id>/fase")

@@ -2,7 +2,7 @@
 
 Revision ID: petra_0001
 Revises: 
-Create Date: 2026-11-23 12:42:27.587746
+Create Date: 2026-11-23 13:12:04.228669
 
 """
 from alembic import op
@@ -130,6 +130,7 @@ def upgrade():
     sa.Column('other_participants', sa.String(length=300), nullable=True),
     sa.Column('agreements', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['trajectory_id'], ['petra_trajectory.id'], name=op.f('fk_petra_roundtable_trajectory_id_petra_trajectory')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_petra_roundtable'))
     )

@@ -129,3 +129,26 @@ def test_contact_entered_by_mistake_can_be_deleted_but_not_a_roundtable(client, 
     other = db.session.scalar(select(Contact).where(Contact.roundtable_id.is_(None)))
     assert client.post(f"/petra/traject/{t.id}/contact/{other.id}/verwijderen").status_code == 404
     assert db.session.scalar(select(func.count(Contact.id))) == 2
+
+
+def test_roundtable_agreements_completed_afterwards_and_stale_save_refused(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="vraagverheldering")
+    login(client, "worker")
+    client.post(f"/petra/traject/{t.id}/rondetafel", data={
+        "kind": "start", "held_on": date.today().isoformat(), "minutes": "90", "participants": ["ouders"]})
+    r = db.session.scalar(select(Roundtable))
+    assert client.get(f"/petra/traject/{t.id}/rondetafel/{r.id}").status_code == 200
+    body = client.post(f"/petra/traject/{t.id}/rondetafel/{r.id}", data={
+        "version": str(r.version), "minutes": "120", "agreements": "Zonder deelnemers"}).get_data(as_text=True)
+    assert "Een rondetafel zonder deelnemers kan niet" in body and "Zonder deelnemers" in body
+    resp = client.post(f"/petra/traject/{t.id}/rondetafel/{r.id}", data={
+        "version": str(r.version), "minutes": "120", "participants": ["ouders", "klasleerkracht", "kind"],
+        "agreements": "Afspraken met iedereen"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    r = db.session.get(Roundtable, r.id)
+    c = db.session.scalar(select(Contact).where(Contact.roundtable_id == r.id))
+    assert r.agreements == "Afspraken met iedereen" and c.minutes == 120 and c.parties == "kind,ouders,school"
+    body = client.post(f"/petra/traject/{t.id}/rondetafel/{r.id}", data={
+        "version": "1", "minutes": "60", "participants": ["ouders"], "agreements": "Oude versie"}).get_data(as_text=True)
+    assert "Iemand anders heeft dit intussen gewijzigd." in body and "Oude versie" in body
