@@ -6,7 +6,7 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from core.extensions import db
 from core.models import AuditEntry, Consent, Family, FamilyMember, Person, utcnow
@@ -160,3 +160,56 @@ def test_backup_and_restore_round_trip(app, make_family, tmp_path, is_postgres):
     assert result.exit_code == 0, result.output
     labels = [f.label for f in db.session.scalars(select(Family))]
     assert labels == ["Voor"]
+
+
+def test_erasing_a_demo_family_removes_it_from_every_plugin_table(app, database_url):
+    """A demo family with work in the plugins (trajectory, enrolment, ecomap, referrals): after erasure no
+    name, date of birth, address or free text of it remains in any table, and the rows that counts and
+    costs rely on are still there."""
+    from core.demo import load_demo
+    from core.rights import erase_family
+
+    load_demo(scale=1)
+    tables = set(inspect(db.engine).get_table_names())
+    # the family with the most rows in plugin tables that point at it
+    candidates = [t for t in ("petra_trajectory", "groups_enrolment", "network_eco_tie", "network_referral") if t in tables]
+    if not candidates:
+        pytest.skip("no plugin with family data is installed")
+    union = " UNION ALL ".join(f"SELECT family_id FROM {t}" for t in candidates)
+    fam_id = db.session.execute(text(f"SELECT family_id FROM ({union}) x GROUP BY family_id "
+                                     "ORDER BY COUNT(*) DESC LIMIT 1")).scalar()
+    fam = db.session.get(Family, fam_id)
+    people = [m.person for m in fam.members
+              if db.session.scalar(select(func.count()).where(FamilyMember.person_id == m.person_id)) == 1]
+    secrets_ = {fam.label, fam.street} | {p.given_name for p in people} | {
+        p.birth_date.isoformat() for p in people if p.birth_date}
+    before = {t: db.session.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar() for t in tables}
+    with app.test_request_context():
+        erase_family(fam)
+    db.session.commit()
+    # every row that belongs to the family, directly or through a chain of foreign keys, holds none of it
+    insp = inspect(db.engine)
+    scope = {"family": "id = :f", "person": "id IN (SELECT person_id FROM family_member WHERE family_id = :f)"}
+    grew = True
+    while grew:
+        grew = False
+        for t in tables - set(scope):
+            for fk in insp.get_foreign_keys(t):
+                ref = fk["referred_table"]
+                if ref in scope and len(fk["constrained_columns"]) == 1:
+                    col = fk["constrained_columns"][0]
+                    scope[t] = f'"{col}" IN (SELECT id FROM "{ref}" WHERE {scope[ref]})'
+                    grew = True
+                    break
+    assert {"petra_contact", "groups_attendance"} & set(scope) or not {"petra_contact", "groups_attendance"} & tables
+    print("checked tables:", sorted(scope))
+    with db.engine.connect() as conn:
+        for t, where in scope.items():
+            for row in conn.execute(text(f'SELECT * FROM "{t}" WHERE {where}'), {"f": fam_id}):
+                text_values = " ".join(str(v) for v in row if v is not None)
+                for s in secrets_:
+                    assert s not in text_values, f"{s!r} remains in {t}"
+    after = {t: db.session.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar() for t in tables}
+    for t in ("family", "petra_trajectory", "petra_fee", "groups_session", "groups_programme"):
+        if t in tables:
+            assert after[t] == before[t], f"{t} lost rows: counts and costs would no longer add up"
