@@ -911,6 +911,11 @@ def meeting():
         select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
         .where(Trajectory.team_id.in_(teams), Trajectory.status == "lopend")
         .order_by(Trajectory.start_on, Trajectory.id)))
+    stalled = list(db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
+        .where(Trajectory.team_id.in_(teams), Trajectory.status == "vraagverheldering",
+               Trajectory.phase2_on <= today - timedelta(days=30))
+        .order_by(Trajectory.phase2_on, Trajectory.id).limit(100)))
     ids = [t.id for t in active]
     sdq_moments: dict[int, set] = {i: set() for i in ids}
     rt_kinds: dict[int, set] = {i: set() for i in ids}
@@ -924,11 +929,11 @@ def meeting():
     durations = {t.id: logic.duration_of(t, settings, today) for t in active}
     nearing = [t for t in active if durations[t.id].state in ("bijna", "over")]
     due = [(t, items) for t in active if (items := logic.due_items(t, sdq_moments[t.id], rt_kinds[t.id], settings, today))]
-    audit_listed(new + nearing + [t for t, _ in due], "teamoverleg")
+    audit_listed(new + nearing + stalled + [t for t, _ in due], "teamoverleg")
     open_fees = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Fee.amount), 0)).join(Trajectory, Trajectory.id == Fee.trajectory_id)
         .where(Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None))).one()
-    return render_template("petra/meeting.html", new=new, waiting=waiting, nearing=nearing, due=due,
+    return render_template("petra/meeting.html", new=new, waiting=waiting, nearing=nearing, due=due, stalled=stalled,
                            durations=durations, open_fees=open_fees, since=since, today=today, n_active=len(active))
 
 

@@ -135,3 +135,13 @@ def test_year_overview_counts_the_year(client, login, world, make_trajectory, ma
     with count_queries() as n:
         client.get(f"/petra/jaaroverzicht?jaar={year}")
     assert n.count < 25
+
+
+def test_meeting_shows_decided_trajectories_without_start_roundtable(client, login, world, make_trajectory):
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="vraagverheldering")
+    t.phase2_on = date.today() - timedelta(days=45)
+    db.session.commit()
+    login(client, "worker")
+    body = client.get("/petra/teamoverleg").get_data(as_text=True)
+    section = body.split('id="stil-titel"')[1].split("</section>")[0]
+    assert t.ref in section and "(45 dagen)" in section
