@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "create": "aangemaakt",
     "update": "gewijzigd",
     "archive": "gearchiveerd",
+    "delete": "verwijderd",
     "restore": "hersteld",
     "denied": "toegang geweigerd",
     "export": "geëxporteerd",
