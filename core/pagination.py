@@ -34,5 +34,6 @@ def page_number(arg: str = "pagina") -> int:
 def paginate(stmt, page: int | None = None, page_size: int = PAGE_SIZE) -> Page:
     """Run ``stmt`` (an ORDER BY select of entities) for one page."""
     number = page if page is not None else page_number()
-    rows = list(db.session.scalars(stmt.offset((number - 1) * page_size).limit(page_size + 1)))
+    # unique(): a joinedload of a collection repeats the parent row; each entity counts once
+    rows = list(db.session.scalars(stmt.offset((number - 1) * page_size).limit(page_size + 1)).unique())
     return Page(items=rows[:page_size], number=number, has_next=len(rows) > page_size)

@@ -3,7 +3,6 @@ SDQ, fee, closure, team meeting and settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from core.access import register_involvement, require_family
 from core.extensions import db
 from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
+from core.pagination import paginate
 from core.plugins import current_plugins
 
 from . import logic
@@ -78,30 +78,6 @@ def _fmt_date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-@dataclass
-class Page:
-    items: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("pagina", 1)))
-    except ValueError:
-        return 1
-
-
-def _paginate(stmt) -> Page:
-    number = _page_number()
-    rows = list(db.session.scalars(stmt.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)).unique())
-    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
-
-
 def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -131,7 +107,7 @@ def index():
         stmt = stmt.where(Trajectory.status.in_(("vraagverheldering", "lopend")))
     elif status in labels(STATUSES):
         stmt = stmt.where(Trajectory.status == status)
-    page = _paginate(stmt.order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
+    page = paginate(stmt.order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
     settings = logic.load_settings()
     durations = {t.id: logic.duration_of(t, settings) for t in page.items}
     audit_listed(page.items, "trajecten")
@@ -145,7 +121,7 @@ def waiting_list():
                                        joinedload(Trajectory.referrer_org), joinedload(Trajectory.team))
             .where(Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst")
             .order_by(Trajectory.referred_on, Trajectory.id))
-    page = _paginate(stmt)
+    page = paginate(stmt)
     offset = (page.number - 1) * PAGE_SIZE
     audit_listed(page.items, "wachtlijst")
     return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset)
@@ -842,7 +818,7 @@ def fees():
                      joinedload(Fee.trajectory).joinedload(Trajectory.lead_worker))
             .where(Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None))
             .order_by(Fee.due_on, Fee.id))
-    page = _paginate(stmt)
+    page = paginate(stmt)
     total = db.session.scalar(select(func.coalesce(func.sum(Fee.amount), 0)).join(
         Trajectory, Trajectory.id == Fee.trajectory_id).where(
         Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None)))
