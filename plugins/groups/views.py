@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -18,6 +17,8 @@ from core.access import register_involvement
 from core.extensions import db
 from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
+from core.pagination import Page
+from core.pagination import page_number as _page_no
 
 from .access import audit_families, get_programme, owner_team_choices, owns, require_owner, user_team_ids
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
@@ -67,24 +68,6 @@ def _fmt_span(s: GroupSession) -> str:
     if s.starts_at.date() == s.ends_at.date():
         return f"{_fmt_day(s.starts_at)} {s.starts_at.strftime('%H:%M')}-{s.ends_at.strftime('%H:%M')}"
     return f"{_fmt_day(s.starts_at)} {s.starts_at.strftime('%H:%M')} tot {_fmt_day(s.ends_at)} {s.ends_at.strftime('%H:%M')}"
-
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-
-def _page_no() -> int:
-    try:
-        return max(1, int(request.args.get("pagina", 1)))
-    except ValueError:
-        return 1
 
 
 def _leader_choices() -> list[tuple[int, str]]:

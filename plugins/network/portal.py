@@ -18,9 +18,9 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.access import consent_covers, consented_family_ids, partner_view
 from core.extensions import db
-from core.families import Page
 from core.geo import MUNICIPALITIES
 from core.models import INFO_KIND_LABELS, Consent, Family, Organisation
+from core.pagination import Page
 
 from .forms import ContactForm, ServiceForm
 from .models import (

@@ -12,8 +12,8 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import and_, case, func, or_, select
 
 from core.extensions import db
-from core.families import Page
 from core.models import Organisation, fold
+from core.pagination import Page
 
 from .models import (
     SECTOR_FOR_KIND,

@@ -27,7 +27,6 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.access import register_involvement, require_family
 from core.extensions import db
-from core.families import Page
 from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
 from core.geo import MUNICIPALITIES
 from core.models import (
@@ -41,6 +40,8 @@ from core.models import (
     User,
     utcnow,
 )
+from core.pagination import Page
+from core.pagination import page_number as _page_no
 
 from . import ecomap, importer
 from .forms import (
@@ -92,13 +93,6 @@ from .queries import (
 bp = Blueprint("network", __name__, url_prefix="/netwerk", template_folder="templates",
                static_folder="static", static_url_path="/static")
 bp.context_processor(change_labels)
-
-
-def _page_no() -> int:
-    try:
-        return max(1, int(request.args.get("pagina", 1)))
-    except ValueError:
-        return 1
 
 
 def _is_htmx() -> bool:
