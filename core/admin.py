@@ -9,7 +9,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from . import audit
 from .access import admin_required
@@ -254,37 +263,59 @@ def settings():
     return render_template("core/admin/settings.html", partners_2fa=bool(row and row.value == "1"))
 
 
+def retention_form(rules, formdata=None):
+    """One field per retention rule (name = the rule's key), 1 to 30 years."""
+
+    class RetentionForm(Form):
+        pass
+
+    for rule in rules:
+        setattr(RetentionForm, rule.key, IntegerField(
+            f"{rule.label} (jaren)", validators=[InputRequired("Geef een aantal jaren."),
+                                                 NumberRange(1, 30, "Geef een bewaartermijn tussen 1 en 30 jaar.")]))
+    return RetentionForm(formdata=formdata)
+
+
 @bp.route("/bewaartermijnen", methods=["GET", "POST"])
 def retention():
-    """Retention: the term for archived families, what is past it, and what still holds personal data."""
-    from .rights import erase_family, personal_data_overview, retention_candidates, retention_years
+    """Retention per kind of record: the terms, what is past them, applying them, and what still holds
+    personal data. The core's rules and every plugin's (``hvhk_retention_rules``)."""
+    from .rights import (
+        apply_retention,
+        personal_data_overview,
+        retention_report,
+        retention_rules,
+        retention_years,
+        set_retention_years,
+    )
 
-    error = None
-    if request.method == "POST" and request.form.get("actie") == "termijn":
-        try:
-            years = int(request.form.get("jaren", ""))
-            if not 1 <= years <= 30:
-                raise ValueError
-        except ValueError:
-            error = "Geef een bewaartermijn tussen 1 en 30 jaar."
-        else:
-            row = db.session.get(Setting, "retention_archived_family_years") or Setting(
-                key="retention_archived_family_years", value=str(years))
-            row.value = str(years)
-            db.session.add(row)
-            audit.record("update", "setting", None, detail=f"retention_archived_family_years={years}")
+    rules = retention_rules()
+    by_key = {r.key: r for r in rules}
+    action = request.form.get("actie")
+    form = retention_form(rules, request.form if action == "termijn" else None)
+    if action is None or action != "termijn":
+        for rule in rules:
+            getattr(form, rule.key).data = retention_years(rule)
+    status = 200
+    if action == "termijn":
+        if form.validate():
+            for rule in rules:
+                if getattr(form, rule.key).data != retention_years(rule):
+                    set_retention_years(rule, getattr(form, rule.key).data)
             db.session.commit()
-            flash("Bewaartermijn opgeslagen.", "success")
+            flash("Bewaartermijnen opgeslagen.", "success")
             return redirect(url_for("admin.retention"))
-    if request.method == "POST" and request.form.get("actie") == "toepassen":
-        candidates = retention_candidates()
-        for fam in candidates:
-            erase_family(fam)
+        status = 400
+    elif action == "toepassen":
+        chosen = [by_key[k] for k in request.form.getlist("regel") if k in by_key]
+        if not chosen:
+            abort(400)
+        done = {rule.label: apply_retention(rule) for rule in chosen}
         db.session.commit()
-        flash(f"{len(candidates)} gezinnen voorbij hun bewaartermijn zijn geanonimiseerd.", "success")
+        flash("Geanonimiseerd: " + "; ".join(f"{label}: {n}" for label, n in done.items()) + ".", "success")
         return redirect(url_for("admin.retention"))
-    return render_template("core/admin/retention.html", years=retention_years(), candidates=retention_candidates(),
-                           overview=personal_data_overview(), error=error), (400 if error else 200)
+    return render_template("core/admin/retention.html", form=form, report=retention_report(),
+                           overview=personal_data_overview()), status
 
 
 # --------------------------------------------------------------------------- organisations

@@ -113,21 +113,32 @@ def serve_command(demo: bool, host: str, port: int):
 
 @click.command("export-family")
 @click.argument("family_id", type=int)
-@click.option("--out", type=click.Path(dir_okay=False), help="Zip file to write (default gezin-ID-inzage.zip).")
+@click.option("--person", "person_id", type=int, metavar="PERSON_ID",
+              help="Only what is held about this member of the family (subject access for one person).")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Zip file to write (default gezin-ID-inzage.zip or persoon-ID-inzage.zip).")
 @with_appcontext
-def export_family_command(family_id: int, out: str | None):
-    """Subject access: write a zip with everything held about one family (HTML summary + JSON)."""
+def export_family_command(family_id: int, person_id: int | None, out: str | None):
+    """Subject access: write a zip with everything held about one family, or one of its members (HTML + JSON)."""
+    from sqlalchemy import select
+
     from .extensions import db
-    from .models import Family
-    from .rights import export_zip
+    from .models import Family, FamilyMember
+    from .rights import export_zip, person_export_zip
 
     family = db.session.get(Family, family_id)
     if family is None:
         raise click.ClickException(f"No family with id {family_id}.")
+    member = None
+    if person_id is not None:
+        member = db.session.scalar(select(FamilyMember).where(FamilyMember.family_id == family_id,
+                                                               FamilyMember.person_id == person_id))
+        if member is None:
+            raise click.ClickException(f"Person {person_id} is not a member of family {family_id}.")
     with current_app.test_request_context():
-        payload = export_zip(family)
+        payload = person_export_zip(member.person, family) if member else export_zip(family)
     db.session.commit()
-    path = out or f"gezin-{family_id}-inzage.zip"
+    path = out or (f"persoon-{person_id}-inzage.zip" if member else f"gezin-{family_id}-inzage.zip")
     with open(path, "wb") as fh:
         fh.write(payload)
     click.echo(f"Wrote {path} ({len(payload)} bytes).")
@@ -136,24 +147,35 @@ def export_family_command(family_id: int, out: str | None):
 @click.command("retention")
 @click.option("--dry-run", "mode", flag_value="dry-run", default=True, help="List what is past its term (default).")
 @click.option("--apply", "mode", flag_value="apply", help="Anonymise what is past its term.")
+@click.option("--kind", "kinds", multiple=True, metavar="KEY",
+              help="Only this kind of record (repeatable); see the keys the dry run prints.")
 @with_appcontext
-def retention_command(mode: str):
-    """List (or anonymise) records whose retention term has passed."""
+def retention_command(mode: str, kinds: tuple[str, ...]):
+    """List (or anonymise) records whose retention term has passed, per kind of record."""
     from .extensions import db
-    from .rights import erase_family, personal_data_overview, retention_candidates, retention_years
+    from .rights import apply_retention, personal_data_overview, retention_report, retention_rules
 
-    candidates = retention_candidates()
-    click.echo(f"Retention: archived families untouched for {retention_years()} years: {len(candidates)}")
-    for fam in candidates:
-        click.echo(f"  family {fam.id} (archived, last change {fam.updated_at:%Y-%m-%d})")
-    if mode == "apply" and candidates:
-        with current_app.test_request_context():
-            for fam in candidates:
-                erase_family(fam)
-        db.session.commit()
-        click.echo(f"Anonymised {len(candidates)} families.")
-    for what, n in personal_data_overview().items():
-        click.echo(f"  {what}: {n}")
+    known = {r.key for r in retention_rules()}
+    unknown = set(kinds) - known
+    if unknown:
+        raise click.BadParameter(f"unknown kind {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}",
+                                 param_hint="--kind")
+    with current_app.test_request_context():
+        report = retention_report(sample=0 if mode == "apply" else 1000, keys=set(kinds) or None)
+        for st in report:
+            click.echo(f"{st.rule.key}: {st.rule.label}, term {st.years} years (before {st.cutoff:%Y-%m-%d}): "
+                       f"{st.due} past their term")
+            for row in st.sample:
+                click.echo(f"  {row.label} (since {row.since:%Y-%m-%d})")
+            if st.due > len(st.sample) and mode != "apply":
+                click.echo(f"  ... and {st.due - len(st.sample)} more")
+            if mode == "apply" and st.due:
+                n = apply_retention(st.rule)
+                db.session.commit()
+                click.echo(f"  anonymised {n}: {st.rule.action}")
+        click.echo("Still holding personal data:")
+        for what, n in personal_data_overview().items():
+            click.echo(f"  {what}: {n}")
 
 
 @click.command("backup")

@@ -588,6 +588,63 @@ def erase(family_id: int):
         400 if error else 200)
 
 
+def _member(family_id: int, person_id: int) -> Person:
+    membership = db.session.scalar(select(FamilyMember).where(FamilyMember.family_id == family_id,
+                                                               FamilyMember.person_id == person_id))
+    if membership is None:
+        abort(404)
+    return membership.person
+
+
+@bp.get("/<int:family_id>/leden/<int:person_id>/export")
+def person_export(family_id: int, person_id: int):
+    """Subject access for one person: a zip with what the house holds about them (who may export the family)."""
+    family = require_family(family_id, "person_export", person_id)
+    person = _member(family_id, person_id)
+    if not _may_export(family_id):
+        audit.record_denied("person_export", person_id, family_id=family_id)
+        abort(403)
+    from flask import Response
+
+    from .rights import person_export_zip
+
+    payload = person_export_zip(person, family)
+    db.session.commit()
+    return Response(payload, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="persoon-{person.id}-inzage.zip"'})
+
+
+@bp.route("/<int:family_id>/leden/<int:person_id>/wissen", methods=["GET", "POST"])
+def person_erase(family_id: int, person_id: int):
+    """Erasure of one person (admins only): a preview, then a confirmation with the person's given name."""
+    if not current_user.is_admin:
+        abort(403)
+    family = require_family(family_id, "person_erase", person_id)
+    person = _member(family_id, person_id)
+    from .rights import ERASED, erase_person, person_erase_preview
+
+    if person.given_name == ERASED:
+        flash("Deze persoon is al gewist.", "info")
+        return redirect(url_for("families.show", family_id=family_id))
+    preview = person_erase_preview(person)
+    error = None
+    if request.method == "POST":
+        if preview["blocked"]:
+            error = "Voor een gezin van deze persoon geldt een juridische bewaarplicht: wissen is geblokkeerd."
+        elif fold(request.form.get("bevestiging") or "") != fold(person.given_name):
+            error = f"Typ de voornaam (“{person.given_name}”) om te bevestigen."
+        else:
+            erase_person(person)
+            db.session.commit()
+            flash("De persoon is gewist: naam, geboortedatum en wat modules aan hem of haar koppelden zijn "
+                  "verwijderd; de rest van het gezin blijft.", "success")
+            return redirect(url_for("families.show", family_id=family_id))
+    else:
+        audit.record_read("person_erase", person_id, family_id=family_id, detail="voorbeeld")
+    return render_template("core/families/person_erase.html", family=family, person=person, preview=preview,
+                           error=error), (400 if error else 200)
+
+
 @bp.post("/<int:family_id>/bewaarplicht")
 def legal_hold(family_id: int):
     if not current_user.is_admin:

@@ -132,6 +132,37 @@ def hvhk_family_erase(family):
 
 
 @hookspec
+def hvhk_person_export(person):
+    """Return the plugin's part of a subject-access export for one ``person`` (a core ``Person``): what the
+    plugin holds about that person in particular (a child's trajectories, enrolments, ecomap ties), a
+    JSON-serialisable dict. What concerns the whole family belongs in ``hvhk_family_export``.
+    """
+
+
+@hookspec
+def hvhk_person_erase(person):
+    """Erase or anonymise the plugin's data about one ``person``, the same way ``hvhk_family_erase`` does
+    for a family, but only the records linked to that person: the rest of the family is untouched.
+    Return ``{"removed": n, "kept": n}``. Do not commit.
+    """
+
+
+@hookspec
+def hvhk_retention_rules():
+    """Return the plugin's kinds of records that hold personal data and have a retention term: a list of
+    ``core.ui.RetentionRule``.
+
+    The core shows every rule on /beheer/bewaartermijnen (admins set the term per rule, in years) and in
+    ``hvhk retention``. For a term it computes a cutoff date and calls ``rule.due(cutoff)``, which returns
+    a SQLAlchemy ``Select`` of the records past their term with the columns ``id``, ``label`` (a
+    pseudonymous reference, never a name), ``since`` (the date the term counts from) and ``family_id``
+    (or NULL). The core leaves out families under a legal hold, counts, lists, and on ``--apply`` calls
+    ``rule.apply(ids)`` in batches; apply anonymises like erasure does and must not commit.
+    Records already anonymised must no longer be due.
+    """
+
+
+@hookspec
 def hvhk_partner_pages(organisation):
     """Return pages that users of partner ``organisation`` may see: a list of ``core.ui.NavItem``."""
 

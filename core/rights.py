@@ -1,7 +1,9 @@
-"""Data-subject rights: the export of everything held about a family, erasure with a preview, retention.
+"""Data-subject rights: the export of everything held about a family or one person, erasure with a
+preview, retention per kind of record.
 
 The core gathers its own records and asks every available plugin for its part through
-``hvhk_family_export`` and ``hvhk_family_erase`` (switching a plugin off for a team never hides data
+``hvhk_family_export``/``hvhk_person_export``, ``hvhk_family_erase``/``hvhk_person_erase`` and
+``hvhk_retention_rules`` (switching a plugin off for a team never hides data
 from a subject-access request or an erasure).
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from flask import render_template
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, String, and_, cast, delete, func, literal, or_, select, update
 
 from . import audit
 from .extensions import db
@@ -29,6 +32,7 @@ from .models import (
     utcnow,
 )
 from .plugins import current_plugins
+from .ui import RetentionRule
 
 ERASED = "gewist"
 
@@ -66,10 +70,7 @@ def family_export(family: Family) -> dict:
                          field=c.field, old=c.old_value, new=c.new_value)
                     for c in db.session.scalars(select(ChangeRecord).where(ChangeRecord.family_id == family.id)
                                                 .order_by(ChangeRecord.at))],
-        "audit_log": [dict(at=e.at.isoformat(), by=e.user.display_name if e.user else None, action=e.action,
-                           object=e.object_type, object_id=e.object_id)
-                      for e in db.session.scalars(select(AuditEntry).where(AuditEntry.family_id == family.id)
-                                                  .order_by(AuditEntry.at, AuditEntry.id))],
+        "audit_log": _audit_rows(AuditEntry.family_id == family.id),
         "plugins": {},
     }
     for name, part in current_plugins().call_each("hvhk_family_export", family=family).items():
@@ -77,17 +78,66 @@ def family_export(family: Family) -> dict:
     return data
 
 
+def _zip(data: dict, html: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("gegevens.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        zf.writestr("overzicht.html", html)
+    return buf.getvalue()
+
+
 def export_zip(family: Family) -> bytes:
     """A zip with ``gegevens.json`` (everything) and ``overzicht.html`` (a readable summary)."""
     data = family_export(family)
-    payload = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    html = render_template("core/families/export.html", data=data, family=family)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("gegevens.json", payload)
-        zf.writestr("overzicht.html", html)
+    payload = _zip(data, render_template("core/families/export.html", data=data, family=family))
     audit.record("export", "family", family.id, family_id=family.id)
-    return buf.getvalue()
+    return payload
+
+
+def _audit_rows(where) -> list[dict]:
+    return [dict(at=e.at.isoformat(), by=e.user.display_name if e.user else None, action=e.action,
+                 object=e.object_type, object_id=e.object_id, family_id=e.family_id)
+            for e in db.session.scalars(select(AuditEntry).where(where).order_by(AuditEntry.at, AuditEntry.id))]
+
+
+def person_export(person: Person) -> dict:
+    """Everything the core and every plugin hold about one person, JSON-serialisable.
+
+    Besides the person's own record and what the plugins link to the person, it lists the families the
+    person belongs to and every look at those families' records (their pages show the person)."""
+    memberships = db.session.scalars(select(FamilyMember).where(FamilyMember.person_id == person.id)
+                                     .order_by(FamilyMember.family_id)).all()
+    family_ids = [m.family_id for m in memberships]
+    data = {
+        "export_made_at": utcnow().isoformat(),
+        "person": _row(person, PERSON_FIELDS),
+        "school": person.school.name if person.school else None,
+        "families": [dict(family_id=m.family_id, family=m.family.label, role=m.role, relation=m.relation)
+                     for m in memberships],
+        "consents_given": [dict(organisation=c.organisation.name, purpose=c.purpose, info_kinds=c.kinds,
+                                given_on=c.given_on.isoformat(),
+                                withdrawn_at=c.withdrawn_at.isoformat() if c.withdrawn_at else None)
+                           for c in db.session.scalars(select(Consent).where(Consent.given_by_person_id == person.id))],
+        "history": [dict(at=c.at.isoformat(), by=c.user.display_name if c.user else None, field=c.field,
+                         old=c.old_value, new=c.new_value)
+                    for c in db.session.scalars(select(ChangeRecord).where(
+                        ChangeRecord.object_type == "person", ChangeRecord.object_id == person.id)
+                        .order_by(ChangeRecord.at))],
+        "audit_log": _audit_rows(or_(and_(AuditEntry.object_type == "person", AuditEntry.object_id == person.id),
+                                     AuditEntry.family_id.in_(family_ids))),
+        "plugins": {},
+    }
+    for name, part in current_plugins().call_each("hvhk_person_export", person=person).items():
+        data["plugins"][name] = part
+    return data
+
+
+def person_export_zip(person: Person, family: Family) -> bytes:
+    """The subject-access zip for one person (opened from ``family``, which is logged with it)."""
+    data = person_export(person)
+    payload = _zip(data, render_template("core/families/person_export.html", data=data, person=person))
+    audit.record("export", "person", person.id, family_id=family.id)
+    return payload
 
 
 # --------------------------------------------------------------------------- erasure
@@ -145,31 +195,196 @@ def erase_family(family: Family) -> dict:
     return summary
 
 
+def _person_families(person: Person) -> list[Family]:
+    return list(db.session.scalars(select(Family).join(FamilyMember, FamilyMember.family_id == Family.id)
+                                   .where(FamilyMember.person_id == person.id).order_by(Family.id)))
+
+
+def person_erase_preview(person: Person) -> dict:
+    families = _person_families(person)
+    held = [f for f in families if f.legal_hold]
+    return {
+        "blocked": bool(held),
+        "held_families": held,
+        "remove": {
+            "naam, geboortedatum, gender, school en klasleerkracht": 1,
+            "wijzigingsgeschiedenis van deze persoon": db.session.scalar(select(func.count()).where(
+                ChangeRecord.object_type == "person", ChangeRecord.object_id == person.id)),
+            "wat modules aan deze persoon koppelen (trajecten, inschrijvingen, netwerk)": "namen en vrije tekst",
+        },
+        "keep": {
+            "het lidmaatschap van het gezin (als ‘gewist’)": len(families),
+            "toestemmingen die deze persoon gaf (zonder naam)": db.session.scalar(select(func.count()).where(
+                Consent.given_by_person_id == person.id)),
+            "de rest van het gezin": "ongewijzigd",
+        },
+    }
+
+
+def erase_person(person: Person) -> dict:
+    """Anonymise one person in the core and in every plugin; the rest of their families stays.
+    Refuses when one of the person's families is under a legal hold. Does not commit."""
+    families = _person_families(person)
+    if any(f.legal_hold for f in families):
+        raise PermissionError("Voor een gezin van deze persoon geldt een juridische bewaarplicht: wissen is geblokkeerd.")
+    summary = {"plugins": current_plugins().call_each("hvhk_person_erase", person=person)}
+    db.session.execute(delete(ChangeRecord).where(ChangeRecord.object_type == "person",
+                                                  ChangeRecord.object_id == person.id))
+    db.session.execute(update(Consent).where(Consent.given_by_person_id == person.id).values(given_by_person_id=None))
+    person.given_name, person.family_name, person.birth_date, person.gender = ERASED, ERASED, None, None
+    person.class_teacher, person.school_id, person.school_level, person.school_year = None, None, None, None
+    person.archived = True
+    for f in families or [None]:
+        audit.record("erase", "person", person.id, family_id=f.id if f else None)
+    summary["core"] = {"people_anonymised": 1}
+    return summary
+
+
 # --------------------------------------------------------------------------- retention
 
-DEFAULT_RETENTION_YEARS = 5
 
-
-def retention_years() -> int:
-    row = db.session.get(Setting, "retention_archived_family_years")
-    return int(row.value) if row else DEFAULT_RETENTION_YEARS
-
-
-def retention_candidates(today: date | None = None) -> list[Family]:
-    """Archived families untouched for longer than the retention term, not under legal hold, with no
-    active involvement: their personal data is past its term."""
-    cutoff = datetime.combine((today or date.today()) - timedelta(days=365 * retention_years()), datetime.min.time())
+def _archived_families_due(cutoff: date) -> Select:
     active = select(Involvement.family_id).where(Involvement.ended_at.is_(None))
-    return list(db.session.scalars(
-        select(Family).where(Family.archived.is_(True), Family.anonymised_at.is_(None), Family.legal_hold.is_(False),
-                             Family.updated_at < cutoff, Family.id.not_in(active)).order_by(Family.id)))
+    return (select(Family.id.label("id"), (literal("Gezin #") + cast(Family.id, String)).label("label"),
+                   Family.updated_at.label("since"), Family.id.label("family_id"))
+            .where(Family.archived.is_(True), Family.anonymised_at.is_(None),
+                   Family.updated_at < datetime.combine(cutoff, time.min), Family.id.not_in(active)))
+
+
+def _erase_families(ids: list[int]) -> int:
+    for family in db.session.scalars(select(Family).where(Family.id.in_(ids))):
+        erase_family(family)
+    return len(ids)
+
+
+def _history_due(cutoff: date) -> Select:
+    return (select(ChangeRecord.id.label("id"),
+                   (literal("Wijziging #") + cast(ChangeRecord.id, String)).label("label"),
+                   ChangeRecord.at.label("since"), ChangeRecord.family_id.label("family_id"))
+            .where(ChangeRecord.at < datetime.combine(cutoff, time.min)))
+
+
+def _delete_history(ids: list[int]) -> int:
+    return db.session.execute(delete(ChangeRecord).where(ChangeRecord.id.in_(ids))).rowcount or 0
+
+
+CORE_RULES = [
+    RetentionRule(
+        key="archived_family", label="Gearchiveerde gezinnen zonder betrokken team", default_years=5,
+        action="het hele gezin wissen zoals bij een wisverzoek, in de kern en in elke module",
+        due=_archived_families_due, apply=_erase_families,
+        holding=lambda: db.session.scalar(select(func.count()).where(Family.anonymised_at.is_(None)))),
+    RetentionRule(
+        key="change_history", label="Wijzigingsgeschiedenis (oude en nieuwe waarden)", default_years=5,
+        action="de oude en nieuwe waarden verwijderen; het logboek (wie deed wat) blijft",
+        due=_history_due, apply=_delete_history,
+        holding=lambda: db.session.scalar(select(func.count()).select_from(ChangeRecord))),
+]
+
+
+def retention_rules() -> list[RetentionRule]:
+    """The core's rules and every available plugin's, in a stable order."""
+    rules = list(CORE_RULES)
+    for _name, found in sorted(current_plugins().call_each("hvhk_retention_rules").items()):
+        rules.extend(found or [])
+    return rules
+
+
+def setting_key(rule: RetentionRule) -> str:
+    return f"retention_{rule.key}_years"
+
+
+def retention_years(rule: RetentionRule) -> int:
+    row = db.session.get(Setting, setting_key(rule))
+    return int(row.value) if row else rule.default_years
+
+
+def set_retention_years(rule: RetentionRule, years: int) -> None:
+    row = db.session.get(Setting, setting_key(rule)) or Setting(key=setting_key(rule), value=str(years))
+    row.value = str(years)
+    db.session.add(row)
+    audit.record("update", "setting", None, detail=f"{setting_key(rule)}={years}")
+
+
+def cutoff_date(years: int, today: date | None = None) -> date:
+    today = today or date.today()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def due_query(rule: RetentionRule, today: date | None = None) -> Select:
+    """What ``rule`` finds past its term, leaving out families under a legal hold."""
+    sub = rule.due(cutoff_date(retention_years(rule), today)).subquery()
+    held = select(Family.id).where(Family.legal_hold.is_(True))
+    return select(sub).where(or_(sub.c.family_id.is_(None), sub.c.family_id.not_in(held)))
+
+
+@dataclass
+class RetentionStatus:
+    rule: RetentionRule
+    years: int
+    cutoff: date
+    due: int
+    sample: list = field(default_factory=list)
+
+
+def retention_report(today: date | None = None, sample: int = 20, keys: set[str] | None = None) -> list[RetentionStatus]:
+    out = []
+    for rule in retention_rules():
+        if keys and rule.key not in keys:
+            continue
+        q = due_query(rule, today).subquery()
+        out.append(RetentionStatus(
+            rule=rule, years=retention_years(rule), cutoff=cutoff_date(retention_years(rule), today),
+            due=db.session.scalar(select(func.count()).select_from(q)),
+            sample=[DueRecord(r.id, r.label, _as_date(r.since), r.family_id) for r in db.session.execute(
+                select(q).order_by(q.c.since, q.c.id).limit(sample))] if sample else []))
+    return out
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    id: int
+    label: str
+    since: date | None
+    family_id: int | None
+
+
+def _as_date(value) -> date | None:
+    """``since`` as a date, also when an aggregate came back from SQLite as text."""
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    return date.fromisoformat(str(value)[:10])
+
+
+BATCH = 500
+
+
+def apply_retention(rule: RetentionRule, today: date | None = None) -> int:
+    """Anonymise what ``rule`` finds past its term, in batches; log every record. Does not commit."""
+    q = due_query(rule, today).subquery()
+    rows = db.session.execute(select(q.c.id, q.c.family_id).order_by(q.c.id)).all()
+    done = 0
+    for i in range(0, len(rows), BATCH):
+        batch = rows[i:i + BATCH]
+        done += rule.apply([r.id for r in batch])
+        for r in batch:
+            audit.record("retention", rule.key, r.id, family_id=r.family_id,
+                         detail=f"bewaartermijn {retention_years(rule)} jaar")
+    return done
 
 
 def personal_data_overview() -> dict:
-    return {
+    out = {
         "gezinnen met persoonsgegevens": db.session.scalar(select(func.count()).where(Family.anonymised_at.is_(None))),
         "waarvan gearchiveerd": db.session.scalar(select(func.count()).where(
             Family.anonymised_at.is_(None), Family.archived.is_(True))),
         "gewiste gezinnen": db.session.scalar(select(func.count()).where(Family.anonymised_at.is_not(None))),
         "personen met naam": db.session.scalar(select(func.count()).where(Person.given_name != ERASED)),
     }
+    for rule in retention_rules():
+        if rule.holding and rule.key != "archived_family":
+            out[rule.label] = rule.holding()
+    return out

@@ -1,9 +1,13 @@
-"""Small value types that hooks return to the core (menus, tiles, panels, search results, periods)."""
+"""Small value types that hooks return to the core (menus, tiles, panels, search results, periods,
+retention rules)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+
+from sqlalchemy import Select
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,16 @@ class Period:
 
     def contains(self, day: date | None) -> bool:
         return day is not None and self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """A kind of record with a retention term (``hvhk_retention_rules``)."""
+
+    key: str  # stable and unique: "petra_closed_trajectory"; the setting is "retention_<key>_years"
+    label: str  # Dutch, shown to admins: "Afgesloten PeTra-trajecten"
+    default_years: int
+    action: str  # Dutch, what applying does: "vrije tekst, plan en SDQ wissen; cijfers blijven"
+    due: Callable[[date], Select]  # cutoff -> Select(id, label, since, family_id) of records past the term
+    apply: Callable[[list[int]], int]  # anonymise these ids; return how many; do not commit
+    holding: Callable[[], int] | None = None  # how many records of this kind still hold personal data

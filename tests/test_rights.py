@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from core.extensions import db
-from core.models import AuditEntry, Consent, Family, FamilyMember, Person, utcnow
+from core.models import AuditEntry, ChangeRecord, Consent, Family, FamilyMember, Person, utcnow
 
 
 def _family_with_everything(make_family, make_org, team):
@@ -114,25 +114,219 @@ def test_person_in_two_families_survives_erasure_of_one(app, make_family):
                                                         FamilyMember.person_id == lotte.id)) is None
 
 
-def test_retention_lists_and_anonymises_what_is_past_its_term(app, make_family):
-    from core.rights import retention_candidates
-
-    old = make_family("Oud")
-    recent = make_family("Recent")
-    for fam, age in ((old, 6 * 365), (recent, 30)):
-        db.session.execute(text("UPDATE family SET archived = :t, updated_at = :d WHERE id = :i"),
-                           {"t": True, "d": utcnow() - timedelta(days=age), "i": fam.id})
+def _age_family(fam, days: int, archived: bool = True) -> None:
+    db.session.execute(text("UPDATE family SET archived = :t, updated_at = :d WHERE id = :i"),
+                       {"t": archived, "d": utcnow() - timedelta(days=days), "i": fam.id})
     db.session.commit()
     db.session.expire_all()
-    assert [f.id for f in retention_candidates()] == [old.id]
+
+
+def test_retention_lists_and_anonymises_what_is_past_its_term(app, make_family):
+    old = make_family("Oud")
+    recent = make_family("Recent")
+    held = make_family("Rechtszaak")
+    for fam, age in ((old, 6 * 365), (recent, 30), (held, 6 * 365)):
+        _age_family(fam, age)
+    db.session.get(Family, held.id).legal_hold = True
+    db.session.commit()
     runner = app.test_cli_runner()
-    dry = runner.invoke(args=["retention", "--dry-run"])
-    assert f"family {old.id}" in dry.output and db.session.get(Family, old.id).anonymised_at is None
-    applied = runner.invoke(args=["retention", "--apply"])
-    assert "Anonymised 1 families" in applied.output, applied.output
+    dry = runner.invoke(args=["retention", "--dry-run", "--kind", "archived_family"])
+    assert dry.exit_code == 0, dry.output
+    assert "archived_family: Gearchiveerde gezinnen zonder betrokken team, term 5 years" in dry.output
+    assert f"Gezin #{old.id} (since" in dry.output and "1 past their term" in dry.output
+    assert f"Gezin #{held.id}" not in dry.output and f"Gezin #{recent.id}" not in dry.output
+    assert db.session.get(Family, old.id).anonymised_at is None
+    applied = runner.invoke(args=["retention", "--apply", "--kind", "archived_family"])
+    assert "anonymised 1:" in applied.output, applied.output
     db.session.expire_all()
     assert db.session.get(Family, old.id).anonymised_at is not None
     assert db.session.get(Family, recent.id).anonymised_at is None
+    assert db.session.get(Family, held.id).label == "Rechtszaak"
+    logged = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retention"))
+    assert (logged.object_type, logged.object_id, logged.family_id) == ("archived_family", old.id, old.id)
+
+
+def test_retention_of_change_history_keeps_the_audit_log(app, client, make_user, make_family, login):
+    make_user("root", admin=True)
+    fam = make_family("Claes")
+    login(client, "root")
+    client.post(f"/gezinnen/{fam.id}/bewerken", data={"version": fam.version, "label": "Claes",
+                                                     "street": "Kerkstraat 1", "municipality": "Genk"})
+    client.post(f"/gezinnen/{fam.id}/bewerken", data={"version": fam.version + 1, "label": "Claes",
+                                                     "street": "Molenweg 9", "municipality": "Genk"})
+    rows = db.session.scalars(select(ChangeRecord).where(ChangeRecord.family_id == fam.id)).all()
+    assert any(r.old_value == "Kerkstraat 1" for r in rows)
+    first = min(r.id for r in rows)
+    db.session.execute(text("UPDATE change_record SET at = :d WHERE id <= :i"),
+                       {"d": utcnow() - timedelta(days=6 * 365), "i": first + 1})
+    db.session.commit()
+    audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    result = app.test_cli_runner().invoke(args=["retention", "--apply", "--kind", "change_history"])
+    assert "anonymised 2:" in result.output, result.output
+    db.session.expire_all()
+    left = db.session.scalars(select(ChangeRecord).where(ChangeRecord.family_id == fam.id)).all()
+    assert len(left) == len(rows) - 2 and all(r.id > first + 1 for r in left)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before + 2
+
+
+def test_retention_command_refuses_an_unknown_kind(app):
+    result = app.test_cli_runner().invoke(args=["retention", "--kind", "alles"])
+    assert result.exit_code == 2 and "unknown kind alles" in result.output
+
+
+def test_retention_page_sets_terms_per_kind_and_applies_them(client, make_user, make_family, login):
+    from core.models import Setting
+
+    make_user("root", admin=True)
+    old = make_family("Oud")
+    _age_family(old, 3 * 365)
+    login(client, "root")
+    page = client.get("/beheer/bewaartermijnen").get_data(as_text=True)
+    assert "Gearchiveerde gezinnen zonder betrokken team (jaren)" in page
+    assert "Wijzigingsgeschiedenis" in page and "Niets is voorbij zijn bewaartermijn." in page
+    bad = client.post("/beheer/bewaartermijnen", data={"actie": "termijn", "archived_family": "99",
+                                                       "change_history": "abc"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Geef een bewaartermijn tussen 1 en 30 jaar." in body and 'value="99"' in body
+    assert db.session.get(Setting, "retention_archived_family_years") is None
+    from core.rights import retention_rules
+
+    terms = {r.key: str(r.default_years) for r in retention_rules()}  # the plugins' rules are in the form too
+    ok = client.post("/beheer/bewaartermijnen", data={**terms, "actie": "termijn", "archived_family": "2"})
+    assert ok.status_code == 302
+    assert db.session.get(Setting, "retention_archived_family_years").value == "2"
+    assert db.session.get(Setting, "retention_change_history_years") is None  # unchanged stays default
+    page = client.get("/beheer/bewaartermijnen").get_data(as_text=True)
+    assert f"Gezin #{old.id}" in page
+    done = client.post("/beheer/bewaartermijnen", data={"actie": "toepassen", "regel": "archived_family"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Family, old.id).anonymised_at is not None
+
+
+def test_only_admins_reach_the_retention_page(client, make_team, make_user, login):
+    team = make_team("PeTra")
+    make_user("baas", {team: "manager"})
+    login(client, "baas")
+    assert client.get("/beheer/bewaartermijnen").status_code == 403
+    assert client.post("/beheer/bewaartermijnen", data={"actie": "toepassen", "regel": "archived_family"}
+                       ).status_code == 403
+
+
+# --------------------------------------------------------------------------- one person
+
+
+def _two_children(make_family, team):
+    fam = make_family("Janssens", children=(("Noor", date(2013, 7, 9)), ("Vik", date(2016, 1, 22))),
+                      parents=(("Sara", date(1984, 11, 30)),), involved=(team,))
+    people = {m.person.given_name: m.person for m in fam.members}
+    return fam, people
+
+
+def test_person_export_holds_that_person_and_who_looked(client, make_team, make_user, make_family, login):
+    team = make_team("PeTra")
+    make_user("baas", {team: "manager"})
+    fam, people = _two_children(make_family, team)
+    login(client, "baas")
+    client.get(f"/gezinnen/{fam.id}/leden/{people['Noor'].id}")
+    resp = client.get(f"/gezinnen/{fam.id}/leden/{people['Noor'].id}/export")
+    assert resp.status_code == 200 and resp.mimetype == "application/zip"
+    zf = zipfile.ZipFile(io.BytesIO(resp.data))
+    data = json.loads(zf.read("gegevens.json"))
+    assert data["person"]["given_name"] == "Noor" and data["person"]["birth_date"] == "2013-07-09"
+    assert data["families"] == [{"family_id": fam.id, "family": "Janssens", "role": "kind", "relation": None}]
+    assert "Vik" not in zf.read("gegevens.json").decode()
+    assert any(e["action"] == "view" and e["object"] == "person" and e["by"] == "Baas" for e in data["audit_log"])
+    assert "Noor" in zf.read("overzicht.html").decode()
+    logged = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
+    assert (logged.object_type, logged.object_id, logged.family_id) == ("person", people["Noor"].id, fam.id)
+
+
+def test_person_export_is_refused_to_members_and_to_uninvolved_managers(client, make_team, make_user, make_family,
+                                                                        login):
+    petra, other = make_team("PeTra"), make_team("Onthaal")
+    make_user("worker", {petra: "member"})
+    make_user("vreemde", {other: "manager"})
+    fam, people = _two_children(make_family, petra)
+    url = f"/gezinnen/{fam.id}/leden/{people['Noor'].id}/export"
+    login(client, "worker")
+    assert client.get(url).status_code == 403
+    client.post("/afmelden")
+    login(client, "vreemde")
+    resp = client.get(url)
+    assert resp.status_code in (403, 404) and b"Noor" not in resp.data
+    assert client.get(f"/gezinnen/{fam.id}/leden/{people['Noor'].id}/wissen").status_code == 403
+    denied = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "denied")).all()
+    assert len(denied) >= 2
+
+
+def test_person_from_another_family_is_not_found(client, make_team, make_user, make_family, login):
+    make_user("root", admin=True)
+    fam, people = _two_children(make_family, make_team("PeTra"))
+    other = make_family("Peeters")
+    login(client, "root")
+    assert client.get(f"/gezinnen/{other.id}/leden/{people['Noor'].id}/export").status_code == 404
+    assert client.get(f"/gezinnen/{other.id}/leden/{people['Noor'].id}/wissen").status_code == 404
+
+
+def test_erasing_one_person_leaves_the_rest_of_the_family(client, make_team, make_user, make_family, login,
+                                                          database_url):
+    team = make_team("PeTra")
+    make_user("root", admin=True)
+    fam, people = _two_children(make_family, team)
+    noor = people["Noor"]
+    login(client, "root")
+    client.post(f"/gezinnen/{fam.id}/leden/{noor.id}", data={
+        "version": noor.version, "role": "kind", "given_name": "Noor", "family_name": "Janssens",
+        "birth_date": "2013-07-09", "class_teacher": "meester Staf"})
+    preview = client.get(f"/gezinnen/{fam.id}/leden/{noor.id}/wissen").get_data(as_text=True)
+    assert "Wordt verwijderd" in preview and "Blijft bewaard" in preview
+    wrong = client.post(f"/gezinnen/{fam.id}/leden/{noor.id}/wissen", data={"bevestiging": "Vik"})
+    assert wrong.status_code == 400 and 'value="Vik"' in wrong.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, noor.id).given_name == "Noor"
+    ok = client.post(f"/gezinnen/{fam.id}/leden/{noor.id}/wissen", data={"bevestiging": "noor"})
+    assert ok.status_code == 302
+    everything = _all_text(database_url)
+    for secret in ("Noor", "2013-07-09", "meester Staf"):
+        assert secret not in everything, f"{secret!r} remains after erasure"
+    for kept in ("Vik", "2016-01-22", "Sara", "Janssens"):
+        assert kept in everything, f"{kept!r} of the rest of the family was erased too"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(FamilyMember.family_id == fam.id)) == 3
+    assert db.session.get(Family, fam.id).anonymised_at is None
+    logged = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "erase"))
+    assert (logged.object_type, logged.object_id, logged.family_id) == ("person", noor.id, fam.id)
+
+
+def test_legal_hold_on_any_family_blocks_erasing_the_person(client, make_user, make_family, login):
+    make_user("root", admin=True)
+    a = make_family("Claes", children=(("Lotte", date(2015, 3, 14)),))
+    b = make_family("Maes")
+    lotte = db.session.scalar(select(Person).where(Person.given_name == "Lotte"))
+    db.session.add(FamilyMember(family_id=b.id, person_id=lotte.id, role="kind"))
+    b.legal_hold = True
+    db.session.commit()
+    login(client, "root")
+    page = client.get(f"/gezinnen/{a.id}/leden/{lotte.id}/wissen").get_data(as_text=True)
+    assert "Juridische bewaarplicht" in page and "Maes" in page
+    resp = client.post(f"/gezinnen/{a.id}/leden/{lotte.id}/wissen", data={"bevestiging": "Lotte"})
+    assert resp.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Person, lotte.id).given_name == "Lotte"
+
+
+def test_export_family_command_for_one_person(app, make_family, make_team, tmp_path):
+    fam, people = _two_children(make_family, make_team("PeTra"))
+    out = tmp_path / "noor.zip"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["export-family", str(fam.id), "--person", str(people["Noor"].id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(zipfile.ZipFile(out).read("gegevens.json"))
+    assert data["person"]["given_name"] == "Noor"
+    stranger = runner.invoke(args=["export-family", str(fam.id), "--person", "999999"])
+    assert stranger.exit_code == 1 and "not a member" in stranger.output
 
 
 def test_export_family_command_writes_a_zip(app, make_family, tmp_path):
