@@ -277,7 +277,7 @@ CORE_RULES = [
     RetentionRule(
         key="change_history", label="Wijzigingsgeschiedenis (oude en nieuwe waarden)", default_years=5,
         action="de oude en nieuwe waarden verwijderen; het logboek (wie deed wat) blijft",
-        due=_history_due, apply=_delete_history,
+        due=_history_due, apply=_delete_history, holding_label="wijzigingen met oude en nieuwe waarden",
         holding=lambda: db.session.scalar(select(func.count()).select_from(ChangeRecord))),
 ]
 
@@ -314,9 +314,9 @@ def cutoff_date(years: int, today: date | None = None) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def due_query(rule: RetentionRule, today: date | None = None) -> Select:
+def due_query(rule: RetentionRule, today: date | None = None, years: int | None = None) -> Select:
     """What ``rule`` finds past its term, leaving out families under a legal hold."""
-    sub = rule.due(cutoff_date(retention_years(rule), today)).subquery()
+    sub = rule.due(cutoff_date(years or retention_years(rule), today)).subquery()
     held = select(Family.id).where(Family.legal_hold.is_(True))
     return select(sub).where(or_(sub.c.family_id.is_(None), sub.c.family_id.not_in(held)))
 
@@ -335,9 +335,10 @@ def retention_report(today: date | None = None, sample: int = 20, keys: set[str]
     for rule in retention_rules():
         if keys and rule.key not in keys:
             continue
-        q = due_query(rule, today).subquery()
+        years = retention_years(rule)
+        q = due_query(rule, today, years).subquery()
         out.append(RetentionStatus(
-            rule=rule, years=retention_years(rule), cutoff=cutoff_date(retention_years(rule), today),
+            rule=rule, years=years, cutoff=cutoff_date(years, today),
             due=db.session.scalar(select(func.count()).select_from(q)),
             sample=[DueRecord(r.id, r.label, _as_date(r.since), r.family_id) for r in db.session.execute(
                 select(q).order_by(q.c.since, q.c.id).limit(sample))] if sample else []))
@@ -364,15 +365,15 @@ BATCH = 500
 
 def apply_retention(rule: RetentionRule, today: date | None = None) -> int:
     """Anonymise what ``rule`` finds past its term, in batches; log every record. Does not commit."""
-    q = due_query(rule, today).subquery()
+    years = retention_years(rule)
+    q = due_query(rule, today, years).subquery()
     rows = db.session.execute(select(q.c.id, q.c.family_id).order_by(q.c.id)).all()
     done = 0
     for i in range(0, len(rows), BATCH):
         batch = rows[i:i + BATCH]
         done += rule.apply([r.id for r in batch])
         for r in batch:
-            audit.record("retention", rule.key, r.id, family_id=r.family_id,
-                         detail=f"bewaartermijn {retention_years(rule)} jaar")
+            audit.record("retention", rule.key, r.id, family_id=r.family_id, detail=f"bewaartermijn {years} jaar")
     return done
 
 
@@ -386,5 +387,5 @@ def personal_data_overview() -> dict:
     }
     for rule in retention_rules():
         if rule.holding and rule.key != "archived_family":
-            out[rule.label] = rule.holding()
+            out[rule.holding_label or rule.label] = rule.holding()
     return out

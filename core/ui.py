@@ -62,3 +62,4 @@ class RetentionRule:
     due: Callable[[date], Select]  # cutoff -> Select(id, label, since, family_id) of records past the term
     apply: Callable[[list[int]], int]  # anonymise these ids; return how many; do not commit
     holding: Callable[[], int] | None = None  # how many records of this kind still hold personal data
+    holding_label: str | None = None  # Dutch label for that count on the overview (default: ``label``)

@@ -6,11 +6,11 @@ import os
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.ui import NavItem, Panel, SearchResult, Widget
+from core.ui import NavItem, Panel, RetentionRule, SearchResult, Widget
 
 from . import models  # noqa: F401  (registers the tables)
 from .models import Contact, EcoTie, Referral, Service
@@ -127,18 +127,30 @@ def hvhk_referral_recorded(referral):
     return None
 
 
+def _tie_export(t: EcoTie) -> dict:
+    return {"kind": t.kind, "label": t.label, "person_id": t.person_id, "organisation_id": t.organisation_id,
+            "strength": t.strength, "note": t.note, "created_at": t.created_at.isoformat()}
+
+
 @hookimpl
 def hvhk_family_export(family):
     ties = db.session.scalars(select(EcoTie).where(EcoTie.family_id == family.id).order_by(EcoTie.id))
     refs = db.session.scalars(select(Referral).where(Referral.family_id == family.id).order_by(Referral.id))
     return {
-        "ecomap": [{"kind": t.kind, "label": t.label, "person_id": t.person_id, "organisation_id": t.organisation_id,
-                    "strength": t.strength, "note": t.note, "created_at": t.created_at.isoformat()} for t in ties],
+        "ecomap": [_tie_export(t) for t in ties],
         "referrals": [{"ref": r.ref, "organisation_id": r.organisation_id, "organisation": r.organisation.name,
                        "date": r.referred_on.isoformat(), "accompanied": r.accompanied,
                        "waiting_status": r.waiting_status, "outcome": r.outcome, "question": r.question,
                        "note": r.note, "source": r.source, "source_ref": r.source_ref} for r in refs],
     }
+
+
+@hookimpl
+def hvhk_person_export(person):
+    """The ecomap ties drawn around this person (a child). Referrals concern the whole family: they are in
+    the family export."""
+    ties = db.session.scalars(select(EcoTie).where(EcoTie.person_id == person.id).order_by(EcoTie.id))
+    return {"network": {"ecomap": [_tie_export(t) for t in ties]}}
 
 
 @hookimpl
@@ -153,6 +165,44 @@ def hvhk_family_erase(family):
         kept += 1
     db.session.flush()
     return {"removed": removed, "kept": kept}
+
+
+@hookimpl
+def hvhk_person_erase(person):
+    """The ecomap ties drawn around this person are removed; the family's other ties and its referrals stay."""
+    removed = db.session.execute(delete(EcoTie).where(EcoTie.person_id == person.id)).rowcount or 0
+    return {"removed": removed, "kept": 0}
+
+
+# --------------------------------------------------------------------------- retention
+
+RETENTION_YEARS = 5  # no figure in the practice's documents (see README)
+_HAS_TEXT = or_(Referral.question.is_not(None), Referral.note.is_not(None))
+
+
+def _referrals_due(cutoff: date):
+    """Referrals made before ``cutoff`` that still hold a request for help or a note."""
+    return (select(Referral.id.label("id"), Referral.ref.label("label"), Referral.referred_on.label("since"),
+                   Referral.family_id.label("family_id"))
+            .where(_HAS_TEXT, Referral.referred_on < cutoff))
+
+
+def clear_referral_texts(ids: list[int]) -> int:
+    """Clear the request for help and the internal note; the row stays for the per-partner figures.
+    Bumps the version so an open edit form notices. Does not commit."""
+    if not ids:
+        return 0
+    return db.session.execute(update(Referral).where(Referral.id.in_(list(ids))).values(
+        question=None, note=None, version=Referral.version + 1)).rowcount or 0
+
+
+@hookimpl
+def hvhk_retention_rules():
+    return [RetentionRule(
+        key="network_referral", label="Doorverwijzingen (hulpvraag en notitie)", default_years=RETENTION_YEARS,
+        action="hulpvraag en interne notitie wissen; de verwijzing zelf blijft voor de cijfers per partner",
+        due=_referrals_due, apply=clear_referral_texts, holding_label="doorverwijzingen met hulpvraag of notitie",
+        holding=lambda: db.session.scalar(select(func.count()).select_from(Referral).where(_HAS_TEXT)))]
 
 
 @hookimpl

@@ -20,7 +20,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    case,
+    cast,
+    literal,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -297,9 +301,17 @@ class Referral(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
 
-    @property
+    @hybrid_property
     def ref(self) -> str:
         return f"VW-{self.id:06d}"
+
+    @ref.inplace.expression
+    @classmethod
+    def _ref_expression(cls):
+        # the same "VW-000042" in SQL, portable (SQLite has no lpad, PostgreSQL's substr takes no negative start)
+        digits = cast(cls.id, String)
+        padded = case(*[(cls.id < 10 ** n, literal("0" * (6 - n)) + digits) for n in range(1, 6)], else_=digits)
+        return literal("VW-") + padded
 
     @property
     def waiting_label(self) -> str:

@@ -20,7 +20,7 @@ from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Membership, Person, fold
 from core.plugins import current_plugins
-from core.ui import NavItem, Panel, SearchResult, Widget
+from core.ui import NavItem, Panel, RetentionRule, SearchResult, Widget
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
 from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
@@ -129,50 +129,62 @@ def _d(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _trajectory_export(t: Trajectory) -> dict:
+    """Everything held about one trajectory, for a subject-access export (family or person)."""
+    contacts = db.session.scalars(select(Contact).where(Contact.trajectory_id == t.id).order_by(Contact.on_date))
+    rts = db.session.scalars(select(Roundtable).where(Roundtable.trajectory_id == t.id).order_by(Roundtable.held_on))
+    goals = db.session.scalars(select(PlanGoal).options(selectinload(PlanGoal.actions))
+                               .where(PlanGoal.trajectory_id == t.id).order_by(PlanGoal.id))
+    sdqs = db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id).order_by(SdqResult.id))
+    f = t.fee
+    return {
+        "kind": "petra_trajectory", "ref": t.ref, "team": t.team.name,
+        "child": t.child.full_name if t.child else None, "status": t.status, "phase": t.phase,
+        "referred_on": _d(t.referred_on), "referrer_kind": t.referrer_kind, "referrer_contact": t.referrer_contact,
+        "channel": t.channel, "question": t.question, "indications": t.indication_keys,
+        "contra_indications": t.contra_keys, "decision": t.decision, "decision_on": _d(t.decision_on),
+        "decision_reason": t.decision_reason, "start_on": _d(t.start_on), "closed_on": _d(t.closed_on),
+        "closure_reason": t.closure_reason, "final_evaluation": t.final_evaluation,
+        "contacts": [{"date": _d(c.on_date), "minutes": c.minutes, "kind": c.kind, "place": c.place,
+                      "parties": c.party_keys, "note": c.note} for c in contacts],
+        "roundtables": [{"kind": r.kind, "date": _d(r.held_on), "participants": r.participants,
+                         "other_participants": r.other_participants, "agreements": r.agreements} for r in rts],
+        "plan": [{"party": g.party, "goal": g.goal, "interim": g.interim, "interim_note": g.interim_note,
+                  "final": g.final, "final_note": g.final_note,
+                  "actions": [{"description": a.description, "who": a.who} for a in g.actions]} for g in goals],
+        "sdq": [{"informant": s.informant, "moment": s.moment, "date": _d(s.taken_on), "emotional": s.emotional,
+                 "conduct": s.conduct, "hyperactivity": s.hyperactivity, "peer": s.peer,
+                 "prosocial": s.prosocial, "total": s.total} for s in sdqs],
+        "fee": {"amount": str(f.amount), "vt": f.vt, "waived": f.waived, "waive_reason": f.waive_reason,
+                "paid_on": _d(f.paid_on), "method": f.method} if f else None,
+    }
+
+
+def _export(where) -> list[dict]:
+    trajectories = db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.team), joinedload(Trajectory.fee))
+        .where(where).order_by(Trajectory.id))
+    return [_trajectory_export(t) for t in trajectories]
+
+
 @hookimpl
 def hvhk_family_export(family):
-    trajectories = list(db.session.scalars(
-        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.team), joinedload(Trajectory.fee))
-        .where(Trajectory.family_id == family.id).order_by(Trajectory.id)))
-    out = []
-    for t in trajectories:
-        contacts = db.session.scalars(select(Contact).where(Contact.trajectory_id == t.id).order_by(Contact.on_date))
-        rts = db.session.scalars(select(Roundtable).where(Roundtable.trajectory_id == t.id).order_by(Roundtable.held_on))
-        goals = db.session.scalars(select(PlanGoal).options(selectinload(PlanGoal.actions))
-                                   .where(PlanGoal.trajectory_id == t.id).order_by(PlanGoal.id))
-        sdqs = db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id).order_by(SdqResult.id))
-        f = t.fee
-        out.append({
-            "kind": "petra_trajectory", "ref": t.ref, "team": t.team.name,
-            "child": t.child.full_name if t.child else None, "status": t.status, "phase": t.phase,
-            "referred_on": _d(t.referred_on), "referrer_kind": t.referrer_kind, "referrer_contact": t.referrer_contact,
-            "channel": t.channel, "question": t.question, "indications": t.indication_keys,
-            "contra_indications": t.contra_keys, "decision": t.decision, "decision_on": _d(t.decision_on),
-            "decision_reason": t.decision_reason, "start_on": _d(t.start_on), "closed_on": _d(t.closed_on),
-            "closure_reason": t.closure_reason, "final_evaluation": t.final_evaluation,
-            "contacts": [{"date": _d(c.on_date), "minutes": c.minutes, "kind": c.kind, "place": c.place,
-                          "parties": c.party_keys, "note": c.note} for c in contacts],
-            "roundtables": [{"kind": r.kind, "date": _d(r.held_on), "participants": r.participants,
-                             "other_participants": r.other_participants, "agreements": r.agreements} for r in rts],
-            "plan": [{"party": g.party, "goal": g.goal, "interim": g.interim, "interim_note": g.interim_note,
-                      "final": g.final, "final_note": g.final_note,
-                      "actions": [{"description": a.description, "who": a.who} for a in g.actions]} for g in goals],
-            "sdq": [{"informant": s.informant, "moment": s.moment, "date": _d(s.taken_on), "emotional": s.emotional,
-                     "conduct": s.conduct, "hyperactivity": s.hyperactivity, "peer": s.peer,
-                     "prosocial": s.prosocial, "total": s.total} for s in sdqs],
-            "fee": {"amount": str(f.amount), "vt": f.vt, "waived": f.waived, "waive_reason": f.waive_reason,
-                    "paid_on": _d(f.paid_on), "method": f.method} if f else None,
-        })
-    return {"petra": out}
+    return {"petra": _export(Trajectory.family_id == family.id)}
 
 
 @hookimpl
-def hvhk_family_erase(family):
-    """Anonymise: free text, the plan and SDQ results go; the trajectory row (pseudonymous number, team,
-    dates), contact durations and the fee stay so the house's figures and books do not change."""
-    ids = list(db.session.scalars(select(Trajectory.id).where(Trajectory.family_id == family.id)))
+def hvhk_person_export(person):
+    """The trajectories of which this person is the child (a parent's data sit in the family export)."""
+    return {"petra": _export(Trajectory.child_id == person.id)}
+
+
+def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:
+    """Anonymise these trajectories: free text, the plan and SDQ results go; the trajectory row (pseudonymous
+    number, team, dates), contact durations and the fee stay so the house's figures and books do not change.
+    Returns ``(removed, kept)`` rows. Does not commit."""
+    ids = list(ids)
     if not ids:
-        return {"removed": 0, "kept": 0}
+        return 0, 0
     goal_ids = list(db.session.scalars(select(PlanGoal.id).where(PlanGoal.trajectory_id.in_(ids))))
     removed = 0
     if goal_ids:
@@ -185,11 +197,79 @@ def hvhk_family_erase(family):
                        .values(agreements=None, other_participants=None))
     db.session.execute(update(Fee).where(Fee.trajectory_id.in_(ids), Fee.waive_reason.is_not(None))
                        .values(waive_reason="(gewist)"))
-    db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
+    n_trajectories = db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
         question=None, referrer_contact=None, decision_reason=None, final_evaluation=None, child_id=None,
-        anonymised=True, version=Trajectory.version + 1))
+        anonymised=True, version=Trajectory.version + 1)).rowcount or 0
     n_fees = db.session.scalar(select(func.count()).select_from(Fee).where(Fee.trajectory_id.in_(ids)))
-    return {"removed": removed, "kept": len(ids) + n_contacts + n_fees}
+    return removed, n_trajectories + n_contacts + n_fees
+
+
+@hookimpl
+def hvhk_family_erase(family):
+    """Anonymise every trajectory of the family (see ``anonymise_trajectories``)."""
+    ids = list(db.session.scalars(select(Trajectory.id).where(Trajectory.family_id == family.id)))
+    removed, kept = anonymise_trajectories(ids)
+    return {"removed": removed, "kept": kept}
+
+
+@hookimpl
+def hvhk_person_erase(person):
+    """Anonymise the trajectories of which this person is the child; a sibling's trajectory stays."""
+    ids = list(db.session.scalars(select(Trajectory.id).where(Trajectory.child_id == person.id)))
+    removed, kept = anonymise_trajectories(ids)
+    return {"removed": removed, "kept": kept}
+
+
+# --------------------------------------------------------------------------- retention
+
+RETENTION_YEARS = 5  # no figure in the practice's documents: 5 years after the end (see README)
+ENDED_AT_INTAKE = ("doorverwezen", "niet_gestart")
+
+
+def _due(since, *conditions):
+    return (select(Trajectory.id.label("id"), Trajectory.ref.label("label"), since.label("since"),
+                   Trajectory.family_id.label("family_id"))
+            .where(Trajectory.anonymised.is_(False), *conditions))
+
+
+def _closed_due(cutoff: date):
+    """Closed trajectories whose closure lies before ``cutoff``."""
+    since = func.coalesce(Trajectory.closed_on, Trajectory.referred_on)
+    return _due(since, Trajectory.status == "afgesloten", since < cutoff)
+
+
+def _ended_at_intake_due(cutoff: date):
+    """Referrals that never became a trajectory (referred elsewhere or not started at intake), decided
+    before ``cutoff``."""
+    since = func.coalesce(Trajectory.decision_on, Trajectory.referred_on)
+    return _due(since, Trajectory.status.in_(ENDED_AT_INTAKE), since < cutoff)
+
+
+def _apply(ids: list[int]) -> int:
+    anonymise_trajectories(ids)
+    return len(ids)
+
+
+def _holding() -> int:
+    return db.session.scalar(select(func.count()).select_from(Trajectory).where(Trajectory.anonymised.is_(False)))
+
+
+@hookimpl
+def hvhk_retention_rules():
+    return [
+        RetentionRule(
+            key="petra_closed_trajectory", label="Afgesloten PeTra-trajecten", default_years=RETENTION_YEARS,
+            action="vraag, notities, afspraken, plan en SDQ wissen en het kind loskoppelen; "
+                   "trajectnummer, data, duur van contacten en bijdrage blijven",
+            due=_closed_due, apply=_apply, holding=_holding,
+            holding_label="PeTra-trajecten met persoonsgegevens (ook lopende)"),
+        RetentionRule(
+            key="petra_ended_at_intake", label="PeTra-aanmeldingen zonder start (doorverwezen of niet gestart)",
+            default_years=RETENTION_YEARS,
+            action="vraag, contactpersoon en motivering wissen en het kind loskoppelen; "
+                   "trajectnummer en data blijven",
+            due=_ended_at_intake_due, apply=_apply),  # holding: counted with the closed trajectories
+    ]
 
 
 @hookimpl
