@@ -13,7 +13,7 @@ import os
 from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -21,7 +21,8 @@ from core.hookspecs import hookimpl
 from core.ui import NavItem, Panel, SearchResult, Widget
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
-from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader
+from .models import Enrolment, GroupSession, Programme, programme_leader
+from .rights import detach_enrolments, export_enrolments, retention_rule
 
 
 @hookimpl
@@ -111,36 +112,34 @@ def hvhk_billable_work(period):
 
 @hookimpl
 def hvhk_family_export(family):
-    enrolments = db.session.scalars(
-        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.programme))
-        .where(Enrolment.family_id == family.id).order_by(Enrolment.id))
-    out = []
-    for e in enrolments:
-        marks = db.session.execute(
-            select(GroupSession.starts_at, Attendance.status).join(GroupSession, GroupSession.id == Attendance.session_id)
-            .where(Attendance.enrolment_id == e.id).order_by(GroupSession.starts_at))
-        out.append({
-            "kind": "group_enrolment", "programme": e.programme.name, "programme_ref": e.programme.ref,
-            "child": e.person.full_name, "status": e.status, "priority": e.priority,
-            "waiting_since": e.waiting_since.isoformat() if e.waiting_since else None,
-            "enrolled_at": e.enrolled_at.isoformat() if e.enrolled_at else None,
-            "photo_consent": e.photo_consent, "film_consent": e.film_consent, "note": e.note,
-            "attendance": [{"session": s.isoformat(), "status": st} for s, st in marks],
-        })
-    return {"groups": out}
+    return {"groups": export_enrolments(Enrolment.family_id == family.id)}
+
+
+@hookimpl
+def hvhk_person_export(person):
+    """The enrolments of this child (or, in a parent group, this parent), with attendance."""
+    return {"groups": export_enrolments(Enrolment.person_id == person.id)}
 
 
 @hookimpl
 def hvhk_family_erase(family):
-    """Remove the family's enrolments and attendance. Programmes and sessions hold no personal data and stay,
-    so the house's hours (billable work) are unchanged."""
-    ids = list(db.session.scalars(select(Enrolment.id).where(Enrolment.family_id == family.id)))
-    if not ids:
-        return {"removed": 0, "kept": 0}
-    n_att = db.session.execute(delete(Attendance).where(Attendance.enrolment_id.in_(ids))).rowcount or 0
-    db.session.execute(update(Enrolment).where(Enrolment.id.in_(ids)).values(note=None))
-    n_enr = db.session.execute(delete(Enrolment).where(Enrolment.id.in_(ids))).rowcount or 0
-    return {"removed": n_att + n_enr, "kept": 0}
+    """Detach the family's enrolments (see ``rights.detach_enrolments``): the rows and their attendance stay
+    without child, family or note, so programme counts and attendance rates do not change. Programmes and
+    sessions hold no personal data and stay, so the house's hours (billable work) are unchanged too."""
+    removed, kept = detach_enrolments(db.session.scalars(select(Enrolment.id).where(Enrolment.family_id == family.id)))
+    return {"removed": removed, "kept": kept}
+
+
+@hookimpl
+def hvhk_person_erase(person):
+    """Detach only this person's enrolments; a sibling's enrolment stays linked."""
+    removed, kept = detach_enrolments(db.session.scalars(select(Enrolment.id).where(Enrolment.person_id == person.id)))
+    return {"removed": removed, "kept": kept}
+
+
+@hookimpl
+def hvhk_retention_rules():
+    return [retention_rule()]
 
 
 @hookimpl

@@ -111,7 +111,7 @@ def load_demo(session, scale: int = 1) -> dict:
                                    status="waiting" if waiting else "enrolled", priority=rng.choice([1, 2, 2, 3]),
                                    waiting_since=since if waiting else None, enrolled_at=None if waiting else since,
                                    photo_consent=rng.random() < 0.8, film_consent=rng.random() < 0.7, note=None,
-                                   created_at=since, created_by_id=None, version=1))
+                                   created_at=since, updated_at=since, created_by_id=None, version=1))
             if (family_id, team.id) not in involved:
                 involved.add((family_id, team.id))
                 new_involvements.append(dict(family_id=family_id, team_id=team.id, reason=f"Inschrijving groepsaanbod: {name}",

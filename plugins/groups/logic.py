@@ -171,10 +171,11 @@ def find_conflicts(slots: list[Slot], location: str | None, leader_ids: Iterable
 # --------------------------------------------------------------------------- enrolment rules
 
 
-def fit_warning(programme: Programme, person: Person, on: date | None = None) -> str | None:
-    """A Dutch warning when the child's age or school year does not fit the programme, else None."""
+def fit_warning(programme: Programme, person: Person | None, on: date | None = None) -> str | None:
+    """A Dutch warning when the child's age or school year does not fit the programme, else None (also for
+    a detached enrolment, which has no person)."""
     day = on or programme.start_date or date.today()
-    if programme.age_group == "ouders":
+    if person is None or programme.age_group == "ouders":
         return None
     if programme.age_group in ("lager", "secundair"):
         level = person.school_level

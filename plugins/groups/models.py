@@ -150,14 +150,22 @@ class GroupSession(db.Model):
         return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
 
 
+ERASED_LABEL = "(gewist)"
+
+
 class Enrolment(db.Model):
-    """A child (a core Person, through one of its families) on a programme's list or its waiting list."""
+    """A child (a core Person, through one of its families) on a programme's list or its waiting list.
+
+    Erasure and retention *detach* an enrolment instead of deleting it: ``person_id``, ``family_id`` and the
+    note are cleared and ``anonymised_at`` is set, so the programme's participant counts and attendance
+    rates stay the same. Views show a detached enrolment as "(gewist)" (``child_name``) and never edit it.
+    """
 
     __tablename__ = "groups_enrolment"
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("groups_programme.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)  # NULL once detached
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id"), index=True)  # NULL once detached
     status: Mapped[str] = mapped_column(String(20), default="enrolled")
     priority: Mapped[int] = mapped_column(Integer, default=2)
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
@@ -167,17 +175,49 @@ class Enrolment(db.Model):
     note: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when detached (erasure, retention)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
+    # NULLs are distinct in a unique constraint (SQLite and PostgreSQL): detached rows never collide
     __table_args__ = (UniqueConstraint("programme_id", "person_id", name="uq_groups_enrolment_programme_person"),)
 
     programme: Mapped[Programme] = relationship()
-    person: Mapped[Person] = relationship()
-    family: Mapped[Family] = relationship()
+    person: Mapped[Person | None] = relationship()
+    family: Mapped[Family | None] = relationship()
 
     @property
     def status_label(self) -> str:
         return ENROLMENT_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def detached(self) -> bool:
+        """Erased or past its retention term: no longer linked to a child or a family."""
+        return self.anonymised_at is not None or self.person_id is None
+
+    @property
+    def child_name(self) -> str:
+        return self.person.full_name if self.person is not None else ERASED_LABEL
+
+    @property
+    def given_name(self) -> str:
+        return self.person.given_name if self.person is not None else ERASED_LABEL
+
+    @property
+    def school_year_label(self) -> str:
+        return (self.person.school_year_label or "") if self.person is not None else ""
+
+    @property
+    def family_label(self) -> str:
+        return self.family.label if self.family is not None else ERASED_LABEL
+
+    def sort_key(self, given_first: bool = False) -> tuple:
+        """Children by name, detached enrolments last (stable by id); never touches a missing person."""
+        if self.person is None:
+            return (1, "", "", self.id)
+        p = self.person
+        names = (p.given_name, p.family_name) if given_first else (p.family_name, p.given_name)
+        return (0, *names, self.id)
 
 
 class Attendance(db.Model):

@@ -228,8 +228,7 @@ def show(programme_id: int):
             select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
             .where(Enrolment.programme_id == programme_id, Enrolment.status.in_(("enrolled", "waiting")))
             .order_by(*waiting_order())))
-        enrolled = sorted([e for e in rows if e.status == "enrolled"],
-                          key=lambda e: (e.person.family_name, e.person.given_name, e.id))
+        enrolled = sorted([e for e in rows if e.status == "enrolled"], key=lambda e: e.sort_key())
         waiting = [e for e in rows if e.status == "waiting"]
         per_child, per_session = programme_attendance(programme_id, sessions, [e.id for e in enrolled])
         n_enrolled = len(enrolled)
@@ -431,11 +430,13 @@ def notify(session_id: int):
     session = _get_session(session_id)
     programme = session.programme
     require_owner(programme, "groups_session", session.id)
-    enrolments = list(db.session.scalars(
+    rows = list(db.session.scalars(
         select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
         .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
-    enrolments.sort(key=lambda e: (e.family.label, e.person.given_name))
-    html = render_template("groups/notify.html", session=session, programme=programme, enrolments=enrolments)
+    # an erased (detached) enrolment has no family to tell: counted, not listed
+    enrolments = sorted([e for e in rows if e.family is not None], key=lambda e: (e.family_label, e.given_name, e.id))
+    html = render_template("groups/notify.html", session=session, programme=programme, enrolments=enrolments,
+                           n_erased=len(rows) - len(enrolments))
     audit_families("view", "groups_session", session.id, [e.family_id for e in enrolments],
                    detail="contactgegevens voor verwittiging", commit=True)
     return html
@@ -556,9 +557,11 @@ def enrol(programme_id: int):
                            full=enrolled_count(programme.id) >= programme.capacity)
 
 
-def _get_enrolment(enrolment_id: int) -> Enrolment:
+def _get_enrolment(enrolment_id: int, detached_ok: bool = False) -> Enrolment:
+    """The enrolment, for its owning team. A detached (erased) one has no child to edit or admit: 404,
+    except where ``detached_ok`` (withdrawing it frees the place)."""
     enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None:
+    if enrolment is None or (enrolment.detached and not detached_ok):
         abort(404)
     require_owner(enrolment.programme, "groups_enrolment", enrolment.id)
     return enrolment
@@ -604,23 +607,24 @@ def promote(enrolment_id: int):
         audit.record("update", "groups_enrolment", enrolment.id, family_id=enrolment.family_id,
                      detail="van wachtlijst naar ingeschreven")
         db.session.commit()
-        flash(f"{enrolment.person.full_name} is van de wachtlijst naar de groep gegaan.", "success")
+        flash(f"{enrolment.child_name} is van de wachtlijst naar de groep gegaan.", "success")
     return redirect(url_for("groups.show", programme_id=programme.id))
 
 
 @bp.post("/inschrijvingen/<int:enrolment_id>/uitschrijven")
 def withdraw(enrolment_id: int):
-    enrolment = _get_enrolment(enrolment_id)
+    enrolment = _get_enrolment(enrolment_id, detached_ok=True)
     was_enrolled = enrolment.status == "enrolled"
     enrolment.status = "withdrawn"
     audit.record("update", "groups_enrolment", enrolment.id, family_id=enrolment.family_id, detail="uitgeschreven")
     db.session.commit()
-    msg = f"{enrolment.person.full_name} is uitgeschreven."
+    msg = f"{enrolment.child_name} is uitgeschreven."
     if was_enrolled:
         nxt = db.session.scalar(select(Enrolment).where(Enrolment.programme_id == enrolment.programme_id,
-                                                        Enrolment.status == "waiting").order_by(*waiting_order()))
+                                                        Enrolment.status == "waiting", Enrolment.person_id.is_not(None))
+                                .order_by(*waiting_order()))
         if nxt is not None:
-            msg += f" Eerste op de wachtlijst: {nxt.person.full_name}."
+            msg += f" Eerste op de wachtlijst: {nxt.child_name}."
     flash(msg, "success")
     return redirect(url_for("groups.show", programme_id=enrolment.programme_id))
 
@@ -634,7 +638,7 @@ def _attendance_rows(session: GroupSession):
         .where(Enrolment.programme_id == session.programme_id,
                or_(Enrolment.status == "enrolled",
                    Enrolment.id.in_(select(Attendance.enrolment_id).where(Attendance.session_id == session.id))))))
-    enrolments.sort(key=lambda e: (e.person.given_name, e.person.family_name, e.id))
+    enrolments.sort(key=lambda e: e.sort_key(given_first=True))
     marks = dict(db.session.execute(select(Attendance.enrolment_id, Attendance.status)
                                     .where(Attendance.session_id == session.id)).all())
     return enrolments, marks
@@ -715,7 +719,7 @@ def _attendance_grid(programme: Programme):
     enrolments = list(db.session.scalars(
         select(Enrolment).options(selectinload(Enrolment.person))
         .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
-    enrolments.sort(key=lambda e: (e.person.family_name, e.person.given_name, e.id))
+    enrolments.sort(key=lambda e: e.sort_key())
     marks = {(sid, eid): st for sid, eid, st in db.session.execute(
         select(Attendance.session_id, Attendance.enrolment_id, Attendance.status)
         .join(GroupSession, GroupSession.id == Attendance.session_id)
@@ -762,7 +766,7 @@ def attendance_xlsx(programme_id: int):
         cell.font = Font(bold=True)
     for e in enrolments:
         fig = per_child.get(e.id)
-        ws.append([e.person.full_name, e.person.school_year_label]
+        ws.append([e.child_name, e.school_year_label]
                   + [SHORT.get(marks.get((s.id, e.id)), "") for s in sessions]
                   + [fig.present, fig.absent, fig.excused, fig.rate, "ja" if fig.flagged else ""])
     ws.append(["Aanwezigheid per sessie (%)", ""] + [per_session[s.id].rate for s in sessions])

@@ -1,4 +1,5 @@
-"""Hooks: menu, dashboard tile, search, billable work, family export and erasure, demo data."""
+"""Hooks: menu, dashboard tile, search, billable work, family export and erasure, demo data (person export,
+erasure and retention: test_data_rights.py)."""
 
 from __future__ import annotations
 
@@ -81,12 +82,15 @@ def test_family_export_and_erase(app, world, make_programme, make_session, enrol
     json.dumps(exports, default=str)
     result = current_plugins().hook_of("groups", "hvhk_family_erase")(family=fam)[0]
     db.session.commit()
-    assert result == {"removed": 2, "kept": 0}
+    assert result == {"removed": 0, "kept": 2}  # the enrolment and its mark, detached
     assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.family_id == fam.id)) == 0
-    # the other family and the planning stay
-    assert db.session.scalar(select(func.count(Enrolment.id))) == 1
-    assert db.session.scalar(select(func.count(Attendance.id))) == 1
+    detached = db.session.get(Enrolment, e.id)
+    assert detached.person_id is None and detached.note is None and detached.anonymised_at is not None
+    # every row stays (counts add up), the other family and the planning too
+    assert db.session.scalar(select(func.count(Enrolment.id))) == 2
+    assert db.session.scalar(select(func.count(Attendance.id))) == 2
     assert db.session.get(GroupSession, s.id) is not None
+    assert current_plugins().hook_of("groups", "hvhk_family_export")(family=fam) == [{"groups": []}]
 
 
 def test_demo_data_is_complete_with_history_and_involvement(app):
