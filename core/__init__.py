@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .plugins import PluginHost, guard_plugin_blueprints
@@ -24,6 +25,15 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "ja", "on")
 
 
+class RecordId(IntegerConverter):
+    """``<int:...>`` in every route: at most the largest id a column holds, so a huge number in a URL is a 404
+    and never reaches the database (SQLite cannot bind it; PostgreSQL's integer would overflow)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. Settings come from the environment, then from ``config`` (which wins).
 
@@ -35,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=config.pop("INSTANCE_PATH", None)
                 or os.environ.get("HVHK_INSTANCE") or str(Path.cwd() / "instance"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = RecordId
 
     app.config.update(
         HVHK_DEMO=_truthy(os.environ.get("HVHK_DEMO")),

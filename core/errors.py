@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -59,6 +59,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
         return render_error(e.code or 500, getattr(e, "hvhk_message", None))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _bad_value(e):
+        """The database refused a value (too long, out of range): the input was wrong, the database is fine."""
+        log.warning("value refused by the database: %s", getattr(e, "orig", None).__class__.__name__)
+        db.session.rollback()
+        return render_error(400, "Een ingegeven waarde past niet (te lang, te groot of met ongeldige tekens). "
+                                 "Ga terug, controleer je invoer en probeer opnieuw.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
@@ -90,6 +91,23 @@ def security_headers(resp):
     return resp
 
 
+def refuse_control_characters():
+    """before_request: a NUL or other control character in a submitted value is never typed by a person, and
+    PostgreSQL refuses NUL in text. Answer 400 in Dutch before any view sees it (tabs and newlines are fine)."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if _CONTROL.search(value):
+                from werkzeug.exceptions import BadRequest
+
+                e = BadRequest()
+                e.hvhk_message = ("Je invoer bevat onzichtbare controletekens die niet bewaard kunnen worden. "
+                                  "Ga terug, verwijder ze (typ de tekst opnieuw in plaats van te plakken) en probeer opnieuw.")
+                raise e
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Meld je aan om deze pagina te zien."
@@ -103,5 +121,6 @@ def init_app(app: Flask) -> None:
     from .audit import commit_reads
 
     app.before_request(require_login)
+    app.before_request(refuse_control_characters)
     app.after_request(security_headers)
     app.after_request(commit_reads)

@@ -166,3 +166,33 @@ def test_healthz_answers_503_when_the_database_is_unreachable(app_factory, app):
     resp = broken.test_client().get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["database"] == "onbereikbaar"
+
+
+def test_control_characters_are_refused_in_dutch_and_nothing_is_saved(client, make_user, login):
+    """A NUL byte cannot be typed and PostgreSQL refuses it in text: 400 in Dutch, nothing saved (found by
+    Hypothesis on PostgreSQL, where it used to answer 503)."""
+    from core.models import Team
+
+    make_user("root", admin=True)
+    login(client, "root")
+    resp = client.post("/beheer/teams", data={"name": "Team\x00X"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "controletekens" in body and "Traceback" not in body
+    assert db.session.query(Team).count() == 0
+    assert client.get("/gezinnen/?q=Cla%00es").status_code == 400
+    assert client.post("/beheer/teams", data={"name": "Team\tnoord"}).status_code != 400  # a tab is fine
+
+
+def test_a_value_the_database_refuses_is_a_400_not_an_outage(client, make_user, login, is_postgres):
+    """A number too large for the column is the user's input, not the database being down."""
+    make_user("root", admin=True)
+    login(client, "root")
+    resp = client.get("/gezinnen/999999999999999999999")
+    assert resp.status_code in (400, 404), resp.status_code
+
+
+def test_an_oversized_number_in_a_query_string_is_a_400(client, make_user, login):
+    make_user("root", admin=True)
+    login(client, "root")
+    resp = client.get("/beheer/logboek?voor=99999999999999999999999")
+    assert resp.status_code == 400 and "past niet" in resp.get_data(as_text=True)
