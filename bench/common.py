@@ -43,6 +43,26 @@ def fresh_app(database_url: str | None = None, **config):
     return app
 
 
+def load_demo_timed(scale: int) -> list[dict]:
+    """Demo data through the core and every plugin's hook at ``scale`` (inside an app context); returns
+    ``[{"part": ..., "seconds": ...}]``."""
+    from core.demo_data import load_core_demo
+    from core.extensions import db
+    from core.plugins import current_plugins
+
+    rows = []
+    t = time.perf_counter()
+    load_core_demo(db.session, scale)
+    db.session.commit()
+    rows.append({"part": "core (families, people)", "seconds": round(time.perf_counter() - t, 1)})
+    for name in current_plugins().call_each("hvhk_plugin_info"):
+        t = time.perf_counter()
+        current_plugins().hook_of(name, "hvhk_demo_data")(session=db.session, scale=scale)
+        db.session.commit()
+        rows.append({"part": f"plugin {name}", "seconds": round(time.perf_counter() - t, 1)})
+    return rows
+
+
 @contextmanager
 def counting_queries(engine):
     from sqlalchemy import event

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import fresh_app, report
+from common import fresh_app, load_demo_timed, report
 
 
 def main() -> None:
@@ -22,23 +22,11 @@ def main() -> None:
     app = fresh_app(args.database_url)
     from sqlalchemy import func, inspect, select
 
-    from core.demo_data import load_core_demo
     from core.extensions import db
-    from core.plugins import current_plugins
 
-    rows = []
     with app.app_context():
         total = time.perf_counter()
-        t = time.perf_counter()
-        load_core_demo(db.session, scale)
-        db.session.commit()
-        rows.append({"part": "core (families, people)", "seconds": round(time.perf_counter() - t, 1)})
-        for name, _ in current_plugins().call_each("hvhk_plugin_info").items():
-            hook = current_plugins().hook_of(name, "hvhk_demo_data")
-            t = time.perf_counter()
-            hook(session=db.session, scale=scale)
-            db.session.commit()
-            rows.append({"part": f"plugin {name}", "seconds": round(time.perf_counter() - t, 1)})
+        rows = load_demo_timed(scale)
         elapsed = time.perf_counter() - total
         counts = {}
         for table in sorted(inspect(db.engine).get_table_names()):
