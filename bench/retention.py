@@ -35,6 +35,9 @@ def age_data(db, share: int) -> dict:
         ("referrals", "network_referral", "UPDATE network_referral SET referred_on = :d WHERE id % :s = 1"),
         ("group sessions", "groups_session", "UPDATE groups_session SET starts_at = :dt, ends_at = :dt "
                                              "WHERE programme_id IN (SELECT id FROM groups_programme WHERE id % :s = 1)"),
+        ("group enrolments", "groups_enrolment",
+         "UPDATE groups_enrolment SET created_at = :dt, updated_at = :dt, waiting_since = NULL, enrolled_at = :dt "
+         "WHERE programme_id IN (SELECT id FROM groups_programme WHERE id % :s = 1)"),
     ]
     moved = {}
     with db.engine.begin() as conn:
