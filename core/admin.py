@@ -263,6 +263,9 @@ def settings():
     return render_template("core/admin/settings.html", partners_2fa=bool(row and row.value == "1"))
 
 
+RETENTION_PER_CLICK = 500
+
+
 def retention_form(rules, formdata=None):
     """One field per retention rule (name = the rule's key), 1 to 30 years."""
 
@@ -293,7 +296,7 @@ def retention():
     by_key = {r.key: r for r in rules}
     action = request.form.get("actie")
     form = retention_form(rules, request.form if action == "termijn" else None)
-    if action is None or action != "termijn":
+    if action != "termijn":
         for rule in rules:
             getattr(form, rule.key).data = retention_years(rule)
     status = 200
@@ -309,10 +312,15 @@ def retention():
     elif action == "toepassen":
         chosen = [by_key[k] for k in request.form.getlist("regel") if k in by_key]
         if not chosen:
-            abort(400)
-        done = {rule.label: apply_retention(rule) for rule in chosen}
+            flash("Kies minstens één soort gegevens om te anonimiseren.", "error")
+            return redirect(url_for("admin.retention"))
+        # a click does at most PER_CLICK records per kind, so the page answers within seconds; the rest
+        # stays listed (or goes with `hvhk retention --apply`, which prints its progress)
+        done = {rule.label: apply_retention(rule, limit=RETENTION_PER_CLICK) for rule in chosen}
         db.session.commit()
-        flash("Geanonimiseerd: " + "; ".join(f"{label}: {n}" for label, n in done.items()) + ".", "success")
+        left = sum(st.due for st in retention_report(sample=0, keys={r.key for r in chosen}))
+        flash("Geanonimiseerd: " + "; ".join(f"{label}: {n}" for label, n in done.items()) + "."
+              + (f" Nog {left} te gaan: klik opnieuw of gebruik hvhk retention --apply." if left else ""), "success")
         return redirect(url_for("admin.retention"))
     return render_template("core/admin/retention.html", form=form, report=retention_report(),
                            overview=personal_data_overview()), status

@@ -83,4 +83,5 @@ ACTION_LABELS = {
     "login_failed": "aanmelding mislukt",
     "logout": "afgemeld",
     "password": "wachtwoord gewijzigd",
+    "retention": "bewaartermijn toegepast",
 }

@@ -170,7 +170,7 @@ def retention_command(mode: str, kinds: tuple[str, ...]):
             if st.due > len(st.sample) and mode != "apply":
                 click.echo(f"  ... and {st.due - len(st.sample)} more")
             if mode == "apply" and st.due:
-                n = apply_retention(st.rule)
+                n = apply_retention(st.rule, progress=lambda done, total: click.echo(f"  {done}/{total}"))
                 db.session.commit()
                 click.echo(f"  anonymised {n}: {st.rule.action}")
         click.echo("Still holding personal data:")

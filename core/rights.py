@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -363,17 +364,21 @@ def _as_date(value) -> date | None:
 BATCH = 500
 
 
-def apply_retention(rule: RetentionRule, today: date | None = None) -> int:
-    """Anonymise what ``rule`` finds past its term, in batches; log every record. Does not commit."""
+def apply_retention(rule: RetentionRule, today: date | None = None, limit: int | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> int:
+    """Anonymise what ``rule`` finds past its term (at most ``limit`` records, oldest ids first), in batches;
+    log every record; call ``progress(done, total)`` after each batch. Does not commit."""
     years = retention_years(rule)
     q = due_query(rule, today, years).subquery()
-    rows = db.session.execute(select(q.c.id, q.c.family_id).order_by(q.c.id)).all()
+    rows = db.session.execute(select(q.c.id, q.c.family_id).order_by(q.c.id).limit(limit)).all()
     done = 0
     for i in range(0, len(rows), BATCH):
         batch = rows[i:i + BATCH]
         done += rule.apply([r.id for r in batch])
         for r in batch:
             audit.record("retention", rule.key, r.id, family_id=r.family_id, detail=f"bewaartermijn {years} jaar")
+        if progress:
+            progress(i + len(batch), len(rows))
     return done
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from .access import partner_view, public_view
+from .audit import ACTION_LABELS
 from .extensions import db
 from .plugins import current_plugins, user_hook
 from .ui import NavItem
@@ -87,6 +88,7 @@ def healthz():
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
     from . import admin, families, teams, twofactor

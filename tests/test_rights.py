@@ -40,7 +40,10 @@ def test_export_zip_holds_json_html_and_who_looked(client, make_team, make_user,
     assert {m["person"]["given_name"] for m in data["members"]} == {"Elif", "Ayla"}
     assert data["consents"][0]["purpose"] == "Afstemming met juf Mieke"
     assert any(e["action"] == "view" and e["by"] == "Baas" for e in data["audit_log"])
-    assert "Elif" in zf.read("overzicht.html").decode()
+    summary = zf.read("overzicht.html").decode()
+    assert "Elif" in summary and "<td>bekeken</td>" in summary and "<td>view</td>" not in summary
+    page = client.get(f"/gezinnen/{fam.id}").get_data(as_text=True)
+    assert "bekeken" in page and "<td>view " not in page  # who looked, in Dutch
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export")) is not None
 
 
@@ -137,7 +140,7 @@ def test_retention_lists_and_anonymises_what_is_past_its_term(app, make_family):
     assert f"Gezin #{held.id}" not in dry.output and f"Gezin #{recent.id}" not in dry.output
     assert db.session.get(Family, old.id).anonymised_at is None
     applied = runner.invoke(args=["retention", "--apply", "--kind", "archived_family"])
-    assert "anonymised 1:" in applied.output, applied.output
+    assert "  1/1\n" in applied.output and "anonymised 1:" in applied.output, applied.output
     db.session.expire_all()
     assert db.session.get(Family, old.id).anonymised_at is not None
     assert db.session.get(Family, recent.id).anonymised_at is None
@@ -203,6 +206,30 @@ def test_retention_page_sets_terms_per_kind_and_applies_them(client, make_user, 
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Family, old.id).anonymised_at is not None
+
+
+def test_retention_page_applies_at_most_a_batch_per_click_and_says_what_is_left(client, make_user, make_family,
+                                                                                  login, monkeypatch):
+    import core.admin
+
+    monkeypatch.setattr(core.admin, "RETENTION_PER_CLICK", 2)
+    make_user("root", admin=True)
+    old = [make_family(f"Oud {i}") for i in range(3)]
+    for fam in old:
+        _age_family(fam, 6 * 365)
+    login(client, "root")
+    nothing = client.post("/beheer/bewaartermijnen", data={"actie": "toepassen"}, follow_redirects=True)
+    assert "Kies minstens één soort gegevens" in nothing.get_data(as_text=True)
+    first = client.post("/beheer/bewaartermijnen", data={"actie": "toepassen", "regel": "archived_family"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Gearchiveerde gezinnen zonder betrokken team: 2." in first and "Nog 1 te gaan" in first
+    db.session.expire_all()
+    assert [db.session.get(Family, f.id).anonymised_at is not None for f in old] == [True, True, False]
+    second = client.post("/beheer/bewaartermijnen", data={"actie": "toepassen", "regel": "archived_family"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Gearchiveerde gezinnen zonder betrokken team: 1." in second and "Nog " not in second
+    log = client.get("/beheer/logboek").get_data(as_text=True)
+    assert "bewaartermijn toegepast" in log
 
 
 def test_only_admins_reach_the_retention_page(client, make_team, make_user, login):
