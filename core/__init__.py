@@ -39,7 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     Environment: ``DATABASE_URL`` (default SQLite in ``instance/``), ``SECRET_KEY`` (required outside demo
     and test mode), ``HVHK_PLUGINS`` (comma-separated plugin names, 'all' (default) or 'none'),
-    ``HVHK_DEMO`` (demo mode), ``HVHK_IDLE_MINUTES`` (idle session expiry, default 30).
+    ``HVHK_DEMO`` (demo mode), ``HVHK_IDLE_MINUTES`` (idle session expiry, default 30),
+    ``HVHK_SESSION_MAX_HOURS`` (a login session ends after this long in any case, default 12),
+    ``HVHK_BEHIND_PROXY`` (trust X-Forwarded-For/-Proto of a reverse proxy) and ``HVHK_PROXY_COUNT`` (how many
+    proxies set them, default 1).
     """
     config = dict(config or {})
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=config.pop("INSTANCE_PATH", None)
@@ -55,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         HVHK_PLUGINS=os.environ.get("HVHK_PLUGINS", "all"),
         HVHK_IDLE_MINUTES=int(os.environ.get("HVHK_IDLE_MINUTES", "30")),
+        HVHK_SESSION_MAX_HOURS=int(os.environ.get("HVHK_SESSION_MAX_HOURS", "12")),
+        HVHK_BEHIND_PROXY=_truthy(os.environ.get("HVHK_BEHIND_PROXY")),
+        HVHK_PROXY_COUNT=os.environ.get("HVHK_PROXY_COUNT", "1"),
         HVHK_LOGIN_MAX_FAILS_USER=5,
         HVHK_LOGIN_MAX_FAILS_ADDRESS=20,
         HVHK_LOGIN_WINDOW_MINUTES=15,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import secrets
 from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from flask_login import current_user, login_user
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
@@ -19,6 +22,7 @@ from .extensions import db
 from .forms import Form
 from .models import LoginAttempt, User, utcnow
 from .passwords import password_problem
+from .security import end_other_sessions, end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -53,9 +57,11 @@ def _client_address() -> str:
     return (request.remote_addr or "onbekend")[:64]
 
 
-def throttle_wait(username: str, address: str) -> int:
-    """Seconds the client must wait before the next attempt (0 = may try)."""
+def throttle_wait(username: str, address: str, *, counting_own: bool = False) -> int:
+    """Seconds the client must wait before the next attempt (0 = may try). ``counting_own``: the caller's own
+    attempt is already recorded (``begin_attempt``), so the limit is one more."""
     cfg = current_app.config
+    own = 1 if counting_own else 0
     window = timedelta(minutes=cfg["HVHK_LOGIN_WINDOW_MINUTES"])
     since = utcnow() - window
     waits = []
@@ -71,9 +77,48 @@ def throttle_wait(username: str, address: str) -> int:
             select(func.count(), func.min(LoginAttempt.at)).where(
                 column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= start)
         ).one()
-        if fails[0] >= limit:
+        if fails[0] >= limit + own:
             waits.append((fails[1] + window - utcnow()).total_seconds())
     return max(0, math.ceil(max(waits))) if waits else 0
+
+
+def begin_attempt(username: str, address: str) -> tuple[LoginAttempt | None, int]:
+    """Record a login attempt (as a failure) and commit it BEFORE counting, so attempts running at the same
+    time in any process see each other: of n parallel attempts at most the limit get their password checked.
+    Returns ``(attempt, 0)``: go ahead, check, then set ``attempt.success`` and commit; or ``(None, seconds)``:
+    refused, and the refused attempt is removed again (it neither counts nor extends the wait)."""
+    attempt = LoginAttempt(username=username.lower(), address=address, success=False, at=utcnow())
+    db.session.add(attempt)
+    db.session.flush()
+    attempt_id = attempt.id
+    db.session.commit()
+    wait = throttle_wait(username, address, counting_own=True)
+    if wait:
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+        db.session.commit()
+        return None, wait
+    return attempt, 0
+
+
+def too_many_attempts(wait: int):
+    minutes = max(1, math.ceil(wait / 60))
+    return render_error(429, f"Te veel mislukte aanmeldpogingen. Probeer het opnieuw over {minutes} "
+                             f"minu{'ut' if minutes == 1 else 'ten'}.", {"Retry-After": str(wait)})
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash of a random password with today's parameters, checked for unknown usernames."""
+    return generate_password_hash(secrets.token_urlsafe(24), method="scrypt")
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check ``password``; for an unknown user check a stand-in hash of the same cost, so the answer takes as
+    long and a username cannot be found out by timing."""
+    if user is None:
+        check_password_hash(_stand_in_hash(), password)
+        return False
+    return user.check_password(password)
 
 
 def _safe_next(target: str | None) -> str:
@@ -92,15 +137,12 @@ def login():
     form = LoginForm()
     if request.method == "POST" and form.validate():
         username = form.username.data.strip().lower()
-        address = _client_address()
-        wait = throttle_wait(username, address)
+        attempt, wait = begin_attempt(username, _client_address())
         if wait:
-            minutes = max(1, math.ceil(wait / 60))
-            return render_error(429, f"Te veel mislukte aanmeldpogingen. Probeer het opnieuw over {minutes} "
-                                     f"minu{'ut' if minutes == 1 else 'ten'}.", {"Retry-After": str(wait)})
+            return too_many_attempts(wait)
         user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-        ok = user is not None and user.check_password(form.password.data)
-        db.session.add(LoginAttempt(username=username, address=address, success=bool(ok and user.active)))
+        ok = password_matches(user, form.password.data)
+        attempt.success = bool(ok and user.active)
         if not ok or not user.active:
             audit.record("login_failed", "user", user.id if user else None, detail="gedeactiveerd" if ok else None)
             db.session.commit()
@@ -113,8 +155,7 @@ def login():
             session["2fa_user"] = user.id
             session["2fa_next"] = request.args.get("next")
             return redirect(url_for("twofactor.verify"))
-        login_user(user)
-        session.permanent = True
+        start_session(user)
         audit.record("login", "user", user.id, user_id=user.id)
         db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
@@ -131,9 +172,8 @@ def _demo_accounts():
 @partner_view
 def logout():
     audit.record("logout", "user", current_user.id)
+    end_session()  # the session row goes: a copy of the cookie no longer works
     db.session.commit()
-    logout_user()
-    session.clear()
     flash("Je bent afgemeld.", "success")
     return redirect(url_for("auth.login"))
 
@@ -147,6 +187,7 @@ def password():
             form.current.errors = ["Je huidige wachtwoord klopt niet."]
         else:
             current_user.set_password(form.new.data)
+            end_other_sessions(current_user)
             audit.record("password", "user", current_user.id)
             db.session.commit()
             login_user(current_user._get_current_object())  # the session token rotated: keep this session, end all others

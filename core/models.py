@@ -196,7 +196,10 @@ class TeamPlugin(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed and successful logins, kept in the database so throttling holds across server processes."""
+    """Failed and successful logins, kept in the database so throttling holds across server processes.
+
+    A row is written (as a failure) before the password is checked and counted after, so parallel attempts see
+    each other (``core.auth.begin_attempt``); a correct password turns it into a success."""
 
     __tablename__ = "login_attempt"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,6 +211,21 @@ class LoginAttempt(db.Model):
         Index("ix_login_attempt_username_at", "username", "at"),
         Index("ix_login_attempt_address_at", "address", "at"),
     )
+
+
+class UserSession(db.Model):
+    """One login session. The signed session cookie carries a random id; this row holds its SHA-256 digest and
+    is checked on every request, so logout (which deletes the row) ends the session on the server too. Rows past
+    ``expires_at`` no longer count and are deleted at the next login (``core.security``)."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # two-factor set-up in progress: the secret shown to the user, until a first code confirms it
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
 
 
 # --------------------------------------------------------------------------- family records

@@ -1,16 +1,23 @@
-"""Login requirement by default, idle expiry, partner confinement and security headers."""
+"""Login requirement by default, server-side sessions, idle expiry, partner confinement, the reverse proxy
+and security headers."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
 
 from .extensions import db, login_manager
-from .models import User
+from .models import User, UserSession, utcnow
+
+SESSION_KEY = "_hvhk_sid"  # the session id in the signed cookie; the database keeps only its digest
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -25,15 +32,81 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
+def _digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def new_session_id(user: User) -> str:
+    """Record a new server-side session for ``user`` and return its id (for the cookie); the caller commits.
+    Sessions past their lifetime are deleted here, so the table holds only live ones."""
+    now = utcnow()
+    db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    sid = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, token_hash=_digest(sid), created_at=now,
+                      expires_at=now + timedelta(hours=current_app.config["HVHK_SESSION_MAX_HOURS"]))
+    db.session.add(row)
+    g._hvhk_user_session = row
+    return sid
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in (password and second step checked) with a new server-side session; the caller commits.
+    Clear the old session first (``session.clear()``) so no id from before the login survives."""
+    sid = new_session_id(user)
+    login_user(user)
+    session[SESSION_KEY] = sid
+    session.permanent = True
+
+
+def end_session() -> None:
+    """End the current session on the server and in the cookie (logout, idle expiry); the caller commits."""
+    sid = session.get(SESSION_KEY)
+    if isinstance(sid, str):
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _digest(sid)))
+    g.pop("_hvhk_user_session", None)
+    logout_user()
+    session.clear()
+
+
+def end_other_sessions(user: User) -> None:
+    """End every session of ``user`` except the current one (after a password change); the caller commits."""
+    sid = session.get(SESSION_KEY)
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if isinstance(sid, str):
+        query = query.where(UserSession.token_hash != _digest(sid))
+    db.session.execute(query)
+
+
+def current_user_session() -> UserSession | None:
+    """The database row of the current login session (None when nobody is logged in)."""
+    if not current_user.is_authenticated:  # loads the user, and with it the row
+        return None
+    return g.get("_hvhk_user_session")
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The user of this cookie, if its session is still open on the server: the session row exists (logout
+    deletes it) and has not expired, the user is active and the cookie's token is the user's current one
+    (a password change or deactivation rotates it)."""
+    sid = session.get(SESSION_KEY)
     try:
         uid, token = user_id.split(":", 1)
-        user = db.session.get(User, int(uid))
-    except (ValueError, TypeError):
+        uid = int(uid)
+    except (ValueError, TypeError, AttributeError):
         return None
-    if user is None or not user.active or user.session_token != token:
+    if not isinstance(sid, str):
         return None
+    found = db.session.execute(
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == uid, UserSession.token_hash == _digest(sid), UserSession.expires_at > utcnow())
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    if not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    g._hvhk_user_session = row
     return user
 
 
@@ -64,8 +137,8 @@ def require_login():
     last = session.get("seen")
     idle = current_app.permanent_session_lifetime.total_seconds()
     if last is not None and now - last > idle:
-        logout_user()
-        session.clear()
+        end_session()
+        db.session.commit()
         session["expired"] = True
         return unauthorized()
     session["seen"] = now
@@ -108,16 +181,34 @@ def refuse_control_characters():
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def _proxy_count(value) -> int:
+    from . import ConfigError
+
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ConfigError(f"HVHK_PROXY_COUNT must be the number of reverse proxies in front of the app, 1 or more "
+                          f"(got {value!r}).")
+    return count
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Meld je aan om deze pagina te zien."
     login_manager.session_protection = "basic"
 
     app.session_interface = HttpsAwareSessionInterface()
+    app.config["HVHK_PROXY_COUNT"] = _proxy_count(app.config.get("HVHK_PROXY_COUNT", 1))
     if app.config.get("HVHK_BEHIND_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Trust X-Forwarded-For and -Proto as set by that many proxies: request.remote_addr becomes the client's
+        # address (audit log, login throttle) and request.is_secure follows the browser's HTTPS (Secure cookie,
+        # HSTS). The Host header is not taken from X-Forwarded-Host: the proxy passes Host on itself.
+        count = app.config["HVHK_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     from .audit import commit_reads
 
     app.before_request(require_login)

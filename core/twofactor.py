@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 import secrets
 import time
 
 import pyotp
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import StringField
@@ -22,10 +21,10 @@ from wtforms.validators import DataRequired, Length
 
 from . import audit
 from .access import partner_view, public_view
-from .errors import render_error
 from .extensions import db
 from .forms import Form
-from .models import LoginAttempt, Membership, RecoveryCode, Setting, Team, User, utcnow
+from .models import Membership, RecoveryCode, Setting, Team, User, utcnow
+from .security import current_user_session, start_session
 
 bp = Blueprint("twofactor", __name__)
 ISSUER = "Huis van het Kind"
@@ -100,20 +99,17 @@ def verify():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if request.method == "POST" and form.validate():
-        from .auth import _client_address, _safe_next, throttle_wait
+        from .auth import _client_address, _safe_next, begin_attempt, too_many_attempts
 
-        wait = throttle_wait(user.username, _client_address())
+        attempt, wait = begin_attempt(user.username, _client_address())
         if wait:
-            minutes = max(1, math.ceil(wait / 60))
-            return render_error(429, f"Te veel mislukte pogingen. Probeer het opnieuw over {minutes} minuten.",
-                                {"Retry-After": str(wait)})
+            return too_many_attempts(wait)
         ok = verify_totp(user, form.code.data) or use_recovery_code(user, form.code.data)
-        db.session.add(LoginAttempt(username=user.username, address=_client_address(), success=ok))
+        attempt.success = ok
         if ok:
             target = session.get("2fa_next")
             session.clear()
-            login_user(user)
-            session.permanent = True
+            start_session(user)
             audit.record("login", "user", user.id, user_id=user.id, detail="tweestap")
             db.session.commit()
             return redirect(_safe_next(target))
@@ -130,8 +126,15 @@ def setup():
     user = current_user._get_current_object()
     if user.totp_secret:
         return render_template("core/twofactor_status.html", required=requires_2fa(user), codes=None)
-    secret = session.get("2fa_pending_secret") or pyotp.random_base32()
-    session["2fa_pending_secret"] = secret
+    # the secret waiting for its first code is kept with this login session in the database, never in the
+    # cookie (which the browser can read); it ends with the session
+    pending = current_user_session()
+    if pending is None:  # no server-side session behind this login: log in again
+        return redirect(url_for("auth.login"))
+    secret = pending.totp_pending_secret
+    if not secret:
+        secret = pending.totp_pending_secret = pyotp.random_base32()
+        db.session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     if request.method == "POST" and form.validate():
         candidate = User(totp_secret=secret)
@@ -139,7 +142,7 @@ def setup():
             user.totp_secret = secret
             user.totp_last_step = candidate.totp_last_step
             codes = new_recovery_codes(user)
-            session.pop("2fa_pending_secret", None)
+            pending.totp_pending_secret = None
             audit.record("update", "user", user.id, detail="tweestapsaanmelding aangezet")
             db.session.commit()
             return render_template("core/twofactor_status.html", required=requires_2fa(user), codes=codes)
