@@ -216,3 +216,23 @@ def register_commands(app) -> None:
 
 
 main.add_command(serve_command)
+
+
+@click.command("new-plugin")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder in which the plugin's folder is made.")
+def new_plugin_command(name: str, directory: str):
+    """Draw a working plugin NAME (entry point, blueprint, model, migration branch, template, tests)."""
+    from .scaffold import ScaffoldError, new_plugin
+
+    try:
+        target = new_plugin(name, directory)
+    except (ScaffoldError, OSError) as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"Plugin '{name}' written to {target}. Next: cd {target} && python3 -m pytest; "
+               "install it next to the intranet with python3 -m pip install -e .")
+
+
+main.add_command(new_plugin_command)
