@@ -13,7 +13,6 @@ from flask_login import current_user
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
@@ -26,7 +25,7 @@ from .family_forms import (
     NewFamilyForm,
     PersonForm,
 )
-from .forms import CONFLICT_MESSAGE, EditConflict, check_version
+from .forms import conflict_safe
 from .geo import MUNICIPALITIES
 from .models import (
     AuditEntry,
@@ -112,14 +111,10 @@ def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[Team]]:
     return result
 
 
-def _user_team_ids() -> set[int]:
-    return set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == current_user.id)))
-
-
 def search_results_for_global(query: str) -> list[SearchResult]:
     page = search_families(query, page_size=10)
     teams = involved_teams_by_family([f.id for f in page.items])
-    mine = _user_team_ids()
+    mine = current_user.team_ids()
     results = []
     for fam in page.items:
         names = ", ".join(t.name for t in teams[fam.id]) or "geen team"
@@ -140,7 +135,7 @@ def directory():
         page = search_families(form.q.data or "", form.geboren.data, form.gemeente.data or None,
                                include_archived=form.archief.data == "1", page=page_no)
     teams = involved_teams_by_family([f.id for f in page.items])
-    mine = _user_team_ids()
+    mine = current_user.team_ids()
     args = {k: v for k, v in request.args.items() if k != "pagina"}
     return render_template("core/families/directory.html", form=form, page=page, teams=teams, mine=mine,
                            args=args)
@@ -334,24 +329,20 @@ def edit(family_id: int):
     if request.method == "GET":
         form.contact_channels.data = [c.strip() for c in (family.contact_channels or "").split(",") if c.strip()]
         form.version.data = family.version
-    conflict = False
+    save = conflict_safe(form)
     if request.method == "POST" and form.validate():
-        try:
-            check_version(family, form.version.data)
+        with save:
+            save.check(family)
             changed = _apply_family_form(form, family)
             if changed:
                 audit.record("update", "family", family.id, family_id=family.id, detail=",".join(changed))
-            db.session.commit()
+        if save.saved:
             flash("Gezinsgegevens opgeslagen." if changed else "Er was niets gewijzigd.", "success")
             return redirect(url_for("families.show", family_id=family.id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            conflict = True
-            form.form_errors.append(CONFLICT_MESSAGE)
     if request.method == "GET":
         audit.record_read("family", family_id, family_id=family_id, detail="bewerken")
-    return render_template("core/families/edit.html", form=form, family=family, conflict=conflict), (
-        409 if conflict else 200)
+    return render_template("core/families/edit.html", form=form, family=family, conflict=save.conflict), (
+        save.status)
 
 
 @bp.post("/<int:family_id>/archiveren")
@@ -425,10 +416,10 @@ def edit_member(family_id: int, person_id: int):
         form.school_id.data = str(person.school_id) if person.school_id else ""
         form.version.data = person.version
         audit.record_read("person", person.id, family_id=family_id)
-    conflict = False
+    save = conflict_safe(form)
     if request.method == "POST" and form.validate():
-        try:
-            check_version(person, form.version.data)
+        with save:
+            save.check(person)
             changed = _apply_person_form(form, person, family_id)
             if membership.role != form.role.data or membership.relation != (form.relation.data or None):
                 changed.append("rol")
@@ -436,15 +427,11 @@ def edit_member(family_id: int, person_id: int):
                 membership.relation = form.relation.data or None
             if changed:
                 audit.record("update", "person", person.id, family_id=family_id, detail=",".join(changed))
-            db.session.commit()
+        if save.saved:
             flash(f"Gegevens van {person.full_name} opgeslagen.", "success")
             return redirect(url_for("families.show", family_id=family_id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            conflict = True
-            form.form_errors.append(CONFLICT_MESSAGE)
     return render_template("core/families/member.html", form=form, family=family, duplicates=[], person=person), (
-        409 if conflict else 200)
+        save.status)
 
 
 # --------------------------------------------------------------------------- involvement
@@ -476,7 +463,7 @@ def uninvolve(family_id: int, involvement_id: int):
     inv = db.session.get(Involvement, involvement_id)
     if inv is None or inv.family_id != family_id or inv.ended_at is not None:
         abort(404)
-    if not current_user.is_admin and inv.team_id not in _user_team_ids():
+    if not current_user.is_admin and inv.team_id not in current_user.team_ids():
         abort(403)
     end_involvement(inv)
     db.session.commit()

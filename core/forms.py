@@ -28,6 +28,93 @@ def check_version(obj, submitted) -> None:
         raise EditConflict()
 
 
+class ConflictSafeSave:
+    """``with conflict_safe(form) as save:`` around the changes of one save; see ``conflict_safe``."""
+
+    def __init__(self, form=None, *, flash_message: bool = False):
+        self.form = form
+        self.flash_message = flash_message or form is None
+        self.saved = False
+        self.conflict = False
+        self._checked = None
+
+    def check(self, obj) -> None:
+        """Refuse the save (an ``EditConflict``) when ``obj`` changed since the form was opened: the form's
+        hidden ``version`` differs from ``obj.version``."""
+        self._checked = obj
+        check_version(obj, self.form.version.data if self.form is not None else None)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status to render the form with: 409 after a conflict, else 200."""
+        return 409 if self.conflict else 200
+
+    def __enter__(self) -> ConflictSafeSave:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        from flask import flash
+        from sqlalchemy.orm.exc import StaleDataError
+
+        from .extensions import db
+
+        if exc_type is None:
+            try:
+                db.session.commit()
+            except StaleDataError:
+                exc_type = StaleDataError
+            else:
+                self.saved = True
+                return False
+        if not issubclass(exc_type, EditConflict | StaleDataError):
+            db.session.rollback()
+            return False
+        db.session.rollback()
+        self.conflict = True
+        if self.flash_message:
+            flash(CONFLICT_MESSAGE, "error")
+        else:
+            self.form.form_errors.append(CONFLICT_MESSAGE)
+            self._offer_newest_version()
+        return True
+
+    def _offer_newest_version(self) -> None:
+        """The form shows the user's input and now carries the newest version: after comparing, saving
+        again is a deliberate overwrite instead of the same refusal forever."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        version = getattr(self.form, "version", None)
+        if self._checked is None or version is None:
+            return
+        try:
+            version.data = self._checked.version  # reloaded after the rollback
+        except SQLAlchemyError:  # the record is gone: keep the old version, the next save is refused again
+            pass
+
+
+def conflict_safe(form=None, *, flash_message: bool = False) -> ConflictSafeSave:
+    """The save of an edit form, safe against a concurrent edit of the same record.
+
+    Inside the block, call ``save.check(obj)`` before changing a versioned record and make the changes;
+    do not commit. At the end of the block the session is committed. When ``save.check`` finds another
+    version, or the commit hits SQLAlchemy's ``StaleDataError`` (two saves passed the check at the same
+    moment and the version column refused the later one), everything is rolled back, ``save.conflict`` is
+    set and the Dutch ``CONFLICT_MESSAGE`` is added to the form (or flashed when there is no form or
+    ``flash_message=True``). Render the form again with ``save.status`` (409): what the user typed is
+    kept, with the newest version in the hidden field. Any other error is rolled back and raised::
+
+        with conflict_safe(form) as save:
+            save.check(partner)
+            partner.phone = form.phone.data
+            audit.record("update", "network_partner", partner.id)
+        if save.saved:
+            flash("Gegevens opgeslagen.", "success")
+            return redirect(url_for(...))
+        return render_template("network/partner_form.html", form=form), save.status
+    """
+    return ConflictSafeSave(form, flash_message=flash_message)
+
+
 def not_in_future(message: str = "Deze datum ligt in de toekomst."):
     def _check(form, field):
         if field.data and field.data > date.today():

@@ -1,15 +1,22 @@
 """The plugin host: discovery by entry points, availability, per-team enablement, team-filtered hook calls.
 
 One ``PluginHost`` per app (``current_plugins()``), so tests can build apps with different plugin sets.
+
+The kit for plugins (see docs/plugins.md, "The kit"): ``plugin_name()`` tells a plugin its own name from
+the module that asks (as pretix's ``get_defining_app``), ``teams_for()``/``team_ids_for()`` give the user's
+teams that switched that plugin on, ``plugin_teams()`` every team that did, and ``enabled_plugins()`` the
+plugins a user may use; all of it is cached per request.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import sys
 from dataclasses import dataclass
+from types import ModuleType
 
 import pluggy
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -32,6 +39,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager("hvhk")
         self.pm.add_hookspecs(hookspecs)
         self.blueprint_owner: dict[str, str] = {}
+        self._packages: list[tuple[str, str]] | None = None
         wanted = _parse_plugin_setting(load)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if wanted is None or ep.name in wanted:
@@ -58,9 +66,15 @@ class PluginHost:
 
     # ------------------------------------------------------------------ state in the database
     def available_names(self) -> set[str]:
-        """Installed plugins the admins did not switch off (no row means available)."""
+        """Installed plugins the admins did not switch off (no row means available). Cached per request."""
+        cache = _request_cache()
+        if cache is not None and "available" in cache:
+            return set(cache["available"])
         off = set(db.session.scalars(select(PluginState.name).where(PluginState.available.is_(False))))
-        return {n for n in self.names if n not in off}
+        names = {n for n in self.names if n not in off}
+        if cache is not None:
+            cache["available"] = frozenset(names)
+        return names
 
     def enabled_for_team(self, team_id: int) -> set[str]:
         rows = db.session.scalars(
@@ -69,25 +83,42 @@ class PluginHost:
         return set(rows) & self.available_names()
 
     def enabled_for_user(self, user) -> set[str]:
-        """Plugins ``user`` may use: enabled for one of their teams (admins: every available plugin)."""
+        """Plugins ``user`` may use: enabled for one of their teams (admins: every available plugin).
+
+        Cached per request (``enabled_plugins()`` is the kit's name for it)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return set()
         if user.is_admin:
             return self.available_names()
+        cache = _request_cache()
+        key = ("enabled", user.id)
+        if cache is not None and key in cache:
+            return set(cache[key])
         rows = db.session.scalars(
             select(TeamPlugin.plugin)
             .join(Membership, Membership.team_id == TeamPlugin.team_id)
             .where(Membership.user_id == user.id, TeamPlugin.enabled.is_(True))
         )
-        return set(rows) & self.available_names()
+        names = set(rows) & self.available_names()
+        if cache is not None:
+            cache[key] = frozenset(names)
+        return names
+
+    def team_ids_with(self, plugin: str) -> set[int]:
+        """Ids of the teams that switched ``plugin`` on. Cached per request."""
+        cache = _request_cache()
+        key = ("teams", plugin)
+        if cache is not None and key in cache:
+            return set(cache[key])
+        ids = set(db.session.scalars(
+            select(TeamPlugin.team_id).where(TeamPlugin.plugin == plugin, TeamPlugin.enabled.is_(True))))
+        if cache is not None:
+            cache[key] = frozenset(ids)
+        return ids
 
     def teams_with(self, plugin: str) -> list[Team]:
-        return list(
-            db.session.scalars(
-                select(Team).join(TeamPlugin, TeamPlugin.team_id == Team.id)
-                .where(TeamPlugin.plugin == plugin, TeamPlugin.enabled.is_(True)).order_by(Team.name)
-            )
-        )
+        """Every team that switched ``plugin`` on, ordered by name (plugins: ``plugin_teams()``)."""
+        return _teams(self.team_ids_with(plugin))
 
     # ------------------------------------------------------------------ hook calls
     def hook_for(self, user, name: str):
@@ -127,6 +158,7 @@ class PluginHost:
             return
         row.enabled = enabled
         row.changed_by_id = getattr(user, "id", None)
+        forget_request_cache()
         from .audit import record
         from .models import utcnow
 
@@ -146,6 +178,19 @@ class PluginHost:
     def migration_dirs(self) -> list[str]:
         return [d for d in self.pm.hook.hvhk_migrations() if d]
 
+    # ------------------------------------------------------------------ which plugin a module belongs to
+    def plugin_of_module(self, module: str) -> str | None:
+        """The registered plugin whose package is ``module`` or contains it (the longest such package wins),
+        as pretix's ``get_defining_app`` does: ``plugins.petra.views`` belongs to the plugin registered as the
+        module ``plugins.petra``."""
+        if self._packages is None:
+            self._packages = sorted(((_package_of(obj), name) for name, obj in self.pm.list_name_plugin()),
+                                    key=lambda pair: -len(pair[0]))
+        for package, name in self._packages:
+            if package and (module == package or module.startswith(package + ".")):
+                return name
+        return None
+
 
 def _parse_plugin_setting(value: str | None) -> set[str] | None:
     """``HVHK_PLUGINS``: unset or 'all' loads every installed plugin; '' or 'none' loads none."""
@@ -162,10 +207,99 @@ def current_plugins() -> PluginHost:
 
 def user_hook(name: str):
     """Shortcut for views: the hook ``name`` for the logged-in user, cached per request."""
-    cache = g.setdefault("_hvhk_hooks", {})
-    if name not in cache:
-        cache[name] = current_plugins().hook_for(current_user, name)
-    return cache[name]
+    cache = _request_cache()
+    if cache is None:
+        return current_plugins().hook_for(current_user, name)
+    key = ("hook", name)
+    if key not in cache:
+        cache[key] = current_plugins().hook_for(current_user, name)
+    return cache[key]
+
+
+# --------------------------------------------------------------------------- the kit: identity and teams
+
+
+def _package_of(obj) -> str:
+    """The package a registered plugin object lives in: a package itself, or the package of its module."""
+    if isinstance(obj, ModuleType):
+        if hasattr(obj, "__path__"):  # a package: plugins.petra
+            return obj.__name__
+        return obj.__package__ or obj.__name__  # a module: its package (or itself at the top level)
+    module = getattr(obj, "__module__", None) or type(obj).__module__
+    mod = sys.modules.get(module)
+    return (getattr(mod, "__package__", None) or module) if mod is not None else module
+
+
+def _request_cache() -> dict | None:
+    """A dict that lives as long as the current request (None outside a request)."""
+    if not has_request_context():
+        return None
+    req = request._get_current_object()
+    holder = g.get("_hvhk_kit")
+    if holder is None or holder[0] is not req:
+        holder = (req, {})
+        g._hvhk_kit = holder
+    return holder[1]
+
+
+def forget_request_cache() -> None:
+    """Drop what this request cached about plugins and teams (after switching a plugin on or off)."""
+    cache = _request_cache()
+    if cache is not None:
+        cache.clear()
+
+
+def _caller_module(depth: int) -> str:
+    return sys._getframe(depth + 1).f_globals.get("__name__", "")
+
+
+def plugin_name(module: str | None = None) -> str:
+    """The name the calling plugin is registered under (``"petra"``), taken from the module that asks.
+
+    ``module`` names another module to look up instead (``plugin_name(__name__)`` is the same as no
+    argument). Raises ``LookupError`` when the module belongs to no loaded plugin (for example the core)."""
+    module = module or _caller_module(1)
+    name = current_plugins().plugin_of_module(module)
+    if name is None:
+        raise LookupError(f"{module!r} belongs to no loaded plugin: pass plugin= explicitly")
+    return name
+
+
+def enabled_plugins(user=None) -> set[str]:
+    """The plugins ``user`` (default: the logged-in user) may use: switched on for one of their teams
+    (admins: every available plugin). Cached per request."""
+    return current_plugins().enabled_for_user(current_user if user is None else user)
+
+
+def team_ids_for(user=None, plugin: str | None = None, *, manager: bool = False) -> set[int]:
+    """Ids of ``user``'s teams that switched ``plugin`` on; ``manager=True``: only teams they manage.
+
+    ``user`` defaults to the logged-in user, ``plugin`` to the plugin of the calling module. An admin gets
+    every team with the plugin on; an anonymous or partner user gets none."""
+    plugin = plugin or plugin_name(_caller_module(1))
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False) or user.is_partner:
+        return set()
+    with_plugin = current_plugins().team_ids_with(plugin)
+    if user.is_admin:
+        return with_plugin
+    return with_plugin & (user.managed_team_ids() if manager else user.team_ids())
+
+
+def teams_for(user=None, plugin: str | None = None, *, manager: bool = False) -> list[Team]:
+    """``team_ids_for`` as ``Team`` rows ordered by name (for a choice of owning team)."""
+    return _teams(team_ids_for(user, plugin or plugin_name(_caller_module(1)), manager=manager))
+
+
+def plugin_teams(plugin: str | None = None) -> list[Team]:
+    """Every team that switched ``plugin`` (default: the calling module's plugin) on, ordered by name."""
+    return current_plugins().teams_with(plugin or plugin_name(_caller_module(1)))
+
+
+def _teams(ids: set[int]) -> list[Team]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
 
 
 def guard_plugin_blueprints() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from .extensions import db, login_manager
 from .models import User, UserSession, utcnow
+from .ui import htmx_redirect
 
 SESSION_KEY = "_hvhk_sid"  # the session id in the signed cookie; the database keeps only its digest
 
@@ -113,10 +114,8 @@ def load_user(user_id: str):
 @login_manager.unauthorized_handler
 def unauthorized():
     login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-    if request.headers.get("HX-Request") == "true":
-        resp = current_app.response_class("", status=401)
-        resp.headers["HX-Redirect"] = url_for("auth.login")
-        return resp
+    if request.htmx:
+        return htmx_redirect(url_for("auth.login"))
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error="Je bent niet aangemeld."), 401
     return redirect(login_url)

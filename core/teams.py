@@ -10,6 +10,7 @@ from .access import is_manager_of
 from .extensions import db
 from .models import Membership, Team
 from .plugins import current_plugins
+from .ui import wants_fragment
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -58,7 +59,7 @@ def toggle(team_id: int, name: str):
     host.set_team_enabled(team, name, enable, current_user)
     db.session.commit()
     info = host.info(name)
-    if request.headers.get("HX-Request") == "true":
+    if wants_fragment():
         return render_template("core/_plugin_row.html", team=team, info=info, on=enable)
     flash(f"{info.label} staat nu {'aan' if enable else 'uit'} voor {team.name}.", "success")
     return redirect(url_for("teams.plugins", team_id=team.id))

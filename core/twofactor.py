@@ -12,7 +12,7 @@ import secrets
 import time
 
 import pyotp
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -25,6 +25,7 @@ from .extensions import db
 from .forms import Form
 from .models import Membership, RecoveryCode, Setting, Team, User, utcnow
 from .security import current_user_session, start_session
+from .ui import htmx_redirect
 
 bp = Blueprint("twofactor", __name__)
 ISSUER = "Huis van het Kind"
@@ -185,10 +186,8 @@ def enforce_setup():
     if not current_user.is_authenticated or request.endpoint in ALLOWED_DURING_SETUP or request.endpoint is None:
         return None
     if current_user.totp_secret is None and requires_2fa(current_user):
-        if request.headers.get("HX-Request") == "true":
-            resp = current_app.response_class("", status=401)
-            resp.headers["HX-Redirect"] = url_for("twofactor.setup")
-            return resp
+        if request.htmx:
+            return htmx_redirect(url_for("twofactor.setup"))
         flash("Je team vraagt tweestapsaanmelding. Stel ze eerst in.", "warning")
         return redirect(url_for("twofactor.setup"))
     return None

@@ -1,5 +1,5 @@
 """Small value types that hooks return to the core (menus, tiles, panels, search results, periods,
-retention rules)."""
+retention rules), and the one way to answer htmx (``wants_fragment``, ``render``, ``htmx_redirect``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app, render_template, request
 from sqlalchemy import Select
 
 
@@ -63,3 +64,40 @@ class RetentionRule:
     apply: Callable[[list[int]], int]  # anonymise these ids; return how many; do not commit
     holding: Callable[[], int] | None = None  # how many records of this kind still hold personal data
     holding_label: str | None = None  # Dutch label for that count on the overview (default: ``label``)
+
+
+# --------------------------------------------------------------------------- answering htmx
+
+FRAGMENT_PAGE = "core/fragment_page.html"
+
+
+def wants_fragment() -> bool:
+    """True when htmx asks for part of a page (htmx-flask's ``request.htmx``): not for a boosted link or a
+    history restore, which replace the whole page and need the full one."""
+    hx = request.htmx
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render(page: str | None, fragment: str | None = None, /, **ctx) -> str:
+    """The fragment template for an htmx request, the full page otherwise.
+
+    ``page`` is None for a fragment that has no page of its own (a family panel, a dashboard tile): without
+    htmx (a direct link, no JavaScript) it is shown inside the base layout (``core/fragment_page.html``)
+    under ``ctx["title"]``, with a link back to the family when ``family`` or ``family_id`` is given.
+    ``fragment`` is None when the page itself is the answer to both. Returns the HTML; add a status as
+    usual (``return render(...), 409``)."""
+    if fragment is not None and wants_fragment():
+        return render_template(fragment, **ctx)
+    if page is not None:
+        return render_template(page, **ctx)
+    if fragment is None:
+        raise ValueError("render() needs a page or a fragment template")
+    return render_template(FRAGMENT_PAGE, fragment_template=fragment, **ctx)
+
+
+def htmx_redirect(url: str, status: int = 401):
+    """For any htmx request that must go elsewhere (an expired session, a required setup): ``HX-Redirect``
+    makes the browser load ``url`` as a whole page, instead of swapping a login page into a fragment."""
+    resp = current_app.response_class("", status=status)
+    resp.headers["HX-Redirect"] = url
+    return resp

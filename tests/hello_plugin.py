@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from core.access import partner_view
 from core.hookspecs import hookimpl
+from core.plugins import plugin_name, plugin_teams, team_ids_for, teams_for
 from core.ui import NavItem, Panel, SearchResult, Widget
 
 bp = Blueprint("hello", __name__, url_prefix="/hello")
@@ -30,6 +31,13 @@ def for_partners():
 @bp.get("/panel/<int:family_id>")
 def panel(family_id):
     return f"paneel {family_id}"
+
+
+@bp.get("/teams")
+def my_teams():
+    """The kit's identity and teams as this plugin sees them: no plugin name is spelled here."""
+    return {"plugin": plugin_name(), "mine": [t.name for t in teams_for()],
+            "managed": sorted(team_ids_for(manager=True)), "all": [t.name for t in plugin_teams()]}
 
 
 @hookimpl

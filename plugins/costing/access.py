@@ -20,11 +20,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import Membership, TeamPlugin
+from core.plugins import team_ids_for
 
 from .models import ROLE_FINANCE, CostingTeamRole
-
-PLUGIN = "costing"
 
 
 @dataclass
@@ -41,24 +39,24 @@ class CostingAccess:
 
 
 def access_for(user) -> CostingAccess:
-    """One query: the user's memberships in teams with the plugin on, with each team's costing role."""
+    """The user's teams with the plugin on (the kit's ``team_ids_for``), with each team's costing role."""
     if user is None or not getattr(user, "is_authenticated", False) or user.is_partner:
         return CostingAccess()
     if user.is_admin:
         return CostingAccess(finance=True)
-    rows = db.session.execute(
-        select(Membership.team_id, Membership.role, CostingTeamRole.role)
-        .join(TeamPlugin, (TeamPlugin.team_id == Membership.team_id) & (TeamPlugin.plugin == PLUGIN)
-              & TeamPlugin.enabled.is_(True))
-        .outerjoin(CostingTeamRole, CostingTeamRole.team_id == Membership.team_id)
-        .where(Membership.user_id == user.id)
-    ).all()
+    teams = team_ids_for(user)
+    if not teams:
+        return CostingAccess()
+    roles = dict(db.session.execute(
+        select(CostingTeamRole.team_id, CostingTeamRole.role).where(CostingTeamRole.team_id.in_(teams))).all())
     acc = CostingAccess()
-    for team_id, member_role, team_role in rows:
-        if team_role == ROLE_FINANCE:
+    for m in user.memberships:
+        if m.team_id not in teams:
+            continue
+        if roles.get(m.team_id) == ROLE_FINANCE:
             acc.finance = True
-        elif member_role == "manager":
-            acc.manager_team_ids.add(team_id)
+        elif m.role == "manager":
+            acc.manager_team_ids.add(m.team_id)
     return acc
 
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.access import admin_required
 from core.extensions import db
-from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
+from core.forms import conflict_safe
 from core.models import Team, utcnow
-from core.plugins import current_plugins
-from core.ui import Period
+from core.plugins import plugin_teams
+from core.ui import Period, render
 
 from . import actuals as actuals_mod
-from .access import PLUGIN, current_access, require_any, require_finance
+from .access import current_access, require_any, require_finance
 from .charts import hbar, vbar
 from .export import write_workbook
 from .forms import CostModelForm, TeamRoleForm
@@ -85,7 +85,7 @@ def _model_or_404(model_id: int) -> CostModel:
 
 
 def _costing_teams() -> list[Team]:
-    return current_plugins().teams_with(PLUGIN)
+    return plugin_teams()
 
 
 # --------------------------------------------------------------------------- models
@@ -156,19 +156,17 @@ def edit(model_id: int):
     parsed = _validate(form)
     if parsed is None:
         return render_template("costing/form.html", form=form, model=m), 422
-    try:
-        check_version(m, form.version.data)
-    except EditConflict:
-        form.form_errors.append(CONFLICT_MESSAGE)
-        return render_template("costing/form.html", form=form, model=m, conflict=True), 409
-    m.name, m.year, m.team_id = form.name.data.strip(), form.year.data, form.team_id.data
-    m.notes = form.notes.data or None
-    m.sources = form.sources()
-    m.set_inputs(parsed)
-    m.updated_by_id = current_user.id
-    m.updated_at = utcnow()
-    audit.record("update", "costing_cost_model", m.id)
-    db.session.commit()
+    with conflict_safe(form) as save:
+        save.check(m)
+        m.name, m.year, m.team_id = form.name.data.strip(), form.year.data, form.team_id.data
+        m.notes = form.notes.data or None
+        m.sources = form.sources()
+        m.set_inputs(parsed)
+        m.updated_by_id = current_user.id
+        m.updated_at = utcnow()
+        audit.record("update", "costing_cost_model", m.id)
+    if not save.saved:
+        return render_template("costing/form.html", form=form, model=m, conflict=True), save.status
     flash("Kostprijsmodel opgeslagen.", "success")
     return redirect(url_for("costing.sheet", model_id=m.id))
 
@@ -181,11 +179,11 @@ def preview():
     parsed = form.validate_inputs()
     if parsed is None:
         bad = [s.label for s in INPUT_SPECS if form[s.name].errors]
-        return render_template("costing/_preview.html", bad=bad, s=None)
+        return render(None, "costing/_preview.html", title="Voorbeeld", bad=bad, s=None)
     from .model import Inputs
 
     i = Inputs.from_object(parsed)
-    return render_template("costing/_preview.html", bad=[], s=summary(i), src=summary(i, "source"))
+    return render(None, "costing/_preview.html", title="Voorbeeld", bad=[], s=summary(i), src=summary(i, "source"))
 
 
 @bp.get("/<int:model_id>")
@@ -348,7 +346,7 @@ def widget():
     m = db.session.scalars(_visible_models_query(acc).order_by(CostModel.year.desc(), CostModel.id.desc())
                            .limit(1)).first()
     s = summary(m.inputs()) if m else None
-    return render_template("costing/widget.html", model=m, s=s)
+    return render(None, "costing/widget.html", title="Kostprijs van een traject", model=m, s=s)
 
 
 def ensure_team_role(team: Team) -> None:

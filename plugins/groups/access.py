@@ -11,22 +11,16 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import insert, select
 
 from core import audit
 from core.extensions import db
-from core.models import AuditEntry, Membership
-from core.plugins import current_plugins
+from core.plugins import teams_for
 
 from .models import Programme
 
 
-def user_team_ids() -> set[int]:
-    return set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == current_user.id)))
-
-
 def owns(programme: Programme) -> bool:
-    return bool(current_user.is_admin or programme.team_id in user_team_ids())
+    return bool(current_user.is_admin or programme.team_id in current_user.team_ids())
 
 
 def require_owner(programme: Programme, object_type: str = "groups_programme", object_id: int | None = None) -> None:
@@ -44,23 +38,4 @@ def get_programme(programme_id: int) -> Programme:
 
 def owner_team_choices() -> list[tuple[int, str]]:
     """Teams the user may create programmes for: their own teams with the plugin on (admins: all such teams)."""
-    teams = current_plugins().teams_with("groups")
-    if not current_user.is_admin:
-        mine = user_team_ids()
-        teams = [t for t in teams if t.id in mine]
-    return [(t.id, t.name) for t in teams]
-
-
-def audit_families(action: str, object_type: str, object_id: int | None, family_ids, detail: str | None = None,
-                   commit: bool = False) -> None:
-    """One audit entry per family, written with a single bulk insert (constant query count)."""
-    from flask import request
-
-    ids = sorted({f for f in family_ids if f})
-    if not ids:
-        return
-    rows = [dict(action=action, object_type=object_type, object_id=object_id, family_id=fid,
-                 detail=detail, user_id=current_user.id, address=request.remote_addr) for fid in ids]
-    db.session.execute(insert(AuditEntry), rows)
-    if commit:
-        db.session.commit()
+    return [(t.id, t.name) for t in teams_for()]

@@ -10,17 +10,17 @@ from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
 from core.access import register_involvement
 from core.extensions import db
-from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
+from core.forms import conflict_safe
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import Page
 from core.pagination import page_number as _page_no
+from core.ui import render, wants_fragment
 
-from .access import audit_families, get_programme, owner_team_choices, owns, require_owner, user_team_ids
+from .access import get_programme, owner_team_choices, owns, require_owner
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
 from .logic import (
     TZ,
@@ -92,7 +92,7 @@ def index():
     kind = request.args.get("soort", "")
     stmt = select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False))
     if scope != "alle" and not current_user.is_admin:
-        stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
+        stmt = stmt.where(Programme.team_id.in_(current_user.team_ids()))
     if kind in dict(PROGRAMME_KINDS):
         stmt = stmt.where(Programme.kind == kind)
     if q:
@@ -169,32 +169,24 @@ def edit(programme_id: int):
     programme = get_programme(programme_id)
     require_owner(programme)
     form = _programme_form(programme)
-    conflict, conflicts = False, []
+    save, conflicts = conflict_safe(form), []
     if request.method == "POST" and form.validate():
         location = (form.location.data or "").strip() or None
         names = dict(form.leader_ids.choices)
         if location != programme.location or set(form.leader_ids.data or []) != {u.id for u in programme.leaders}:
             conflicts = programme_change_conflicts(programme, location, form.leader_ids.data or [], names)
-        try:
-            check_version(programme, form.version.data)
-            if form.team_id.data not in {t for t, _ in owner_team_choices()}:
-                form.team_id.errors = ["Je kan een groep enkel aan je eigen team toewijzen."]
-                raise ValueError
-            if conflicts and not form.confirm_conflicts.data:
-                raise ValueError
-            _apply_programme(form, programme)
-            audit.record("update", "groups_programme", programme.id)
-            db.session.commit()
-            flash("Groep opgeslagen.", "success")
-            return redirect(url_for("groups.show", programme_id=programme.id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            conflict = True
-            form.form_errors.append(CONFLICT_MESSAGE)
-        except ValueError:
-            db.session.rollback()
+        if form.team_id.data not in {t for t, _ in owner_team_choices()}:
+            form.team_id.errors = ["Je kan een groep enkel aan je eigen team toewijzen."]
+        elif not conflicts or form.confirm_conflicts.data:
+            with save:
+                save.check(programme)
+                _apply_programme(form, programme)
+                audit.record("update", "groups_programme", programme.id)
+            if save.saved:
+                flash("Groep opgeslagen.", "success")
+                return redirect(url_for("groups.show", programme_id=programme.id))
     return render_template("groups/programme_form.html", form=form, programme=programme, conflicts=conflicts), (
-        409 if conflict else 200)
+        save.status)
 
 
 @bp.post("/<int:programme_id>/archiveren")
@@ -238,9 +230,9 @@ def show(programme_id: int):
     html = render_template("groups/show.html", programme=programme, sessions=sessions, mine=mine,
                            enrolled=enrolled, waiting=waiting, per_child=per_child, per_session=per_session,
                            n_enrolled=n_enrolled, warnings=warnings, now=now_local())
-    if mine:  # audit after rendering: a commit first would expire every loaded row
-        audit_families("view", "groups_programme", programme_id, [e.family_id for e in enrolled + waiting],
-                       detail="deelnemers", commit=True)
+    if mine:
+        audit.record_list_read("groups_programme", [e.family_id for e in enrolled + waiting], object_id=programme_id,
+                               detail="deelnemers")
     return html
 
 
@@ -359,8 +351,8 @@ def session_detail(session_id: int):
     html = render_template("groups/session.html", session=session, programme=programme, mine=mine,
                            now=now_local(), counts=counts, labels=ATTENDANCE_LABELS, no_consent=no_consent)
     if no_consent:
-        audit_families("view", "groups_enrolment", session.id, [e.family_id for e in no_consent],
-                       detail="toestemming beeldmateriaal", commit=True)
+        audit.record_list_read("groups_enrolment", [e.family_id for e in no_consent], object_id=session.id,
+                               detail="toestemming beeldmateriaal")
     return html
 
 
@@ -380,7 +372,7 @@ def edit_session(session_id: int):
         form.location.data, form.theme.data = session.location, session.theme
         form.plan.data, form.reflection.data = session.plan, session.reflection
         form.version.data = session.version
-    conflicts, conflict = [], False
+    conflicts, save = [], conflict_safe(form)
     if request.method == "POST" and form.validate():
         slot = _session_slot(form)
         old = (session.starts_at, session.ends_at, session.location)
@@ -388,24 +380,19 @@ def edit_session(session_id: int):
                                    [u.id for u in programme.leaders], exclude_session_id=session.id,
                                    leader_names=_leader_names(programme))
         if not conflicts or form.confirm_conflicts.data:
-            try:
-                check_version(session, form.version.data)
+            with save:
+                save.check(session)
                 _apply_session(form, session)
                 moved = old != (session.starts_at, session.ends_at, session.location)
                 audit.record("update", "groups_session", session.id, detail="verplaatst" if moved else None)
-                db.session.commit()
-            except (EditConflict, StaleDataError):
-                db.session.rollback()
-                conflict = True
-                form.form_errors.append(CONFLICT_MESSAGE)
-            else:
+            if save.saved:
                 if moved:
                     flash("Sessie verplaatst. Verwittig de gezinnen en begeleiders hieronder.", "warning")
                     return redirect(url_for("groups.notify", session_id=session.id))
                 flash("Sessie opgeslagen.", "success")
                 return redirect(url_for("groups.session_detail", session_id=session.id))
     return render_template("groups/session_form.html", form=form, programme=programme, session=session,
-                           conflicts=conflicts), 409 if conflict else 200
+                           conflicts=conflicts), save.status
 
 
 @bp.post("/sessies/<int:session_id>/annuleren")
@@ -437,8 +424,8 @@ def notify(session_id: int):
     enrolments = sorted([e for e in rows if e.family is not None], key=lambda e: (e.family_label, e.given_name, e.id))
     html = render_template("groups/notify.html", session=session, programme=programme, enrolments=enrolments,
                            n_erased=len(rows) - len(enrolments))
-    audit_families("view", "groups_session", session.id, [e.family_id for e in enrolments],
-                   detail="contactgegevens voor verwittiging", commit=True)
+    audit.record_list_read("groups_session", [e.family_id for e in enrolments], object_id=session.id,
+                           detail="contactgegevens voor verwittiging")
     return html
 
 
@@ -476,7 +463,7 @@ def enrol_pick_programme():
         abort(404)
     stmt = select(Programme).where(Programme.archived.is_(False))
     if not current_user.is_admin:
-        stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
+        stmt = stmt.where(Programme.team_id.in_(current_user.team_ids()))
     today = date.today()
     stmt = stmt.where(or_(Programme.end_date.is_(None), Programme.end_date >= today)).order_by(Programme.start_date,
                                                                                                   Programme.name)
@@ -571,25 +558,21 @@ def _get_enrolment(enrolment_id: int, detached_ok: bool = False) -> Enrolment:
 def edit_enrolment(enrolment_id: int):
     enrolment = _get_enrolment(enrolment_id)
     form = EnrolmentEditForm(obj=enrolment if request.method == "GET" else None)
-    conflict = False
+    save = conflict_safe(form)
     if request.method == "POST" and form.validate():
-        try:
-            check_version(enrolment, form.version.data)
+        with save:
+            save.check(enrolment)
             enrolment.priority = form.priority.data
             enrolment.photo_consent = form.photo_consent.data
             enrolment.film_consent = form.film_consent.data
             enrolment.note = (form.note.data or "").strip() or None
             audit.record("update", "groups_enrolment", enrolment.id, family_id=enrolment.family_id)
-            db.session.commit()
+        if save.saved:
             flash("Inschrijving opgeslagen.", "success")
             return redirect(url_for("groups.show", programme_id=enrolment.programme_id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            conflict = True
-            form.form_errors.append(CONFLICT_MESSAGE)
     if request.method == "GET":
         audit.record_read("groups_enrolment", enrolment.id, family_id=enrolment.family_id)
-    return render_template("groups/enrolment_form.html", form=form, enrolment=enrolment), 409 if conflict else 200
+    return render_template("groups/enrolment_form.html", form=form, enrolment=enrolment), save.status
 
 
 @bp.post("/inschrijvingen/<int:enrolment_id>/toelaten")
@@ -661,7 +644,7 @@ def attendance(session_id: int):
     enrolments, marks = _attendance_rows(session)
     html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
                            marks=marks, statuses=ATTENDANCE_STATUSES, refusal=_not_started_message(session))
-    audit_families("view", "groups_attendance", session.id, [e.family_id for e in enrolments], commit=True)
+    audit.record_list_read("groups_attendance", [e.family_id for e in enrolments], object_id=session.id)
     return html
 
 
@@ -681,7 +664,7 @@ def mark_attendance(session_id: int, enrolment_id: int):
             select(Attendance.id).where(Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id)):
         refusal = "Dit kind is niet (meer) ingeschreven in deze groep."
     if refusal:
-        if request.headers.get("HX-Request"):
+        if wants_fragment():
             # htmx swaps only 2xx answers: the row comes back unchanged with the refusal next to it
             mark = db.session.scalar(select(Attendance.status).where(Attendance.session_id == session.id,
                                                                      Attendance.enrolment_id == enrolment.id))
@@ -707,7 +690,7 @@ def mark_attendance(session_id: int, enrolment_id: int):
         break
     audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
     db.session.commit()
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=status,
                                statuses=ATTENDANCE_STATUSES, error=None)
     return redirect(url_for("groups.attendance", session_id=session.id))
@@ -735,8 +718,8 @@ def attendance_list(programme_id: int):
     sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
     html = render_template("groups/attendance_list.html", programme=programme, sessions=sessions,
                            enrolments=enrolments, marks=marks, per_child=per_child, per_session=per_session)
-    audit_families("view", "groups_attendance", programme.id, [e.family_id for e in enrolments],
-                   detail="aanwezigheidslijst", commit=True)
+    audit.record_list_read("groups_attendance", [e.family_id for e in enrolments], object_id=programme.id,
+                           detail="aanwezigheidslijst")
     return html
 
 
@@ -777,8 +760,8 @@ def attendance_xlsx(programme_id: int):
     buf = io.BytesIO()
     wb.save(buf)
     buf.seek(0)
-    audit_families("export", "groups_attendance", programme.id, [e.family_id for e in enrolments],
-                   detail="aanwezigheidslijst excel", commit=True)
+    audit.record_list_read("groups_attendance", [e.family_id for e in enrolments], object_id=programme.id,
+                           detail="aanwezigheidslijst excel", action="export")
     return send_file(buf, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      as_attachment=True, download_name=f"aanwezigheden-{programme.ref}.xlsx")
 
@@ -792,7 +775,7 @@ def _calendar_sessions(start: datetime, end: datetime, scope: str) -> list[Group
             .where(GroupSession.starts_at < end, GroupSession.ends_at > start, Programme.archived.is_(False))
             .order_by(GroupSession.starts_at, GroupSession.id))
     if scope != "alle" and not current_user.is_admin:
-        stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
+        stmt = stmt.where(Programme.team_id.in_(current_user.team_ids()))
     return list(db.session.scalars(stmt.limit(2000)))
 
 
@@ -906,10 +889,9 @@ def family_panel(family_id: int):
                 .where(Attendance.enrolment_id.in_(ids), GroupSession.cancelled.is_(False))
                 .group_by(Attendance.enrolment_id)):
             rates[eid] = round(100 * (present or 0) / recorded) if recorded else None
-    html = render_template("groups/_family_panel.html", enrolments=enrolments, mine=user_team_ids(),
-                           is_admin=current_user.is_admin, rates=rates)
     audit.record_read("groups_enrolment", None, family_id=family_id, detail="gezinspaneel")
-    return html
+    return render(None, "groups/_family_panel.html", title="Groepsaanbod", family_id=family_id,
+                  enrolments=enrolments, mine=current_user.team_ids(), is_admin=current_user.is_admin, rates=rates)
 
 
 @bp.get("/widget/deze-week")
@@ -918,4 +900,5 @@ def widget_week():
     monday = today - timedelta(days=today.weekday())
     sessions = _calendar_sessions(datetime.combine(monday, datetime.min.time()),
                                   datetime.combine(monday + timedelta(days=7), datetime.min.time()), "mijn")
-    return render_template("groups/_widget_week.html", sessions=sessions[:15], more=len(sessions) > 15)
+    return render(None, "groups/_widget_week.html", title="Groepssessies deze week", sessions=sessions[:15],
+                  more=len(sessions) > 15)

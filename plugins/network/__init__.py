@@ -112,10 +112,10 @@ def hvhk_referral_recorded(referral):
     team_id = referral.get("team_id")
     if team_id is None and referral.get("user_id"):
         from core.access import involved_team_ids
-        from core.models import Membership
+        from core.models import User
 
-        mine = set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == referral["user_id"])))
-        shared = involved_team_ids(family_id) & mine
+        user = db.session.get(User, referral["user_id"])
+        shared = involved_team_ids(family_id) & (user.team_ids() if user else set())
         team_id = min(shared) if shared else None
     db.session.add(Referral(
         family_id=family_id, organisation_id=org_id, referred_on=day,

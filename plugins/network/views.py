@@ -27,21 +27,21 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.access import register_involvement, require_family
 from core.extensions import db
-from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
+from core.forms import conflict_safe
 from core.geo import MUNICIPALITIES
 from core.models import (
     ORGANISATION_KIND_LABELS,
     ORGANISATION_KINDS,
     FamilyMember,
-    Membership,
     Organisation,
     Person,
-    TeamPlugin,
     User,
     utcnow,
 )
 from core.pagination import Page
 from core.pagination import page_number as _page_no
+from core.plugins import team_ids_for
+from core.ui import render, wants_fragment
 
 from . import ecomap, importer
 from .forms import (
@@ -95,18 +95,6 @@ bp = Blueprint("network", __name__, url_prefix="/netwerk", template_folder="temp
 bp.context_processor(change_labels)
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _fragment(template: str, title: str, **ctx):
-    """An htmx fragment; without htmx (no JavaScript) the same fragment inside a full page."""
-    html = render_template(template, **ctx)
-    if _is_htmx():
-        return html
-    return render_template("network/fragment_page.html", title=title, inner=html, **ctx)
-
-
 def _org_or_404(org_id: int) -> Organisation:
     org = db.session.get(Organisation, org_id)
     if org is None:
@@ -157,8 +145,8 @@ def widget():
     changes = db.session.scalar(select(func.count(PartnerChange.id)).where(PartnerChange.at >= since))
     reviews = db.session.scalar(select(func.count(Relation.id)).where(Relation.review_date.is_not(None),
                                                                      Relation.review_date <= date.today()))
-    return render_template("network/widget.html", total=total or 0, stale=(total or 0) - (verified or 0),
-                           waiting=waiting or 0, changes=changes or 0, reviews=reviews or 0)
+    return render(None, "network/widget.html", title="Netwerk en partners", total=total or 0,
+                  stale=(total or 0) - (verified or 0), waiting=waiting or 0, changes=changes or 0, reviews=reviews or 0)
 
 
 @bp.get("/wijzigingen")
@@ -267,20 +255,17 @@ def partner_edit(org_id: int):
     form = PartnerForm()
     if request.method == "GET":
         _fill_partner_form(form, org, partner)
-    elif form.validate_on_submit():
-        try:
-            check_version(partner, form.version.data)
-        except EditConflict:
-            form.form_errors.append(CONFLICT_MESSAGE)
-            db.session.rollback()
-            return render_template("network/partner_form.html", form=form, org=org, kinds=None, kind=None), 409
-        changed = _apply_partner_form(form, org, partner)
-        if changed:
-            audit.record("update", "network_partner", org.id, detail=",".join(changed))
-        db.session.commit()
-        flash("Gegevens opgeslagen.", "success")
-        return redirect(url_for("network.partner_page", org_id=org.id))
-    return render_template("network/partner_form.html", form=form, org=org, kinds=None, kind=None)
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        with save:
+            save.check(partner)
+            changed = _apply_partner_form(form, org, partner)
+            if changed:
+                audit.record("update", "network_partner", org.id, detail=",".join(changed))
+        if save.saved:
+            flash("Gegevens opgeslagen.", "success")
+            return redirect(url_for("network.partner_page", org_id=org.id))
+    return render_template("network/partner_form.html", form=form, org=org, kinds=None, kind=None), save.status
 
 
 @bp.post("/organisatie/<int:org_id>/nagekeken")
@@ -321,38 +306,36 @@ def save_item(model, form, org: Organisation, item_id: int | None, values_of, *,
         return item, None
     values = values_of(form)
     object_type = "contact" if model is Contact else "service"
-    if item is None:
-        item = model(organisation_id=org.id, **values)
-        db.session.add(item)
-        db.session.flush()
-        changes = [("create", None, None, values.get("name"))]
-    else:
-        try:
-            check_version(item, form.version.data)
-        except EditConflict:
-            form.form_errors.append(CONFLICT_MESSAGE)
-            return item, 409
-        changes = []
-        for k, v in values.items():
-            old = getattr(item, k)
-            if old != v:
-                changes.append(("update", k, old, v))
-                setattr(item, k, v)
-        db.session.flush()
-    if model is Contact and values.get("is_primary"):
-        for other in db.session.scalars(select(Contact).where(Contact.organisation_id == org.id,
-                                                              Contact.id != item.id, Contact.is_primary.is_(True))):
-            other.is_primary = False
-    if log_partner:
-        for action, field, old, new in changes:
-            db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type=object_type,
-                                         object_id=item.id, action=action, field=field,
-                                         old_value=None if old is None else str(old)[:2000],
-                                         new_value=None if new is None else str(new)[:2000]))
-    if changes:
-        audit.record("create" if changes[0][0] == "create" else "update", f"network_{object_type}", item.id,
-                     detail=",".join(c[1] for c in changes if c[1]) or None)
-    db.session.commit()
+    with conflict_safe(form) as save:
+        if item is None:
+            item = model(organisation_id=org.id, **values)
+            db.session.add(item)
+            db.session.flush()
+            changes = [("create", None, None, values.get("name"))]
+        else:
+            save.check(item)
+            changes = []
+            for k, v in values.items():
+                old = getattr(item, k)
+                if old != v:
+                    changes.append(("update", k, old, v))
+                    setattr(item, k, v)
+            db.session.flush()
+        if model is Contact and values.get("is_primary"):
+            for other in db.session.scalars(select(Contact).where(Contact.organisation_id == org.id,
+                                                                  Contact.id != item.id, Contact.is_primary.is_(True))):
+                other.is_primary = False
+        if log_partner:
+            for action, field, old, new in changes:
+                db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type=object_type,
+                                             object_id=item.id, action=action, field=field,
+                                             old_value=None if old is None else str(old)[:2000],
+                                             new_value=None if new is None else str(new)[:2000]))
+        if changes:
+            audit.record("create" if changes[0][0] == "create" else "update", f"network_{object_type}", item.id,
+                         detail=",".join(c[1] for c in changes if c[1]) or None)
+    if save.conflict:
+        return (item if item_id else None), 409
     return item, 0
 
 
@@ -459,31 +442,28 @@ def relation_edit(rel_id: int | None):
                 form.source_id.data = int(request.args.get("van", 0)) or None
             except ValueError:
                 pass
-    elif form.validate_on_submit():
+    save = conflict_safe(form)
+    if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in RELATION_FIELDS}
         for k in ("description", "privacy_terms", "secrecy_terms"):
             values[k] = (values[k] or "").strip() or None
         values["structural"] = form.structural.data == "1"
-        if rel is None:
-            rel = Relation(**values)
-            db.session.add(rel)
-            db.session.flush()
-            audit.record("create", "network_relation", rel.id)
-        else:
-            try:
-                check_version(rel, form.version.data)
-            except EditConflict:
-                form.form_errors.append(CONFLICT_MESSAGE)
-                db.session.rollback()
-                return render_template("network/relation_form.html", form=form, rel=rel), 409
-            changed = [k for k, v in values.items() if getattr(rel, k) != v]
-            for k in changed:
-                setattr(rel, k, values[k])
-            audit.record("update", "network_relation", rel.id, detail=",".join(changed))
-        db.session.commit()
-        flash("Relatie opgeslagen.", "success")
-        return redirect(url_for("network.partner_page", org_id=rel.source_id))
-    return render_template("network/relation_form.html", form=form, rel=rel)
+        with save:
+            if rel is None:
+                rel = Relation(**values)
+                db.session.add(rel)
+                db.session.flush()
+                audit.record("create", "network_relation", rel.id)
+            else:
+                save.check(rel)
+                changed = [k for k, v in values.items() if getattr(rel, k) != v]
+                for k in changed:
+                    setattr(rel, k, values[k])
+                audit.record("update", "network_relation", rel.id, detail=",".join(changed))
+        if save.saved:
+            flash("Relatie opgeslagen.", "success")
+            return redirect(url_for("network.partner_page", org_id=rel.source_id))
+    return render_template("network/relation_form.html", form=form, rel=rel), save.status
 
 
 @bp.post("/relaties/<int:rel_id>/verwijderen")
@@ -610,9 +590,8 @@ def _user_team_for_family(family_id: int) -> int | None:
     from core.access import involved_team_ids
 
     involved = involved_team_ids(family_id)
-    mine = set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == current_user.id)))
-    with_plugin = set(db.session.scalars(select(TeamPlugin.team_id).where(TeamPlugin.plugin == "network",
-                                                                         TeamPlugin.enabled.is_(True))))
+    mine = current_user.team_ids()
+    with_plugin = team_ids_for()
     for pool in (involved & mine & with_plugin, involved & mine, mine & with_plugin):
         if pool:
             return min(pool)
@@ -663,17 +642,18 @@ def family_ecomap(family_id: int):
                 register_involvement(family, tie.team_id, "Ecomap bijgehouden", source="network")
             audit.record("create", "network_eco_tie", tie.id, family_id=family.id)
             db.session.commit()
-            if not _is_htmx():
+            if not wants_fragment():
                 flash("Band toegevoegd aan de ecomap.", "success")
                 return redirect(url_for("network.family_ecomap", family_id=family_id))
             form = _tie_form(family_id, people)
             form.label.data = ""
         else:
-            status = 200 if _is_htmx() else 422
-            return _fragment("network/_ecomap.html", "Ecomap", **_ecomap_ctx(family, form, people)), status
+            status = 200 if wants_fragment() else 422
+            return render(None, "network/_ecomap.html", title="Ecomap", **_ecomap_ctx(family, form, people)), status
     else:
         audit.record_read("network_ecomap", family.id, family_id=family.id)
-    return _fragment("network/_ecomap.html", f"Ecomap gezin {family.label}", **_ecomap_ctx(family, form, people))
+    return render(None, "network/_ecomap.html", title=f"Ecomap gezin {family.label}",
+                  **_ecomap_ctx(family, form, people))
 
 
 @bp.post("/gezin/<int:family_id>/ecomap/<int:tie_id>/verwijderen")
@@ -685,7 +665,7 @@ def family_tie_delete(family_id: int, tie_id: int):
     db.session.delete(tie)
     audit.record("archive", "network_eco_tie", tie_id, family_id=family.id)
     db.session.commit()
-    if _is_htmx():
+    if wants_fragment():
         people = _family_people(family_id)
         return render_template("network/_ecomap.html", **_ecomap_ctx(family, _tie_form(family_id, people), people))
     return redirect(url_for("network.family_ecomap", family_id=family_id))
@@ -698,8 +678,8 @@ def family_referrals(family_id: int):
         select(Referral).options(selectinload(Referral.organisation))
         .where(Referral.family_id == family.id).order_by(Referral.referred_on.desc(), Referral.id.desc())))
     audit.record_read("network_referral", None, family_id=family.id)
-    return _fragment("network/_family_referrals.html", f"Verwijzingen gezin {family.label}", family=family,
-                     referrals=referrals)
+    return render(None, "network/_family_referrals.html", title=f"Verwijzingen gezin {family.label}",
+                  family=family, referrals=referrals)
 
 
 REFERRAL_FIELDS = ["organisation_id", "referred_on", "accompanied", "waiting_status", "outcome", "question", "note"]
@@ -722,47 +702,38 @@ def referral_edit(family_id: int, ref_id: int | None):
             audit.record_read("network_referral", ref.id, family_id=family.id)
         else:
             form.referred_on.data = date.today()
-    elif form.validate_on_submit():
+    save = conflict_safe(form)
+    if form.validate_on_submit():
         values = {k: getattr(form, k).data for k in REFERRAL_FIELDS}
         values["question"] = (values["question"] or "").strip() or None
         values["note"] = (values["note"] or "").strip() or None
         values["accompanied"] = bool(values["accompanied"])
-        if ref is None:
-            ref = Referral(family_id=family.id, source="network", team_id=_user_team_for_family(family_id),
-                           created_by_id=current_user.id, **values)
-            db.session.add(ref)
-            db.session.flush()
-            if ref.team_id:
-                register_involvement(family, ref.team_id, "Verwijzing naar een partner", source="network")
-            audit.record("create", "network_referral", ref.id, family_id=family.id)
-        else:
-            try:
-                check_version(ref, form.version.data)
-            except EditConflict:
-                form.form_errors.append(CONFLICT_MESSAGE)
-                db.session.rollback()
-                return render_template("network/referral_form.html", form=form, family=family, ref=ref), 409
-            changed = [k for k, v in values.items() if getattr(ref, k) != v]
-            for k in changed:
-                setattr(ref, k, values[k])
-            audit.record("update", "network_referral", ref.id, family_id=family.id, detail=",".join(changed))
-        db.session.commit()
-        flash("Verwijzing opgeslagen.", "success")
-        return redirect(url_for("families.show", family_id=family.id))
-    return render_template("network/referral_form.html", form=form, family=family, ref=ref)
+        with save:
+            if ref is None:
+                ref = Referral(family_id=family.id, source="network", team_id=_user_team_for_family(family_id),
+                               created_by_id=current_user.id, **values)
+                db.session.add(ref)
+                db.session.flush()
+                if ref.team_id:
+                    register_involvement(family, ref.team_id, "Verwijzing naar een partner", source="network")
+                audit.record("create", "network_referral", ref.id, family_id=family.id)
+            else:
+                save.check(ref)
+                changed = [k for k, v in values.items() if getattr(ref, k) != v]
+                for k in changed:
+                    setattr(ref, k, values[k])
+                audit.record("update", "network_referral", ref.id, family_id=family.id, detail=",".join(changed))
+        if save.saved:
+            flash("Verwijzing opgeslagen.", "success")
+            return redirect(url_for("families.show", family_id=family.id))
+    return render_template("network/referral_form.html", form=form, family=family, ref=ref), save.status
 
 
 # --------------------------------------------------------------------------- settings
 
 
 def _may_manage_settings() -> bool:
-    if current_user.is_admin:
-        return True
-    managed = current_user.managed_team_ids()
-    if not managed:
-        return False
-    return db.session.scalar(select(func.count(TeamPlugin.id)).where(
-        TeamPlugin.team_id.in_(managed), TeamPlugin.plugin == "network", TeamPlugin.enabled.is_(True))) > 0
+    return bool(current_user.is_admin or team_ids_for(manager=True))
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])

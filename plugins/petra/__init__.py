@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.models import Membership, Person, fold
-from core.plugins import current_plugins
+from core.models import Person, fold
+from core.plugins import team_ids_for
 from core.ui import NavItem, Panel, RetentionRule, SearchResult, Widget
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
@@ -62,18 +62,10 @@ def hvhk_dashboard_widgets(user):
 REF_RE = re.compile(r"^pt-?\d{0,4}(-\d{0,4})?$", re.IGNORECASE)
 
 
-def _user_petra_team_ids(user) -> set[int]:
-    petra = {t.id for t in current_plugins().teams_with("petra")}
-    if user.is_admin:
-        return petra
-    mine = set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == user.id)))
-    return petra & mine
-
-
 @hookimpl
 def hvhk_search(query, user):
     """Trajectories by their number (PT-2025-0007) or by the child's name, only of the user's own teams."""
-    teams = _user_petra_team_ids(user)
+    teams = team_ids_for(user)
     if not teams or user.is_partner:
         return []
     stmt = (select(Trajectory).options(joinedload(Trajectory.child))

@@ -16,38 +16,18 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.access import require_family
 from core.extensions import db
-from core.models import Membership, Team, User
-from core.plugins import current_plugins
+from core.models import Membership, User
+from core.plugins import team_ids_for
 
 from .models import Trajectory
 
 
-def user_team_ids() -> set[int]:
-    return set(db.session.scalars(select(Membership.team_id).where(Membership.user_id == current_user.id)))
-
-
-def petra_teams() -> list[Team]:
-    """Teams the current user works for in PeTra: their teams with the plugin on (admins: all such teams)."""
-    teams = current_plugins().teams_with("petra")
-    if not current_user.is_admin:
-        mine = user_team_ids()
-        teams = [t for t in teams if t.id in mine]
-    return teams
-
-
-def visible_team_ids() -> set[int]:
-    return {t.id for t in petra_teams()}
-
-
 def owns(t: Trajectory) -> bool:
-    return bool(current_user.is_admin or t.team_id in user_team_ids())
+    return bool(current_user.is_admin or t.team_id in current_user.team_ids())
 
 
 def is_petra_manager() -> bool:
-    if current_user.is_admin:
-        return True
-    petra_ids = {t.id for t in current_plugins().teams_with("petra")}
-    return bool(current_user.managed_team_ids() & petra_ids)
+    return bool(current_user.is_admin or team_ids_for(manager=True))
 
 
 def get_trajectory(trajectory_id: int, *, read: bool = True, what: str = "traject") -> Trajectory:
@@ -67,26 +47,6 @@ def get_trajectory(trajectory_id: int, *, read: bool = True, what: str = "trajec
     if read:
         audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail=what)
     return t
-
-
-def audit_listed(trajectories, what: str) -> None:
-    """A list shows children's names: one 'view' entry per family, in one bulk insert, committed after the
-    page rendered (like ``core.audit.record_read``)."""
-    from flask import g, request
-    from sqlalchemy import insert
-
-    from core.models import AuditEntry
-
-    seen: dict[int, int] = {}
-    for t in trajectories:
-        seen.setdefault(t.family_id, t.id)
-    if not seen:
-        return
-    rows = [dict(action="view", object_type="petra_trajectory", object_id=tid, family_id=fid,
-                 detail=f"lijst: {what}", user_id=current_user.id, address=request.remote_addr)
-            for fid, tid in sorted(seen.items())]
-    db.session.execute(insert(AuditEntry), rows)
-    g._hvhk_reads_pending = True
 
 
 def team_workers(team_id: int) -> list[User]:

@@ -9,25 +9,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
 from core.access import register_involvement, require_family
 from core.extensions import db
-from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
+from core.forms import conflict_safe
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import paginate
-from core.plugins import current_plugins
+from core.plugins import current_plugins, team_ids_for, teams_for
+from core.ui import render, wants_fragment
 
 from . import logic
 from .access import (
-    audit_listed,
     get_trajectory,
     is_petra_manager,
     owns,
-    petra_teams,
     team_workers,
-    visible_team_ids,
 )
 from .forms import (
     ActionForm,
@@ -78,10 +75,6 @@ def _fmt_date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _org_choices(kinds: tuple[str, ...] | None = None, empty: str = "—") -> list[tuple[int, str]]:
     stmt = select(Organisation.id, Organisation.name).where(Organisation.archived.is_(False)).order_by(Organisation.name)
     if kinds:
@@ -98,7 +91,7 @@ def _worker_choices(team_id: int) -> list[tuple[int, str]]:
 
 @bp.get("/")
 def index():
-    teams = visible_team_ids()
+    teams = team_ids_for()
     status = request.args.get("status", "actief")
     stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker),
                                        joinedload(Trajectory.team))
@@ -110,20 +103,20 @@ def index():
     page = paginate(stmt.order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
     settings = logic.load_settings()
     durations = {t.id: logic.duration_of(t, settings) for t in page.items}
-    audit_listed(page.items, "trajecten")
+    audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in page.items], detail="lijst: trajecten")
     return render_template("petra/index.html", page=page, status=status, statuses=STATUSES, durations=durations)
 
 
 @bp.get("/wachtlijst")
 def waiting_list():
-    teams = visible_team_ids()
+    teams = team_ids_for()
     stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.school),
                                        joinedload(Trajectory.referrer_org), joinedload(Trajectory.team))
             .where(Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst")
             .order_by(Trajectory.referred_on, Trajectory.id))
     page = paginate(stmt)
     offset = (page.number - 1) * PAGE_SIZE
-    audit_listed(page.items, "wachtlijst")
+    audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in page.items], detail="lijst: wachtlijst")
     return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset)
 
 
@@ -132,7 +125,7 @@ def waiting_list():
 
 def _referral_form() -> ReferralForm:
     form = ReferralForm()
-    form.team_id.choices = [(t.id, t.name) for t in petra_teams()]
+    form.team_id.choices = [(t.id, t.name) for t in teams_for()]
     form.referrer_org_id.choices = _org_choices()
     form.school_id.choices = _org_choices(("school",), "— geen / onbekend —")
     return form
@@ -181,7 +174,7 @@ def _form_warnings(form: ReferralForm, chosen: tuple[Person, Family] | None, set
 
 @bp.route("/aanmelding", methods=["GET", "POST"])
 def referral():
-    teams = petra_teams()
+    teams = teams_for()
     if not teams:
         abort(404)
     form = _referral_form()
@@ -224,11 +217,11 @@ def referral_check():
     form.validate()
     chosen = _chosen_child(form.child_id.data) if form.child_id.data else None
     warnings = _form_warnings(form, chosen, logic.load_settings())
-    return render_template("petra/_warnings.html", warnings=warnings, empty_ok=True)
+    return render(None, "petra/_warnings.html", title="Controle van de aanmelding", warnings=warnings, empty_ok=True)
 
 
 def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
-    if form.team_id.data not in {t.id for t in petra_teams()}:
+    if form.team_id.data not in {t.id for t in teams_for()}:
         abort(403)
     if chosen:
         person, family = chosen
@@ -274,14 +267,15 @@ def edit_referral(trajectory_id: int):
         form.school_level.data = t.school_level or ""
         form.indications.data = t.indication_keys
         form.contra_indications.data = t.contra_keys
+    save = conflict_safe(form)
     if form.validate_on_submit():
         first_contact = db.session.scalar(select(func.min(Contact.on_date)).where(Contact.trajectory_id == t.id))
         if first_contact and form.referred_on.data > first_contact:
             form.referred_on.errors.append(
                 f"Er is al een contact op {first_contact.strftime('%d/%m/%Y')}: de aanmelding kan niet later liggen.")
         else:
-            try:
-                check_version(t, form.version.data)
+            with save:
+                save.check(t)
                 changed = []
                 for name in ("referred_on", "referrer_kind", "referrer_contact", "channel", "school_year", "question"):
                     value = getattr(form, name).data
@@ -306,13 +300,10 @@ def edit_referral(trajectory_id: int):
                         changed.append(name)
                 if changed:
                     audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=",".join(changed))
-                db.session.commit()
+            if save.saved:
                 flash("Aanmelding bijgewerkt.", "success")
                 return redirect(url_for("petra.show", trajectory_id=t.id))
-            except (EditConflict, StaleDataError):
-                db.session.rollback()
-                form.form_errors.append(CONFLICT_MESSAGE)
-    return render_template("petra/referral_edit.html", t=t, form=form)
+    return render_template("petra/referral_edit.html", t=t, form=form), save.status
 
 
 # --------------------------------------------------------------------------- the trajectory page
@@ -386,16 +377,14 @@ def add_contact(trajectory_id: int):
             warnings = logic.clarifying_warning(logic.clarifying_counts(t), settings)
         db.session.commit()
         form = None
-        if not _is_htmx():
+        if not wants_fragment():
             flash("Contact opgeslagen.", "success")
             for w in warnings:
                 flash(w, "warning")
             return redirect(url_for("petra.show", trajectory_id=t.id))
     audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail="contacten")
     ctx = _contacts_context(t, settings, form=form, warnings=warnings)
-    if _is_htmx():
-        return render_template("petra/_contacts.html", saved=ok, **ctx)
-    return render_template("petra/contact_page.html", **ctx)
+    return render("petra/contact_page.html", "petra/_contacts.html", saved=ok, **ctx)
 
 
 @bp.post("/traject/<int:trajectory_id>/contact/<int:contact_id>/verwijderen")
@@ -412,7 +401,7 @@ def delete_contact(trajectory_id: int, contact_id: int):
         db.session.delete(c)
         audit.record("delete", "petra_contact", contact_id, family_id=t.family_id)
         db.session.commit()
-    if not _is_htmx():
+    if not wants_fragment():
         flash(message or "Contact verwijderd.", "error" if message else "success")
         return redirect(url_for("petra.show", trajectory_id=t.id))
     audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail="contacten")
@@ -437,12 +426,13 @@ def decision(trajectory_id: int):
         form.version.data = t.version
         form.decision_on.data = date.today()
         form.lead_worker_id.data = current_user.id if current_user.id in dict(form.lead_worker_id.choices) else 0
+    save = conflict_safe(form)
     if form.validate_on_submit():
         if form.decision_on.data < t.referred_on:
             form.decision_on.errors.append("De beslissing kan niet vóór de aanmelding liggen.")
         else:
-            try:
-                check_version(t, form.version.data)
+            with save:
+                save.check(t)
                 t.decision = form.decision.data
                 t.decision_on = form.decision_on.data
                 t.decision_reason = form.decision_reason.data or None
@@ -458,13 +448,10 @@ def decision(trajectory_id: int):
                 else:
                     t.status = "niet_gestart"
                 audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=f"intake: {t.decision}")
-                db.session.commit()
+            if save.saved:
                 flash("Intakebeslissing opgeslagen.", "success")
                 return redirect(url_for("petra.show", trajectory_id=t.id))
-            except (EditConflict, StaleDataError):
-                db.session.rollback()
-                form.form_errors.append(CONFLICT_MESSAGE)
-    return render_template("petra/decision.html", t=t, form=form)
+    return render_template("petra/decision.html", t=t, form=form), save.status
 
 
 @bp.route("/traject/<int:trajectory_id>/begeleiders", methods=["GET", "POST"])
@@ -479,20 +466,18 @@ def workers(trajectory_id: int):
         form.lead_worker_id.data = t.lead_worker_id or 0
         form.second_worker_id.data = t.second_worker_id or 0
         form.max_months.data = t.max_months
+    save = conflict_safe(form)
     if form.validate_on_submit():
-        try:
-            check_version(t, form.version.data)
+        with save:
+            save.check(t)
             t.lead_worker_id = form.lead_worker_id.data
             t.second_worker_id = form.second_worker_id.data or None
             t.max_months = form.max_months.data
             audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail="begeleiders, duur")
-            db.session.commit()
+        if save.saved:
             flash("Begeleiders en duur opgeslagen.", "success")
             return redirect(url_for("petra.show", trajectory_id=t.id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(CONFLICT_MESSAGE)
-    return render_template("petra/workers.html", t=t, form=form)
+    return render_template("petra/workers.html", t=t, form=form), save.status
 
 
 def _referral_hook(t: Trajectory, org_id: int, day: date, accompanied: bool, note: str) -> None:
@@ -570,9 +555,10 @@ def edit_roundtable(trajectory_id: int, roundtable_id: int):
     form = RoundtableEditForm(obj=r if request.method == "GET" else None)
     if request.method == "GET":
         form.participants.data = [k for k in r.participants.split(",") if k]
+    save = conflict_safe(form)
     if form.validate_on_submit():
-        try:
-            check_version(r, form.version.data)
+        with save:
+            save.check(r)
             r.minutes = form.minutes.data
             r.participants = ",".join(form.participants.data)
             r.other_participants = form.other_participants.data or None
@@ -582,13 +568,10 @@ def edit_roundtable(trajectory_id: int, roundtable_id: int):
                 parties = {p for p in form.participants.data if p in ("kind", "ouders")} | {"school"}
                 c.minutes, c.parties = r.minutes, ",".join(sorted(parties))
             audit.record("update", "petra_roundtable", r.id, family_id=t.family_id)
-            db.session.commit()
+        if save.saved:
             flash(f"{r.kind_label} bijgewerkt.", "success")
             return redirect(url_for("petra.show", trajectory_id=t.id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(CONFLICT_MESSAGE)
-    return render_template("petra/roundtable_edit.html", t=t, r=r, form=form)
+    return render_template("petra/roundtable_edit.html", t=t, r=r, form=form), save.status
 
 
 @bp.post("/traject/<int:trajectory_id>/fase")
@@ -602,18 +585,15 @@ def phase(trajectory_id: int):
     if t.start_on and form.on.data < t.start_on:
         flash("Fase niet gewijzigd: de datum ligt vóór de start.", "error")
         return redirect(url_for("petra.show", trajectory_id=t.id))
-    try:
-        check_version(t, form.version.data)
+    with conflict_safe(form, flash_message=True) as save:
+        save.check(t)
         if form.phase.data == 3:
             t.phase, t.phase3_on = 3, form.on.data
         else:
             t.phase, t.phase4_on = 4, form.on.data
         audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=f"fase {t.phase}")
-        db.session.commit()
+    if save.saved:
         flash(f"Het traject is nu in de fase '{t.phase_label}'.", "success")
-    except (EditConflict, StaleDataError):
-        db.session.rollback()
-        flash(CONFLICT_MESSAGE, "error")
     return redirect(url_for("petra.show", trajectory_id=t.id))
 
 
@@ -674,18 +654,15 @@ def evaluate_goal(trajectory_id: int, goal_id: int):
     if not form.validate():
         flash("Evaluatie niet opgeslagen: kies een resultaat.", "error")
         return redirect(url_for("petra.plan", trajectory_id=t.id))
-    try:
-        check_version(g, form.version.data)
+    with conflict_safe(form, flash_message=True) as save:
+        save.check(g)
         if form.moment.data == "interim":
             g.interim, g.interim_note = form.result.data, form.note.data or None
         else:
             g.final, g.final_note = form.result.data, form.note.data or None
         audit.record("update", "petra_plan_goal", g.id, family_id=t.family_id, detail=f"evaluatie {form.moment.data}")
-        db.session.commit()
+    if save.saved:
         flash("Evaluatie opgeslagen.", "success")
-    except (EditConflict, StaleDataError):
-        db.session.rollback()
-        flash(CONFLICT_MESSAGE, "error")
     return redirect(url_for("petra.plan", trajectory_id=t.id))
 
 
@@ -789,9 +766,10 @@ def fee(trajectory_id: int):
         form.version.data = f.version
         form.paid_on.data = date.today()
         form.paid_amount.data = f.amount
+    save = conflict_safe(form)
     if form.validate_on_submit():
-        try:
-            check_version(f, form.version.data)
+        with save:
+            save.check(f)
             if form.action.data == "betaald":
                 f.paid_on, f.paid_amount, f.method = form.paid_on.data, form.paid_amount.data or f.amount, form.method.data
                 f.waived, f.waive_reason = False, None
@@ -801,18 +779,15 @@ def fee(trajectory_id: int):
             else:
                 f.waived, f.waive_reason, f.paid_on, f.paid_amount, f.method = False, None, None, None, None
             audit.record("update", "petra_fee", f.id, family_id=t.family_id, detail=form.action.data)
-            db.session.commit()
+        if save.saved:
             flash(f"Bijdrage: {f.status_label}.", "success")
             return redirect(url_for("petra.show", trajectory_id=t.id))
-        except (EditConflict, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(CONFLICT_MESSAGE)
-    return render_template("petra/fee.html", t=t, f=f, form=form)
+    return render_template("petra/fee.html", t=t, f=f, form=form), save.status
 
 
 @bp.get("/bijdragen")
 def fees():
-    teams = visible_team_ids()
+    teams = team_ids_for()
     stmt = (select(Fee).join(Trajectory, Trajectory.id == Fee.trajectory_id)
             .options(joinedload(Fee.trajectory).joinedload(Trajectory.child),
                      joinedload(Fee.trajectory).joinedload(Trajectory.lead_worker))
@@ -822,7 +797,8 @@ def fees():
     total = db.session.scalar(select(func.coalesce(func.sum(Fee.amount), 0)).join(
         Trajectory, Trajectory.id == Fee.trajectory_id).where(
         Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None)))
-    audit_listed([f.trajectory for f in page.items], "open bijdragen")
+    audit.record_list_read("petra_trajectory", [(f.trajectory.family_id, f.trajectory_id) for f in page.items],
+                           detail="lijst: open bijdragen")
     return render_template("petra/fees.html", page=page, total=total, today=date.today())
 
 
@@ -840,12 +816,13 @@ def close(trajectory_id: int):
     if request.method == "GET":
         form.version.data = t.version
         form.closed_on.data = date.today()
+    save = conflict_safe(form)
     if form.validate_on_submit():
         if form.closed_on.data < (t.start_on or t.referred_on):
             form.closed_on.errors.append("De afronding kan niet vóór de start van het traject liggen.")
         else:
-            try:
-                check_version(t, form.version.data)
+            with save:
+                save.check(t)
                 t.closed_on = form.closed_on.data
                 t.closure_reason = form.closure_reason.data
                 t.final_evaluation = form.final_evaluation.data or None
@@ -859,13 +836,10 @@ def close(trajectory_id: int):
                                    "begeleide doorverwijzing bij afronding" if t.closure_accompanied
                                    else "doorverwijzing bij afronding")
                 audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail="afronding")
-                db.session.commit()
+            if save.saved:
                 flash("Het traject is afgerond.", "success")
                 return redirect(url_for("petra.show", trajectory_id=t.id))
-            except (EditConflict, StaleDataError):
-                db.session.rollback()
-                form.form_errors.append(CONFLICT_MESSAGE)
-    return render_template("petra/close.html", t=t, form=form)
+    return render_template("petra/close.html", t=t, form=form), save.status
 
 
 # --------------------------------------------------------------------------- team meeting
@@ -873,7 +847,7 @@ def close(trajectory_id: int):
 
 @bp.get("/teamoverleg")
 def meeting():
-    teams = visible_team_ids()
+    teams = team_ids_for()
     settings = logic.load_settings()
     today = date.today()
     since = today - timedelta(days=int(request.args.get("dagen", 14) or 14))
@@ -905,7 +879,8 @@ def meeting():
     durations = {t.id: logic.duration_of(t, settings, today) for t in active}
     nearing = [t for t in active if durations[t.id].state in ("bijna", "over")]
     due = [(t, items) for t in active if (items := logic.due_items(t, sdq_moments[t.id], rt_kinds[t.id], settings, today))]
-    audit_listed(new + nearing + stalled + [t for t, _ in due], "teamoverleg")
+    listed = new + nearing + stalled + [t for t, _ in due]
+    audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in listed], detail="lijst: teamoverleg")
     open_fees = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Fee.amount), 0)).join(Trajectory, Trajectory.id == Fee.trajectory_id)
         .where(Trajectory.team_id.in_(teams), Fee.waived.is_(False), Fee.paid_on.is_(None))).one()
@@ -920,7 +895,7 @@ def year_overview():
 
     from .models import CLOSURE_REASONS, CONTACT_KINDS
 
-    teams = visible_team_ids()
+    teams = team_ids_for()
     today = date.today()
     try:
         year = int(request.args.get("jaar", today.year))
@@ -1029,7 +1004,7 @@ def settings_page():
 @bp.get("/gezin/<int:family_id>/paneel")
 def family_panel(family_id: int):
     require_family(family_id, "petra_family_panel")
-    teams = visible_team_ids()
+    teams = team_ids_for()
     rows = list(db.session.scalars(
         select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.team),
                                    joinedload(Trajectory.lead_worker))
@@ -1042,13 +1017,13 @@ def family_panel(family_id: int):
         .where(FamilyMember.family_id == family_id, FamilyMember.role == "kind", Person.archived.is_(False))
         .order_by(Person.birth_date)) if p.id not in busy]
     audit.record_read("petra_family_panel", family_id, family_id=family_id)
-    return render_template("petra/_family_panel.html", trajectories=mine, others=others, family_id=family_id,
-                           children=children, can_refer=bool(teams))
+    return render(None, "petra/_family_panel.html", title="PeTra-trajecten", trajectories=mine, others=others,
+                  family_id=family_id, children=children, can_refer=bool(teams))
 
 
 @bp.get("/widget/caseload")
 def widget_caseload():
-    teams = visible_team_ids()
+    teams = team_ids_for()
     rows = db.session.execute(
         select(User.display_name, Trajectory.status, func.count())
         .join(User, User.id == Trajectory.lead_worker_id)
@@ -1059,7 +1034,8 @@ def widget_caseload():
         per.setdefault(name, {"vraagverheldering": 0, "lopend": 0})[status] = n
     waiting = db.session.scalar(select(func.count()).select_from(Trajectory).where(
         Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst"))
-    return render_template("petra/_widget_caseload.html", per=per, waiting=waiting)
+    return render(None, "petra/_widget_caseload.html", title="PeTra: caseload per begeleider", per=per,
+                  waiting=waiting)
 
 
 __all__ = ["bp", "owns"]
