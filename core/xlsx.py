@@ -39,7 +39,7 @@ from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
@@ -65,6 +65,11 @@ _HEAD_ALIGN = Alignment(wrap_text=True, vertical="center")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
+def column_letter(n: int) -> str:
+    """The letter(s) of the n-th column: 1 is A, 28 is AB (for references in a ``Formula``)."""
+    return get_column_letter(n)
+
+
 class Formula(str):
     """A deliberate formula, the only way to write one: ``Formula("=ROUND(B2*B3,2)")``."""
 
@@ -72,6 +77,16 @@ class Formula(str):
         if not text.startswith("="):
             raise ValueError("a formula starts with '='")
         return super().__new__(cls, text)
+
+
+_NUMBERS = (int, float, Decimal)  # bool is an int too: it is tested first and written as "ja"/"nee"
+_VALUES = (*_NUMBERS, date, type(None))
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    return clean_text(str(value))
 
 
 def clean_text(value: str) -> str:
@@ -126,16 +141,13 @@ class Sheet:
         ``Formula`` is a formula."""
         if isinstance(value, Formula):
             c = WriteOnlyCell(self.ws, value=str(value))
-        elif isinstance(value, str | bool) or not isinstance(value, int | float | Decimal | date | None):
-            if isinstance(value, bool):
-                value = "ja" if value else "nee"
-            c = WriteOnlyCell(self.ws, value=clean_text(str(value)))
-            c.data_type = "s"
-        else:
-            if isinstance(value, datetime):
-                fmt = fmt or DATETIME
-            elif isinstance(value, date):
-                fmt = fmt or DATE
+        elif isinstance(value, bool) or not isinstance(value, _VALUES):
+            c = WriteOnlyCell(self.ws, value=_text(value))
+            c.data_type = "s"  # never a formula (=...) or an error value (#N/A), whatever the text says
+        elif isinstance(value, date):
+            fmt = fmt or (DATETIME if isinstance(value, datetime) else DATE)
+            c = WriteOnlyCell(self.ws, value=value)
+        else:  # a number or None
             c = WriteOnlyCell(self.ws, value=value)
         if fmt or bold or wrap or size or _head:
             c._style = copy(self._style((fmt, bold, wrap, size, _head)))
@@ -149,9 +161,10 @@ class Sheet:
         """One row. Plain values are converted as ``cell`` does; cells made with ``cell`` keep their style."""
         row = []
         for v in values:
-            if v is None or isinstance(v, Cell) or (
-                    isinstance(v, int | float | Decimal) and not isinstance(v, bool)):
+            if v is None or (isinstance(v, _NUMBERS) and type(v) is not bool) or isinstance(v, Cell):
                 row.append(v)
+            elif type(v) is str and not v.startswith("=") and v not in ERROR_CODES:
+                row.append(clean_text(v))  # openpyxl stores such a str as text: no cell object needed
             else:
                 row.append(self.cell(v))
         self.ws.append(row)
