@@ -203,6 +203,7 @@ MAX_UNPACKED = 20 * 1024 * 1024  # xlsx: its XML parts together, unpacked
 MAX_RATIO = 100  # xlsx: unpacked / packed size of any XML part above 1 MiB
 MAX_PARTS = 500  # xlsx: files in the zip
 EXCEL_MAX_ROW = 1_048_576
+BLANK_ROW_FACTOR = 10  # a file may run to row 10 × its row limit; past that it is refused, blank or not
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # tab, LF and CR are fine
 
 UNREADABLE_XLSX = "Het Excel-bestand kon niet gelezen worden. Bewaar het als .xlsx en probeer opnieuw."
@@ -237,7 +238,8 @@ def read_table(file, filename: str | None = None, *, max_rows: int, header: bool
 
     ``file`` is a Werkzeug ``FileStorage``, a binary file object or ``bytes``; the kind follows from
     ``filename`` (default: the upload's own name). ``max_rows`` counts non-blank rows, not the first one when
-    ``header``. Raises ``ImportFileError`` with a Dutch message at the first limit or fault it meets."""
+    ``header``; blank rows are skipped, but the file may not run past row ``10 × (max_rows + header)``.
+    Raises ``ImportFileError`` with a Dutch message at the first limit or fault it meets."""
     return list(iter_table(file, filename, max_rows=max_rows, header=header, max_cols=max_cols,
                            max_bytes=max_bytes, max_cell_chars=max_cell_chars, max_unpacked=max_unpacked,
                            max_ratio=max_ratio))
@@ -262,8 +264,13 @@ def iter_table(file, filename: str | None = None, *, max_rows: int, header: bool
     else:
         raise ImportFileError("Enkel .xlsx- of .csv-bestanden.")
     limit = max_rows + (1 if header else 0)
+    last_row = BLANK_ROW_FACTOR * limit  # blank rows are skipped, but reading them costs time too
     count = 0
     for number, values in rows:
+        if number > last_row:
+            raise ImportFileError(f"Het bestand loopt door tot voorbij rij {_n(last_row)} (lege of enkel opgemaakte "
+                                  "rijen tellen mee). Kopieer enkel de rijen met gegevens naar een nieuw bestand.",
+                                  number)
         if len(values) > max_cols:
             if any(not _blank(v) for v in values[max_cols:]):
                 raise ImportFileError(f"Rij {number} heeft meer dan {_n(max_cols)} kolommen; "

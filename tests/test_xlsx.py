@@ -202,6 +202,22 @@ def test_row_limit_is_met_while_reading_not_after():
         read_table(csv_text.encode(), "x.csv", max_rows=9)
 
 
+def test_blank_rows_are_skipped_but_a_file_may_not_run_on_for_ever():
+    """Blank or only formatted rows cost time to read: a file may run to row 10 × its limit, not further."""
+    body = _row(1, "Naam") + "".join(f'<row r="{n}"><c r="A{n}" s="0"/></row>' for n in range(2, 110))
+    data = _with_sheet_xml(_sheet(body + _row(110, "Laatste"), dimension="A1:A110"))
+    assert read_table(data, "x.xlsx", max_rows=10) == [Row(1, ("Naam",)), Row(110, ("Laatste",))]
+    with pytest.raises(ImportFileError, match="voorbij rij 100") as caught:
+        read_table(data, "x.xlsx", max_rows=9)
+    assert caught.value.row == 101
+    # a gap in the row numbers counts as well, and is not walked to its end
+    data = _with_sheet_xml(_sheet(_row(1, "Naam") + _row(1_000_000, "Ver weg"), dimension="A1:A1000000"))
+    with pytest.raises(ImportFileError, match="voorbij rij 50.010"):
+        read_table(data, "x.xlsx", max_rows=5000)
+    with pytest.raises(ImportFileError, match="voorbij rij 30"):
+        read_table(b"Naam\n" + b"\n" * 40 + b"Laat\n", "x.csv", max_rows=2)
+
+
 def test_columns_beyond_the_limit_are_refused_when_they_hold_something():
     assert read_table(b"a;b;c;;;\n", "x.csv", max_rows=5, max_cols=3) == [Row(1, ("a", "b", "c"))]
     with pytest.raises(ImportFileError, match="Rij 2 heeft meer dan 3 kolommen"):
