@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
+from .downloads import send_download
 from .extensions import db
 from .family_forms import (
     ConsentForm,
@@ -539,14 +540,11 @@ def export(family_id: int):
     if not _may_export(family_id):
         audit.record_denied("family_export", family_id, family_id=family_id)
         abort(403)
-    from flask import Response
-
     from .rights import export_zip
 
     payload = export_zip(family)
     db.session.commit()
-    return Response(payload, mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="gezin-{family.id}-inzage.zip"'})
+    return send_download(payload, f"gezin-{family.id}-inzage.zip", "application/zip")
 
 
 @bp.route("/<int:family_id>/wissen", methods=["GET", "POST"])
@@ -591,14 +589,11 @@ def person_export(family_id: int, person_id: int):
     if not _may_export(family_id):
         audit.record_denied("person_export", person_id, family_id=family_id)
         abort(403)
-    from flask import Response
-
     from .rights import person_export_zip
 
     payload = person_export_zip(person, family)
     db.session.commit()
-    return Response(payload, mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="persoon-{person.id}-inzage.zip"'})
+    return send_download(payload, f"persoon-{person.id}-inzage.zip", "application/zip")
 
 
 @bp.route("/<int:family_id>/leden/<int:person_id>/wissen", methods=["GET", "POST"])

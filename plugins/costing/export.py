@@ -1,56 +1,31 @@
-"""The Excel cost sheet (openpyxl, write-only so large sheets stream).
+"""The Excel cost sheet, written with the core's xlsx writer (write-only, so large sheets stream).
 
 Sheets: Invoer (the inputs: values, never formulas), Methode 1 and Methode 2 (every step a live formula
 referring to the input cells, rounded to the cent with ROUND exactly as ``model.py`` does), Werkelijk
 (one row per trajectory or group programme; hours, cost as a formula at the model's hourly rate, fees)
 and Samenvatting (formulas over the other sheets).
 
-Text that comes from users (model name, sources, team names, references, statuses) goes through
-``safe_text``: it can never be read as a formula.
+Text that comes from users (model name, sources, team names, references, statuses) is written as text
+cells by ``core.xlsx``: it can never be read as a formula and is shown exactly as typed. The formulas are
+the deliberate ones below, each marked with ``Formula``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from copy import copy
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from core.xlsx import DATE, DECIMAL, EUR, INT, Book, Formula, column_letter
 
 from .actuals import AGE_LABELS, activity_label
 from .model import INPUT_SPECS, Inputs
 
-EUR = '"€" #,##0.00;-"€" #,##0.00'
-HOURS = "#,##0.00"
+HOURS = DECIMAL
 NUMBER = "#,##0.##"
-DATE = "dd/mm/yyyy"
-INT = "0"
 
 M2_CELL = {"lager": "'Methode 2'!$C$7", "secundair": "'Methode 2'!$C$8"}
 INPUT_ROW = {spec.name: n for n, spec in enumerate(INPUT_SPECS, start=2)}
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-_HEAD_FONT = Font(bold=True, color="FFFFFF")
-_HEAD_FILL = PatternFill("solid", fgColor="2F5D62")
-_BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def safe_text(value) -> str | None:
-    """User text as inert text: strip characters XML forbids and prefix an apostrophe when the text
-    starts with something a spreadsheet could take as a formula (= + - @ tab CR LF)."""
-    if value is None:
-        return None
-    s = _ILLEGAL.sub("", str(value))
-    if s.startswith(_FORMULA_START):
-        s = "'" + s
-    return s
 
 
 def ref(name: str) -> str:
@@ -62,70 +37,26 @@ def _fmt_for(kind: str) -> str:
     return {"money": EUR, "percent": NUMBER, "count": INT}.get(kind, NUMBER)
 
 
-class _Sheet:
-    """A write-only sheet with helpers for styled cells."""
-
-    def __init__(self, wb: Workbook, title: str, widths: list[float], landscape: bool = False):
-        self.ws = wb.create_sheet(title)
-        ws = self.ws
-        for n, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(n)].width = w
-        ws.freeze_panes = "A2"
-        ws.print_title_rows = "1:1"
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.gridLines = False
-        ws.oddFooter.center.text = "&A · pagina &P van &N"
-
-    def cell(self, value, fmt: str | None = None, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
-        c = WriteOnlyCell(self.ws, value=value)
-        if fmt:
-            c.number_format = fmt
-        if bold:
-            c.font = _BOLD
-        if wrap:
-            c.alignment = _WRAP
-        return c
-
-    def text(self, value, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
-        return self.cell(safe_text(value), bold=bold, wrap=wrap)
-
-    def header(self, labels: list[str]) -> None:
-        row = []
-        for label in labels:
-            c = WriteOnlyCell(self.ws, value=label)
-            c.font = _HEAD_FONT
-            c.fill = _HEAD_FILL
-            c.alignment = Alignment(wrap_text=True, vertical="center")
-            row.append(c)
-        self.ws.append(row)
-
-    def append(self, row: list) -> None:
-        self.ws.append(row)
-
-
 def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: Inputs, sources: dict,
                    units: Iterable, unit_count: int, activity_kinds: list[str],
                    period_start: date, period_end: date, actuals_scope: str = "alle teams") -> None:
     """Write the cost sheet to ``out`` (a path or a binary file object). ``units`` may be a generator of
     objects shaped like ``actuals.UnitActual``; ``unit_count`` is how many it yields."""
-    wb = Workbook(write_only=True)
+    book = Book()
+    F = Formula
 
     # ---------------------------------------------------------------- Invoer
-    sh = _Sheet(wb, "Invoer", [38, 16, 24, 70])
+    sh = book.sheet("Invoer", [38, 16, 24, 70])
     sh.header(["Invoer", "Waarde", "Eenheid", "Bron"])
     values = inputs.as_dict()
     for spec in INPUT_SPECS:
         v = values[spec.name]
         sh.append([sh.cell(spec.label), sh.cell(v if spec.kind == "count" else Decimal(v), _fmt_for(spec.kind)),
-                   sh.cell(spec.unit), sh.text(sources.get(spec.name, ""), wrap=True)])
+                   sh.cell(spec.unit), sh.cell(sources.get(spec.name, ""), wrap=True)])
 
     # ---------------------------------------------------------------- Methode 1
     r = ref
-    sh = _Sheet(wb, "Methode 1", [34, 54, 20, 20, 44])
+    sh = book.sheet("Methode 1", [34, 54, 20, 20, 44])
     sh.header(["Stap", "Berekening", "Eigen berekening", "Aannames van de bron", "Toelichting"])
     m1_rows = [
         ("Jaarloonkost personeel", "loonkost", f"={r('staff_cost')}", f"={r('staff_cost')}", ""),
@@ -148,11 +79,11 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     ]
     for label, how, c, d, note in m1_rows:
         bold = label == "Kost per traject"
-        sh.append([sh.cell(label, bold=bold), sh.cell(how), sh.cell(c, EUR, bold=bold),
-                   sh.cell(d, EUR, bold=bold), sh.cell(note or None, wrap=True)])
+        sh.append([sh.cell(label, bold=bold), sh.cell(how), sh.cell(F(c), EUR, bold=bold),
+                   sh.cell(F(d), EUR, bold=bold), sh.cell(note or None, wrap=True)])
 
     # ---------------------------------------------------------------- Methode 2
-    sh = _Sheet(wb, "Methode 2", [34, 12, 20, 52])
+    sh = book.sheet("Methode 2", [34, 12, 20, 52])
     sh.header(["Activiteit", "Uren", "Kost aan uurtarief", "Toelichting"])
     rate = r("hourly_rate")
     m2_rows = [
@@ -163,14 +94,14 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
         ("Groepsweekend (12 of ouder)", f"={r('weekend_hours')}", "Enkel voor jongeren van 12 of ouder."),
     ]
     for n, (label, hours, note) in enumerate(m2_rows, start=2):
-        sh.append([sh.cell(label), sh.cell(hours, HOURS), sh.cell(f"=ROUND(B{n}*{rate},2)", EUR),
+        sh.append([sh.cell(label), sh.cell(F(hours), HOURS), sh.cell(F(f"=ROUND(B{n}*{rate},2)"), EUR),
                    sh.cell(note or None)])
-    sh.append([sh.cell("Per kind jonger dan 12", bold=True), sh.cell("=B2+B3+B4+B5", HOURS, bold=True),
-               sh.cell("=ROUND(C2+C3+C4+C5,2)", EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, groepsdag.")])
-    sh.append([sh.cell("Per kind van 12 of ouder", bold=True), sh.cell("=B2+B3+B4+B6", HOURS, bold=True),
-               sh.cell("=ROUND(C2+C3+C4+C6,2)", EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, weekend.")])
-    sh.append([sh.cell("Totaal zoals de bron het optelt"), sh.cell("=B3+B4+B5+B6", HOURS),
-               sh.cell("=ROUND(C3+C4+C5+C6,2)", EUR),
+    sh.append([sh.cell("Per kind jonger dan 12", bold=True), sh.cell(F("=B2+B3+B4+B5"), HOURS, bold=True),
+               sh.cell(F("=ROUND(C2+C3+C4+C5,2)"), EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, groepsdag.")])
+    sh.append([sh.cell("Per kind van 12 of ouder", bold=True), sh.cell(F("=B2+B3+B4+B6"), HOURS, bold=True),
+               sh.cell(F("=ROUND(C2+C3+C4+C6,2)"), EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, weekend.")])
+    sh.append([sh.cell("Totaal zoals de bron het optelt"), sh.cell(F("=B3+B4+B5+B6"), HOURS),
+               sh.cell(F("=ROUND(C3+C4+C5+C6,2)"), EUR),
                sh.cell("Zonder rondetafels, met groepsdag én weekend (bron: € 4.366,5).", wrap=True)])
 
     # ---------------------------------------------------------------- Werkelijk (streamed)
@@ -179,90 +110,76 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     money_cols = ["Uren totaal", "Kost aan uurtarief", "Bijdrage verschuldigd", "Bijdrage betaald",
                   "Kwijtgescholden", "Betaald op", "Model (methode 2)"]
     widths = [16, 16, 18, 20, 12, 12, 12, 10] + [11] * len(kinds) + [11, 16, 14, 14, 8, 12, 16]
-    sh = _Sheet(wb, "Werkelijk", widths, landscape=True)
+    sh = book.sheet("Werkelijk", widths, landscape=True)
     sh.header(fixed + [f"Uren: {activity_label(k)}" for k in kinds] + money_cols)
     first_kind = len(fixed) + 1
     col_total = first_kind + len(kinds)
-    L = get_column_letter
+    L = column_letter
     total_letter, cost_letter = L(col_total), L(col_total + 1)
     due_letter, paid_letter, start_letter = L(col_total + 2), L(col_total + 3), L(8)
     model_letter = L(col_total + 6)
     kind_range = (L(first_kind), L(col_total - 1)) if kinds else None
-    ws = sh.ws
-
-    def style_of(fmt: str):
-        template = WriteOnlyCell(ws)
-        template.number_format = fmt
-        return template._style
-
-    # One style per column kind, copied into each cell: much cheaper than setting number_format 400,000 times.
-    date_style, hours_style, eur_style = style_of(DATE), style_of(HOURS), style_of(EUR)
-
-    def styled(value, style):
-        c = WriteOnlyCell(ws, value=value)
-        c._style = copy(style)
-        return c
+    cell = sh.cell
 
     n = 1
     for u in units:
         n += 1
         hours = u.hours
         row = [
-            safe_text(u.ref), u.kind_label if hasattr(u, "kind_label") else safe_text(u.kind), safe_text(u.team),
-            safe_text(AGE_LABELS.get(u.age_group, u.age_group or "")),
-            styled(u.start, date_style), styled(u.end, date_style),
-            safe_text(u.status), 1 if u.started_in_period else 0,
+            u.ref, u.kind_label if hasattr(u, "kind_label") else u.kind, u.team,
+            AGE_LABELS.get(u.age_group, u.age_group or ""), cell(u.start, DATE), cell(u.end, DATE),
+            u.status, 1 if u.started_in_period else 0,
         ]
         for k in kinds:
             h = hours.get(k)
-            row.append(styled(None if h is None else float(h), hours_style))
-        row.append(styled(f"=SUM({kind_range[0]}{n}:{kind_range[1]}{n})" if kind_range else 0, hours_style))
-        row.append(styled(f"=ROUND({total_letter}{n}*{rate},2)", eur_style))
-        row.append(styled(None if u.fee_due is None else float(u.fee_due), eur_style))
-        row.append(styled(None if u.fee_paid is None else float(u.fee_paid), eur_style))
-        row.append("ja" if u.fee_waived else "nee")
-        row.append(styled(u.fee_paid_on, date_style))
+            row.append(cell(None if h is None else float(h), HOURS))
+        row.append(cell(F(f"=SUM({kind_range[0]}{n}:{kind_range[1]}{n})") if kind_range else 0, HOURS))
+        row.append(cell(F(f"=ROUND({total_letter}{n}*{rate},2)"), EUR))
+        row.append(cell(None if u.fee_due is None else float(u.fee_due), EUR))
+        row.append(cell(None if u.fee_paid is None else float(u.fee_paid), EUR))
+        row.append(u.fee_waived)
+        row.append(cell(u.fee_paid_on, DATE))
         # the model's cost of one trajectory of this age group: follows the inputs, like every result
         model_cell = M2_CELL.get(u.age_group) if u.kind == "trajectory" else None
-        row.append(styled(f"={model_cell}" if model_cell else None, eur_style))
-        ws.append(row)
+        row.append(cell(F(f"={model_cell}") if model_cell else None, EUR))
+        sh.append(row)
     last = max(n, 2)
     if unit_count != n - 1:  # pragma: no cover - a caller bug, not user input
         raise ValueError(f"unit_count {unit_count} but {n - 1} units written")
 
     # ---------------------------------------------------------------- Samenvatting
-    sh = _Sheet(wb, "Samenvatting", [46, 22, 50])
+    sh = book.sheet("Samenvatting", [46, 22, 50])
     sh.header(["Samenvatting", "Waarde", "Toelichting"])
 
     def rng(letter: str) -> str:
         return f"Werkelijk!{letter}2:{letter}{last}"
 
     rows = [
-        ("Model", sh.text(model_name), None),
+        ("Model", sh.cell(model_name), None),
         ("Jaar", sh.cell(year, INT), None),
-        ("Team van het model", sh.text(team_name), f"Werkelijke cijfers: {safe_text(actuals_scope)}"),
+        ("Team van het model", sh.cell(team_name), f"Werkelijke cijfers: {actuals_scope}"),
         ("Werkelijke cijfers van", sh.cell(period_start, DATE), None),
         ("tot en met", sh.cell(period_end, DATE), None),
-        ("Kost per traject, methode 1 (eigen berekening)", sh.cell("='Methode 1'!C8", EUR, bold=True), None),
-        ("Kost per traject, methode 1 (aannames van de bron)", sh.cell("='Methode 1'!D8", EUR), None),
-        ("Methode 2, per kind jonger dan 12", sh.cell("='Methode 2'!C7", EUR), None),
-        ("Methode 2, per kind van 12 of ouder", sh.cell("='Methode 2'!C8", EUR), None),
-        ("Vastgelegde prijs van een traject", sh.cell(f"={r('fixed_price')}", EUR, bold=True), None),
-        ("Vastgelegde prijs − methode 1", sh.cell("=ROUND(B11-B7,2)", EUR), "Negatief: de prijs dekt de kost niet."),
-        ("Werkelijk: trajecten gestart in de periode", sh.cell(f"=SUM({rng(start_letter)})", INT), None),
-        ("Werkelijk: uren", sh.cell(f"=SUM({rng(total_letter)})", HOURS), None),
-        ("Werkelijk: kost aan uurtarief", sh.cell(f"=ROUND(SUM({rng(cost_letter)}),2)", EUR), "Enkel geregistreerde uren."),
-        ("Werkelijk: bijdragen verschuldigd", sh.cell(f"=ROUND(SUM({rng(due_letter)}),2)", EUR), None),
-        ("Werkelijk: bijdragen betaald", sh.cell(f"=ROUND(SUM({rng(paid_letter)}),2)", EUR), None),
-        ("Opbrengst aan vaste prijs", sh.cell(f"=B13*{r('fixed_price')}", EUR), "Gestarte trajecten × vaste prijs."),
-        ("Kost volgens model (methode 1)", sh.cell("=ROUND(B13*B7,2)", EUR), "Gestarte trajecten × kost per traject."),
-        ("Kost volgens methode 2 (per leeftijdsgroep)", sh.cell(f"=ROUND(SUM({rng(model_letter)}),2)", EUR),
+        ("Kost per traject, methode 1 (eigen berekening)", sh.cell(F("='Methode 1'!C8"), EUR, bold=True), None),
+        ("Kost per traject, methode 1 (aannames van de bron)", sh.cell(F("='Methode 1'!D8"), EUR), None),
+        ("Methode 2, per kind jonger dan 12", sh.cell(F("='Methode 2'!C7"), EUR), None),
+        ("Methode 2, per kind van 12 of ouder", sh.cell(F("='Methode 2'!C8"), EUR), None),
+        ("Vastgelegde prijs van een traject", sh.cell(F(f"={r('fixed_price')}"), EUR, bold=True), None),
+        ("Vastgelegde prijs − methode 1", sh.cell(F("=ROUND(B11-B7,2)"), EUR), "Negatief: de prijs dekt de kost niet."),
+        ("Werkelijk: trajecten gestart in de periode", sh.cell(F(f"=SUM({rng(start_letter)})"), INT), None),
+        ("Werkelijk: uren", sh.cell(F(f"=SUM({rng(total_letter)})"), HOURS), None),
+        ("Werkelijk: kost aan uurtarief", sh.cell(F(f"=ROUND(SUM({rng(cost_letter)}),2)"), EUR), "Enkel geregistreerde uren."),
+        ("Werkelijk: bijdragen verschuldigd", sh.cell(F(f"=ROUND(SUM({rng(due_letter)}),2)"), EUR), None),
+        ("Werkelijk: bijdragen betaald", sh.cell(F(f"=ROUND(SUM({rng(paid_letter)}),2)"), EUR), None),
+        ("Opbrengst aan vaste prijs", sh.cell(F(f"=B13*{r('fixed_price')}"), EUR), "Gestarte trajecten × vaste prijs."),
+        ("Kost volgens model (methode 1)", sh.cell(F("=ROUND(B13*B7,2)"), EUR), "Gestarte trajecten × kost per traject."),
+        ("Kost volgens methode 2 (per leeftijdsgroep)", sh.cell(F(f"=ROUND(SUM({rng(model_letter)}),2)"), EUR),
          "Alle trajecten in de lijst, elk aan de kost van zijn leeftijdsgroep."),
     ]
     for label, value, note in rows:
         sh.append([sh.cell(label), value, sh.cell(note)])
 
-    wb.save(out)
+    book.save(out)
 
 
 # Where the application's numbers sit in the workbook (for the tests and anyone checking by hand).

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +18,7 @@ from core.forms import conflict_safe
 from core.models import Team, utcnow
 from core.plugins import plugin_teams
 from core.ui import Period, render
+from core.xlsx import send_xlsx
 
 from . import actuals as actuals_mod
 from .access import current_access, require_any, require_finance
@@ -306,9 +307,7 @@ def export(model_id: int):
                    actuals_scope=scope_team.name if scope_team else "alle teams")
     audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {len(result.units)} rijen")
     db.session.commit()
-    buf.seek(0)
-    return send_file(buf, as_attachment=True, download_name=f"kostprijs-{m.year}-{m.id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_xlsx(buf.getvalue(), f"kostprijs-{m.year}-{m.id}.xlsx")
 
 
 # --------------------------------------------------------------------------- roles (admins)

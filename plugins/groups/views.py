@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,12 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.access import register_involvement
+from core.downloads import send_download
 from core.extensions import db
 from core.forms import conflict_safe
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import Page
 from core.pagination import page_number as _page_no
 from core.ui import render, wants_fragment
+from core.xlsx import Book, send_xlsx
 
 from .access import get_programme, owner_team_choices, owns, require_owner
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
@@ -728,42 +729,28 @@ SHORT = {"present": "A", "absent": "X", "excused": "V"}
 
 @bp.get("/<int:programme_id>/aanwezigheidslijst.xlsx")
 def attendance_xlsx(programme_id: int):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     programme = get_programme(programme_id)
     require_owner(programme, "groups_attendance")
     sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Aanwezigheden"
-    ws.append([f"Aanwezigheidslijst {programme.name}"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["A = aanwezig, X = afwezig, V = verontschuldigd"])
-    ws.append([])
-    header = ["Kind", "Schooljaar"] + [s.starts_at.strftime("%d/%m/%Y %H:%M") for s in sessions] + [
-        "Aanwezig", "Afwezig", "Verontschuldigd", "Aanwezigheid %", "2x na elkaar afwezig"]
-    ws.append(header)
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
+    book = Book()
+    sheet = book.sheet("Aanwezigheden", [28, 14] + [14] * (len(sessions) + 5), freeze="C5", print_titles="4:4",
+                       landscape=len(sessions) > 6, grid=True)
+    sheet.append([sheet.cell(f"Aanwezigheidslijst {programme.name}", bold=True, size=14)])
+    sheet.append(["A = aanwezig, X = afwezig, V = verontschuldigd"])
+    sheet.append([])
+    sheet.append([sheet.cell(h, bold=True) for h in (
+        ["Kind", "Schooljaar"] + [s.starts_at.strftime("%d/%m/%Y %H:%M") for s in sessions]
+        + ["Aanwezig", "Afwezig", "Verontschuldigd", "Aanwezigheid %", "2x na elkaar afwezig"])])
     for e in enrolments:
         fig = per_child.get(e.id)
-        ws.append([e.child_name, e.school_year_label]
-                  + [SHORT.get(marks.get((s.id, e.id)), "") for s in sessions]
-                  + [fig.present, fig.absent, fig.excused, fig.rate, "ja" if fig.flagged else ""])
-    ws.append(["Aanwezigheid per sessie (%)", ""] + [per_session[s.id].rate for s in sessions])
-    ws.column_dimensions["A"].width = 28
-    for i in range(3, len(header) + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 14
-    ws.freeze_panes = "C5"
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
+        sheet.append([e.child_name, e.school_year_label]
+                     + [SHORT.get(marks.get((s.id, e.id)), "") for s in sessions]
+                     + [fig.present, fig.absent, fig.excused, fig.rate, "ja" if fig.flagged else ""])
+    sheet.append(["Aanwezigheid per sessie (%)", ""] + [per_session[s.id].rate for s in sessions])
+    data = book.to_bytes()
     audit.record_list_read("groups_attendance", [e.family_id for e in enrolments], object_id=programme.id,
                            detail="aanwezigheidslijst excel", action="export")
-    return send_file(buf, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=f"aanwezigheden-{programme.ref}.xlsx")
+    return send_xlsx(data, f"aanwezigheden-{programme.ref}.xlsx")
 
 
 # --------------------------------------------------------------------------- calendar and .ics
@@ -863,8 +850,7 @@ def ics(programme_id: int):
         cal.add_missing_timezones()
     except AttributeError:  # older icalendar: the TZID parameter alone
         pass
-    return cal.to_ical(), 200, {"Content-Type": "text/calendar; charset=utf-8",
-                                "Content-Disposition": f'attachment; filename="{programme.ref}.ics"'}
+    return send_download(cal.to_ical(), f"{programme.ref}.ics", "text/calendar; charset=utf-8")
 
 
 # --------------------------------------------------------------------------- fragments for hooks

@@ -6,18 +6,15 @@ Valid rows are kept even when other rows are rejected. A row whose name matches 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.geo import MUNICIPALITIES
 from core.models import Organisation, fold
+from core.xlsx import Book, ImportFileError, read_table
 
 from .forms import email_problem, phone_problem
 from .models import (
@@ -58,6 +55,7 @@ HEADER_ALIASES = {fold(h): k for k, h, _ in COLUMNS} | {fold(k): k for k, _, _ i
 SECTOR_LOOKUP = {fold(k): k for k, _ in SECTORS} | {fold(v): k for k, v in SECTORS}
 MUNICIPALITY_LOOKUP = {fold(m): m for m in MUNICIPALITIES}
 MAX_ROWS = 5000
+MAX_COLUMNS = 50
 KIND_FOR_SECTOR = {"onderwijs": "school", "leerlingenbegeleiding": "clb", "lokaal_bestuur": "gemeente"}
 
 
@@ -85,35 +83,6 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _read_rows(storage) -> list[list[str]]:
-    name = (getattr(storage, "filename", "") or "").lower()
-    raw = storage.read()
-    if name.endswith(".csv"):
-        text = None
-        for enc in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            raise ValueError("Het CSV-bestand kon niet gelezen worden (onbekende tekenset).")
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-        except csv.Error:
-            class dialect(csv.excel):  # noqa: N801
-                delimiter = ";" if text.count(";") > text.count(",") else ","
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
-    try:
-        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises several kinds for a broken file
-        raise ValueError("Het Excel-bestand kon niet gelezen worden. Bewaar het als .xlsx en probeer opnieuw.") from e
-    ws = wb.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    wb.close()
-    return rows
-
-
 def _parse_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
@@ -124,29 +93,27 @@ def _parse_date(text: str) -> date | None:
 
 
 def import_file(storage) -> ImportReport:
+    """Read the file within the kit's limits (``core.xlsx.read_table``), then create or update row by row."""
     report = ImportReport()
     try:
-        rows = _read_rows(storage)
-    except ValueError as e:
+        table = read_table(storage, max_rows=MAX_ROWS, max_cols=MAX_COLUMNS)
+    except ImportFileError as e:
         report.fatal = str(e)
         return report
-    rows = [r for r in rows if any(c for c in r)]
-    if not rows:
+    if not table:
         report.fatal = "Het bestand is leeg."
         return report
-    header = [HEADER_ALIASES.get(fold(h)) for h in rows[0]]
+    header = [HEADER_ALIASES.get(fold(_cell(h))) for h in table[0].values]
     missing = [h for k, h, req in COLUMNS if req and k not in header]
     if missing:
         report.fatal = ("Verplichte kolommen ontbreken: " + ", ".join(missing)
                         + ". De eerste rij moet de kolomnamen bevatten (zie het sjabloon).")
         return report
-    if len(rows) - 1 > MAX_ROWS:
-        report.fatal = f"Te veel rijen ({len(rows) - 1}); importeer hoogstens {MAX_ROWS} rijen per bestand."
-        return report
 
     existing = {fold(n): i for i, n in db.session.execute(select(Organisation.id, Organisation.name))}
     seen: set[str] = set()
-    for number, row in enumerate(rows[1:], start=2):
+    for number, cells in table[1:]:
+        row = [_cell(c) for c in cells]
         values = {k: (row[i] if i < len(row) else "") for i, k in enumerate(header) if k}
         reasons: list[str] = []
         name = values.get("naam", "").strip()
@@ -248,21 +215,9 @@ HEADERS_OUT = ["Naam", "Soort", "Sector", "Lijn", "Gemeenten", "Eerstelijnszone"
                "Laatst nagekeken"]
 
 
-def _row(ws, values: list) -> list:
-    """Cells for a write-only sheet; text starting with "=" stays text (no formula injection from partner input)."""
-    out = []
-    for v in values:
-        if isinstance(v, str) and v.startswith("="):
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"
-            out.append(cell)
-        else:
-            out.append(v)
-    return out
-
-
 def export_workbook() -> bytes:
-    """All organisations with profile, first contact and offers; sheets for contacts, offers and relations."""
+    """All organisations with profile, first contact and offers; sheets for contacts, offers and relations.
+    Every name is a text cell (``core.xlsx``): partner input can never become a formula."""
     orgs = db.session.execute(
         select(Organisation, Partner).outerjoin(Partner, Partner.organisation_id == Organisation.id)
         .where(Organisation.archived.is_(False)).order_by(func.lower(Organisation.name))
@@ -275,53 +230,49 @@ def export_workbook() -> bytes:
         services.setdefault(s.organisation_id, []).append(s)
     names = {o.id: o.name for o, _ in orgs}
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Organisaties")
-    ws.append(HEADERS_OUT)
+    book = Book()
+    sheet = book.sheet("Organisaties", [34, 14, 24, 6, 28, 18, 12, 28, 16, 26, 22, 18, 18, 26, 40, 14])
+    sheet.header(HEADERS_OUT)
     for org, p in orgs:
         first = (contacts.get(org.id) or [None])[0]
-        ws.append(_row(ws, [
+        sheet.append([
             org.name, org.kind_label, SECTOR_LABELS.get(p.sector, p.sector) if p else "", p.line if p else None,
             ", ".join(p.municipality_list) if p else (org.municipality or ""), p.care_zone if p else None,
             p.province if p else None, p.website if p else None, p.phone if p else None, p.email if p else None,
             first.name if first else None, first.role if first else None, first.phone if first else None,
             first.email if first else None, "; ".join(s.name for s in services.get(org.id, [])),
             p.last_verified if p else None,
-        ]))
-    ws = wb.create_sheet("Contactpersonen")
-    ws.append(_row(ws, ["Organisatie", "Naam", "Rol", "Telefoon", "E-mail", "Eerste aanspreekpunt", "Deelbaar"]))
+        ])
+    sheet = book.sheet("Contactpersonen", [34, 24, 20, 16, 26, 12, 10])
+    sheet.header(["Organisatie", "Naam", "Rol", "Telefoon", "E-mail", "Eerste aanspreekpunt", "Deelbaar"])
     for oid, cs in contacts.items():
         for c in cs:
-            ws.append(_row(ws, [names.get(oid, ""), c.name, c.role, c.phone, c.email, "ja" if c.is_primary else "nee",
-                       "ja" if c.shareable else "nee"]))
-    ws = wb.create_sheet("Aanbod")
-    ws.append(_row(ws, ["Organisatie", "Aanbod", "Van leeftijd", "Tot leeftijd", "Kostprijs", "Wachttijd", "Deelbaar"]))
+            sheet.append([names.get(oid, ""), c.name, c.role, c.phone, c.email, c.is_primary, c.shareable])
+    sheet = book.sheet("Aanbod", [34, 34, 10, 10, 14, 16, 10])
+    sheet.header(["Organisatie", "Aanbod", "Van leeftijd", "Tot leeftijd", "Kostprijs", "Wachttijd", "Deelbaar"])
     for oid, ss in services.items():
         for s in ss:
-            ws.append(_row(ws, [names.get(oid, ""), s.name, s.age_min, s.age_max, COST_LABELS.get(s.cost, s.cost),
-                       s.waiting_time, "ja" if s.shareable else "nee"]))
-    ws = wb.create_sheet("Relaties")
-    ws.append(_row(ws, ["Van", "Naar", "Soort", "Richting", "Structureel", "Start", "Einde", "Evalueren op"]))
+            sheet.append([names.get(oid, ""), s.name, s.age_min, s.age_max, COST_LABELS.get(s.cost, s.cost),
+                          s.waiting_time, s.shareable])
+    sheet = book.sheet("Relaties", [34, 34, 18, 12, 10, 12, 12, 12])
+    sheet.header(["Van", "Naar", "Soort", "Richting", "Structureel", "Start", "Einde", "Evalueren op"])
     for r in db.session.scalars(select(Relation).order_by(Relation.id)):
-        ws.append(_row(ws, [names.get(r.source_id, ""), names.get(r.target_id, ""), RELATION_KIND_LABELS.get(r.kind, r.kind),
-                   r.direction, "ja" if r.structural else "nee", r.start_date, r.end_date, r.review_date]))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        sheet.append([names.get(r.source_id, ""), names.get(r.target_id, ""),
+                      RELATION_KIND_LABELS.get(r.kind, r.kind), r.direction, r.structural, r.start_date,
+                      r.end_date, r.review_date])
+    return book.to_bytes()
 
 
 def template_workbook() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Partners"
-    ws.append([h for _, h, _ in COLUMNS])
-    ws.append(["Voorbeeld vzw", "welzijn", 1, "Genk, As", "ELZ Genk", "Limburg", "https://voorbeeld.be",
-               "089 00 00 00", "info@voorbeeld.be", "Jan Voorbeeld", "onthaal", "0470 00 00 00",
-               "jan@voorbeeld.be", "Onthaal; Budgetbegeleiding", date.today().strftime("%d/%m/%Y")])
-    sheet = wb.create_sheet("Sectoren")
-    sheet.append(["Code", "Sector"])
+    """The import template: the columns, one example row, and the sector codes on a second sheet."""
+    book = Book()
+    sheet = book.sheet("Partners", [24, 14, 6, 16, 16, 12, 24, 16, 22, 18, 12, 20, 20, 28, 16])
+    sheet.header([h for _, h, _ in COLUMNS])
+    sheet.append(["Voorbeeld vzw", "welzijn", 1, "Genk, As", "ELZ Genk", "Limburg", "https://voorbeeld.be",
+                  "089 00 00 00", "info@voorbeeld.be", "Jan Voorbeeld", "onthaal", "0470 00 00 00",
+                  "jan@voorbeeld.be", "Onthaal; Budgetbegeleiding", date.today()])
+    sheet = book.sheet("Sectoren", [24, 40])
+    sheet.header(["Code", "Sector"])
     for k, v in SECTORS:
         sheet.append([k, v])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return book.to_bytes()

@@ -6,7 +6,6 @@ teams did not enable the plugin. Family data is checked with ``core.access.requi
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 from flask import (
@@ -17,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -42,6 +40,7 @@ from core.pagination import Page
 from core.pagination import page_number as _page_no
 from core.plugins import team_ids_for
 from core.ui import render, wants_fragment
+from core.xlsx import send_xlsx
 
 from . import ecomap, importer
 from .forms import (
@@ -571,15 +570,12 @@ def import_partners():
 def export_partners():
     data = importer.export_workbook()
     audit.record_read("network_export", None, detail="partners")
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"partners-{date.today():%Y%m%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_xlsx(data, f"partners-{date.today():%Y%m%d}.xlsx")
 
 
 @bp.get("/import/voorbeeld.xlsx")
 def import_template():
-    return send_file(io.BytesIO(importer.template_workbook()), as_attachment=True,
-                     download_name="partners-sjabloon.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_xlsx(importer.template_workbook(), "partners-sjabloon.xlsx")
 
 
 # --------------------------------------------------------------------------- a family's network
