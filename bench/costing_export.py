@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.ui import Period  # noqa: E402
 from plugins.costing import actuals  # noqa: E402
+from plugins.costing.calculation import PRESET_INPUTS, PRESET_SOURCES  # noqa: E402
 from plugins.costing.export import write_workbook  # noqa: E402
-from plugins.costing.model import PRESET_INPUTS, PRESET_SOURCES  # noqa: E402
 
 KINDS = ["rondetafel", "sessie_kind", "gesprek_ouders", "schoolcontact", "groepsbijeenkomst", "groepsdag",
          "groepsweekend", "ouder_kind"]

@@ -26,6 +26,7 @@ from .family_forms import (
     NewFamilyForm,
     PersonForm,
 )
+from .formatting import format_date
 from .forms import CONFLICT_MESSAGE, EditConflict, check_version
 from .geo import MUNICIPALITIES
 from .models import (
@@ -263,7 +264,7 @@ def _str(value) -> str | None:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     return str(value)
 
 

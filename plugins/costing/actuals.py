@@ -15,7 +15,7 @@ from core.extensions import db
 from core.plugins import current_plugins
 from core.ui import Period
 
-from .model import Inputs, method1, method2, money
+from .calculation import Inputs, method1, method2, money
 
 log = logging.getLogger("hvhk.costing")
 

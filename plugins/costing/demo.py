@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 
 from core.models import Team
 
-from .model import PRESET_INPUTS, PRESET_KEY, PRESET_NAME, PRESET_SOURCES, PRESET_YEAR
+from .calculation import PRESET_INPUTS, PRESET_KEY, PRESET_NAME, PRESET_SOURCES, PRESET_YEAR
 from .models import ROLE_FINANCE, ROLE_TEAM, CostingTeamRole, CostModel
 
 FINANCE_TEAM = "Financiële dienst"

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .actuals import AGE_LABELS, activity_label
-from .model import INPUT_SPECS, Inputs
+from .calculation import INPUT_SPECS, Inputs
 
 EUR = '"€" #,##0.00;-"€" #,##0.00'
 HOURS = "#,##0.00"

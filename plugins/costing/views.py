@@ -21,10 +21,7 @@ from core.ui import Period
 
 from . import actuals as actuals_mod
 from .access import PLUGIN, current_access, require_any, require_finance
-from .charts import hbar, vbar
-from .export import write_workbook
-from .forms import CostModelForm, TeamRoleForm
-from .model import (
+from .calculation import (
     INPUT_SPECS,
     MODE_LABELS,
     PRESET_INPUTS,
@@ -33,26 +30,17 @@ from .model import (
     PRESET_SOURCES,
     PRESET_YEAR,
     compare_with_stated,
-    fmt_eur,
-    fmt_num,
     method1,
     method2,
     summary,
 )
+from .charts import hbar, vbar
+from .export import write_workbook
+from .forms import CostModelForm, TeamRoleForm
 from .models import ROLE_TEAM, TEAM_ROLE_LABELS, CostingTeamRole, CostModel
 
 bp = Blueprint("costing", __name__, url_prefix="/kostprijs", template_folder="templates")
 PER_PAGE = 20
-
-
-@bp.app_template_filter("eur")
-def _eur(value):
-    return fmt_eur(value)
-
-
-@bp.app_template_filter("num")
-def _num(value):
-    return fmt_num(value)
 
 
 @dataclass
@@ -182,7 +170,7 @@ def preview():
     if parsed is None:
         bad = [s.label for s in INPUT_SPECS if form[s.name].errors]
         return render_template("costing/_preview.html", bad=bad, s=None)
-    from .model import Inputs
+    from .calculation import Inputs
 
     i = Inputs.from_object(parsed)
     return render_template("costing/_preview.html", bad=[], s=summary(i), src=summary(i, "source"))

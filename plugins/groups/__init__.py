@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from core.formatting import format_date
 from core.hookspecs import hookimpl
 from core.ui import NavItem, Panel, SearchResult, Widget
 
@@ -64,7 +65,7 @@ def hvhk_search(query, user):
                                     func.lower(Programme.name).contains(query.lower()))
             .order_by(Programme.start_date.desc(), Programme.name).limit(10))
     return [SearchResult(label=p.name, url=url_for("groups.show", programme_id=p.id), kind="Groep",
-                         detail=f"{p.kind_label} · {p.start_date.strftime('%d/%m/%Y') if p.start_date else ''}")
+                         detail=f"{p.kind_label} · {format_date(p.start_date)}")
             for p in db.session.scalars(stmt)]
 
 

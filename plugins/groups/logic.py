@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from core.extensions import db
+from core.formatting import format_datetime, format_time
 from core.models import Person
 
 from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader
@@ -115,7 +116,7 @@ class Conflict:
     @property
     def text(self) -> str:
         s = self.session
-        return (f"{s.programme.name}: {s.starts_at.strftime('%d/%m/%Y %H:%M')}-{s.ends_at.strftime('%H:%M')} "
+        return (f"{s.programme.name}: {format_datetime(s.starts_at)}-{format_time(s.ends_at)} "
                 f"({'; '.join(self.reasons)})")
 
 

@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.formatting import format_date
 from core.geo import MUNICIPALITIES
 from core.models import Organisation, fold
 
@@ -317,7 +318,7 @@ def template_workbook() -> bytes:
     ws.append([h for _, h, _ in COLUMNS])
     ws.append(["Voorbeeld vzw", "welzijn", 1, "Genk, As", "ELZ Genk", "Limburg", "https://voorbeeld.be",
                "089 00 00 00", "info@voorbeeld.be", "Jan Voorbeeld", "onthaal", "0470 00 00 00",
-               "jan@voorbeeld.be", "Onthaal; Budgetbegeleiding", date.today().strftime("%d/%m/%Y")])
+               "jan@voorbeeld.be", "Onthaal; Budgetbegeleiding", format_date(date.today())])
     sheet = wb.create_sheet("Sectoren")
     sheet.append(["Code", "Sector"])
     for k, v in SECTORS:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.formatting import format_date
 
 from .models import CONTACT_KINDS, INFORMANTS, Contact, PetraSetting, Trajectory, labels
 
@@ -175,10 +176,10 @@ def duration_of(t: Trajectory, settings: dict[str, str], today: date | None = No
     left = (end - today).days
     if left < 0:
         return Duration(end, left, "over", f"De maximale duur van {t.max_months} maanden is {-left} dagen "
-                                            f"overschreden (einde was {end.strftime('%d/%m/%Y')}).")
+                                            f"overschreden (einde was {format_date(end)}).")
     if left <= setting_int(settings, "warn_days"):
         return Duration(end, left, "bijna", f"Nog {left} dagen tot de maximale duur van {t.max_months} maanden "
-                                             f"(einde {end.strftime('%d/%m/%Y')}).")
+                                             f"(einde {format_date(end)}).")
     return Duration(end, left, "ok", None)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import audit
 from core.access import register_involvement, require_family
 from core.extensions import db
+from core.formatting import format_date
 from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import paginate
@@ -71,11 +72,6 @@ PAGE_SIZE = 25
 RECENT_CONTACTS = 20
 VOCAB = {"referrer": labels(REFERRER_KINDS), "channel": labels(CHANNELS), "decision": labels(DECISIONS),
          "closure": labels(CLOSURE_REASONS)}
-
-
-@bp.app_template_filter("petra_date")
-def _fmt_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _is_htmx() -> bool:
@@ -278,7 +274,7 @@ def edit_referral(trajectory_id: int):
         first_contact = db.session.scalar(select(func.min(Contact.on_date)).where(Contact.trajectory_id == t.id))
         if first_contact and form.referred_on.data > first_contact:
             form.referred_on.errors.append(
-                f"Er is al een contact op {first_contact.strftime('%d/%m/%Y')}: de aanmelding kan niet later liggen.")
+                f"Er is al een contact op {format_date(first_contact)}: de aanmelding kan niet later liggen.")
         else:
             try:
                 check_version(t, form.version.data)
@@ -368,11 +364,11 @@ def add_contact(trajectory_id: int):
     if form.on_date.data and not form.on_date.errors:
         if form.on_date.data < t.referred_on:
             form.on_date.errors.append(
-                f"Een contact kan niet vóór de aanmelding liggen ({t.referred_on.strftime('%d/%m/%Y')}).")
+                f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).")
             ok = False
         elif t.closed_on and form.on_date.data > t.closed_on:
             form.on_date.errors.append(
-                f"Het traject is afgerond op {t.closed_on.strftime('%d/%m/%Y')}: het contact ligt later.")
+                f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.")
             ok = False
     warnings: list[str] = []
     if ok:

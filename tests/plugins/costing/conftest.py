@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.extensions import db
-from plugins.costing.model import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES
+from plugins.costing.calculation import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES
 from plugins.costing.models import CostingTeamRole, CostModel
 
 

@@ -17,8 +17,8 @@ from core.extensions import db
 from core.models import AuditEntry
 from core.ui import Period
 from plugins.costing import actuals
+from plugins.costing.calculation import INPUT_SPECS, PRESET_INPUTS, PRESET_SOURCES, Inputs, method1, method2
 from plugins.costing.export import CELLS, INPUT_ROW, safe_text, write_workbook
-from plugins.costing.model import INPUT_SPECS, PRESET_INPUTS, PRESET_SOURCES, Inputs, method1, method2
 
 pycel = pytest.importorskip("pycel")
 
