@@ -174,6 +174,18 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(String(500))
 
 
+class PluginSetting(db.Model):
+    """One stored setting of one plugin (``core.settings.PluginSettings``): the value as JSON text. A row exists
+    only for a value that differs from the plugin's default."""
+
+    __tablename__ = "plugin_setting"
+    plugin: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
 class PluginState(db.Model):
     """Whether an installed plugin is available at all (admins decide)."""
 

@@ -182,7 +182,7 @@ def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int]
         fee_due = None if r.get("fee_due") is None else _dec(r.get("fee_due"))
         paid_on = _day(r.get("fee_paid_on"))
         u = UnitActual(kind, str(r.get("ref") or ""), team_id, str(r.get("team") or ""), start, end,
-                       str(r.get("status") or ""), age, hours, total_h, money(total_h * rate), fee_due,
+                       str(r.get("status_label") or r.get("status") or ""), age, hours, total_h, money(total_h * rate), fee_due,
                        fee_paid, bool(r.get("fee_waived")), paid_on, started, model_cost)
         units.append(u)
         t = teams.get(team_id)

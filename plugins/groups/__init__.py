@@ -22,7 +22,7 @@ from core.hookspecs import hookimpl
 from core.ui import NavItem, Panel, SearchResult, Widget
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
-from .models import Enrolment, GroupSession, Programme, programme_leader
+from .models import WORK_STATUS_LABELS, Enrolment, GroupSession, Programme, programme_leader
 from .rights import detach_enrolments, export_enrolments, retention_rule
 
 
@@ -98,11 +98,11 @@ def hvhk_billable_work(period):
     today = datetime.now().date()
     result = []
     for p in programmes:
-        status = "gepland" if p.start_date and p.start_date > today else (
-            "afgesloten" if p.end_date and p.end_date < today else "lopend")
+        status = "planned" if p.start_date and p.start_date > today else (
+            "closed" if p.end_date and p.end_date < today else "ongoing")
         result.append({
             "kind": "group_programme", "ref": p.ref, "team_id": p.team_id, "team": p.team.name,
-            "start": p.start_date, "end": p.end_date, "status": status,
+            "start": p.start_date, "end": p.end_date, "status": status, "status_label": WORK_STATUS_LABELS[status],
             "age_group": p.age_group if p.age_group in ("lager", "secundair") else None,
             "programme_kind": p.kind, "sessions": n_sessions[p.id],
             "hours": {k: round(v, 2) for k, v in sorted(hours[p.id].items())},

@@ -36,6 +36,9 @@ PROGRAMME_KINDS = [
     ("parent_group", "Oudergroep"),
 ]
 PROGRAMME_KIND_LABELS = dict(PROGRAMME_KINDS)
+# where a programme stands, as the billable-work hook reports it (computed from its dates, never stored)
+WORK_STATUSES = [("planned", "Gepland"), ("ongoing", "Lopend"), ("closed", "Afgesloten")]
+WORK_STATUS_LABELS = dict(WORK_STATUSES)
 
 AGE_GROUPS = [
     ("lager", "Lager onderwijs"),

@@ -184,7 +184,7 @@ def test_formula_injection_is_neutralised(tmp_path, app, world):
 
     rows = work_rows(world["petra"].id, world["ovw"].id)
     for row, evil in zip(rows, EVIL, strict=False):
-        row["ref"], row["team"], row["status"] = evil, evil, evil
+        row["ref"], row["team"], row["status"], row["status_label"] = evil, evil, evil, evil
     sources = {spec.name: EVIL[n % len(EVIL)] for n, spec in enumerate(INPUT_SPECS)}
     path = tmp_path / "evil.xlsx"
     export_to(path, PRESET_INPUTS, rows, model_name=EVIL[0], sources=sources)
