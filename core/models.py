@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .vocabulary import school_year_label
 
 
 def utcnow() -> datetime:
@@ -231,8 +232,6 @@ MEMBER_ROLES = [
     ("verwacht", "Verwacht kind"),
 ]
 MEMBER_ROLE_LABELS = dict(MEMBER_ROLES)
-SCHOOL_LEVELS = [("", "—"), ("kleuter", "Kleuteronderwijs"), ("lager", "Lager onderwijs"), ("secundair", "Secundair onderwijs")]
-SCHOOL_LEVEL_LABELS = dict(SCHOOL_LEVELS)
 
 
 class Family(db.Model):
@@ -316,13 +315,7 @@ class Person(db.Model):
 
     @property
     def school_year_label(self) -> str:
-        if not self.school_level:
-            return ""
-        if self.school_level == "kleuter":
-            return f"{self.school_year or ''}e kleuterklas".strip()
-        if self.school_level == "lager":
-            return f"{self.school_year}{'ste' if self.school_year in (1, 8) else 'de'} leerjaar" if self.school_year else "lager"
-        return f"{self.school_year}{'ste' if self.school_year in (1, 8) else 'de'} jaar secundair" if self.school_year else "secundair"
+        return school_year_label(self.school_level, self.school_year)
 
 
 @event.listens_for(Person, "before_insert")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from core.extensions import db
 from core.plugins import current_plugins
 from core.ui import Period
+from core.vocabulary import AGE_GROUP_LABELS
 
 from .calculation import Inputs, method1, method2, money
 
@@ -40,7 +41,7 @@ ACTIVITY_LABELS = {
     "evaluatie": "Evaluatie",
     "voorbereiding": "Voorbereiding",
 }
-AGE_LABELS = {"lager": "Lager (jonger dan 12)", "secundair": "Secundair (12 of ouder)"}
+AGE_LABELS = AGE_GROUP_LABELS  # the core's vocabulary
 
 
 def activity_label(kind: str) -> str:

@@ -20,6 +20,7 @@ from core.extensions import db
 from core.formatting import format_date
 from core.hookspecs import hookimpl
 from core.ui import NavItem, Panel, SearchResult, Widget
+from core.vocabulary import age_group_of
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
 from .models import WORK_STATUS_LABELS, Enrolment, GroupSession, Programme, programme_leader
@@ -103,7 +104,7 @@ def hvhk_billable_work(period):
         result.append({
             "kind": "group_programme", "ref": p.ref, "team_id": p.team_id, "team": p.team.name,
             "start": p.start_date, "end": p.end_date, "status": status, "status_label": WORK_STATUS_LABELS[status],
-            "age_group": p.age_group if p.age_group in ("lager", "secundair") else None,
+            "age_group": age_group_of(p.age_group),
             "programme_kind": p.kind, "sessions": n_sessions[p.id],
             "hours": {k: round(v, 2) for k, v in sorted(hours[p.id].items())},
             "fee_due": None, "fee_paid": None, "fee_waived": False, "fee_paid_on": None,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Family, Organisation, Person, Team, User, utcnow
+from core.vocabulary import SCHOOL_LEVEL_LABELS
 
 PROGRAMME_KINDS = [
     ("weekly", "Wekelijkse groep"),
@@ -41,8 +42,8 @@ WORK_STATUSES = [("planned", "Gepland"), ("ongoing", "Lopend"), ("closed", "Afge
 WORK_STATUS_LABELS = dict(WORK_STATUSES)
 
 AGE_GROUPS = [
-    ("lager", "Lager onderwijs"),
-    ("secundair", "Secundair onderwijs"),
+    ("lager", SCHOOL_LEVEL_LABELS["lager"]),
+    ("secundair", SCHOOL_LEVEL_LABELS["secundair"]),
     ("leeftijd", "Leeftijdsgroep (van-tot)"),
     ("ouders", "Ouders (geen leeftijdsgrens)"),
 ]

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
 
-from core.demo_data import FAMILY_NAMES, GIVEN_PARENT
+from core.demo_data import FAMILY_NAMES, GIVEN_PARENT, enable_for_teams
 from core.models import Consent, Family, FamilyMember, Involvement, Organisation, Person, Team, fold
 
 from .models import SECTOR_FOR_KIND, Contact, EcoTie, Partner, Referral, Relation, Service
@@ -93,6 +93,7 @@ def _slug(text: str) -> str:
 
 def load_demo(session, scale: int = 1) -> dict:
     rng = random.Random(60601)
+    enable_for_teams(session, ["PeTra", "Opvoedingswinkel", "Onthaal"])
     today = date.today()
     target = 150 if scale <= 1 else min(1000, 150 * scale)
 

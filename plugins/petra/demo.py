@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
 
+from core.demo_data import enable_for_teams
 from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team
+from core.vocabulary import age_group_of
 
 from .logic import add_months
 from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
@@ -35,6 +37,7 @@ NOTES = [None, None, "Goed gesprek", "Oefening rond emoties", "Huisbezoek verlie
 def load_demo(session, scale: int = 1) -> None:
     rng = random.Random(4242)
     today = date.today()
+    enable_for_teams(session, ["PeTra"])
     team = session.scalar(select(Team).where(Team.name == "PeTra"))
     if team is None:
         return
@@ -99,7 +102,7 @@ def load_demo(session, scale: int = 1) -> None:
             question="Fictieve hulpvraag: moeilijkheden in de klas en thuis, vaak ruzie, weinig zelfvertrouwen.",
             indications="bezorgdheden,crosssituationeel,hulpvraag,engagement,onderwijs,regio"
                         + (",leerjaar" if level == "secundair" or (year or 0) >= 4 else ""),
-            contra_indications="", age_group=level if level in ("lager", "secundair") else None,
+            contra_indications="", age_group=age_group_of(level),
             decision=None, decision_on=None, decision_org_id=None, decision_reason=None,
             lead_worker_id=None, second_worker_id=None, phase2_on=None, start_on=None, phase3_on=None,
             phase4_on=None, max_months=6, closed_on=None, closure_reason=None, final_evaluation=None,

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import Form, VersionedForm, not_in_future
+from core.vocabulary import SCHOOL_LEVEL_CHOICES, school_year_validators
 
 from .models import (
     CHANNELS,
@@ -37,9 +38,6 @@ from .models import (
     ROUNDTABLE_PARTICIPANTS,
     SDQ_SCALES,
 )
-
-SCHOOL_LEVELS = [("", "—"), ("kleuter", "Kleuteronderwijs"), ("lager", "Lager onderwijs"),
-                 ("secundair", "Secundair onderwijs")]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -78,8 +76,8 @@ class ReferralForm(Form):
     birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])
     municipality = StringField("Woonplaats (gemeente)", validators=[Optional(), Length(max=100)])
     school_id = SelectField("School", coerce=_opt_int, default=0)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, default="")
-    school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
+    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
     question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
                              validators=[DataRequired(), Length(max=4000)])
     indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
@@ -106,8 +104,8 @@ class ReferralEditForm(VersionedForm):
     referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
     channel = SelectField("Kanaal", choices=CHANNELS)
     school_id = SelectField("School", coerce=_opt_int, default=0)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, default="")
-    school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
+    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
     question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
                              validators=[DataRequired(), Length(max=4000)])
     indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.formatting import format_date
 from core.settings import PluginSettings
+from core.vocabulary import age_group_of  # noqa: F401  (views use logic.age_group_of)
 
 from .forms import SettingsForm
 from .models import CONTACT_KINDS, INFORMANTS, Contact, Trajectory, labels
@@ -239,10 +240,6 @@ def next_ref(year: int) -> str:
     last = db.session.scalar(select(func.max(Trajectory.ref)).where(Trajectory.ref.like(prefix + "%")))
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:04d}"
-
-
-def age_group_of(level: str | None) -> str | None:
-    return level if level in ("lager", "secundair") else None
 
 
 HOUR_KEYS = {k: k for k, _ in CONTACT_KINDS}

@@ -111,6 +111,11 @@ def test_demo_data_covers_every_phase(app):
     load_demo(db.session, 1)
     statuses = dict(db.session.execute(select(Trajectory.status, func.count()).group_by(Trajectory.status)).all())
     assert set(statuses) == {"waiting", "clarifying", "ongoing", "closed", "not_started", "referred"}
+    # the plugin's own demo switched it on for its demo team (the core's demo names no plugin)
+    from core.models import Team, TeamPlugin
+
+    assert db.session.execute(select(Team.name, TeamPlugin.plugin).join(TeamPlugin, TeamPlugin.team_id == Team.id)
+                              ).all() == [("PeTra", "petra")]
     assert 110 <= sum(statuses.values()) <= 130
     phases = set(db.session.scalars(select(Trajectory.phase).distinct()))
     assert phases == {1, 2, 3, 4}
