@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.ui import Period  # noqa: E402
 from plugins.costing import actuals  # noqa: E402
+from plugins.costing.calculation import PRESET_INPUTS, PRESET_SOURCES  # noqa: E402
 from plugins.costing.export import write_workbook  # noqa: E402
-from plugins.costing.model import PRESET_INPUTS, PRESET_SOURCES  # noqa: E402
 
 KINDS = ["rondetafel", "sessie_kind", "gesprek_ouders", "schoolcontact", "groepsbijeenkomst", "groepsdag",
          "groepsweekend", "ouder_kind"]
@@ -50,7 +50,7 @@ def synthetic_rows(n: int, seed: int = 2025) -> list[dict]:
             "kind": "trajectory" if k % 20 else "group_programme", "ref": f"PT-2025-{k:05d}", "team_id": 1 + k % 3,
             "team": ["PeTra", "Opvoedingswinkel", "Onthaal"][k % 3], "start": start,
             "end": start + timedelta(days=rng.randrange(30, 180)) if closed else None,
-            "status": "afgesloten" if closed else "lopend", "age_group": age, "hours": hours,
+            "status": "closed" if closed else "ongoing", "status_label": "Afgesloten" if closed else "Lopend", "age_group": age, "hours": hours,
             "fee_due": Decimal(0) if waived else fee, "fee_paid": None if waived else fee, "fee_waived": waived,
             "fee_paid_on": None if waived else start + timedelta(days=rng.randrange(0, 30)),
         })

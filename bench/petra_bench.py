@@ -56,7 +56,7 @@ def main() -> None:
         print(f"core demo: {t1 - t0:.1f} s; petra demo: {t2 - t1:.2f} s")
         print("rows:", {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
                         for m in (Trajectory, Contact, Roundtable, PlanGoal, SdqResult, Fee)})
-        tid = db.session.scalar(select(Trajectory.id).where(Trajectory.status == "lopend").order_by(Trajectory.id.desc()))
+        tid = db.session.scalar(select(Trajectory.id).where(Trajectory.status == "ongoing").order_by(Trajectory.id.desc()))
         with app.test_request_context():
             from datetime import date
 

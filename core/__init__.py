@@ -89,10 +89,11 @@ def create_app(config: dict | None = None) -> Flask:
     host = PluginHost(app.config["HVHK_PLUGINS"], app.config["HVHK_EXTRA_PLUGINS"])
     app.extensions["hvhk_plugins"] = host
 
-    from . import auth, errors, security, views
+    from . import auth, errors, formatting, security, views
 
     security.init_app(app)
     errors.init_app(app)
+    formatting.init_app(app)
     auth.init_app(app)
     views.init_app(app)
     app.before_request(guard_plugin_blueprints)

@@ -7,6 +7,7 @@ documents appears. Deterministic (seeded) and written with bulk inserts so large
 from __future__ import annotations
 
 import random
+import sys
 from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
@@ -24,6 +25,8 @@ from .models import (
     User,
     fold,
 )
+from .settings import plugin_of_module
+from .vocabulary import usual_school_place
 
 DEMO_PASSWORD = "huisvanhetkind"
 
@@ -53,12 +56,12 @@ PLACES = [("Genk", "3600", 60), ("As", "3665", 8), ("Oudsbergen", "3660", 8), ("
           ("Zutendaal", "3690", 6), ("Hasselt", "3500", 6), ("Maasmechelen", "3630", 5), ("Houthalen-Helchteren", "3530", 3)]
 LANGUAGES = ["Nederlands", "Nederlands", "Nederlands", "Turks", "Arabisch", "Italiaans", "Pools", "Frans", "Engels"]
 
+# The house's teams. Which plugins a team uses is each plugin's own demo data (``enable_for_teams``).
 TEAMS = [
-    ("PeTra", "Pedagogische trajecten voor kinderen (4de leerjaar tot 16), hun ouders en school.",
-     ["petra", "groups", "network", "costing"]),
-    ("Opvoedingswinkel", "Opvoedingsondersteuning en groepsaanbod voor ouders.", ["groups", "network"]),
-    ("Onthaal", "Onthaal en eerste vragen van gezinnen.", ["network"]),
-    ("Financiële dienst", "Boekhouding, kostprijs en rapportering.", ["costing"]),
+    ("PeTra", "Pedagogische trajecten voor kinderen (4de leerjaar tot 16), hun ouders en school."),
+    ("Opvoedingswinkel", "Opvoedingsondersteuning en groepsaanbod voor ouders."),
+    ("Onthaal", "Onthaal en eerste vragen van gezinnen."),
+    ("Financiële dienst", "Boekhouding, kostprijs en rapportering."),
 ]
 USERS = [  # username, display name, admin, team, role
     ("admin", "An Beheerder", True, None, None),
@@ -84,16 +87,17 @@ ORGANISATIONS = [
 ]
 
 
-def _school_for_age(age: int) -> tuple[str | None, int | None]:
-    if age < 3:
-        return None, None
-    if age < 6:
-        return "kleuter", age - 2
-    if age < 12:
-        return "lager", age - 5
-    if age < 18:
-        return "secundair", age - 11
-    return None, None
+def enable_for_teams(session, team_names, plugin: str | None = None) -> list[Team]:
+    """Demo data of a plugin: switch the calling plugin on for the demo teams named (those that exist).
+
+    The plugin is the one whose package holds the caller, so a plugin's demo never spells its own name."""
+    if plugin is None:
+        plugin = plugin_of_module(sys._getframe(1).f_globals.get("__name__", ""))
+    teams = list(session.scalars(select(Team).where(Team.name.in_(list(team_names))).order_by(Team.id)))
+    have = set(session.scalars(select(TeamPlugin.team_id).where(TeamPlugin.plugin == plugin)))
+    session.add_all([TeamPlugin(team_id=t.id, plugin=plugin, enabled=True) for t in teams if t.id not in have])
+    session.flush()
+    return teams
 
 
 def load_core_demo(session, scale: int = 1) -> dict:
@@ -102,13 +106,11 @@ def load_core_demo(session, scale: int = 1) -> dict:
     pw_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
 
     teams: dict[str, Team] = {}
-    for name, desc, plugins in TEAMS:
+    for name, desc in TEAMS:
         team = Team(name=name, description=desc)
         session.add(team)
         session.flush()
         teams[name] = team
-        for p in plugins:
-            session.add(TeamPlugin(team_id=team.id, plugin=p, enabled=True))
 
     orgs: dict[str, Organisation] = {}
     for name, kind, mun in ORGANISATIONS:
@@ -171,7 +173,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
             g = rng.choice(GIVEN_CHILD)
             age_days = rng.randint(30, 18 * 365)
             born = today - timedelta(days=age_days)
-            level, year = _school_for_age(age_days // 365)
+            level, year = usual_school_place(age_days // 365)
             school = rng.choice(schools_by_level[level]) if level else None
             persons.append(dict(id=pid, given_name=g, family_name=fname, given_key=fold(g), family_key=fold(fname),
                                 birth_date=born, expected=False, gender=rng.choice(["meisje", "jongen", None]),

@@ -26,6 +26,7 @@ from .family_forms import (
     NewFamilyForm,
     PersonForm,
 )
+from .formatting import format_date
 from .forms import conflict_safe
 from .geo import MUNICIPALITIES
 from .models import (
@@ -259,7 +260,7 @@ def _str(value) -> str | None:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     return str(value)
 
 

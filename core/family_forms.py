@@ -14,12 +14,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .forms import Form, VersionedForm
 from .geo import MUNICIPALITIES, is_valid_postcode, postcode_matches
-from .models import INFO_KINDS, MEMBER_ROLES, SCHOOL_LEVELS
+from .models import INFO_KINDS, MEMBER_ROLES
+from .vocabulary import SCHOOL_LEVEL_CHOICES, school_year_validators
 
 CHANNELS = [("telefoon", "Telefoon"), ("e-mail", "E-mail"), ("berichtenapp", "Berichtenapp (WhatsApp, Signal, …)")]
 
@@ -100,8 +101,8 @@ class PersonForm(VersionedForm):
     birth_date = DateField("Geboortedatum (of verwachte datum)", validators=[Optional()])
     gender = StringField("Gender, zoals het gezin het zegt", validators=[Optional(), Length(max=60)], filters=[_strip])
     school_id = SelectField("School", coerce=str, validators=[Optional()])
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, validators=[Optional()])
-    school_year = IntegerField("Jaar", validators=[Optional(), NumberRange(1, 7, "Een jaar tussen 1 en 7.")],
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, validators=[Optional()])
+    school_year = IntegerField("Jaar", validators=school_year_validators("Een jaar tussen 1 en 7."),
                                description="Bv. 4 voor het 4de leerjaar")
     class_teacher = StringField("Klasleerkracht", validators=[Optional(), Length(max=160)], filters=[_strip])
 

@@ -100,7 +100,8 @@ def hvhk_billable_work(period):
         {"kind": "trajectory" | "group_programme" | ...,
          "ref": "PT-2025-0007",            # pseudonymous, stable reference
          "team_id": 3, "team": "PeTra",
-         "start": date | None, "end": date | None, "status": "lopend" | "afgesloten" | ...,
+         "start": date | None, "end": date | None, "status": "ongoing" | "closed" | ...,  # English code
+         "status_label": "Lopend",         # the Dutch label costing shows
          "age_group": "lager" | "secundair" | None,
          "hours": {"rondetafel": 4.0, "sessie_kind": 12.5, ...},   # hours per activity kind in period
          "fee_due": Decimal | None, "fee_paid": Decimal | None, "fee_waived": bool,

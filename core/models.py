@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .vocabulary import school_year_label
 
 
 def utcnow() -> datetime:
@@ -174,6 +175,18 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(String(500))
 
 
+class PluginSetting(db.Model):
+    """One stored setting of one plugin (``core.settings.PluginSettings``): the value as JSON text. A row exists
+    only for a value that differs from the plugin's default."""
+
+    __tablename__ = "plugin_setting"
+    plugin: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
 class PluginState(db.Model):
     """Whether an installed plugin is available at all (admins decide)."""
 
@@ -237,8 +250,6 @@ MEMBER_ROLES = [
     ("verwacht", "Verwacht kind"),
 ]
 MEMBER_ROLE_LABELS = dict(MEMBER_ROLES)
-SCHOOL_LEVELS = [("", "—"), ("kleuter", "Kleuteronderwijs"), ("lager", "Lager onderwijs"), ("secundair", "Secundair onderwijs")]
-SCHOOL_LEVEL_LABELS = dict(SCHOOL_LEVELS)
 
 
 class Family(db.Model):
@@ -322,13 +333,7 @@ class Person(db.Model):
 
     @property
     def school_year_label(self) -> str:
-        if not self.school_level:
-            return ""
-        if self.school_level == "kleuter":
-            return f"{self.school_year or ''}e kleuterklas".strip()
-        if self.school_level == "lager":
-            return f"{self.school_year}{'ste' if self.school_year in (1, 8) else 'de'} leerjaar" if self.school_year else "lager"
-        return f"{self.school_year}{'ste' if self.school_year in (1, 8) else 'de'} jaar secundair" if self.school_year else "secundair"
+        return school_year_label(self.school_level, self.school_year)
 
 
 @event.listens_for(Person, "before_insert")

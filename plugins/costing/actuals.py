@@ -14,8 +14,9 @@ from decimal import Decimal
 from core.extensions import db
 from core.plugins import current_plugins
 from core.ui import Period
+from core.vocabulary import AGE_GROUP_LABELS
 
-from .model import Inputs, method1, method2, money
+from .calculation import Inputs, method1, method2, money
 
 log = logging.getLogger("hvhk.costing")
 
@@ -40,7 +41,7 @@ ACTIVITY_LABELS = {
     "evaluatie": "Evaluatie",
     "voorbereiding": "Voorbereiding",
 }
-AGE_LABELS = {"lager": "Lager (jonger dan 12)", "secundair": "Secundair (12 of ouder)"}
+AGE_LABELS = AGE_GROUP_LABELS  # the core's vocabulary
 
 
 def activity_label(kind: str) -> str:
@@ -182,7 +183,7 @@ def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int]
         fee_due = None if r.get("fee_due") is None else _dec(r.get("fee_due"))
         paid_on = _day(r.get("fee_paid_on"))
         u = UnitActual(kind, str(r.get("ref") or ""), team_id, str(r.get("team") or ""), start, end,
-                       str(r.get("status") or ""), age, hours, total_h, money(total_h * rate), fee_due,
+                       str(r.get("status_label") or r.get("status") or ""), age, hours, total_h, money(total_h * rate), fee_due,
                        fee_paid, bool(r.get("fee_waived")), paid_on, started, model_cost)
         units.append(u)
         t = teams.get(team_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import fmt_eur
+from core.formatting import format_euro
 
 
 @dataclass
@@ -38,11 +38,11 @@ def hbar(title: str, items: list[tuple[str, Decimal]], reference: tuple[str, Dec
     bars = []
     for n, (label, v) in enumerate(items):
         w = float(max(v, 0) / top) * room
-        bars.append(Bar(label, v, fmt_eur(v), label_width, 10 + n * (bar_h + gap), w, bar_h))
+        bars.append(Bar(label, v, format_euro(v), label_width, 10 + n * (bar_h + gap), w, bar_h))
     height = 20 + len(items) * (bar_h + gap)
     ref = None
     if reference:
-        ref = (f"{reference[0]}: {fmt_eur(reference[1])}", label_width + float(reference[1] / top) * room)
+        ref = (f"{reference[0]}: {format_euro(reference[1])}", label_width + float(reference[1] / top) * room)
     return Chart(title, width, height, bars, True, label_width, ref)
 
 
@@ -55,6 +55,6 @@ def vbar(title: str, items: list[tuple[str, Decimal]], width: int = 640, height:
     bars = []
     for i, (label, v) in enumerate(items):
         h = float(max(v, 0) / top) * plot_h
-        bars.append(Bar(label, v, fmt_eur(v).replace(",00", ""), 10 + i * slot + slot * 0.15,
+        bars.append(Bar(label, v, format_euro(v).replace(",00", ""), 10 + i * slot + slot * 0.15,
                         20 + plot_h - h, slot * 0.7, h))
     return Chart(title, width, height, bars, False)

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
+from core.demo_data import enable_for_teams
 from core.models import Team
 
-from .model import PRESET_INPUTS, PRESET_KEY, PRESET_NAME, PRESET_SOURCES, PRESET_YEAR
+from .calculation import PRESET_INPUTS, PRESET_KEY, PRESET_NAME, PRESET_SOURCES, PRESET_YEAR
 from .models import ROLE_FINANCE, ROLE_TEAM, CostingTeamRole, CostModel
 
 FINANCE_TEAM = "Financiële dienst"
@@ -27,6 +28,7 @@ def model_2026_inputs():
 
 
 def seed(session, scale: int) -> None:
+    enable_for_teams(session, [OWNER_TEAM, FINANCE_TEAM])
     teams = {t.name: t.id for t in session.scalars(select(Team).where(Team.name.in_([FINANCE_TEAM, OWNER_TEAM])))}
     have = set(session.scalars(select(CostingTeamRole.team_id)))
     roles = [{"team_id": tid, "role": ROLE_FINANCE if name == FINANCE_TEAM else ROLE_TEAM}

@@ -19,7 +19,7 @@ from decimal import Decimal
 from core.xlsx import DATE, DECIMAL, EUR, INT, Book, Formula, column_letter
 
 from .actuals import AGE_LABELS, activity_label
-from .model import INPUT_SPECS, Inputs
+from .calculation import INPUT_SPECS, Inputs
 
 HOURS = DECIMAL
 NUMBER = "#,##0.##"

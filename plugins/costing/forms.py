@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.forms import Form, VersionedForm
 
-from .model import INPUT_SPECS, validate
+from .calculation import INPUT_SPECS, validate
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 

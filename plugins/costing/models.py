@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.models import Team, utcnow
 
-from .model import INPUT_NAMES, Inputs
+from .calculation import INPUT_NAMES, Inputs
 
 ROLE_FINANCE = "finance"
 ROLE_TEAM = "team"

@@ -22,10 +22,7 @@ from core.xlsx import send_xlsx
 
 from . import actuals as actuals_mod
 from .access import current_access, require_any, require_finance
-from .charts import hbar, vbar
-from .export import write_workbook
-from .forms import CostModelForm, TeamRoleForm
-from .model import (
+from .calculation import (
     INPUT_SPECS,
     MODE_LABELS,
     PRESET_INPUTS,
@@ -34,26 +31,17 @@ from .model import (
     PRESET_SOURCES,
     PRESET_YEAR,
     compare_with_stated,
-    fmt_eur,
-    fmt_num,
     method1,
     method2,
     summary,
 )
+from .charts import hbar, vbar
+from .export import write_workbook
+from .forms import CostModelForm, TeamRoleForm
 from .models import ROLE_TEAM, TEAM_ROLE_LABELS, CostingTeamRole, CostModel
 
 bp = Blueprint("costing", __name__, url_prefix="/kostprijs", template_folder="templates")
 PER_PAGE = 20
-
-
-@bp.app_template_filter("eur")
-def _eur(value):
-    return fmt_eur(value)
-
-
-@bp.app_template_filter("num")
-def _num(value):
-    return fmt_num(value)
 
 
 @dataclass
@@ -181,7 +169,7 @@ def preview():
     if parsed is None:
         bad = [s.label for s in INPUT_SPECS if form[s.name].errors]
         return render(None, "costing/_preview.html", title="Voorbeeld", bad=bad, s=None)
-    from .model import Inputs
+    from .calculation import Inputs
 
     i = Inputs.from_object(parsed)
     return render(None, "costing/_preview.html", title="Voorbeeld", bad=[], s=summary(i), src=summary(i, "source"))

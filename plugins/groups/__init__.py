@@ -17,11 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from core.formatting import format_date
 from core.hookspecs import hookimpl
 from core.ui import NavItem, Panel, SearchResult, Widget
+from core.vocabulary import age_group_of
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
-from .models import Enrolment, GroupSession, Programme, programme_leader
+from .models import WORK_STATUS_LABELS, Enrolment, GroupSession, Programme, programme_leader
 from .rights import detach_enrolments, export_enrolments, retention_rule
 
 
@@ -64,7 +66,7 @@ def hvhk_search(query, user):
                                     func.lower(Programme.name).contains(query.lower()))
             .order_by(Programme.start_date.desc(), Programme.name).limit(10))
     return [SearchResult(label=p.name, url=url_for("groups.show", programme_id=p.id), kind="Groep",
-                         detail=f"{p.kind_label} · {p.start_date.strftime('%d/%m/%Y') if p.start_date else ''}")
+                         detail=f"{p.kind_label} · {format_date(p.start_date)}")
             for p in db.session.scalars(stmt)]
 
 
@@ -97,12 +99,12 @@ def hvhk_billable_work(period):
     today = datetime.now().date()
     result = []
     for p in programmes:
-        status = "gepland" if p.start_date and p.start_date > today else (
-            "afgesloten" if p.end_date and p.end_date < today else "lopend")
+        status = "planned" if p.start_date and p.start_date > today else (
+            "closed" if p.end_date and p.end_date < today else "ongoing")
         result.append({
             "kind": "group_programme", "ref": p.ref, "team_id": p.team_id, "team": p.team.name,
-            "start": p.start_date, "end": p.end_date, "status": status,
-            "age_group": p.age_group if p.age_group in ("lager", "secundair") else None,
+            "start": p.start_date, "end": p.end_date, "status": status, "status_label": WORK_STATUS_LABELS[status],
+            "age_group": age_group_of(p.age_group),
             "programme_kind": p.kind, "sessions": n_sessions[p.id],
             "hours": {k: round(v, 2) for k, v in sorted(hours[p.id].items())},
             "fee_due": None, "fee_paid": None, "fee_waived": False, "fee_paid_on": None,

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, text
 
+from core.demo_data import enable_for_teams
 from core.models import FamilyMember, Involvement, Membership, Organisation, Person, Team
 
 from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader, programme_partner
@@ -29,6 +30,7 @@ def _next_id(session, model) -> int:
 
 def load_demo(session, scale: int = 1) -> dict:
     rng = random.Random(5005)
+    enable_for_teams(session, ["PeTra", "Opvoedingswinkel"])
     teams = {t.name: t for t in session.scalars(select(Team).where(Team.name.in_(["PeTra", "Opvoedingswinkel"])))}
     if "PeTra" not in teams:
         return {}

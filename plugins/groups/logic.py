@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from core.extensions import db
+from core.formatting import format_datetime, format_time
 from core.models import Person
+from core.vocabulary import SCHOOL_LEVEL_LABELS
 
 from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader
 
@@ -115,7 +117,7 @@ class Conflict:
     @property
     def text(self) -> str:
         s = self.session
-        return (f"{s.programme.name}: {s.starts_at.strftime('%d/%m/%Y %H:%M')}-{s.ends_at.strftime('%H:%M')} "
+        return (f"{s.programme.name}: {format_datetime(s.starts_at)}-{format_time(s.ends_at)} "
                 f"({'; '.join(self.reasons)})")
 
 
@@ -179,7 +181,7 @@ def fit_warning(programme: Programme, person: Person | None, on: date | None = N
         return None
     if programme.age_group in ("lager", "secundair"):
         level = person.school_level
-        wanted = "lager onderwijs" if programme.age_group == "lager" else "secundair onderwijs"
+        wanted = SCHOOL_LEVEL_LABELS[programme.age_group].lower()
         if not level:
             return f"Het schooljaar van {person.given_name} is niet bekend; deze groep is voor {wanted}."
         if level != programme.age_group:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Family, Organisation, Person, Team, User, utcnow
+from core.vocabulary import SCHOOL_LEVEL_LABELS
 
 PROGRAMME_KINDS = [
     ("weekly", "Wekelijkse groep"),
@@ -36,10 +37,13 @@ PROGRAMME_KINDS = [
     ("parent_group", "Oudergroep"),
 ]
 PROGRAMME_KIND_LABELS = dict(PROGRAMME_KINDS)
+# where a programme stands, as the billable-work hook reports it (computed from its dates, never stored)
+WORK_STATUSES = [("planned", "Gepland"), ("ongoing", "Lopend"), ("closed", "Afgesloten")]
+WORK_STATUS_LABELS = dict(WORK_STATUSES)
 
 AGE_GROUPS = [
-    ("lager", "Lager onderwijs"),
-    ("secundair", "Secundair onderwijs"),
+    ("lager", SCHOOL_LEVEL_LABELS["lager"]),
+    ("secundair", SCHOOL_LEVEL_LABELS["secundair"]),
     ("leeftijd", "Leeftijdsgroep (van-tot)"),
     ("ouders", "Ouders (geen leeftijdsgrens)"),
 ]

@@ -14,6 +14,7 @@ from core import audit
 from core.access import register_involvement
 from core.downloads import send_download
 from core.extensions import db
+from core.formatting import format_date, format_datetime, format_period, month_label
 from core.forms import conflict_safe
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import Page
@@ -48,27 +49,6 @@ from .models import (
 
 bp = Blueprint("groups", __name__, url_prefix="/groepen", template_folder="templates")
 PAGE_SIZE = 25
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
-
-
-@bp.app_template_filter("groups_dt")
-def _fmt_dt(value: datetime | None) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-@bp.app_template_filter("groups_day")
-def _fmt_day(value) -> str:
-    if not value:
-        return ""
-    return f"{WEEKDAY_LABELS[value.weekday()][:2]} {value.strftime('%d/%m/%Y')}"
-
-
-@bp.app_template_filter("groups_span")
-def _fmt_span(s: GroupSession) -> str:
-    if s.starts_at.date() == s.ends_at.date():
-        return f"{_fmt_day(s.starts_at)} {s.starts_at.strftime('%H:%M')}-{s.ends_at.strftime('%H:%M')}"
-    return f"{_fmt_day(s.starts_at)} {s.starts_at.strftime('%H:%M')} tot {_fmt_day(s.ends_at)} {s.ends_at.strftime('%H:%M')}"
 
 
 def _leader_choices() -> list[tuple[int, str]]:
@@ -270,7 +250,7 @@ def series(programme_id: int):
             db.session.commit()
             msg = f"{len(slots)} sessies gepland op {WEEKDAY_LABELS[form.weekday.data]}."
             if skipped:
-                msg += " Overgeslagen: " + ", ".join(d.strftime("%d/%m/%Y") for d in skipped) + "."
+                msg += " Overgeslagen: " + ", ".join(format_date(d) for d in skipped) + "."
             flash(msg, "success")
             return redirect(url_for("groups.show", programme_id=programme.id))
     return render_template("groups/series_form.html", form=form, programme=programme, conflicts=conflicts,
@@ -632,7 +612,7 @@ def _not_started_message(session: GroupSession) -> str | None:
     if session.cancelled:
         return "Deze sessie is geannuleerd: je kan geen aanwezigheden registreren."
     if session.starts_at > now_local():
-        return (f"Deze sessie begint pas op {_fmt_span(session)}. Aanwezigheden registreer je vanaf het begin "
+        return (f"Deze sessie begint pas op {format_period(session.starts_at, session.ends_at)}. Aanwezigheden registreer je vanaf het begin "
                 "van de sessie.")
     return None
 
@@ -739,7 +719,7 @@ def attendance_xlsx(programme_id: int):
     sheet.append(["A = aanwezig, X = afwezig, V = verontschuldigd"])
     sheet.append([])
     sheet.append([sheet.cell(h, bold=True) for h in (
-        ["Kind", "Schooljaar"] + [s.starts_at.strftime("%d/%m/%Y %H:%M") for s in sessions]
+        ["Kind", "Schooljaar"] + [format_datetime(s.starts_at) for s in sessions]
         + ["Aanwezig", "Afwezig", "Verontschuldigd", "Aanwezigheid %", "2x na elkaar afwezig"])])
     for e in enrolments:
         fig = per_child.get(e.id)
@@ -795,7 +775,7 @@ def calendar_month():
     weeks = [[grid_start + timedelta(days=w * 7 + i) for i in range(7)] for w in range(days // 7)]
     prev = (first - timedelta(days=1)).replace(day=1)
     return render_template("groups/calendar_month.html", weeks=weeks, by_day=by_day, first=first, today=today,
-                           prev=prev, next=nxt, month_label=f"{MONTHS[first.month - 1]} {first.year}", scope=scope)
+                           prev=prev, next=nxt, month_label=month_label(first), scope=scope)
 
 
 @bp.get("/kalender/week")

@@ -119,7 +119,7 @@ def hvhk_referral_recorded(referral):
         team_id = min(shared) if shared else None
     db.session.add(Referral(
         family_id=family_id, organisation_id=org_id, referred_on=day,
-        accompanied=bool(referral.get("accompanied")), waiting_status="aangemeld", outcome="open",
+        accompanied=bool(referral.get("accompanied")), waiting_status="registered", outcome="open",
         question=None, note=(referral.get("note") or None), source=source,
         source_ref=str(source_ref)[:60] if source_ref else None, team_id=team_id,
         created_by_id=referral.get("user_id")))

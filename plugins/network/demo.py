@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
 
-from core.demo_data import FAMILY_NAMES, GIVEN_PARENT
+from core.demo_data import FAMILY_NAMES, GIVEN_PARENT, enable_for_teams
 from core.models import Consent, Family, FamilyMember, Involvement, Organisation, Person, Team, fold
 
 from .models import SECTOR_FOR_KIND, Contact, EcoTie, Partner, Referral, Relation, Service
@@ -93,6 +93,7 @@ def _slug(text: str) -> str:
 
 def load_demo(session, scale: int = 1) -> dict:
     rng = random.Random(60601)
+    enable_for_teams(session, ["PeTra", "Opvoedingswinkel", "Onthaal"])
     today = date.today()
     target = 150 if scale <= 1 else min(1000, 150 * scale)
 
@@ -242,9 +243,9 @@ def load_demo(session, scale: int = 1) -> dict:
         if rng.random() < 0.25:
             for _ in range(rng.choice([1, 1, 2])):
                 day = today - timedelta(days=rng.randint(3, 500))
-                waiting = rng.choice(["aangemeld", "wachtlijst", "gestart", "gestart", "niet_gestart"])
-                outcome = {"gestart": rng.choice(["lopend", "afgerond"]), "niet_gestart": rng.choice(
-                    ["niet_opgenomen", "geweigerd", "doorverwezen"])}.get(waiting, "open")
+                waiting = rng.choice(["registered", "waiting", "started", "started", "not_started"])
+                outcome = {"started": rng.choice(["ongoing", "completed"]), "not_started": rng.choice(
+                    ["declined", "refused", "referred"])}.get(waiting, "open")
                 referrals.append({"family_id": fid, "organisation_id": rng.choice(targets), "referred_on": day,
                                   "accompanied": rng.random() < 0.55, "waiting_status": waiting, "outcome": outcome,
                                   "question": None, "note": None, "source": "network", "source_ref": None,
@@ -271,7 +272,7 @@ def load_demo(session, scale: int = 1) -> dict:
         consents = []
         for i, fid in enumerate(pupils):
             referrals.append({"family_id": fid, "organisation_id": linde, "referred_on": today - timedelta(days=10 + i),
-                              "accompanied": i != 1, "waiting_status": "aangemeld", "outcome": "open",
+                              "accompanied": i != 1, "waiting_status": "registered", "outcome": "open",
                               "question": "Samen met school bekijken hoe we de overgang naar de klas na de "
                                           "middagpauze rustiger maken.", "note": "Interne notitie: niet delen.",
                               "source": "network", "source_ref": None, "team_id": petra, "version": 1})

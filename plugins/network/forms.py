@@ -189,5 +189,6 @@ class ImportForm(Form):
 
 
 class SettingsForm(Form):
-    stale_months = IntegerField("Gegevens gelden als mogelijk verouderd na (maanden)", validators=[
-        InputRequired("Geef een aantal maanden."), NumberRange(1, 120, "Tussen 1 en 120 maanden.")])
+    stale_months = IntegerField("Gegevens gelden als mogelijk verouderd na (maanden)", description=(
+        "Organisaties die langer niet nagekeken werden, krijgen het label 'mogelijk verouderd'. Standaard 12."),
+        validators=[InputRequired("Geef een aantal maanden."), NumberRange(1, 120, "Tussen 1 en 120 maanden.")])

@@ -87,19 +87,19 @@ TIE_STRENGTHS = [("sterk", "Sterk"), ("gewoon", "Gewoon"), ("zwak", "Zwak"), ("s
 TIE_STRENGTH_LABELS = dict(TIE_STRENGTHS)
 
 WAITING_STATUSES = [
-    ("aangemeld", "Aangemeld"),
-    ("wachtlijst", "Op de wachtlijst"),
-    ("gestart", "Hulp gestart"),
-    ("niet_gestart", "Niet gestart"),
+    ("registered", "Aangemeld"),
+    ("waiting", "Op de wachtlijst"),
+    ("started", "Hulp gestart"),
+    ("not_started", "Niet gestart"),
 ]
 WAITING_LABELS = dict(WAITING_STATUSES)
 OUTCOMES = [
     ("open", "Nog open"),
-    ("lopend", "Loopt"),
-    ("afgerond", "Afgerond"),
-    ("niet_opgenomen", "Gezin ging niet in op het aanbod"),
-    ("geweigerd", "Niet aanvaard door de partner"),
-    ("doorverwezen", "Verder doorverwezen"),
+    ("ongoing", "Loopt"),
+    ("completed", "Afgerond"),
+    ("declined", "Gezin ging niet in op het aanbod"),
+    ("refused", "Niet aanvaard door de partner"),
+    ("referred", "Verder doorverwezen"),
 ]
 OUTCOME_LABELS = dict(OUTCOMES)
 
@@ -286,7 +286,7 @@ class Referral(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     referred_on: Mapped[date] = mapped_column(Date)
     accompanied: Mapped[bool] = mapped_column(Boolean, default=False)  # warm handover
-    waiting_status: Mapped[str] = mapped_column(String(20), default="aangemeld")
+    waiting_status: Mapped[str] = mapped_column(String(20), default="registered")
     outcome: Mapped[str] = mapped_column(String(20), default="open")
     question: Mapped[str | None] = mapped_column(Text)  # the request for help ("verwijzing en hulpvraag")
     note: Mapped[str | None] = mapped_column(Text)  # internal note, never shown to partners
@@ -337,13 +337,3 @@ class PartnerChange(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_network_partner_change_org_at", "organisation_id", "at"),)
-
-
-class Setting(db.Model):
-    """House-wide settings of the network plugin, kept in the database so every server process sees them."""
-
-    __tablename__ = "network_setting"
-    name: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

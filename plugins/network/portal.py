@@ -260,11 +260,12 @@ def referral_status(ref_id: int):
         flash("Kies een geldige status en een geldig resultaat.", "error")
         return redirect(url_for("network_portal.referral", ref_id=ref.id))
     changed = []
-    for field, value in (("waiting_status", waiting), ("outcome", outcome)):
-        if getattr(ref, field) != value:
+    for field, value, shown in (("waiting_status", waiting, dict(WAITING_STATUSES)), ("outcome", outcome, dict(OUTCOMES))):
+        if getattr(ref, field) != value:  # the change log keeps the Dutch labels, as a person reads them
             db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type="referral",
                                          object_id=ref.id, action="update", field=field,
-                                         old_value=getattr(ref, field), new_value=value))
+                                         old_value=shown.get(getattr(ref, field), getattr(ref, field)),
+                                         new_value=shown[value]))
             setattr(ref, field, value)
             changed.append(field)
     if changed:

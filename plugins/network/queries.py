@@ -8,13 +8,15 @@ import os
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 
 from core.extensions import db
 from core.models import Organisation, fold
 from core.pagination import Page
+from core.settings import PluginSettings
 
+from .forms import SettingsForm
 from .models import (
     SECTOR_FOR_KIND,
     SECTORS,
@@ -23,7 +25,6 @@ from .models import (
     Referral,
     Relation,
     Service,
-    Setting,
 )
 
 PAGE_SIZE = 25
@@ -32,21 +33,23 @@ PAGE_SIZE = 25
 DEFAULT_STALE_MONTHS = 12
 
 
-def stale_months() -> int:
-    """Months after which a partner's data is "possibly out of date": the setting managers keep in the
-    database, else ``NETWORK_STALE_MONTHS`` from the app config or the environment, else 12."""
-    if has_request_context() and "network_stale_months" in g:
-        return g.network_stale_months
-    stored = db.session.get(Setting, "stale_months")
-    raw = stored.value if stored is not None else current_app.config.get(
-        "NETWORK_STALE_MONTHS", os.environ.get("HVHK_NETWORK_STALE_MONTHS", DEFAULT_STALE_MONTHS))
+def _configured_stale_months() -> int:
+    """The default: ``NETWORK_STALE_MONTHS`` from the app config or the environment, else 12."""
+    raw = current_app.config.get("NETWORK_STALE_MONTHS",
+                                 os.environ.get("HVHK_NETWORK_STALE_MONTHS", DEFAULT_STALE_MONTHS))
     try:
-        months = min(120, max(1, int(raw)))
+        return min(120, max(1, int(raw)))
     except (TypeError, ValueError):
-        months = DEFAULT_STALE_MONTHS
-    if has_request_context():
-        g.network_stale_months = months
-    return months
+        return DEFAULT_STALE_MONTHS
+
+
+# house-wide settings of the network plugin, edited by managers on /netwerk/instellingen (core's settings store)
+SETTINGS = PluginSettings(defaults={"stale_months": _configured_stale_months}, form=SettingsForm)
+
+
+def stale_months() -> int:
+    """Months after which a partner's data is "possibly out of date" (read once per request)."""
+    return min(120, max(1, SETTINGS.get("stale_months")))
 
 
 def stale_before(today: date | None = None) -> date:
@@ -174,9 +177,9 @@ def referral_stats(org_ids: list[int] | None = None) -> dict[int, dict]:
     stmt = select(
         Referral.organisation_id, func.count(Referral.id),
         func.sum(case((Referral.accompanied.is_(True), 1), else_=0)),
-        func.sum(case((Referral.waiting_status == "wachtlijst", 1), else_=0)),
-        func.sum(case((Referral.outcome.in_(["lopend", "afgerond"]), 1), else_=0)),
-        func.sum(case((Referral.outcome.in_(["niet_opgenomen", "geweigerd"]), 1), else_=0)),
+        func.sum(case((Referral.waiting_status == "waiting", 1), else_=0)),
+        func.sum(case((Referral.outcome.in_(["ongoing", "completed"]), 1), else_=0)),
+        func.sum(case((Referral.outcome.in_(["declined", "refused"]), 1), else_=0)),
     ).group_by(Referral.organisation_id)
     if org_ids is not None:
         stmt = stmt.where(Referral.organisation_id.in_(org_ids))

@@ -50,7 +50,6 @@ from .forms import (
     ReferralForm,
     RelationForm,
     ServiceForm,
-    SettingsForm,
     TieForm,
 )
 from .models import (
@@ -69,11 +68,11 @@ from .models import (
     Referral,
     Relation,
     Service,
-    Setting,
     change_labels,
 )
 from .queries import (
     PAGE_SIZE,
+    SETTINGS,
     DirectoryFilters,
     MapFilters,
     contacts_by_org,
@@ -139,7 +138,7 @@ def widget():
     verified = db.session.scalar(
         select(func.count(Partner.id)).join(Organisation, Organisation.id == Partner.organisation_id)
         .where(Organisation.archived.is_(False), Partner.last_verified >= limit))
-    waiting = db.session.scalar(select(func.count(Referral.id)).where(Referral.waiting_status == "wachtlijst"))
+    waiting = db.session.scalar(select(func.count(Referral.id)).where(Referral.waiting_status == "waiting"))
     since = utcnow() - timedelta(days=14)
     changes = db.session.scalar(select(func.count(PartnerChange.id)).where(PartnerChange.at >= since))
     reviews = db.session.scalar(select(func.count(Relation.id)).where(Relation.review_date.is_not(None),
@@ -729,25 +728,10 @@ def referral_edit(family_id: int, ref_id: int | None):
 
 
 def _may_manage_settings() -> bool:
-    return bool(current_user.is_admin or team_ids_for(manager=True))
+    return SETTINGS.may_edit(current_user)
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])
 def settings():
-    if not _may_manage_settings():
-        abort(403)
-    form = SettingsForm()
-    if request.method == "GET":
-        form.stale_months.data = stale_months()
-    elif form.validate_on_submit():
-        row = db.session.get(Setting, "stale_months")
-        if row is None:
-            row = Setting(name="stale_months", value="")
-            db.session.add(row)
-        row.value = str(form.stale_months.data)
-        row.updated_by_id = current_user.id
-        audit.record("update", "network_setting", None, detail="stale_months")
-        db.session.commit()
-        flash("Instelling opgeslagen.", "success")
-        return redirect(url_for("network.directory"))
-    return render_template("network/settings.html", form=form)
+    return SETTINGS.view(title="Instellingen sociale kaart", template="network/settings.html",
+                         next_url=url_for("network.directory"), message="Instelling opgeslagen.")

@@ -107,7 +107,8 @@ def hvhk_billable_work(period):
         f = t.fee
         out.append({
             "kind": "trajectory", "ref": t.ref, "team_id": t.team_id, "team": t.team.name,
-            "start": t.start_on, "end": t.closed_on, "status": t.status, "age_group": t.age_group,
+            "start": t.start_on, "end": t.closed_on, "status": t.status, "status_label": t.status_label,
+            "age_group": t.age_group,
             "referred_on": t.referred_on,
             "hours": dict(sorted(hours.get(t.id, {}).items())),
             "fee_due": f.amount if f else None,
@@ -215,7 +216,7 @@ def hvhk_person_erase(person):
 # --------------------------------------------------------------------------- retention
 
 RETENTION_YEARS = 5  # no figure in the practice's documents: 5 years after the end (see README)
-ENDED_AT_INTAKE = ("doorverwezen", "niet_gestart")
+ENDED_AT_INTAKE = ("referred", "not_started")
 
 
 def _due(since, *conditions):
@@ -227,7 +228,7 @@ def _due(since, *conditions):
 def _closed_due(cutoff: date):
     """Closed trajectories whose closure lies before ``cutoff``."""
     since = func.coalesce(Trajectory.closed_on, Trajectory.referred_on)
-    return _due(since, Trajectory.status == "afgesloten", since < cutoff)
+    return _due(since, Trajectory.status == "closed", since < cutoff)
 
 
 def _ended_at_intake_due(cutoff: date):

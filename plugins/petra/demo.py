@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
 
+from core.demo_data import enable_for_teams
 from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team
+from core.vocabulary import age_group_of
 
 from .logic import add_months
 from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
@@ -35,6 +37,7 @@ NOTES = [None, None, "Goed gesprek", "Oefening rond emoties", "Huisbezoek verlie
 def load_demo(session, scale: int = 1) -> None:
     rng = random.Random(4242)
     today = date.today()
+    enable_for_teams(session, ["PeTra"])
     team = session.scalar(select(Team).where(Team.name == "PeTra"))
     if team is None:
         return
@@ -91,7 +94,7 @@ def load_demo(session, scale: int = 1) -> None:
         current_lead[0] = lead
         second = rng.choice([w for w in workers if w != lead]) if len(workers) > 1 and rng.random() < 0.2 else None
         row = dict(
-            id=t_id, ref=ref, team_id=team.id, family_id=family_id, child_id=child_id, status="wachtlijst", phase=1,
+            id=t_id, ref=ref, team_id=team.id, family_id=family_id, child_id=child_id, status="waiting", phase=1,
             referred_on=referred, referrer_kind=kind, referrer_org_id=ref_org,
             referrer_contact=rng.choice(["zorgcoördinator", "CLB-medewerker", "directie", "mama", None]),
             channel="meldpunt" if level == "secundair" else ("rechtstreeks" if kind in ("school", "clb") else "andere"),
@@ -99,7 +102,7 @@ def load_demo(session, scale: int = 1) -> None:
             question="Fictieve hulpvraag: moeilijkheden in de klas en thuis, vaak ruzie, weinig zelfvertrouwen.",
             indications="bezorgdheden,crosssituationeel,hulpvraag,engagement,onderwijs,regio"
                         + (",leerjaar" if level == "secundair" or (year or 0) >= 4 else ""),
-            contra_indications="", age_group=level if level in ("lager", "secundair") else None,
+            contra_indications="", age_group=age_group_of(level),
             decision=None, decision_on=None, decision_org_id=None, decision_reason=None,
             lead_worker_id=None, second_worker_id=None, phase2_on=None, start_on=None, phase3_on=None,
             phase4_on=None, max_months=6, closed_on=None, closure_reason=None, final_evaluation=None,
@@ -117,18 +120,18 @@ def load_demo(session, scale: int = 1) -> None:
         decided = referred + timedelta(days=rng.randint(7, 20))
         row.update(decision_on=decided)
         if r < 0.07:
-            row.update(decision="geen_start", status="niet_gestart",
+            row.update(decision="geen_start", status="not_started",
                        decision_reason="Ouders zien op dit moment geen engagement; andere mogelijkheden besproken.")
             trajectories.append(row)
             t_id += 1
             continue
         if r < 0.12:
-            row.update(decision="elders", status="doorverwezen", decision_org_id=rng.choice(others) if others else None,
+            row.update(decision="elders", status="referred", decision_org_id=rng.choice(others) if others else None,
                        decision_reason="Leerproblematiek op de voorgrond; doorverwezen in overleg met het CLB.")
             trajectories.append(row)
             t_id += 1
             continue
-        row.update(decision="start", status="vraagverheldering", phase=2, phase2_on=decided, lead_worker_id=lead,
+        row.update(decision="start", status="clarifying", phase=2, phase2_on=decided, lead_worker_id=lead,
                    second_worker_id=second)
         start = decided + timedelta(days=rng.randint(10, 35))
         tid = t_id
@@ -146,7 +149,7 @@ def load_demo(session, scale: int = 1) -> None:
         until = min(today, closed or today)
         span = max(1, (until - start).days)
         progress = min(1.0, span / duration)
-        row.update(start_on=start, status="afgesloten" if closed else "lopend", phase=2)
+        row.update(start_on=start, status="closed" if closed else "ongoing", phase=2)
         if span > 45:
             row.update(phase=3, phase3_on=start + timedelta(days=rng.randint(30, 45)))
         if closed or (end_planned - today).days < 30:

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import Form, VersionedForm, not_in_future
+from core.vocabulary import SCHOOL_LEVEL_CHOICES, school_year_validators
 
 from .models import (
     CHANNELS,
@@ -37,9 +38,6 @@ from .models import (
     ROUNDTABLE_PARTICIPANTS,
     SDQ_SCALES,
 )
-
-SCHOOL_LEVELS = [("", "—"), ("kleuter", "Kleuteronderwijs"), ("lager", "Lager onderwijs"),
-                 ("secundair", "Secundair onderwijs")]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -78,8 +76,8 @@ class ReferralForm(Form):
     birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])
     municipality = StringField("Woonplaats (gemeente)", validators=[Optional(), Length(max=100)])
     school_id = SelectField("School", coerce=_opt_int, default=0)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, default="")
-    school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
+    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
     question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
                              validators=[DataRequired(), Length(max=4000)])
     indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
@@ -106,8 +104,8 @@ class ReferralEditForm(VersionedForm):
     referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
     channel = SelectField("Kanaal", choices=CHANNELS)
     school_id = SelectField("School", coerce=_opt_int, default=0)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVELS, default="")
-    school_year = IntegerField("Leerjaar", validators=[Optional(), NumberRange(1, 7, "Kies een leerjaar van 1 tot 7.")])
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
+    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
     question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
                              validators=[DataRequired(), Length(max=4000)])
     indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
@@ -266,3 +264,41 @@ class ClosureForm(VersionedForm):
         checks = [(self.closure_org_id, self.closure_reason.data == "doorverwijzing" and not self.closure_org_id.data,
                    "Kies de organisatie waarnaar je begeleid doorverwijst.")]
         return _conditional(ok, checks)
+
+
+def _sdq_cutoffs(form, field):
+    parts = (field.data or "").split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise ValidationError("Geef twee getallen gescheiden door een komma, bv. 14,17.")
+    a, b = (int(p) for p in parts)
+    if not 0 < a < b <= 40:
+        raise ValidationError("Het eerste getal moet kleiner zijn dan het tweede, beide tussen 1 en 40.")
+
+
+def _region(form, field):
+    if not [m for m in (field.data or "").split(",") if m.strip()]:
+        raise ValidationError("Geef minstens één gemeente.")
+
+
+def _count(label: str, maximum: int = 99):
+    return IntegerField(label, validators=[InputRequired(), NumberRange(0, maximum)])
+
+
+class SettingsForm(Form):
+    """The PeTra settings page (``logic.SETTINGS``): field names are the setting keys."""
+
+    max_months = IntegerField("Maximale duur van een traject (maanden)", validators=[
+        InputRequired(), NumberRange(1, 24, "Kies tussen 1 en 24 maanden.")])
+    warn_days = _count("Waarschuwen zoveel dagen voor het einde", 365)
+    norm_sessie_kind = _count("Richtaantal sessies met het kind")
+    norm_gesprek_ouders = _count("Richtaantal gesprekken met ouders")
+    norm_school = _count("Richtaantal contacten met school (rondetafels inbegrepen)")
+    norm_rondetafel = _count("Richtaantal rondetafels")
+    norm_ouder_kind = _count("Richtaantal ouder-kindactiviteiten")
+    fee_full = _count("Engagementsbijdrage (euro)", 1000)
+    fee_vt = _count("Engagementsbijdrage met verhoogde tegemoetkoming (euro)", 1000)
+    clarifying_max = _count("Maximum vraagverhelderingsgesprekken per partij voor de start", 20)
+    sdq_ouder = StringField("SDQ-grenzen ouder (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
+    sdq_leerkracht = StringField("SDQ-grenzen leerkracht (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
+    sdq_kind = StringField("SDQ-grenzen kind zelf (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
+    region = StringField("Gemeenten van het werkingsgebied (komma's)", validators=[_region, Length(max=500)])

@@ -10,68 +10,53 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.formatting import format_date
+from core.settings import PluginSettings
+from core.vocabulary import age_group_of  # noqa: F401  (views use logic.age_group_of)
 
-from .models import CONTACT_KINDS, INFORMANTS, Contact, PetraSetting, Trajectory, labels
+from .forms import SettingsForm
+from .models import CONTACT_KINDS, INFORMANTS, Contact, Trajectory, labels
 
 # --------------------------------------------------------------------------- settings
 
-DEFAULTS: dict[str, str] = {
-    "max_months": "6",
-    "warn_days": "30",
-    "norm_sessie_kind": "10",
-    "norm_gesprek_ouders": "10",
-    "norm_school": "5",
-    "norm_rondetafel": "3",
-    "norm_ouder_kind": "1",
-    "fee_full": "50",
-    "fee_vt": "25",
-    "clarifying_max": "3",
+DEFAULTS: dict[str, int | str] = {
+    "max_months": 6,
+    "warn_days": 30,
+    "norm_sessie_kind": 10,
+    "norm_gesprek_ouders": 10,
+    "norm_school": 5,
+    "norm_rondetafel": 3,
+    "norm_ouder_kind": 1,
+    "fee_full": 50,
+    "fee_vt": 25,
+    "clarifying_max": 3,
     # SDQ total difficulties: first score of the 'borderline' band and of the 'abnormal' band
     "sdq_ouder": "14,17",
     "sdq_leerkracht": "12,16",
     "sdq_kind": "16,20",
     "region": "Genk,As,Oudsbergen,Zutendaal",
 }
-SETTING_LABELS: dict[str, str] = {
-    "max_months": "Maximale duur van een traject (maanden)",
-    "warn_days": "Waarschuwen zoveel dagen voor het einde",
-    "norm_sessie_kind": "Richtaantal sessies met het kind",
-    "norm_gesprek_ouders": "Richtaantal gesprekken met ouders",
-    "norm_school": "Richtaantal contacten met school (rondetafels inbegrepen)",
-    "norm_rondetafel": "Richtaantal rondetafels",
-    "norm_ouder_kind": "Richtaantal ouder-kindactiviteiten",
-    "fee_full": "Engagementsbijdrage (euro)",
-    "fee_vt": "Engagementsbijdrage met verhoogde tegemoetkoming (euro)",
-    "clarifying_max": "Maximum vraagverhelderingsgesprekken per partij voor de start",
-    "sdq_ouder": "SDQ-grenzen ouder (grensgebied, verhoogd)",
-    "sdq_leerkracht": "SDQ-grenzen leerkracht (grensgebied, verhoogd)",
-    "sdq_kind": "SDQ-grenzen kind zelf (grensgebied, verhoogd)",
-    "region": "Gemeenten van het werkingsgebied (komma's)",
-}
-INT_SETTINGS = {"max_months", "warn_days", "norm_sessie_kind", "norm_gesprek_ouders", "norm_school",
-                "norm_rondetafel", "norm_ouder_kind", "fee_full", "fee_vt", "clarifying_max"}
+# the practice's settings, edited by PeTra managers on /petra/instellingen (core's settings store)
+SETTINGS = PluginSettings(defaults=DEFAULTS, form=SettingsForm)
 
 
-def load_settings() -> dict[str, str]:
-    values = dict(DEFAULTS)
-    for key, value in db.session.execute(select(PetraSetting.key, PetraSetting.value)):
-        if key in values:
-            values[key] = value
-    return values
+def load_settings() -> dict[str, int | str]:
+    """Every PeTra setting with its current value (read once per request)."""
+    return SETTINGS.all()
 
 
-def setting_int(settings: dict[str, str], key: str) -> int:
+def setting_int(settings: dict, key: str) -> int:
     try:
         return int(settings.get(key, DEFAULTS[key]))
     except (TypeError, ValueError):
         return int(DEFAULTS[key])
 
 
-def region(settings: dict[str, str]) -> list[str]:
+def region(settings: dict) -> list[str]:
     return [m.strip() for m in settings.get("region", DEFAULTS["region"]).split(",") if m.strip()]
 
 
-def sdq_cutoffs(settings: dict[str, str], informant: str) -> tuple[int, int]:
+def sdq_cutoffs(settings: dict, informant: str) -> tuple[int, int]:
     raw = settings.get(f"sdq_{informant}", DEFAULTS.get(f"sdq_{informant}", "14,17"))
     try:
         a, b = (int(x) for x in raw.split(","))
@@ -79,30 +64,6 @@ def sdq_cutoffs(settings: dict[str, str], informant: str) -> tuple[int, int]:
     except ValueError:
         a, b = (int(x) for x in DEFAULTS[f"sdq_{informant}"].split(","))
         return a, b
-
-
-def validate_setting(key: str, value: str) -> str | None:
-    """Return a Dutch error message or None."""
-    value = (value or "").strip()
-    if key in INT_SETTINGS:
-        if not value.isdigit():
-            return "Geef een positief geheel getal."
-        if key == "max_months" and not 1 <= int(value) <= 24:
-            return "Kies tussen 1 en 24 maanden."
-        return None
-    if key.startswith("sdq_"):
-        parts = value.split(",")
-        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-            return "Geef twee getallen gescheiden door een komma, bv. 14,17."
-        a, b = (int(p) for p in parts)
-        if not 0 < a < b <= 40:
-            return "Het eerste getal moet kleiner zijn dan het tweede, beide tussen 1 en 40."
-        return None
-    if key == "region":
-        if not [m for m in value.split(",") if m.strip()]:
-            return "Geef minstens één gemeente."
-        return None
-    return "Onbekende instelling."
 
 
 # --------------------------------------------------------------------------- referral warnings
@@ -170,15 +131,15 @@ def duration_of(t: Trajectory, settings: dict[str, str], today: date | None = No
     if t.start_on is None:
         return Duration(None, None, "geen", None)
     end = add_months(t.start_on, t.max_months or setting_int(settings, "max_months"))
-    if t.status not in ("lopend", "vraagverheldering"):
+    if t.status not in ("ongoing", "clarifying"):
         return Duration(end, None, "afgesloten", None)
     left = (end - today).days
     if left < 0:
         return Duration(end, left, "over", f"De maximale duur van {t.max_months} maanden is {-left} dagen "
-                                            f"overschreden (einde was {end.strftime('%d/%m/%Y')}).")
+                                            f"overschreden (einde was {format_date(end)}).")
     if left <= setting_int(settings, "warn_days"):
         return Duration(end, left, "bijna", f"Nog {left} dagen tot de maximale duur van {t.max_months} maanden "
-                                             f"(einde {end.strftime('%d/%m/%Y')}).")
+                                             f"(einde {format_date(end)}).")
     return Duration(end, left, "ok", None)
 
 
@@ -281,10 +242,6 @@ def next_ref(year: int) -> str:
     return f"{prefix}{n:04d}"
 
 
-def age_group_of(level: str | None) -> str | None:
-    return level if level in ("lager", "secundair") else None
-
-
 HOUR_KEYS = {k: k for k, _ in CONTACT_KINDS}
 
 
@@ -293,7 +250,7 @@ def due_items(t: Trajectory, sdq_moments: set[tuple[str, str]], roundtable_kinds
     """What is due for the team meeting: interim evaluation, final evaluation, SDQs."""
     today = today or date.today()
     out: list[str] = []
-    if t.start_on is None or t.status != "lopend":
+    if t.start_on is None or t.status != "ongoing":
         return out
     end = add_months(t.start_on, t.max_months)
     half = t.start_on + (end - t.start_on) / 2

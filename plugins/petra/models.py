@@ -1,5 +1,5 @@
 """PeTra models: a trajectory from referral (aanmelding) to closure (afronding), its contacts, roundtables,
-partnership plan, SDQ results and engagement fee, plus a small settings table.
+partnership plan, SDQ results and engagement fee (settings live in the core's store: ``logic.SETTINGS``).
 
 One ``Trajectory`` row is created at the referral and follows the four phases of the practice:
 1 toeleiding en aanmelding, 2 kennismaking en vraagverheldering, 3 ondersteuning, 4 evaluatie en afronding.
@@ -58,14 +58,14 @@ CONTRA_INDICATIONS = [
     ("leer_taal", "Een leer- en/of taalproblematiek ligt aan de basis en vraagt andere ondersteuning."),
 ]
 STATUSES = [
-    ("wachtlijst", "Op de wachtlijst"),
-    ("vraagverheldering", "Kennismaking en vraagverheldering"),
-    ("lopend", "Lopend"),
-    ("afgesloten", "Afgesloten"),
-    ("doorverwezen", "Doorverwezen bij intake"),
-    ("niet_gestart", "Niet gestart"),
+    ("waiting", "Op de wachtlijst"),
+    ("clarifying", "Kennismaking en vraagverheldering"),
+    ("ongoing", "Lopend"),
+    ("closed", "Afgesloten"),
+    ("referred", "Doorverwezen bij intake"),
+    ("not_started", "Niet gestart"),
 ]
-ACTIVE_STATUSES = ("vraagverheldering", "lopend")
+ACTIVE_STATUSES = ("clarifying", "ongoing")
 PHASES = [
     (1, "Toeleiding en aanmelding"),
     (2, "Kennismaking en vraagverheldering"),
@@ -131,20 +131,6 @@ def labels(choices) -> dict:
     return {k: v for k, v in choices}
 
 
-# --------------------------------------------------------------------------- settings
-
-
-class PetraSetting(db.Model):
-    """Settings of the PeTra practice (maximum duration, norms, fees, SDQ cut-offs, region), editable by
-    PeTra managers. Defaults live in ``logic.DEFAULTS``; a row exists only for a changed value."""
-
-    __tablename__ = "petra_setting"
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(String(500))
-    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-
-
 # --------------------------------------------------------------------------- the trajectory
 
 
@@ -155,7 +141,7 @@ class Trajectory(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="wachtlijst")
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
     phase: Mapped[int] = mapped_column(Integer, default=1)
 
     # referral (aanmelding)

@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from core import audit
 from core.access import register_involvement, require_family
 from core.extensions import db
+from core.formatting import format_date
 from core.forms import conflict_safe
-from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
+from core.models import Family, FamilyMember, Organisation, Person, User, fold
 from core.pagination import paginate
 from core.plugins import current_plugins, team_ids_for, teams_for
 from core.ui import render, wants_fragment
@@ -22,7 +23,6 @@ from core.ui import render, wants_fragment
 from . import logic
 from .access import (
     get_trajectory,
-    is_petra_manager,
     owns,
     team_workers,
 )
@@ -54,7 +54,6 @@ from .models import (
     STATUSES,
     Contact,
     Fee,
-    PetraSetting,
     PlanAction,
     PlanGoal,
     Roundtable,
@@ -70,9 +69,6 @@ VOCAB = {"referrer": labels(REFERRER_KINDS), "channel": labels(CHANNELS), "decis
          "closure": labels(CLOSURE_REASONS)}
 
 
-@bp.app_template_filter("petra_date")
-def _fmt_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _org_choices(kinds: tuple[str, ...] | None = None, empty: str = "—") -> list[tuple[int, str]]:
@@ -97,7 +93,7 @@ def index():
                                        joinedload(Trajectory.team))
             .where(Trajectory.team_id.in_(teams)))
     if status == "actief":
-        stmt = stmt.where(Trajectory.status.in_(("vraagverheldering", "lopend")))
+        stmt = stmt.where(Trajectory.status.in_(("clarifying", "ongoing")))
     elif status in labels(STATUSES):
         stmt = stmt.where(Trajectory.status == status)
     page = paginate(stmt.order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
@@ -112,7 +108,7 @@ def waiting_list():
     teams = team_ids_for()
     stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.school),
                                        joinedload(Trajectory.referrer_org), joinedload(Trajectory.team))
-            .where(Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst")
+            .where(Trajectory.team_id.in_(teams), Trajectory.status == "waiting")
             .order_by(Trajectory.referred_on, Trajectory.id))
     page = paginate(stmt)
     offset = (page.number - 1) * PAGE_SIZE
@@ -240,7 +236,7 @@ def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
     year = form.school_year.data if form.school_year.data is not None else person.school_year
     t = Trajectory(
         ref=logic.next_ref(form.referred_on.data.year), team_id=form.team_id.data, family_id=family.id,
-        child_id=person.id, status="wachtlijst", phase=1, referred_on=form.referred_on.data,
+        child_id=person.id, status="waiting", phase=1, referred_on=form.referred_on.data,
         referrer_kind=form.referrer_kind.data, referrer_org_id=form.referrer_org_id.data or None,
         referrer_contact=form.referrer_contact.data or None, channel=form.channel.data,
         school_id=form.school_id.data or person.school_id, school_level=level or None, school_year=year,
@@ -272,7 +268,7 @@ def edit_referral(trajectory_id: int):
         first_contact = db.session.scalar(select(func.min(Contact.on_date)).where(Contact.trajectory_id == t.id))
         if first_contact and form.referred_on.data > first_contact:
             form.referred_on.errors.append(
-                f"Er is al een contact op {first_contact.strftime('%d/%m/%Y')}: de aanmelding kan niet later liggen.")
+                f"Er is al een contact op {format_date(first_contact)}: de aanmelding kan niet later liggen.")
         else:
             with save:
                 save.check(t)
@@ -318,11 +314,11 @@ def _contacts_context(t: Trajectory, settings, form: ContactForm | None = None, 
         form = ContactForm(formdata=None)
         form.on_date.data = date.today()
         form.minutes.data = 60
-    clarifying = logic.clarifying_counts(t) if t.start_on is None or t.status == "lopend" else None
+    clarifying = logic.clarifying_counts(t) if t.start_on is None or t.status == "ongoing" else None
     return dict(t=t, contacts=contacts[:RECENT_CONTACTS] if not show_all else contacts, more=more,
                 norms=logic.norm_progress(counts, settings), contact_form=form,
                 contact_warnings=warnings or [], clarifying=clarifying,
-                can_add_contact=t.status not in ("niet_gestart", "doorverwezen"))
+                can_add_contact=t.status not in ("not_started", "referred"))
 
 
 @bp.get("/traject/<int:trajectory_id>")
@@ -353,17 +349,17 @@ def add_contact(trajectory_id: int):
     settings = logic.load_settings()
     form = ContactForm()
     ok = form.validate()
-    if t.status in ("niet_gestart", "doorverwezen"):
+    if t.status in ("not_started", "referred"):
         form.form_errors.append("Dit traject is niet gestart: je kan geen contacten meer toevoegen.")
         ok = False
     if form.on_date.data and not form.on_date.errors:
         if form.on_date.data < t.referred_on:
             form.on_date.errors.append(
-                f"Een contact kan niet vóór de aanmelding liggen ({t.referred_on.strftime('%d/%m/%Y')}).")
+                f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).")
             ok = False
         elif t.closed_on and form.on_date.data > t.closed_on:
             form.on_date.errors.append(
-                f"Het traject is afgerond op {t.closed_on.strftime('%d/%m/%Y')}: het contact ligt later.")
+                f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.")
             ok = False
     warnings: list[str] = []
     if ok:
@@ -415,7 +411,7 @@ def delete_contact(trajectory_id: int, contact_id: int):
 @bp.route("/traject/<int:trajectory_id>/beslissing", methods=["GET", "POST"])
 def decision(trajectory_id: int):
     t = get_trajectory(trajectory_id, what="intake")
-    if t.status != "wachtlijst":
+    if t.status != "waiting":
         flash("Voor dit traject is de intakebeslissing al genomen.", "warning")
         return redirect(url_for("petra.show", trajectory_id=t.id))
     form = DecisionForm()
@@ -437,16 +433,16 @@ def decision(trajectory_id: int):
                 t.decision_on = form.decision_on.data
                 t.decision_reason = form.decision_reason.data or None
                 if t.decision == "start":
-                    t.status, t.phase, t.phase2_on = "vraagverheldering", 2, form.decision_on.data
+                    t.status, t.phase, t.phase2_on = "clarifying", 2, form.decision_on.data
                     t.lead_worker_id = form.lead_worker_id.data or None
                     t.second_worker_id = form.second_worker_id.data or None
                 elif t.decision == "elders":
-                    t.status = "doorverwezen"
+                    t.status = "referred"
                     t.decision_org_id = form.decision_org_id.data
                     _referral_hook(t, form.decision_org_id.data, form.decision_on.data, False,
                                    "doorverwijzing bij intake")
                 else:
-                    t.status = "niet_gestart"
+                    t.status = "not_started"
                 audit.record("update", "petra_trajectory", t.id, family_id=t.family_id, detail=f"intake: {t.decision}")
             if save.saved:
                 flash("Intakebeslissing opgeslagen.", "success")
@@ -500,9 +496,9 @@ def roundtable(trajectory_id: int):
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
     if form.validate_on_submit():
         error = None
-        if t.status in ("wachtlijst",):
+        if t.status in ("waiting",):
             error = "Neem eerst de intakebeslissing (starten) voor je een rondetafel registreert."
-        elif t.status in ("niet_gestart", "doorverwezen", "afgesloten"):
+        elif t.status in ("not_started", "referred", "closed"):
             error = "Dit traject loopt niet (meer): je kan geen rondetafel toevoegen."
         elif form.kind.data == "start" and has_start:
             error = "Er is al een startrondetafel: het traject is al gestart."
@@ -527,7 +523,7 @@ def roundtable(trajectory_id: int):
                                    note=r.kind_label, worker_id=current_user.id))
             if r.kind == "start":
                 t.start_on = r.held_on
-                t.status = "lopend"
+                t.status = "ongoing"
                 if t.phase < 2:
                     t.phase, t.phase2_on = 2, r.held_on
                 if t.fee is None:
@@ -578,7 +574,7 @@ def edit_roundtable(trajectory_id: int, roundtable_id: int):
 def phase(trajectory_id: int):
     t = get_trajectory(trajectory_id, read=False)
     form = PhaseForm()
-    if not form.validate() or t.status != "lopend":
+    if not form.validate() or t.status != "ongoing":
         flash("Fase niet gewijzigd: " + (" ".join(e for errs in form.errors.values() for e in errs)
                                           or "het traject loopt niet."), "error")
         return redirect(url_for("petra.show", trajectory_id=t.id))
@@ -808,7 +804,7 @@ def fees():
 @bp.route("/traject/<int:trajectory_id>/afronding", methods=["GET", "POST"])
 def close(trajectory_id: int):
     t = get_trajectory(trajectory_id, what="afronding")
-    if t.status not in ("lopend", "vraagverheldering"):
+    if t.status not in ("ongoing", "clarifying"):
         flash("Alleen een lopend traject kan afgerond worden.", "warning")
         return redirect(url_for("petra.show", trajectory_id=t.id))
     form = ClosureForm()
@@ -828,7 +824,7 @@ def close(trajectory_id: int):
                 t.final_evaluation = form.final_evaluation.data or None
                 t.closure_org_id = form.closure_org_id.data or None
                 t.closure_accompanied = bool(form.closure_accompanied.data)
-                t.status = "afgesloten"
+                t.status = "closed"
                 if t.phase < 4 or t.phase4_on is None:
                     t.phase, t.phase4_on = 4, t.phase4_on or t.closed_on
                 if t.closure_org_id:
@@ -856,14 +852,14 @@ def meeting():
         .where(Trajectory.team_id.in_(teams), Trajectory.referred_on >= since)
         .order_by(Trajectory.referred_on, Trajectory.id).limit(100)))
     waiting = db.session.scalar(select(func.count()).select_from(Trajectory).where(
-        Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst"))
+        Trajectory.team_id.in_(teams), Trajectory.status == "waiting"))
     active = list(db.session.scalars(
         select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
-        .where(Trajectory.team_id.in_(teams), Trajectory.status == "lopend")
+        .where(Trajectory.team_id.in_(teams), Trajectory.status == "ongoing")
         .order_by(Trajectory.start_on, Trajectory.id)))
     stalled = list(db.session.scalars(
         select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
-        .where(Trajectory.team_id.in_(teams), Trajectory.status == "vraagverheldering",
+        .where(Trajectory.team_id.in_(teams), Trajectory.status == "clarifying",
                Trajectory.phase2_on <= today - timedelta(days=30))
         .order_by(Trajectory.phase2_on, Trajectory.id).limit(100)))
     ids = [t.id for t in active]
@@ -970,32 +966,7 @@ def year_overview():
 
 @bp.route("/instellingen", methods=["GET", "POST"])
 def settings_page():
-    if not is_petra_manager():
-        abort(403)
-    values = logic.load_settings()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        submitted = {k: (request.form.get(k) or "").strip() for k in logic.DEFAULTS}
-        for k, v in submitted.items():
-            msg = logic.validate_setting(k, v)
-            if msg:
-                errors[k] = msg
-        values = submitted
-        if not errors:
-            existing = {s.key: s for s in db.session.scalars(select(PetraSetting))}
-            changed = []
-            for k, v in submitted.items():
-                if k in logic.SETTING_LABELS and (existing.get(k).value if k in existing else logic.DEFAULTS[k]) != v:
-                    row = existing.get(k) or PetraSetting(key=k)
-                    row.value, row.changed_at, row.changed_by_id = v, utcnow(), current_user.id
-                    db.session.add(row)
-                    changed.append(k)
-            if changed:
-                audit.record("update", "petra_setting", None, detail=",".join(changed))
-            db.session.commit()
-            flash("Instellingen opgeslagen.", "success")
-            return redirect(url_for("petra.settings_page"))
-    return render_template("petra/settings.html", values=values, errors=errors, labels=logic.SETTING_LABELS)
+    return logic.SETTINGS.view(title="Instellingen PeTra", template="petra/settings.html")
 
 
 # --------------------------------------------------------------------------- fragments: family panel, widget
@@ -1011,7 +982,7 @@ def family_panel(family_id: int):
         .where(Trajectory.family_id == family_id).order_by(Trajectory.referred_on.desc())))
     mine = [t for t in rows if current_user.is_admin or t.team_id in teams]
     others = len(rows) - len(mine)
-    busy = {t.child_id for t in rows if t.status in ("wachtlijst", "vraagverheldering", "lopend")}
+    busy = {t.child_id for t in rows if t.status in ("waiting", "clarifying", "ongoing")}
     children = [p for p in db.session.scalars(
         select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
         .where(FamilyMember.family_id == family_id, FamilyMember.role == "kind", Person.archived.is_(False))
@@ -1027,13 +998,13 @@ def widget_caseload():
     rows = db.session.execute(
         select(User.display_name, Trajectory.status, func.count())
         .join(User, User.id == Trajectory.lead_worker_id)
-        .where(Trajectory.team_id.in_(teams), Trajectory.status.in_(("vraagverheldering", "lopend")))
+        .where(Trajectory.team_id.in_(teams), Trajectory.status.in_(("clarifying", "ongoing")))
         .group_by(User.display_name, Trajectory.status).order_by(User.display_name))
     per: dict[str, dict[str, int]] = {}
     for name, status, n in rows:
-        per.setdefault(name, {"vraagverheldering": 0, "lopend": 0})[status] = n
+        per.setdefault(name, {"clarifying": 0, "ongoing": 0})[status] = n
     waiting = db.session.scalar(select(func.count()).select_from(Trajectory).where(
-        Trajectory.team_id.in_(teams), Trajectory.status == "wachtlijst"))
+        Trajectory.team_id.in_(teams), Trajectory.status == "waiting"))
     return render(None, "petra/_widget_caseload.html", title="PeTra: caseload per begeleider", per=per,
                   waiting=waiting)
 

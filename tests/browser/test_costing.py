@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from core.extensions import db
-from plugins.costing.model import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES, fmt_eur, method1
+from core.formatting import format_euro
+from plugins.costing.calculation import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES, method1
 from plugins.costing.models import CostingTeamRole, CostModel
 
 pytestmark = pytest.mark.browser
@@ -31,8 +32,8 @@ def test_finance_compares_corrects_and_exports(page, live_server, browser_login_
     browser_login_as("finance")
     page.goto(live_server.url + "/kostprijs/bron")
     row = page.locator("#vergelijk-total_cost")
-    assert "€ 313.414,34" in row.inner_text() and "€ 359.676,49" in row.inner_text()
-    assert "€ 4.771,76" in page.locator("#vergelijk-per_trajectory").inner_text()
+    assert "€\xa0313.414,34" in row.inner_text() and "€\xa0359.676,49" in row.inner_text()
+    assert "€\xa04.771,76" in page.locator("#vergelijk-per_trajectory").inner_text()
     assert page.locator("svg[role=img]").count() >= 1
 
     page.goto(live_server.url + f"/kostprijs/{costing_world.id}/bewerken")
@@ -44,7 +45,7 @@ def test_finance_compares_corrects_and_exports(page, live_server, browser_login_
     assert page.input_value("#staff_fte") == "-1"
     page.fill("#staff_fte", "4")
     page.fill("#overhead_pct", "20")
-    expected = fmt_eur(method1(PRESET_INPUTS.with_(overhead_pct=Decimal(20))).per_trajectory)
+    expected = format_euro(method1(PRESET_INPUTS.with_(overhead_pct=Decimal(20))).per_trajectory)
     page.wait_for_function(
         "t => document.querySelector('#voorbeeld-m1') && document.querySelector('#voorbeeld-m1').textContent === t",
         arg=expected)  # the preview follows the typing (htmx), before saving

@@ -87,6 +87,6 @@ def test_referral_to_closure_in_the_browser(live_server, page, petra_world, brow
 
     db.session.expire_all()
     t = db.session.scalar(select(Trajectory))
-    assert t.status == "afgesloten" and t.closure_reason == "zelfstandig" and t.start_on is not None
+    assert t.status == "closed" and t.closure_reason == "zelfstandig" and t.start_on is not None
     assert db.session.scalar(select(SdqResult)).total == 21
     assert db.session.scalar(select(Contact).where(Contact.note == "Talenteninterview")) is not None

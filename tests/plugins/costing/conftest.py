@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.extensions import db
-from plugins.costing.model import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES
+from plugins.costing.calculation import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES
 from plugins.costing.models import CostingTeamRole, CostModel
 
 
@@ -65,24 +65,24 @@ def make_model(app):
 def work_rows(petra_id: int, ovw_id: int) -> list[dict]:
     return [
         {"kind": "trajectory", "ref": "PT-2025-0001", "team_id": petra_id, "team": "PeTra",
-         "start": date(2025, 2, 3), "end": None, "status": "lopend", "age_group": "lager",
+         "start": date(2025, 2, 3), "end": None, "status": "ongoing", "status_label": "Lopend", "age_group": "lager",
          "hours": {"rondetafel": 4.0, "sessie_kind": 12.5, "gesprek_ouders": 9},
          "fee_due": Decimal("50"), "fee_paid": Decimal("50"), "fee_waived": False, "fee_paid_on": date(2025, 2, 10),
          "child_name": "Lotte Peeters"},  # a key outside the contract: costing must never show it
         {"kind": "trajectory", "ref": "PT-2025-0002", "team_id": petra_id, "team": "PeTra",
-         "start": date(2025, 3, 1), "end": date(2025, 8, 30), "status": "afgesloten", "age_group": "secundair",
+         "start": date(2025, 3, 1), "end": date(2025, 8, 30), "status": "closed", "status_label": "Afgesloten", "age_group": "secundair",
          "hours": {"rondetafel": 6, "sessie_kind": 15, "groepsweekend": 40},
          "fee_due": Decimal("25"), "fee_paid": Decimal("25"), "fee_waived": False, "fee_paid_on": date(2025, 3, 20)},
         {"kind": "trajectory", "ref": "PT-2024-0042", "team_id": petra_id, "team": "PeTra",
-         "start": date(2024, 11, 5), "end": None, "status": "lopend", "age_group": "lager",
+         "start": date(2024, 11, 5), "end": None, "status": "ongoing", "status_label": "Lopend", "age_group": "lager",
          "hours": {"sessie_kind": 3}, "fee_due": Decimal("0"), "fee_paid": None, "fee_waived": True,
          "fee_paid_on": None},
         {"kind": "group_programme", "ref": "GP-2025-01", "team_id": petra_id, "team": "PeTra",
-         "start": date(2025, 3, 5), "end": date(2025, 4, 16), "status": "afgesloten", "age_group": "lager",
+         "start": date(2025, 3, 5), "end": date(2025, 4, 16), "status": "closed", "status_label": "Afgesloten", "age_group": "lager",
          "hours": {"groepsbijeenkomst": 18, "groepsdag": 11}, "fee_due": None, "fee_paid": None,
          "fee_waived": False, "fee_paid_on": None},
         {"kind": "trajectory", "ref": "OW-2025-0009", "team_id": ovw_id, "team": "Opvoedingswinkel",
-         "start": date(2025, 5, 2), "end": None, "status": "lopend", "age_group": "secundair",
+         "start": date(2025, 5, 2), "end": None, "status": "ongoing", "status_label": "Lopend", "age_group": "secundair",
          "hours": {"gesprek_ouders": 6}, "fee_due": Decimal("50"), "fee_paid": Decimal("50"), "fee_waived": False,
          "fee_paid_on": date(2025, 5, 2)},
     ]

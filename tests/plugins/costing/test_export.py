@@ -17,8 +17,8 @@ from core.extensions import db
 from core.models import AuditEntry
 from core.ui import Period
 from plugins.costing import actuals
+from plugins.costing.calculation import INPUT_SPECS, PRESET_INPUTS, PRESET_SOURCES, Inputs, method1, method2
 from plugins.costing.export import CELLS, INPUT_ROW, write_workbook
-from plugins.costing.model import INPUT_SPECS, PRESET_INPUTS, PRESET_SOURCES, Inputs, method1, method2
 
 pycel = pytest.importorskip("pycel")
 
@@ -184,7 +184,7 @@ def test_formula_injection_is_neutralised(tmp_path, app, world):
 
     rows = work_rows(world["petra"].id, world["ovw"].id)
     for row, evil in zip(rows, EVIL, strict=False):
-        row["ref"], row["team"], row["status"] = evil, evil, evil
+        row["ref"], row["team"], row["status"], row["status_label"] = evil, evil, evil, evil
     sources = {spec.name: EVIL[n % len(EVIL)] for n, spec in enumerate(INPUT_SPECS)}
     path = tmp_path / "evil.xlsx"
     export_to(path, PRESET_INPUTS, rows, model_name=EVIL[0], sources=sources)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import AuditEntry, Team
 from core.plugins import current_plugins
-from plugins.costing.model import PRESET_INPUTS
+from plugins.costing.calculation import PRESET_INPUTS
 from plugins.costing.models import CostingTeamRole, CostModel
 
 
@@ -116,7 +116,7 @@ def test_finance_creates_a_model_from_the_preset(client, login, world):
     assert m.staff_cost == Decimal("308414.34") and m.preset == "petra_2025_bron"
     assert m.sources["staff_cost"] == "Begroting 2025"
     sheet = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "€ 5.495,98" in sheet and "€ 4.771,76" in sheet and "Vergelijking met de bron" in sheet
+    assert "€\xa05.495,98" in sheet and "€\xa04.771,76" in sheet and "Vergelijking met de bron" in sheet
 
 
 @pytest.mark.parametrize("field,value,message", [
@@ -172,11 +172,11 @@ def test_edit_is_audited(client, login, world, make_model):
 def test_preset_page_shows_stated_and_corrected_figures(client, login, world):
     login(client, "manager")
     page = client.get("/kostprijs/bron").get_data(as_text=True)
-    for figure in ("€ 313.414,34", "€ 3.250,00", "€ 4.771,76", "ongeveer € 4.750", "€ 164,00", "€ 1.537,50",
-                   "€ 738,00", "€ 451,00", "€ 1.640,00", "€ 4.366,50", "€ 46.262,15", "€ 5.483,48",
-                   "€ 2.437,50", "€ 2.890,50", "€ 4.079,50", "€ 359.676,49", "€ 5.495,98"):
+    for figure in ("€\xa0313.414,34", "€\xa03.250,00", "€\xa04.771,76", "ongeveer € 4.750", "€\xa0164,00", "€\xa01.537,50",
+                   "€\xa0738,00", "€\xa0451,00", "€\xa01.640,00", "€\xa04.366,50", "€\xa046.262,15", "€\xa05.483,48",
+                   "€\xa02.437,50", "€\xa02.890,50", "€\xa04.079,50", "€\xa0359.676,49", "€\xa05.495,98"):
         assert figure in page, figure
-    assert "<svg" in page and "Vastgelegde prijs: € 4.500,00" in page
+    assert "<svg" in page and "Vastgelegde prijs: €\xa04.500,00" in page
     assert "style=" not in page.split("<main", 1)[1]
 
 
@@ -218,14 +218,14 @@ def test_actuals_from_billable_work_for_finance(work_app, login, world, make_mod
     for ref in ("PT-2025-0001", "PT-2025-0002", "PT-2024-0042", "GP-2025-01", "OW-2025-0009"):
         assert ref in page
     # PeTra: 2 started in 2025 at € 4.500 = € 9.000; 1 closed; 2 running at year end; fees 50 + 25
-    assert "€ 9.000,00" in page and "€ 75,00" in page
+    assert "€\xa09.000,00" in page and "€\xa075,00" in page
     petra_row = page.split('<th scope="row">PeTra</th>')[1].split("</tr>")[0]
     cells = [c.split(">", 1)[1].split("<", 1)[0] for c in petra_row.split("<td")[1:]]
     # started, running, closed, programmes, hours, cost, revenue, due, received, waived, model, difference
     assert cells[:4] == ["2", "2", "1", "1"]
-    assert cells[7:10] == ["€ 75,00", "€ 75,00", "1"]
+    assert cells[7:10] == ["€\xa075,00", "€\xa075,00", "1"]
     # PT-2025-0001: 25.5 h x 41 = 1,045.50 vs method 2 under 12 = 2,890.50
-    assert "€ 1.045,50" in page and "€ 2.890,50" in page
+    assert "€\xa01.045,50" in page and "€\xa02.890,50" in page
     assert "deelnamegelden-per-maand-titel" in page and ">feb</text>" in page
     assert "Lotte" not in page and "Peeters" not in page
     # fees due: 50 (PT-2025-0001), 25 (PT-2025-0002), 0 waived, 50 (OW): 1 of 3 at the reduced fee
@@ -274,7 +274,7 @@ def test_live_preview_for_finance(client, login, world):
     login(client, "finance")
     data = form_data()
     page = client.post("/kostprijs/voorbeeld", data=data, htmx=True).get_data(as_text=True)
-    assert 'id="voorbeeld-m1">€ 5.495,98' in page and "€ 4.771,76" in page and "€ 4.366,50" in page
+    assert 'id="voorbeeld-m1">€\xa05.495,98' in page and "€\xa04.771,76" in page and "€\xa04.366,50" in page
     data["overhead_pct"] = "500"
     data["staff_fte"] = "-2"
     resp = client.post("/kostprijs/voorbeeld", data=data, htmx=True)

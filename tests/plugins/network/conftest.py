@@ -65,7 +65,7 @@ def world(app, make_team, make_user, make_family, make_partner):
 def make_referral(app):
     def factory(family, org, question="Samen kijken naar de overgang na de middag.", note="Interne notitie X"):
         r = Referral(family_id=family.id, organisation_id=org.id, referred_on=date.today(), accompanied=True,
-                     waiting_status="aangemeld", outcome="open", question=question, note=note, source="network")
+                     waiting_status="registered", outcome="open", question=question, note=note, source="network")
         db.session.add(r)
         db.session.commit()
         return r

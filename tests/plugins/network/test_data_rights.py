@@ -74,7 +74,7 @@ def test_referral_ref_in_sql_matches_python(app, world):
 def test_retention_clears_old_referral_texts_and_keeps_the_rows(app, world, make_referral, make_family):
     six_years = date.today() - timedelta(days=6 * 365 + 2)
     old = make_referral(world["fam"], world["cgg"], question="Oude hulpvraag", note="Oude notitie")
-    old.referred_on, old.outcome = six_years, "gestart"
+    old.referred_on, old.outcome = six_years, "started"
     only_note = make_referral(world["fam"], world["clb"], question=None, note="Enkel een notitie")
     only_note.referred_on = six_years
     cleared = make_referral(world["fam"], world["school"], question=None, note=None)
@@ -103,7 +103,7 @@ def test_retention_clears_old_referral_texts_and_keeps_the_rows(app, world, make
     assert db.session.scalar(select(func.count(Referral.id))) == 5
     o = db.session.get(Referral, old.id)
     assert (o.question, o.note) == (None, None)
-    assert (o.organisation_id, o.referred_on, o.outcome, o.accompanied) == (world["cgg"].id, six_years, "gestart", True)
+    assert (o.organisation_id, o.referred_on, o.outcome, o.accompanied) == (world["cgg"].id, six_years, "started", True)
     assert db.session.get(Referral, only_note.id).note is None
     r = db.session.get(Referral, recent.id)
     assert (r.question, r.note) == ("Recente hulpvraag", "Recente notitie")

@@ -106,7 +106,7 @@ def test_referral_visible_only_under_consent_and_only_what_it_names(client, logi
     for rid in (not_shared.id, to_clb.id, 99999):
         assert client.get(f"/netwerk/portaal/verwijzingen/{rid}").status_code == 404
         assert client.post(f"/netwerk/portaal/verwijzingen/{rid}/status",
-                           data={"waiting_status": "gestart", "outcome": "lopend"}).status_code == 404
+                           data={"waiting_status": "started", "outcome": "ongoing"}).status_code == 404
     denied = db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "denied",
                                                                        AuditEntry.object_type == "network_referral"))
     assert denied >= 1
@@ -149,12 +149,12 @@ def test_partner_updates_referral_status_under_consent(client, login, world, mak
     give_consent(world["fam"], world["school"], "verwijzing")
     login(client, "partner")
     resp = client.post(f"/netwerk/portaal/verwijzingen/{ref.id}/status",
-                       data={"waiting_status": "gestart", "outcome": "lopend"})
+                       data={"waiting_status": "started", "outcome": "ongoing"})
     assert resp.status_code == 302
     db.session.expire_all()
-    assert ref.waiting_status == "gestart" and ref.outcome == "lopend"
+    assert ref.waiting_status == "started" and ref.outcome == "ongoing"
     assert client.post(f"/netwerk/portaal/verwijzingen/{ref.id}/status", csrf=False,
-                       data={"waiting_status": "wachtlijst", "outcome": "open"}).status_code == 400
+                       data={"waiting_status": "waiting", "outcome": "open"}).status_code == 400
 
 
 def test_agreements_the_partner_is_party_to(client, login, world, make_relation):

@@ -236,11 +236,11 @@ def test_referral_register_and_stats(client, login, world):
     login(client, "worker")
     resp = client.post(f"/netwerk/gezin/{fam.id}/verwijzingen/nieuw", data={
         "organisation_id": cgg.id, "referred_on": date.today().isoformat(), "accompanied": "y",
-        "waiting_status": "wachtlijst", "outcome": "open", "question": "Onderzoek naar ADHD"})
+        "waiting_status": "waiting", "outcome": "open", "question": "Onderzoek naar ADHD"})
     assert resp.status_code == 302
     future = client.post(f"/netwerk/gezin/{fam.id}/verwijzingen/nieuw", data={
         "organisation_id": cgg.id, "referred_on": (date.today() + timedelta(days=3)).isoformat(),
-        "waiting_status": "aangemeld", "outcome": "open", "question": "Te vroeg"})
+        "waiting_status": "registered", "outcome": "open", "question": "Te vroeg"})
     assert "De verwijsdatum ligt in de toekomst." in future.get_data(as_text=True)
     assert 'Te vroeg' in future.get_data(as_text=True)
     html = client.get(f"/netwerk/gezin/{fam.id}/verwijzingen", headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -299,13 +299,13 @@ def test_referral_second_save_is_refused(client, login, world, make_referral):
     ref = make_referral(fam, cgg)
     login(client, "worker")
     url = f"/netwerk/gezin/{fam.id}/verwijzingen/{ref.id}"
-    data = {"organisation_id": cgg.id, "referred_on": date.today().isoformat(), "waiting_status": "gestart",
-            "outcome": "lopend", "version": str(ref.version)}
+    data = {"organisation_id": cgg.id, "referred_on": date.today().isoformat(), "waiting_status": "started",
+            "outcome": "ongoing", "version": str(ref.version)}
     assert client.post(url, data=data).status_code == 302
-    resp = client.post(url, data=dict(data, outcome="afgerond"))
+    resp = client.post(url, data=dict(data, outcome="completed"))
     assert resp.status_code == 409 and "Iemand anders heeft dit intussen gewijzigd" in resp.get_data(as_text=True)
     db.session.expire_all()
-    assert ref.outcome == "lopend"
+    assert ref.outcome == "ongoing"
 
 
 def test_ids_of_other_families_are_not_mixed(client, login, world, make_referral, make_family):

@@ -55,7 +55,7 @@ def referral_data(world, **over) -> dict:
 def make_trajectory(app):
     counter = {"n": 0}
 
-    def factory(team, family, child, *, status="lopend", start_on=None, referred_on=None, lead=None,
+    def factory(team, family, child, *, status="ongoing", start_on=None, referred_on=None, lead=None,
                 has_fee=False, contacts=0, max_months=6) -> Trajectory:
         counter["n"] += 1
         referred_on = referred_on or date.today() - timedelta(days=120)
@@ -64,7 +64,7 @@ def make_trajectory(app):
                        referred_on=referred_on, referrer_kind="school", channel="rechtstreeks",
                        school_level="lager", school_year=5, question="Vraag", start_on=start_on,
                        lead_worker_id=lead.id if lead else None, max_months=max_months, age_group="lager",
-                       decision="start" if status != "wachtlijst" else None)
+                       decision="start" if status != "waiting" else None)
         db.session.add(t)
         db.session.flush()
         if not db.session.query(Involvement).filter_by(family_id=family.id, team_id=team.id).first():

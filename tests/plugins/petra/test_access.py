@@ -105,8 +105,8 @@ def test_global_search_page_shows_own_trajectories(client, login, world, make_tr
 
 def test_lists_with_children_names_are_audited_per_family(client, login, world, make_trajectory, make_family):
     fam2 = make_family("Claes", children=(("Jonas", date(2013, 5, 5)),))
-    make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst")
-    make_trajectory(world["petra"], fam2, fam2.children()[0], status="wachtlijst")
+    make_trajectory(world["petra"], world["fam"], world["lotte"], status="waiting")
+    make_trajectory(world["petra"], fam2, fam2.children()[0], status="waiting")
     login(client, "worker")
     assert client.get("/petra/wachtlijst").status_code == 200
     families = set(db.session.scalars(select(AuditEntry.family_id).where(

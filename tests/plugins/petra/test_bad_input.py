@@ -38,7 +38,7 @@ def test_contact_before_referral_or_in_future_is_refused(client, login, world, m
 
 
 def test_roundtable_without_participants_is_refused(client, login, world, make_trajectory):
-    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="vraagverheldering")
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="clarifying")
     login(client, "worker")
     resp = client.post(f"/petra/traject/{t.id}/rondetafel", data={
         "kind": "start", "held_on": date.today().isoformat(), "minutes": "90", "agreements": "Mijn afspraken"})
@@ -50,7 +50,7 @@ def test_roundtable_without_participants_is_refused(client, login, world, make_t
 
 
 def test_roundtable_needs_intake_and_start_first(client, login, world, make_trajectory):
-    waiting = make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst")
+    waiting = make_trajectory(world["petra"], world["fam"], world["lotte"], status="waiting")
     login(client, "worker")
     body = client.post(f"/petra/traject/{waiting.id}/rondetafel", data={
         "kind": "start", "held_on": date.today().isoformat(), "minutes": "90",
@@ -77,7 +77,7 @@ def test_closure_without_reason_is_refused(client, login, world, make_trajectory
         "closure_org_id": "0"}).get_data(as_text=True)
     assert "Kies de organisatie waarnaar je begeleid doorverwijst." in body
     db.session.expire_all()
-    assert db.session.get(Trajectory, t.id).status == "lopend"
+    assert db.session.get(Trajectory, t.id).status == "ongoing"
 
 
 def test_referral_without_question_or_child_is_refused(client, login, world):
@@ -104,7 +104,7 @@ def test_second_concurrent_closure_is_refused(client, login, world, make_traject
         "final_evaluation": "Mijn tekst"}).get_data(as_text=True)
     assert "Iemand anders heeft dit intussen gewijzigd." in body and "Mijn tekst" in body
     db.session.expire_all()
-    assert db.session.get(Trajectory, t.id).status == "lopend"
+    assert db.session.get(Trajectory, t.id).status == "ongoing"
 
 
 def test_contact_entered_by_mistake_can_be_deleted_but_not_a_roundtable(client, login, world, make_trajectory):
@@ -132,7 +132,7 @@ def test_contact_entered_by_mistake_can_be_deleted_but_not_a_roundtable(client, 
 
 
 def test_roundtable_agreements_completed_afterwards_and_stale_save_refused(client, login, world, make_trajectory):
-    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="vraagverheldering")
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="clarifying")
     login(client, "worker")
     client.post(f"/petra/traject/{t.id}/rondetafel", data={
         "kind": "start", "held_on": date.today().isoformat(), "minutes": "90", "participants": ["ouders"]})

@@ -94,12 +94,12 @@ def test_anonymise_trajectories_of_nothing_does_nothing(app):
 
 def _ended(world, make_trajectory, family, child, *, status, ended_on, **kw):
     t = make_trajectory(world["petra"], family, child, status=status, referred_on=ended_on - timedelta(days=200),
-                        start_on=ended_on - timedelta(days=150) if status == "afgesloten" else None, has_fee=True,
+                        start_on=ended_on - timedelta(days=150) if status == "closed" else None, has_fee=True,
                         contacts=1, **kw)
-    if status == "afgesloten":
+    if status == "closed":
         t.closed_on, t.closure_reason, t.final_evaluation = ended_on, "zelfstandig", "Het gaat goed met het kind."
     else:
-        t.decision = "elders" if status == "doorverwezen" else "geen_start"
+        t.decision = "elders" if status == "referred" else "geen_start"
         t.decision_on, t.decision_reason = ended_on, "Leerproblematiek op de voorgrond."
     db.session.commit()
     return t
@@ -108,17 +108,17 @@ def _ended(world, make_trajectory, family, child, *, status, ended_on, **kw):
 def test_retention_of_closed_trajectories(app, world, make_trajectory, make_family):
     today = date.today()
     six_years = today - timedelta(days=6 * 365 + 2)
-    old = _ended(world, make_trajectory, world["fam"], world["lotte"], status="afgesloten", ended_on=six_years)
+    old = _ended(world, make_trajectory, world["fam"], world["lotte"], status="closed", ended_on=six_years)
     f2 = make_family("Claes", children=(("Jonas", date(2014, 5, 5)),))
-    recent = _ended(world, make_trajectory, f2, f2.children()[0], status="afgesloten",
+    recent = _ended(world, make_trajectory, f2, f2.children()[0], status="closed",
                     ended_on=today - timedelta(days=30))
     held_fam = make_family("Maes", children=(("Noor", date(2013, 1, 1)),))
     held_fam.legal_hold = True
-    held = _ended(world, make_trajectory, held_fam, held_fam.children()[0], status="afgesloten", ended_on=six_years)
+    held = _ended(world, make_trajectory, held_fam, held_fam.children()[0], status="closed", ended_on=six_years)
     f3 = make_family("Wouters", children=(("Lars", date(2013, 1, 1)),))
-    running = make_trajectory(world["petra"], f3, f3.children()[0], status="lopend",
+    running = make_trajectory(world["petra"], f3, f3.children()[0], status="ongoing",
                               referred_on=six_years, start_on=six_years)  # never closed: never due
-    done = _ended(world, make_trajectory, f3, f3.children()[0], status="afgesloten", ended_on=six_years)
+    done = _ended(world, make_trajectory, f3, f3.children()[0], status="closed", ended_on=six_years)
     anonymise_trajectories([done.id])  # already anonymised: no longer due
     db.session.commit()
 
@@ -159,13 +159,13 @@ def test_retention_of_closed_trajectories(app, world, make_trajectory, make_fami
 def test_retention_of_referrals_that_never_started(app, world, make_trajectory, make_family):
     today = date.today()
     six_years = today - timedelta(days=6 * 365 + 2)
-    referred = _ended(world, make_trajectory, world["fam"], world["lotte"], status="doorverwezen", ended_on=six_years)
+    referred = _ended(world, make_trajectory, world["fam"], world["lotte"], status="referred", ended_on=six_years)
     f2 = make_family("Claes", children=(("Jonas", date(2014, 5, 5)),))
-    refused = _ended(world, make_trajectory, f2, f2.children()[0], status="niet_gestart", ended_on=six_years)
-    recent = _ended(world, make_trajectory, f2, f2.children()[0], status="niet_gestart",
+    refused = _ended(world, make_trajectory, f2, f2.children()[0], status="not_started", ended_on=six_years)
+    recent = _ended(world, make_trajectory, f2, f2.children()[0], status="not_started",
                     ended_on=today - timedelta(days=30))
-    closed = _ended(world, make_trajectory, f2, f2.children()[0], status="afgesloten", ended_on=six_years)
-    waiting = make_trajectory(world["petra"], f2, f2.children()[0], status="wachtlijst", referred_on=six_years)
+    closed = _ended(world, make_trajectory, f2, f2.children()[0], status="closed", ended_on=six_years)
+    waiting = make_trajectory(world["petra"], f2, f2.children()[0], status="waiting", referred_on=six_years)
 
     with app.test_request_context():
         report = {st.rule.key: st for st in retention_report(keys=KEYS)}

@@ -31,7 +31,7 @@ def test_billable_work_hours_per_kind_in_period_and_fee_without_names(app, world
     fee = db.session.scalar(select(Fee))
     fee.paid_on, fee.paid_amount, fee.method = date(2025, 9, 5), Decimal("50"), "cash"
     fam2 = make_family("Claes", children=(("Jonas", date(2013, 5, 5)),))
-    waiting = make_trajectory(world["petra"], fam2, fam2.children()[0], status="wachtlijst",
+    waiting = make_trajectory(world["petra"], fam2, fam2.children()[0], status="waiting",
                               referred_on=date(2025, 9, 3))
     db.session.commit()
     with app.test_request_context():
@@ -110,7 +110,12 @@ def test_demo_data_covers_every_phase(app):
     db.session.commit()
     load_demo(db.session, 1)
     statuses = dict(db.session.execute(select(Trajectory.status, func.count()).group_by(Trajectory.status)).all())
-    assert set(statuses) == {"wachtlijst", "vraagverheldering", "lopend", "afgesloten", "niet_gestart", "doorverwezen"}
+    assert set(statuses) == {"waiting", "clarifying", "ongoing", "closed", "not_started", "referred"}
+    # the plugin's own demo switched it on for its demo team (the core's demo names no plugin)
+    from core.models import Team, TeamPlugin
+
+    assert db.session.execute(select(Team.name, TeamPlugin.plugin).join(TeamPlugin, TeamPlugin.team_id == Team.id)
+                              ).all() == [("PeTra", "petra")]
     assert 110 <= sum(statuses.values()) <= 130
     phases = set(db.session.scalars(select(Trajectory.phase).distinct()))
     assert phases == {1, 2, 3, 4}

@@ -32,7 +32,7 @@ def test_whole_lifecycle(client, login, world):
     resp = client.post("/petra/aanmelding", data=referral_data(world))
     assert resp.status_code == 302, resp.get_data(as_text=True)
     t = db.session.scalar(select(Trajectory))
-    assert t.ref == f"PT-{t.referred_on.year}-0001" and t.status == "wachtlijst" and t.phase == 1
+    assert t.ref == f"PT-{t.referred_on.year}-0001" and t.status == "waiting" and t.phase == 1
     assert t.indication_keys == ["leerjaar", "bezorgdheden", "crosssituationeel"]
     assert resp.headers["Location"].endswith(f"/petra/traject/{t.id}")
     inv = db.session.scalar(select(Involvement).where(Involvement.family_id == fam.id))
@@ -48,7 +48,7 @@ def test_whole_lifecycle(client, login, world):
         "lead_worker_id": str(world["users"]["worker"].id), "second_worker_id": "0", "decision_org_id": "0"})
     assert resp.status_code == 302
     t = _get(t.id)
-    assert t.status == "vraagverheldering" and t.phase == 2 and t.lead_worker_id == world["users"]["worker"].id
+    assert t.status == "clarifying" and t.phase == 2 and t.lead_worker_id == world["users"]["worker"].id
 
     # a clarifying talk with the parents before the start
     resp = client.post(f"/petra/traject/{t.id}/contact", data={
@@ -63,7 +63,7 @@ def test_whole_lifecycle(client, login, world):
         "participants": ["directie", "klasleerkracht", "clb", "ouders"], "agreements": "Wekelijks overleg."})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     t = _get(t.id)
-    assert t.status == "lopend" and t.start_on == start
+    assert t.status == "ongoing" and t.start_on == start
     fee = db.session.scalar(select(Fee))
     assert fee.amount == 50 and not fee.vt and fee.is_open
     rt_contact = db.session.scalar(select(Contact).where(Contact.roundtable_id.is_not(None)))
@@ -119,7 +119,7 @@ def test_whole_lifecycle(client, login, world):
         "closure_accompanied": "y"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     t = _get(t.id)
-    assert t.status == "afgesloten" and t.phase == 4 and t.closure_org_id == world["cgg"].id and t.closure_accompanied
+    assert t.status == "closed" and t.phase == 4 and t.closure_org_id == world["cgg"].id and t.closure_accompanied
 
     body = client.get(f"/petra/traject/{t.id}").get_data(as_text=True)
     assert "Afgesloten" in body and "Positieve dynamiek hersteld." in body
@@ -162,7 +162,7 @@ def test_intake_refer_elsewhere_and_no_start(client, login, world):
     assert "Geef de reden waarom het traject niet start." in resp.get_data(as_text=True)
     db.session.expire_all()
     assert [t.status for t in db.session.scalars(select(Trajectory).order_by(Trajectory.id))] == [
-        "doorverwezen", "wachtlijst"]
+        "referred", "waiting"]
 
 
 def test_referral_can_be_corrected_and_a_stale_save_is_refused(client, login, world):

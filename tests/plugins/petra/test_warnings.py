@@ -77,7 +77,7 @@ def _talk(client, t, party, days_ago):
 
 
 def test_fourth_clarifying_talk_per_party_warns(client, login, world, make_trajectory):
-    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="vraagverheldering")
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="clarifying")
     login(client, "worker")
     for i in range(3):
         body = _talk(client, t, "ouders", 30 - i).get_data(as_text=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core.formatting import format_euro, format_number
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 MODES = ("corrected", "source")
@@ -29,40 +31,6 @@ MODE_LABELS = {"corrected": "Eigen berekening (gecorrigeerd)", "source": "Aannam
 def money(value: Decimal) -> Decimal:
     """Round to the cent, half away from zero (as Excel's ROUND)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def fmt_eur(value: Decimal | None) -> str:
-    """Flemish notation: € 313.414,34 (negative: -€ 12,50)."""
-    if value is None:
-        return "—"
-    v = money(value)
-    sign = "-" if v < 0 else ""
-    whole, cents = f"{abs(v):.2f}".split(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}€ {'.'.join(groups)},{cents}"
-
-
-def fmt_num(value: Decimal | int | None) -> str:
-    """A plain number in Flemish notation without useless decimals: 1,5 / 25 / 4 / 308.414,34."""
-    if value is None:
-        return "—"
-    d = Decimal(value)
-    if d == d.to_integral_value():
-        whole = f"{abs(int(d))}"
-        frac = ""
-    else:
-        text = f"{abs(d).normalize():f}"
-        whole, frac = text.split(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return ("-" if d < 0 else "") + ".".join(groups) + ("," + frac if frac else "")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -173,14 +141,14 @@ def validate(values: dict) -> dict[str, str]:
             errors[spec.name] = "Geef een geheel aantal."
             continue
         if spec.min_exclusive and v <= spec.minimum:
-            errors[spec.name] = f"Moet groter zijn dan {fmt_num(spec.minimum)} (er wordt door gedeeld)."
+            errors[spec.name] = f"Moet groter zijn dan {format_number(spec.minimum)} (er wordt door gedeeld)."
         elif v < spec.minimum:
             errors[spec.name] = "Mag niet negatief zijn."
         elif v > spec.maximum:
             if spec.kind == "percent":
-                errors[spec.name] = f"Een percentage van hoogstens {fmt_num(spec.maximum)} %."
+                errors[spec.name] = f"Een percentage van hoogstens {format_number(spec.maximum)} %."
             else:
-                errors[spec.name] = f"Hoogstens {fmt_num(spec.maximum)}."
+                errors[spec.name] = f"Hoogstens {format_number(spec.maximum)}."
         elif spec.kind == "money" and v != v.quantize(CENT):
             errors[spec.name] = "Hoogstens twee cijfers na de komma (centen)."
     return errors
@@ -248,24 +216,24 @@ def method1(i: Inputs, mode: str = "corrected") -> Method1:
     net = total - fee_income
     per = money(net / traj)
     steps = [
-        Step("staff_cost", "Jaarloonkost personeel", f"{fmt_num(i.staff_fte)} VTE", i.staff_cost),
+        Step("staff_cost", "Jaarloonkost personeel", f"{format_number(i.staff_fte)} VTE", i.staff_cost),
         Step("operating_cost", "Werkingsmiddelen", "per jaar", i.operating_cost),
         Step("overhead", "Overhead",
-             f"{fmt_num(i.overhead_pct)} % × {fmt_eur(i.staff_cost)}", overhead,
+             f"{format_number(i.overhead_pct)} % × {format_euro(i.staff_cost)}", overhead,
              note="" if added else "Beschreven maar niet opgeteld (zoals in de bron)."),
         Step("total_cost", "Totale kost per jaar",
-             (f"{fmt_eur(i.staff_cost)} + {fmt_eur(i.operating_cost)}"
-              + (f" + {fmt_eur(overhead)}" if added else "")), money(total)),
+             (f"{format_euro(i.staff_cost)} + {format_euro(i.operating_cost)}"
+              + (f" + {format_euro(overhead)}" if added else "")), money(total)),
     ]
     if mode == "corrected":
-        fee_formula = (f"{i.trajectories_per_year} × ({fmt_num(i.vt_share_pct)} % × {fmt_eur(i.fee_reduced)}"
-                       f" + {fmt_num(HUNDRED - i.vt_share_pct)} % × {fmt_eur(i.fee_full)})")
+        fee_formula = (f"{i.trajectories_per_year} × ({format_number(i.vt_share_pct)} % × {format_euro(i.fee_reduced)}"
+                       f" + {format_number(HUNDRED - i.vt_share_pct)} % × {format_euro(i.fee_full)})")
     else:
-        fee_formula = f"{i.trajectories_per_year} × {fmt_eur(i.fee_full)} (iedereen het volle deelnamegeld)"
+        fee_formula = f"{i.trajectories_per_year} × {format_euro(i.fee_full)} (iedereen het volle deelnamegeld)"
     steps += [
         Step("fee_income", "Inkomsten uit deelnamegelden", fee_formula, fee_income),
-        Step("net_cost", "Te dragen kost", f"{fmt_eur(total)} − {fmt_eur(fee_income)}", money(net)),
-        Step("per_trajectory", "Kost per traject", f"{fmt_eur(net)} ÷ {i.trajectories_per_year}", per),
+        Step("net_cost", "Te dragen kost", f"{format_euro(total)} − {format_euro(fee_income)}", money(net)),
+        Step("per_trajectory", "Kost per traject", f"{format_euro(net)} ÷ {i.trajectories_per_year}", per),
     ]
     return Method1(mode, overhead, added, money(total), fee_income, money(net), per, steps)
 
@@ -288,21 +256,21 @@ def method2(i: Inputs, mode: str = "corrected") -> Method2:
     stated_style = talks + wed + day + wknd
     steps = [
         Step("roundtables", "Rondetafelgesprekken",
-             f"{fmt_num(i.roundtable_count)} × {fmt_num(i.roundtable_hours)} u = {fmt_num(rt_h)} u × {fmt_eur(r)}", rt),
+             f"{format_number(i.roundtable_count)} × {format_number(i.roundtable_hours)} u = {format_number(rt_h)} u × {format_euro(r)}", rt),
         Step("talks", "Begeleidingsgesprekken",
-             f"{fmt_num(i.talk_count)} × {fmt_num(i.talk_hours)} u = {fmt_num(talk_h)} u × {fmt_eur(r)}", talks),
+             f"{format_number(i.talk_count)} × {format_number(i.talk_hours)} u = {format_number(talk_h)} u × {format_euro(r)}", talks),
         Step("wednesdays", "Groepsbijeenkomsten op woensdag",
-             f"{fmt_num(i.wednesday_count)} × {fmt_num(i.wednesday_hours)} u = {fmt_num(wed_h)} u × {fmt_eur(r)}", wed),
-        Step("group_day", "Groepsdag (jonger dan 12)", f"{fmt_num(i.group_day_hours)} u × {fmt_eur(r)}", day),
-        Step("weekend", "Groepsweekend (12 of ouder)", f"{fmt_num(i.weekend_hours)} u × {fmt_eur(r)}", wknd),
+             f"{format_number(i.wednesday_count)} × {format_number(i.wednesday_hours)} u = {format_number(wed_h)} u × {format_euro(r)}", wed),
+        Step("group_day", "Groepsdag (jonger dan 12)", f"{format_number(i.group_day_hours)} u × {format_euro(r)}", day),
+        Step("weekend", "Groepsweekend (12 of ouder)", f"{format_number(i.weekend_hours)} u × {format_euro(r)}", wknd),
         Step("under_12", "Per kind jonger dan 12",
-             f"{fmt_eur(rt)} + {fmt_eur(talks)} + {fmt_eur(wed)} + {fmt_eur(day)} (groepsdag)", under),
+             f"{format_euro(rt)} + {format_euro(talks)} + {format_euro(wed)} + {format_euro(day)} (groepsdag)", under),
         Step("over_12", "Per kind van 12 of ouder",
-             f"{fmt_eur(rt)} + {fmt_eur(talks)} + {fmt_eur(wed)} + {fmt_eur(wknd)} (weekend)", over),
+             f"{format_euro(rt)} + {format_euro(talks)} + {format_euro(wed)} + {format_euro(wknd)} (weekend)", over),
     ]
     if mode == "source":
         steps.append(Step("stated_total", "Totaal zoals de bron het optelt",
-                          f"{fmt_eur(talks)} + {fmt_eur(wed)} + {fmt_eur(day)} + {fmt_eur(wknd)}"
+                          f"{format_euro(talks)} + {format_euro(wed)} + {format_euro(day)} + {format_euro(wknd)}"
                           " (zonder rondetafels, met groepsdag én weekend)", stated_style))
     return Method2(mode, rt, talks, wed, day, wknd, under, over, stated_style,
                    rt_h + talk_h + wed_h + i.group_day_hours, rt_h + talk_h + wed_h + i.weekend_hours, steps)
@@ -430,52 +398,52 @@ def compare_with_stated(i: Inputs, stated: list[Stated] | None = None) -> list[C
         extra: list[tuple[str, Decimal]] = []
         if k == "total_cost":
             src, cor = s1.total_cost, c1.total_cost
-            expl = (f"De bron beschrijft een overhead van {fmt_num(i.overhead_pct)} % op de loonkost "
-                    f"({fmt_eur(c1.overhead)}), maar telt die niet op: {fmt_eur(st.value)} is enkel de "
-                    f"loonkost ({fmt_eur(i.staff_cost)}) plus de werkingsmiddelen ({fmt_eur(i.operating_cost)}). "
-                    f"Met de overhead erbij is de totale kost {fmt_eur(cor)}.")
+            expl = (f"De bron beschrijft een overhead van {format_number(i.overhead_pct)} % op de loonkost "
+                    f"({format_euro(c1.overhead)}), maar telt die niet op: {format_euro(st.value)} is enkel de "
+                    f"loonkost ({format_euro(i.staff_cost)}) plus de werkingsmiddelen ({format_euro(i.operating_cost)}). "
+                    f"Met de overhead erbij is de totale kost {format_euro(cor)}.")
             extra = [("Overhead die ontbreekt", c1.overhead)]
         elif k == "fee_income":
             src, cor = s1.fee_income, c1.fee_income
             expl = (f"De bron rekent alsof elk gezin het volle deelnamegeld betaalt: {i.trajectories_per_year} × "
-                    f"{fmt_eur(i.fee_full)} = {fmt_eur(src)}. Ze schrijft 'een helft € 50 en een helft € 50'; "
-                    f"de tweede helft hoort het verminderde tarief van {fmt_eur(i.fee_reduced)} te zijn. Met "
-                    f"{fmt_num(i.vt_share_pct)} % gezinnen met VT is de inkomst {fmt_eur(cor)}.")
+                    f"{format_euro(i.fee_full)} = {format_euro(src)}. Ze schrijft 'een helft € 50 en een helft € 50'; "
+                    f"de tweede helft hoort het verminderde tarief van {format_euro(i.fee_reduced)} te zijn. Met "
+                    f"{format_number(i.vt_share_pct)} % gezinnen met VT is de inkomst {format_euro(cor)}.")
         elif k == "per_trajectory":
             src, cor = s1.per_trajectory, c1.per_trajectory
             only_overhead = method1(i.with_(fee_reduced=i.fee_full), "corrected").per_trajectory
             only_fees = money((s1.total_cost - c1.fee_income) / Decimal(i.trajectories_per_year))
-            expl = (f"Met de eigen aannames van de bron komt er ({fmt_eur(s1.total_cost)} − "
-                    f"{fmt_eur(s1.fee_income)}) ÷ {i.trajectories_per_year} = {fmt_eur(src)} uit; de bron "
+            expl = (f"Met de eigen aannames van de bron komt er ({format_euro(s1.total_cost)} − "
+                    f"{format_euro(s1.fee_income)}) ÷ {i.trajectories_per_year} = {format_euro(src)} uit; de bron "
                     f"rondt dat af tot '{st.quote}'. Telt men de overhead mee, dan wordt het "
-                    f"{fmt_eur(only_overhead)}; met overhead én de juiste deelnamegelden {fmt_eur(cor)}.")
+                    f"{format_euro(only_overhead)}; met overhead én de juiste deelnamegelden {format_euro(cor)}.")
             extra = [("Enkel overhead erbij", only_overhead), ("Enkel deelnamegelden verbeterd", only_fees)]
         elif k in ("roundtables", "talks", "wednesdays", "group_day", "weekend"):
             src, cor = getattr(s2, k), getattr(c2, k)
             if src == st.value:
                 expl = "Klopt met de invoer."
             else:
-                expl = f"Met de invoer van het model komt er {fmt_eur(src)} uit, niet {fmt_eur(st.value)}."
+                expl = f"Met de invoer van het model komt er {format_euro(src)} uit, niet {format_euro(st.value)}."
             if k == "group_day":
                 expl += (f" Let op: de tekst noemt een groepsdag van 10.00 tot 20.00 uur (10 uur); de tabel "
-                         f"rekent {fmt_num(i.group_day_hours)} uur. Het model volgt de tabel; pas het aantal "
+                         f"rekent {format_number(i.group_day_hours)} uur. Het model volgt de tabel; pas het aantal "
                          f"uren aan als de groepsdag 10 uur telt.")
             if k == "group_day" or k == "weekend":
                 expl += " Een kind volgt de groepsdag (jonger dan 12) óf het weekend (12 of ouder), niet beide."
         elif k == "method2_total":
             src, cor = s2.stated_style_total, None
-            expl = (f"De bron telt de laatste vier lijnen van de tabel op ({fmt_eur(s2.talks)} + "
-                    f"{fmt_eur(s2.wednesdays)} + {fmt_eur(s2.group_day)} + {fmt_eur(s2.weekend)}): de "
-                    f"rondetafels ({fmt_eur(s2.roundtables)}) ontbreken en zowel de groepsdag als het weekend "
+            expl = (f"De bron telt de laatste vier lijnen van de tabel op ({format_euro(s2.talks)} + "
+                    f"{format_euro(s2.wednesdays)} + {format_euro(s2.group_day)} + {format_euro(s2.weekend)}): de "
+                    f"rondetafels ({format_euro(s2.roundtables)}) ontbreken en zowel de groepsdag als het weekend "
                     f"zijn meegeteld, terwijl een kind er maar één van volgt. Per kind is het "
-                    f"{fmt_eur(c2.under_12)} (jonger dan 12) of {fmt_eur(c2.over_12)} (12 of ouder).")
+                    f"{format_euro(c2.under_12)} (jonger dan 12) of {format_euro(c2.over_12)} (12 of ouder).")
             extra = [("Per kind jonger dan 12", c2.under_12), ("Per kind van 12 of ouder", c2.over_12)]
         elif k == "fixed_price":
             src = cor = i.fixed_price
-            expl = (f"Een beslissing, geen berekening. Tegenover methode 1 (gecorrigeerd, {fmt_eur(c1.per_trajectory)}) "
-                    f"is het verschil {fmt_eur(i.fixed_price - c1.per_trajectory)}; tegenover methode 2 "
-                    f"{fmt_eur(i.fixed_price - c2.under_12)} (jonger dan 12) en "
-                    f"{fmt_eur(i.fixed_price - c2.over_12)} (12 of ouder).")
+            expl = (f"Een beslissing, geen berekening. Tegenover methode 1 (gecorrigeerd, {format_euro(c1.per_trajectory)}) "
+                    f"is het verschil {format_euro(i.fixed_price - c1.per_trajectory)}; tegenover methode 2 "
+                    f"{format_euro(i.fixed_price - c2.under_12)} (jonger dan 12) en "
+                    f"{format_euro(i.fixed_price - c2.over_12)} (12 of ouder).")
         else:  # pragma: no cover - unknown key in a custom list
             continue
         if st.approximate:
@@ -484,7 +452,7 @@ def compare_with_stated(i: Inputs, stated: list[Stated] | None = None) -> list[C
         else:
             reproduced = src == st.value
         if not reproduced and k not in ("roundtables", "talks", "wednesdays", "group_day", "weekend"):
-            expl = (f"Met de aannames van de bron en de huidige invoer komt er {fmt_eur(src)} uit, niet "
-                    f"{fmt_eur(st.value)}. " + expl)
+            expl = (f"Met de aannames van de bron en de huidige invoer komt er {format_euro(src)} uit, niet "
+                    f"{format_euro(st.value)}. " + expl)
         out.append(Comparison(k, st.label, st.quote, st.value, src, cor, reproduced, expl, extra))
     return out

@@ -1,0 +1,130 @@
+"""Dates, times, numbers and amounts in Flemish notation, through Babel's ``nl_BE`` locale.
+
+One function per kind, usable anywhere (views, flash messages, exports, pure computations), and the same
+functions as Jinja filters, registered by the core for every template::
+
+    {{ t.referred_on|datum }}         05/03/2025
+    {{ entry.at|datumtijd }}          05/03/2025 14:30
+    {{ s.starts_at|tijd }}            14:30
+    {{ s.starts_at|periode(s.ends_at) }}  wo 05/03/2025 13:30-16:30
+    {{ hours|getal }}                 1.234,5
+    {{ fee.amount|euro }}             € 2.437,50   (a no-break space after the sign, as Babel writes it)
+
+Dates are numeric day/month/year (``dd/MM/y``) because that is also what every date field accepts; any
+Babel/CLDR pattern, a named length (``short``, ``medium``, ``long``, ``full``) or ``weekdag`` ("wo 05/03/2025")
+can be passed instead:
+``{{ d|datum('EEEE d MMMM y') }}`` gives "woensdag 5 maart 2025". ``None`` and ``''`` give ``''``
+(``euro`` and ``getal`` give ``—`` for ``None``, as tables want a visible blank).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+LOCALE = "nl_BE"
+DATE_FORMAT = "dd/MM/y"
+DATETIME_FORMAT = "dd/MM/y HH:mm"
+TIME_FORMAT = "HH:mm"
+WEEKDAY_DATE_FORMAT = "EEEEEE dd/MM/y"  # "wo 05/03/2025"
+NAMED_FORMATS = {"weekdag": WEEKDAY_DATE_FORMAT}  # {{ d|datum('weekdag') }}
+EMPTY = "—"
+_CENT = Decimal("0.01")
+
+
+def _to_decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def format_date(value: date | datetime | None, format: str = DATE_FORMAT) -> str:
+    """A date (or the date of a date-time) in ``nl_BE``: ``05/03/2025`` by default."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return babel_dates.format_date(value, format=NAMED_FORMATS.get(format, format), locale=LOCALE)
+
+
+def format_datetime(value: datetime | date | None, format: str = DATETIME_FORMAT) -> str:
+    """A date-time in ``nl_BE``: ``05/03/2025 14:30``. A plain date is shown as a date. Stored times are naive
+    local times, so no time zone is applied."""
+    if not value:
+        return ""
+    if not isinstance(value, datetime):
+        return format_date(value)
+    return babel_dates.format_datetime(value, format=format, locale=LOCALE)
+
+
+def format_time(value: datetime | time | None, format: str = TIME_FORMAT) -> str:
+    """A clock time: ``14:30``."""
+    if not value:
+        return ""
+    return babel_dates.format_time(value, format=format, locale=LOCALE)
+
+
+def format_period(start: datetime | None, end: datetime | None = None) -> str:
+    """A stretch of time with its weekday: ``wo 05/03/2025 13:30-16:30`` on one day, else
+    ``vr 28/03/2025 19:00 tot zo 30/03/2025 12:00``."""
+    if not start:
+        return ""
+    first = f"{format_date(start, WEEKDAY_DATE_FORMAT)} {format_time(start)}"
+    if not end:
+        return first
+    if end.date() == start.date():
+        return f"{first}-{format_time(end)}"
+    return f"{first} tot {format_date(end, WEEKDAY_DATE_FORMAT)} {format_time(end)}"
+
+
+def format_number(value, decimals: int | None = None) -> str:
+    """A number in ``nl_BE``: ``1.234,5``; without useless decimals unless ``decimals`` fixes their count
+    (``format_number(2, 1)`` is ``2,0``). ``None`` gives ``—``."""
+    d = _to_decimal(value)
+    if d is None:
+        return EMPTY
+    if decimals is None:
+        # a Decimal (amounts, hours, inputs) is exact: show every significant decimal; a float at most three
+        exact = isinstance(value, Decimal | int)
+        return babel_numbers.format_decimal(d.normalize() if exact else d, locale=LOCALE, decimal_quantization=not exact)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return babel_numbers.format_decimal(d, format=pattern, locale=LOCALE, decimal_quantization=False)
+
+
+def format_euro(value) -> str:
+    """An amount in euro in ``nl_BE``, rounded to the cent half away from zero: ``€ 2.437,50``
+    (``€ -12,50`` when negative). ``None`` gives ``—``."""
+    d = _to_decimal(value)
+    if d is None:
+        return EMPTY
+    d = d.quantize(_CENT, rounding=ROUND_HALF_UP)
+    return babel_numbers.format_currency(d, "EUR", locale=LOCALE)
+
+
+def month_label(value: date) -> str:
+    """``maart 2025``: a month heading."""
+    return babel_dates.format_date(value, format="LLLL y", locale=LOCALE)
+
+
+FILTERS = {
+    "datum": format_date,
+    "datumtijd": format_datetime,
+    "tijd": format_time,
+    "periode": format_period,
+    "getal": format_number,
+    "euro": format_euro,
+}
+
+
+def init_app(app) -> None:
+    """Register the filters (``datum``, ``datumtijd``, ``tijd``, ``periode``, ``getal``, ``euro``)."""
+    app.jinja_env.filters.update(FILTERS)
