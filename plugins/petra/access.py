@@ -17,17 +17,12 @@ from core import audit
 from core.access import require_family
 from core.extensions import db
 from core.models import Membership, User
-from core.plugins import team_ids_for
 
 from .models import Trajectory
 
 
 def owns(t: Trajectory) -> bool:
     return bool(current_user.is_admin or t.team_id in current_user.team_ids())
-
-
-def is_petra_manager() -> bool:
-    return bool(current_user.is_admin or team_ids_for(manager=True))
 
 
 def get_trajectory(trajectory_id: int, *, read: bool = True, what: str = "traject") -> Trajectory:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from racing import edited_meanwhile
 
 from core.extensions import db
-from plugins.costing.model import PRESET_INPUTS
+from plugins.costing.calculation import PRESET_INPUTS
 from plugins.costing.models import CostModel
 
 
