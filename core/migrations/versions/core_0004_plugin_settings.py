@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0004'
-down_revision = 'core_0001'
+down_revision = 'core_0002'
 branch_labels = None
 depends_on = None
 
