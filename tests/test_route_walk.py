@@ -30,7 +30,17 @@ from sqlalchemy import func, select
 
 from core.demo import load_demo
 from core.extensions import db
-from core.models import Consent, Family, FamilyMember, Involvement, Membership, Organisation, Person, Team, User
+from core.models import (
+    Consent,
+    Family,
+    FamilyMember,
+    Involvement,
+    Membership,
+    Organisation,
+    Person,
+    Team,
+    User,
+)
 
 PER_ROUTE = 3
 ROLES = ["ovw", "worker", "onthaal", "partner", None]  # None: not logged in
