@@ -351,3 +351,29 @@ def test_refused_erasure_pages_name_their_family(client, login, world):
     assert client.get(f"/gezinnen/{peeters.id}/wissen").status_code == 403
     assert client.get(f"/gezinnen/{peeters.id}/leden/{lotte.id}/wissen").status_code == 403
     assert _denied(peeters.id, "family_erase") == 1 and _denied(peeters.id, "person_erase") == 1
+
+
+# --------------------------------------------------------------------------- the rule, in the source
+
+
+def test_no_plugin_looks_people_up_by_id_or_name_itself():
+    """Plugins find people through core.people: no ``db.session.get(Person, ...)`` and no search on the
+    name keys. The one exception: PeTra's global search matches the child's name only within trajectories
+    of the user's own teams (its own records)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "plugins"
+    allowed = {("petra/__init__.py", "hvhk_search")}
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "demo.py" or "migrations" in path.parts:
+            continue
+        current = None
+        for line in path.read_text().splitlines():
+            m = re.match(r"\s*def (\w+)", line)
+            if m and not line.startswith(" " * 8):
+                current = m.group(1)
+            if re.search(r"session\.get\(\s*Person\b", line) or re.search(r"Person\.(given|family)_key", line):
+                if (str(path.relative_to(root)), current) not in allowed:
+                    offenders.append(f"{path.relative_to(root)}:{current}: {line.strip()}")
+    assert offenders == []
