@@ -201,6 +201,25 @@ def test_registering_the_referral_registers_the_involvement_then_details_open(cl
     assert re.search(r"<option[^>]*selected[^>]*>Basisschool De Linde", body)
 
 
+def test_registering_from_a_bare_id_is_refused_and_logged(client, login, world, programme):
+    """Acting on a child of another family starts from a search by name: a bare id registers nothing."""
+    from tests.plugins.petra.conftest import referral_data
+
+    login(client, "worker")
+    data = dict(referral_data(world), sleutel="")
+    assert client.post("/petra/aanmelding", data=data).status_code == 403
+    client.post("/logout")
+    login(client, "ovw")
+    resp = client.post(f"/groepen/{programme.id}/inschrijven", data={
+        "person_id": str(world["lotte"].id), "family_id": str(world["peeters"].id), "priority": "2"})
+    assert resp.status_code == 403
+    assert db.session.scalar(select(func.count(Trajectory.id))) == 0
+    assert db.session.scalar(select(func.count(Enrolment.id))) == 0
+    assert db.session.scalar(select(func.count(Involvement.id)).where(
+        Involvement.family_id == world["peeters"].id)) == 0
+    assert _denied(world["peeters"].id) == 2
+
+
 def test_referral_warnings_check_uses_no_details_of_an_uninvolved_child(client, login, world, make_family):
     """The htmx check must not tell the age or school of a child whose family the team is not involved with."""
     maes = make_family("Maes", children=(("Bram", date(2004, 1, 2)),), municipality="Genk")
