@@ -44,6 +44,7 @@ from .models import (
     utcnow,
 )
 from .pagination import Page, page_number, paginate
+from .people import deny
 from .plugins import user_hook
 from .ui import SearchResult
 
@@ -466,7 +467,7 @@ def uninvolve(family_id: int, involvement_id: int):
     if inv is None or inv.family_id != family_id or inv.ended_at is not None:
         abort(404)
     if not current_user.is_admin and inv.team_id not in current_user.team_ids():
-        abort(403)
+        deny("involvement", inv.id, [family_id], detail="team van een ander")
     end_involvement(inv)
     db.session.commit()
     flash(f"De betrokkenheid van {inv.team.name} is beëindigd.", "success")
@@ -552,7 +553,7 @@ def export(family_id: int):
 def erase(family_id: int):
     """Erasure: a preview of what goes and what stays, then a confirmation (admins only)."""
     if not current_user.is_admin:
-        abort(403)
+        deny("family_erase", family_id, [family_id], detail="enkel beheerders")
     family = require_family(family_id, "family_erase")
     from .rights import erase_family, erase_preview
 
@@ -601,7 +602,7 @@ def person_export(family_id: int, person_id: int):
 def person_erase(family_id: int, person_id: int):
     """Erasure of one person (admins only): a preview, then a confirmation with the person's given name."""
     if not current_user.is_admin:
-        abort(403)
+        deny("person_erase", person_id, [family_id], detail="enkel beheerders")
     family = require_family(family_id, "person_erase", person_id)
     person = _member(family_id, person_id)
     from .rights import ERASED, erase_person, person_erase_preview
@@ -631,7 +632,7 @@ def person_erase(family_id: int, person_id: int):
 @bp.post("/<int:family_id>/bewaarplicht")
 def legal_hold(family_id: int):
     if not current_user.is_admin:
-        abort(403)
+        deny("family", family_id, [family_id], detail="bewaarplicht: enkel beheerders")
     family = require_family(family_id)
     family.legal_hold = request.form.get("on") == "1"
     audit.record("update", "family", family.id, family_id=family.id,

@@ -133,10 +133,13 @@ def hvhk_family_erase(family):
 
 
 @hookspec
-def hvhk_person_export(person):
-    """Return the plugin's part of a subject-access export for one ``person`` (a core ``Person``): what the
-    plugin holds about that person in particular (a child's trajectories, enrolments, ecomap ties), a
-    JSON-serialisable dict. What concerns the whole family belongs in ``hvhk_family_export``.
+def hvhk_person_export(person, family):
+    """Return the plugin's part of a subject-access export for one ``person`` (a core ``Person``) made from
+    household ``family`` (a core ``Family`` the person belongs to): what the plugin holds about that person
+    in particular *within that household* (a child's trajectories, enrolments, ecomap ties whose family is
+    ``family``), a JSON-serialisable dict. Records that link the person to another household stay out: they
+    belong to that household's export (see ``core.rights.person_export``). What concerns the whole family
+    belongs in ``hvhk_family_export``.
     """
 
 

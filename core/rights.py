@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import render_template
-from sqlalchemy import Select, String, and_, cast, delete, func, literal, or_, select, update
+from sqlalchemy import Select, String, cast, delete, func, literal, or_, select, update
 
 from . import audit
 from .extensions import db
@@ -101,42 +101,60 @@ def _audit_rows(where) -> list[dict]:
             for e in db.session.scalars(select(AuditEntry).where(where).order_by(AuditEntry.at, AuditEntry.id))]
 
 
-def person_export(person: Person) -> dict:
-    """Everything the core and every plugin hold about one person, JSON-serialisable.
+def person_export(person: Person, family: Family) -> dict:
+    """What the house holds about one person *as a member of* ``family``, JSON-serialisable.
 
-    Besides the person's own record and what the plugins link to the person, it lists the families the
-    person belongs to and every look at those families' records (their pages show the person)."""
-    memberships = db.session.scalars(select(FamilyMember).where(FamilyMember.person_id == person.id)
-                                     .order_by(FamilyMember.family_id)).all()
-    family_ids = [m.family_id for m in memberships]
+    The rule: a one-person export is made from one household (the family page it is opened from, or
+    ``hvhk export-family ID --person PID``), by someone allowed to export that household (an admin or a
+    manager of a team involved with it). It holds what that household's record covers, and nothing that only
+    another household's record holds, whoever makes it:
+
+    - the person's own record (name, birth date, school, ...), which every household of the person shows;
+    - the membership of ``family`` only: another household of the person is not named, not even counted;
+    - consents the person gave for ``family``; the change history of the person made through ``family``'s
+      record; the audit log of ``family`` (every look at its pages, which show the person, and at the person);
+    - from each plugin (``hvhk_person_export(person, family)``) only the records that link the person *and*
+      ``family``: a trajectory, an enrolment or an ecomap tie of the person in another household, with its
+      notes and its team, belongs to that household's export.
+
+    A person in two households therefore needs two exports, each made by someone entitled to that
+    household; together they hold everything. This keeps a subject-access export from becoming a side door
+    into a household the exporting team is not involved with.
+    """
+    membership = db.session.scalar(select(FamilyMember).where(FamilyMember.person_id == person.id,
+                                                              FamilyMember.family_id == family.id))
+    if membership is None:
+        raise ValueError(f"person {person.id} is not a member of family {family.id}")
     data = {
         "export_made_at": utcnow().isoformat(),
+        "made_from_family_id": family.id,
         "person": _row(person, PERSON_FIELDS),
         "school": person.school.name if person.school else None,
-        "families": [dict(family_id=m.family_id, family=m.family.label, role=m.role, relation=m.relation)
-                     for m in memberships],
+        "families": [dict(family_id=family.id, family=family.label, role=membership.role,
+                          relation=membership.relation)],
         "consents_given": [dict(organisation=c.organisation.name, purpose=c.purpose, info_kinds=c.kinds,
                                 given_on=c.given_on.isoformat(),
                                 withdrawn_at=c.withdrawn_at.isoformat() if c.withdrawn_at else None)
-                           for c in db.session.scalars(select(Consent).where(Consent.given_by_person_id == person.id))],
+                           for c in db.session.scalars(select(Consent).where(Consent.given_by_person_id == person.id,
+                                                                             Consent.family_id == family.id))],
         "history": [dict(at=c.at.isoformat(), by=c.user.display_name if c.user else None, field=c.field,
                          old=c.old_value, new=c.new_value)
                     for c in db.session.scalars(select(ChangeRecord).where(
-                        ChangeRecord.object_type == "person", ChangeRecord.object_id == person.id)
-                        .order_by(ChangeRecord.at))],
-        "audit_log": _audit_rows(or_(and_(AuditEntry.object_type == "person", AuditEntry.object_id == person.id),
-                                     AuditEntry.family_id.in_(family_ids))),
+                        ChangeRecord.object_type == "person", ChangeRecord.object_id == person.id,
+                        ChangeRecord.family_id == family.id).order_by(ChangeRecord.at))],
+        "audit_log": _audit_rows(AuditEntry.family_id == family.id),
         "plugins": {},
     }
-    for name, part in current_plugins().call_each("hvhk_person_export", person=person).items():
+    for name, part in current_plugins().call_each("hvhk_person_export", person=person, family=family).items():
         data["plugins"][name] = part
     return data
 
 
 def person_export_zip(person: Person, family: Family) -> bytes:
-    """The subject-access zip for one person (opened from ``family``, which is logged with it)."""
-    data = person_export(person)
-    payload = _zip(data, render_template("core/families/person_export.html", data=data, person=person))
+    """The subject-access zip for one person as a member of ``family`` (see ``person_export``); logged with it."""
+    data = person_export(person, family)
+    payload = _zip(data, render_template("core/families/person_export.html", data=data, person=person,
+                                         family=family))
     audit.record("export", "person", person.id, family_id=family.id)
     return payload
 

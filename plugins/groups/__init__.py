@@ -118,9 +118,10 @@ def hvhk_family_export(family):
 
 
 @hookimpl
-def hvhk_person_export(person):
-    """The enrolments of this child (or, in a parent group, this parent), with attendance."""
-    return {"groups": export_enrolments(Enrolment.person_id == person.id)}
+def hvhk_person_export(person, family):
+    """The enrolments of this child (or, in a parent group, this parent) through ``family``, with attendance;
+    an enrolment through another household (its note, its team's programme) belongs to that household."""
+    return {"groups": export_enrolments((Enrolment.person_id == person.id) & (Enrolment.family_id == family.id))}
 
 
 @hookimpl

@@ -11,22 +11,32 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
-from core import audit
 from core.extensions import db
+from core.people import deny
 from core.plugins import teams_for
 
-from .models import Programme
+from .models import Enrolment, Programme
 
 
 def owns(programme: Programme) -> bool:
     return bool(current_user.is_admin or programme.team_id in current_user.team_ids())
 
 
-def require_owner(programme: Programme, object_type: str = "groups_programme", object_id: int | None = None) -> None:
+def require_owner(programme: Programme, object_type: str = "groups_programme", object_id: int | None = None,
+                  family_ids=()) -> None:
+    """403 for another team, logged: one refused entry per family whose data the page would have shown
+    (``family_ids``), so the refusal is in each family's "who looked"; one without family otherwise."""
     if not owns(programme):
-        audit.record_denied(object_type, object_id or programme.id, detail="niet het team van de groep")
-        abort(403)
+        deny(object_type, object_id or programme.id, family_ids, detail="niet het team van de groep")
+
+
+def programme_family_ids(programme_id: int, statuses=("enrolled", "waiting")) -> list[int]:
+    """The families with a child on the programme's list (for naming them in a refusal)."""
+    return list(db.session.scalars(select(Enrolment.family_id).where(
+        Enrolment.programme_id == programme_id, Enrolment.status.in_(statuses),
+        Enrolment.family_id.is_not(None)).distinct()))
 
 
 def get_programme(programme_id: int) -> Programme:

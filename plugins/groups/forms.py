@@ -116,6 +116,7 @@ class SeriesForm(Form):
 class EnrolForm(Form):
     person_id = HiddenField()
     family_id = HiddenField()
+    sleutel = HiddenField()  # the search's token for a child of a household the team is not involved with
     priority = SelectField("Prioriteit (wachtlijst)", coerce=int, choices=PRIORITIES, default=2)
     photo_consent = BooleanField("Toestemming voor foto's van het kind")
     film_consent = BooleanField("Toestemming voor film van het kind (toonmoment)")

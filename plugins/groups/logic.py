@@ -197,6 +197,32 @@ def fit_warning(programme: Programme, person: Person | None, on: date | None = N
     return None
 
 
+def fit_warning_by_birth_year(programme: Programme, given_name: str, birth_year: int | None,
+                              on: date | None = None) -> str | None:
+    """The fit warning from the birth year alone, for a child whose school year and birth date the team may not
+    see yet (its team is not involved with the family): the usual school level of that birth year (Flemish
+    schools: primary from the calendar year a child turns 6), or the ages the child can be at the start."""
+    day = on or programme.start_date or date.today()
+    if birth_year is None or programme.age_group == "ouders":
+        return None
+    if programme.age_group in ("lager", "secundair"):
+        wanted = "lager onderwijs" if programme.age_group == "lager" else "secundair onderwijs"
+        school_year_start = day.year if day.month >= 9 else day.year - 1
+        turns = school_year_start - birth_year  # the age reached in the calendar year the school year starts
+        usual = "kleuter" if turns < 6 else "lager" if turns < 12 else "secundair" if turns < 18 else None
+        if usual != programme.age_group:
+            return (f"Volgens het geboortejaar ({birth_year}) past {given_name} wellicht niet: deze groep is voor "
+                    f"{wanted}. Het schooljaar zie je pas als je team betrokken is bij het gezin.")
+        return None
+    if programme.age_group == "leeftijd":
+        oldest, youngest = day.year - birth_year, day.year - birth_year - 1
+        if (programme.age_min is not None and oldest < programme.age_min) or (
+                programme.age_max is not None and youngest > programme.age_max):
+            return (f"Volgens het geboortejaar ({birth_year}) past {given_name} niet: deze groep is voor "
+                    f"{programme.age_label}.")
+    return None
+
+
 def enrolled_count(programme_id: int) -> int:
     return db.session.scalar(select(func.count(Enrolment.id)).where(
         Enrolment.programme_id == programme_id, Enrolment.status == "enrolled")) or 0

@@ -9,20 +9,21 @@ from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
-from core import audit
-from core.access import register_involvement
+from core import audit, people
 from core.downloads import send_download
 from core.extensions import db
 from core.formatting import format_date, format_datetime, format_period, month_label
 from core.forms import conflict_safe
-from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
+from core.models import Organisation, User, utcnow
 from core.pagination import Page
 from core.pagination import page_number as _page_no
+from core.people import PersonCard
 from core.ui import render, wants_fragment
 from core.xlsx import Book, send_xlsx
 
-from .access import get_programme, owner_team_choices, owns, require_owner
+from .access import get_programme, owner_team_choices, owns, programme_family_ids, require_owner
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
 from .logic import (
     TZ,
@@ -31,6 +32,7 @@ from .logic import (
     enrolled_count,
     find_conflicts,
     fit_warning,
+    fit_warning_by_birth_year,
     generate_series,
     now_local,
     programme_attendance,
@@ -397,7 +399,8 @@ def notify(session_id: int):
     """Who must be told about a moved or cancelled session: the families of enrolled children and leaders."""
     session = _get_session(session_id)
     programme = session.programme
-    require_owner(programme, "groups_session", session.id)
+    require_owner(programme, "groups_session", session.id,
+                  family_ids=programme_family_ids(programme.id, ("enrolled",)))
     rows = list(db.session.scalars(
         select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
         .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
@@ -418,29 +421,43 @@ def _roles(programme: Programme) -> tuple[str, ...]:
     return ("ouder", "opvoeder") if programme.age_group == "ouders" else ("kind",)
 
 
-def _search_children(q: str, page_no: int, roles: tuple[str, ...] = ("kind",)) -> Page:
-    key = fold(q)
-    if len(key) < 2:
-        return Page([], 1, False)
-    tokens = key.split()
-    conds = [Person.family_key.startswith(key), Person.given_key.startswith(key)]
-    if len(tokens) >= 2:
-        conds.append((Person.given_key.startswith(tokens[0])) & Person.family_key.startswith(" ".join(tokens[1:])))
-        conds.append((Person.family_key.startswith(" ".join(tokens[:-1]))) & Person.given_key.startswith(tokens[-1]))
-    stmt = (select(Person, Family).join(FamilyMember, FamilyMember.person_id == Person.id)
-            .join(Family, Family.id == FamilyMember.family_id)
-            .where(FamilyMember.role.in_(roles), Person.archived.is_(False), Family.archived.is_(False), or_(*conds))
-            .order_by(Person.family_key, Person.given_key, Person.id, Family.id)
-            .offset((page_no - 1) * 20).limit(21))
-    rows = list(db.session.execute(stmt))
-    return Page(rows[:20], page_no, len(rows) > 20)
+def _search_children(q: str, page_no: int, roles: tuple[str, ...] = ("kind",), birth_year: int | None = None) -> Page:
+    """People found by name through the core: directory facts, details only where the user's team is involved."""
+    return people.search(current_user, q, birth_year=birth_year, roles=roles, page=page_no, per_page=20,
+                         purpose="inschrijving groepsaanbod: zoeken")
+
+
+def _birth_year() -> int | None:
+    year = request.args.get("geboortejaar", type=int)
+    return year if year and 1900 < year < 2200 else None
+
+
+def _open_person(roles: tuple[str, ...] | None, purpose: str) -> PersonCard | None:
+    """The person named in the request (``person_id``, ``family_id``, ``sleutel``) through the core: with the
+    record when the user's team is involved, at directory level with the search's token, else 403 (logged)."""
+    person_id = request.values.get("person_id", type=int)
+    if not person_id:
+        return None
+    return people.card(current_user, person_id, request.values.get("family_id", type=int) or None,
+                       token=request.values.get("sleutel") or None, roles=roles, purpose=purpose)
+
+
+def _fit_warning(programme: Programme, card: PersonCard) -> str | None:
+    """The fit warning: from the child's school year and age when the team may see them, else from the birth
+    year alone (directory level)."""
+    if card.record is not None:
+        return fit_warning(programme, card.record.person)
+    return fit_warning_by_birth_year(programme, card.given_name, card.birth_year)
+
+
+INVOLVEMENT_REASON = "Inschrijving groepsaanbod: {}"
 
 
 @bp.get("/inschrijven")
 def enrol_pick_programme():
     """Entry point for other modules (e.g. PeTra): ``?person_id=`` then pick one of the team's programmes."""
-    person = db.session.get(Person, request.args.get("person_id", type=int) or 0)
-    if person is None:
+    card = _open_person(None, "inschrijving groepsaanbod")
+    if card is None:
         abort(404)
     stmt = select(Programme).where(Programme.archived.is_(False))
     if not current_user.is_admin:
@@ -449,45 +466,48 @@ def enrol_pick_programme():
     stmt = stmt.where(or_(Programme.end_date.is_(None), Programme.end_date >= today)).order_by(Programme.start_date,
                                                                                                   Programme.name)
     programmes = list(db.session.scalars(stmt.limit(100)))
-    return render_template("groups/enrol_pick.html", person=person, programmes=programmes,
-                           family_id=request.args.get("family_id", type=int))
+    return render_template("groups/enrol_pick.html", card=card, programmes=programmes)
 
 
 @bp.route("/<int:programme_id>/inschrijven", methods=["GET", "POST"])
 def enrol(programme_id: int):
     programme = get_programme(programme_id)
-    require_owner(programme, "groups_enrolment")
-    form = EnrolForm()
     person_id = request.values.get("person_id", type=int)
-    family_id = request.values.get("family_id", type=int)
-    person = db.session.get(Person, person_id) if person_id else None
-    family = None
-    if person is not None:
-        families = list(db.session.scalars(select(Family).join(FamilyMember).where(
-            FamilyMember.person_id == person.id, FamilyMember.role.in_(_roles(programme))).order_by(Family.id)))
-        family = next((f for f in families if f.id == family_id), families[0] if families else None)
-        if family is None:
-            flash("Deze persoon staat niet als kind (of bij een oudergroep: als ouder) in een gezin.", "error")
-            person = None
+    if not owns(programme):
+        family_id = request.values.get("family_id", type=int)
+        concerned = [family_id] if family_id else (people.family_ids_of(person_id) if person_id else [])
+        require_owner(programme, "groups_enrolment", family_ids=concerned)
+    form = EnrolForm()
+    card = None
+    try:
+        card = _open_person(_roles(programme), "inschrijving groepsaanbod")
+    except NotFound:
+        flash("Deze persoon staat niet als kind (of bij een oudergroep: als ouder) in een gezin.", "error")
     q = (request.args.get("q") or "").strip()[:100]
-    results = _search_children(q, _page_no(), _roles(programme)) if person is None else Page([], 1, False)
-    warning = fit_warning(programme, person) if person is not None else None
+    birth_year = _birth_year()
+    results = _search_children(q, _page_no(), _roles(programme), birth_year) if card is None else Page([], 1, False)
+    warning = _fit_warning(programme, card) if card is not None else None
     existing = None
-    if person is not None:
+    if card is not None:
         existing = db.session.scalar(select(Enrolment).where(Enrolment.programme_id == programme.id,
-                                                             Enrolment.person_id == person.id))
+                                                             Enrolment.person_id == card.person_id))
         if request.method == "GET":
-            form.person_id.data, form.family_id.data = person.id, family.id
-    if request.method == "POST" and person is not None and form.validate():
+            form.person_id.data, form.family_id.data, form.sleutel.data = card.person_id, card.family_id, card.token
+    if request.method == "POST" and card is not None and form.validate():
         ok = True
         if existing is not None and existing.status != "withdrawn":
-            form.form_errors.append(f"{person.full_name} staat al op de lijst van deze groep "
+            form.form_errors.append(f"{card.full_name} staat al op de lijst van deze groep "
                                     f"({existing.status_label.lower()}). Een kind kan maar één keer ingeschreven worden.")
             ok = False
         if ok and warning and not form.confirm_fit.data:
             form.confirm_fit.errors = [warning + " Vink aan om toch in te schrijven."]
             ok = False
         if ok:
+            # the create action registers the team's involvement with the household (logged)
+            record = people.involve(current_user, programme.team_id, card.person_id, card.family_id,
+                                    reason=INVOLVEMENT_REASON.format(programme.name), source="groups",
+                                    token=form.sleutel.data or None, roles=_roles(programme))
+            person, family = record.person, record.family
             full = enrolled_count(programme.id) >= programme.capacity
             now = utcnow()
             enrolment = existing or Enrolment(programme_id=programme.id, person_id=person.id, created_by_id=current_user.id)
@@ -505,23 +525,22 @@ def enrol(programme_id: int):
                 db.session.flush()
             except IntegrityError:  # the same child enrolled a moment ago (double click, two workers)
                 db.session.rollback()
-                flash(f"{person.full_name} staat al op de lijst van deze groep.", "error")
+                flash(f"{card.full_name} staat al op de lijst van deze groep.", "error")
                 return redirect(url_for("groups.show", programme_id=programme_id))
-            register_involvement(family, programme.team_id, f"Inschrijving groepsaanbod: {programme.name}",
-                                 source="groups")
             audit.record("create", "groups_enrolment", enrolment.id, family_id=family.id,
                          detail="wachtlijst" if full else "ingeschreven")
+            late_warning = fit_warning(programme, person) if card.record is None else None
             db.session.commit()
             if full:
-                flash(f"De groep is volzet: {person.given_name} staat op de wachtlijst.", "warning")
+                flash(f"De groep is volzet: {card.given_name} staat op de wachtlijst.", "warning")
             else:
-                flash(f"{person.full_name} is ingeschreven.", "success")
+                flash(f"{card.full_name} is ingeschreven.", "success")
+            if late_warning:  # the school year, seen now the team is involved
+                flash("Let op: " + late_warning, "warning")
             return redirect(url_for("groups.show", programme_id=programme.id))
-    if person is not None and request.method == "GET":
-        audit.record_read("person", person.id, family_id=family.id, detail="inschrijving groepsaanbod")
-    return render_template("groups/enrol.html", programme=programme, form=form, person=person, family=family,
-                           results=results, q=q, warning=warning, existing=existing,
-                           fits=lambda who: fit_warning(programme, who) is None,
+    return render_template("groups/enrol.html", programme=programme, form=form, card=card,
+                           results=results, q=q, birth_year=birth_year, warning=warning, existing=existing,
+                           fits=lambda c: _fit_warning(programme, c) is None,
                            full=enrolled_count(programme.id) >= programme.capacity)
 
 
@@ -531,7 +550,7 @@ def _get_enrolment(enrolment_id: int, detached_ok: bool = False) -> Enrolment:
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or (enrolment.detached and not detached_ok):
         abort(404)
-    require_owner(enrolment.programme, "groups_enrolment", enrolment.id)
+    require_owner(enrolment.programme, "groups_enrolment", enrolment.id, family_ids=[enrolment.family_id])
     return enrolment
 
 
@@ -621,7 +640,9 @@ def _not_started_message(session: GroupSession) -> str | None:
 def attendance(session_id: int):
     session = _get_session(session_id)
     programme = session.programme
-    require_owner(programme, "groups_attendance", session.id)
+    if not owns(programme):
+        require_owner(programme, "groups_attendance", session.id,
+                      family_ids=[e.family_id for e in _attendance_rows(session)[0]])
     enrolments, marks = _attendance_rows(session)
     html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
                            marks=marks, statuses=ATTENDANCE_STATUSES, refusal=_not_started_message(session))
@@ -633,8 +654,9 @@ def attendance(session_id: int):
 def mark_attendance(session_id: int, enrolment_id: int):
     session = _get_session(session_id)
     programme = session.programme
-    require_owner(programme, "groups_attendance", session.id)
     enrolment = db.session.get(Enrolment, enrolment_id)
+    require_owner(programme, "groups_attendance", session.id,
+                  family_ids=[enrolment.family_id] if enrolment and enrolment.programme_id == programme.id else [])
     if enrolment is None or enrolment.programme_id != programme.id:
         abort(404)
     status = request.form.get("status", "")
@@ -695,7 +717,7 @@ def _attendance_grid(programme: Programme):
 @bp.get("/<int:programme_id>/aanwezigheidslijst")
 def attendance_list(programme_id: int):
     programme = get_programme(programme_id)
-    require_owner(programme, "groups_attendance")
+    require_owner(programme, "groups_attendance", family_ids=programme_family_ids(programme.id, ("enrolled",)))
     sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
     html = render_template("groups/attendance_list.html", programme=programme, sessions=sessions,
                            enrolments=enrolments, marks=marks, per_child=per_child, per_session=per_session)
@@ -710,7 +732,7 @@ SHORT = {"present": "A", "absent": "X", "excused": "V"}
 @bp.get("/<int:programme_id>/aanwezigheidslijst.xlsx")
 def attendance_xlsx(programme_id: int):
     programme = get_programme(programme_id)
-    require_owner(programme, "groups_attendance")
+    require_owner(programme, "groups_attendance", family_ids=programme_family_ids(programme.id, ("enrolled",)))
     sessions, enrolments, marks, per_child, per_session = _attendance_grid(programme)
     book = Book()
     sheet = book.sheet("Aanwezigheden", [28, 14] + [14] * (len(sessions) + 5), freeze="C5", print_titles="4:4",

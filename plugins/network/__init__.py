@@ -146,10 +146,11 @@ def hvhk_family_export(family):
 
 
 @hookimpl
-def hvhk_person_export(person):
-    """The ecomap ties drawn around this person (a child). Referrals concern the whole family: they are in
-    the family export."""
-    ties = db.session.scalars(select(EcoTie).where(EcoTie.person_id == person.id).order_by(EcoTie.id))
+def hvhk_person_export(person, family):
+    """The ecomap ties drawn around this person (a child) in ``family``'s ecomap; a tie in another household's
+    ecomap belongs to that household. Referrals concern the whole family: they are in the family export."""
+    ties = db.session.scalars(select(EcoTie).where(EcoTie.person_id == person.id, EcoTie.family_id == family.id)
+                              .order_by(EcoTie.id))
     return {"network": {"ecomap": [_tie_export(t) for t in ties]}}
 
 

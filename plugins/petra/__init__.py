@@ -166,9 +166,10 @@ def hvhk_family_export(family):
 
 
 @hookimpl
-def hvhk_person_export(person):
-    """The trajectories of which this person is the child (a parent's data sit in the family export)."""
-    return {"petra": _export(Trajectory.child_id == person.id)}
+def hvhk_person_export(person, family):
+    """The trajectories of ``family`` of which this person is the child (a parent's data sit in the family
+    export; a trajectory in another household of the child belongs to that household's export)."""
+    return {"petra": _export((Trajectory.child_id == person.id) & (Trajectory.family_id == family.id))}
 
 
 def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:

@@ -71,6 +71,8 @@ class ReferralForm(Form):
     referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
     channel = SelectField("Kanaal", choices=CHANNELS)
     child_id = HiddenField()
+    family_id = HiddenField()  # the household the child was found in (a child may belong to two)
+    sleutel = HiddenField()  # the search's token for a child of a household the team is not involved with
     given_name = StringField("Voornaam kind", validators=[Optional(), Length(max=120)])
     family_name = StringField("Familienaam kind", validators=[Optional(), Length(max=120)])
     birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])

@@ -10,13 +10,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core import audit
+from core import audit, people
 from core.access import register_involvement, require_family
 from core.extensions import db
 from core.formatting import format_date
 from core.forms import conflict_safe
-from core.models import Family, FamilyMember, Organisation, Person, User, fold
+from core.models import Family, FamilyMember, Organisation, Person, User
 from core.pagination import paginate
+from core.people import PersonCard
 from core.plugins import current_plugins, team_ids_for, teams_for
 from core.ui import render, wants_fragment
 
@@ -65,6 +66,7 @@ from .models import (
 bp = Blueprint("petra", __name__, url_prefix="/petra", template_folder="templates")
 PAGE_SIZE = 25
 RECENT_CONTACTS = 20
+INVOLVEMENT_REASON = "Aanmelding PeTra"
 VOCAB = {"referrer": labels(REFERRER_KINDS), "channel": labels(CHANNELS), "decision": labels(DECISIONS),
          "closure": labels(CLOSURE_REASONS)}
 
@@ -127,43 +129,44 @@ def _referral_form() -> ReferralForm:
     return form
 
 
-def _find_children(query: str) -> list[tuple[Person, Family]]:
-    tokens = fold(query).split()
-    if not tokens or len(query.strip()) < 2:
-        return []
-    stmt = (select(Person, Family).join(FamilyMember, FamilyMember.person_id == Person.id)
-            .join(Family, Family.id == FamilyMember.family_id)
-            .where(FamilyMember.role == "kind", Family.archived.is_(False), Family.anonymised_at.is_(None),
-                   Person.archived.is_(False)))
-    for tok in tokens:
-        stmt = stmt.where((Person.given_key.like(tok + "%")) | (Person.family_key.like(tok + "%")))
-    return list(db.session.execute(stmt.order_by(Person.family_key, Person.given_key).limit(10)))
+def _find_children(query: str, birth_year: int | None) -> list[PersonCard]:
+    """Children found by name through the core (directory facts; details only where the team is involved)."""
+    return people.search(current_user, query, birth_year=birth_year, roles=("kind",), per_page=10,
+                         purpose="PeTra-aanmelding: kind zoeken").items
 
 
-def _chosen_child(child_id) -> tuple[Person, Family] | None:
+def _int(value) -> int | None:
     try:
-        cid = int(child_id)
+        return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-    row = db.session.execute(
-        select(Person, Family).join(FamilyMember, FamilyMember.person_id == Person.id)
-        .join(Family, Family.id == FamilyMember.family_id)
-        .where(Person.id == cid, FamilyMember.role == "kind", Family.anonymised_at.is_(None))
-        .order_by(Family.id).limit(1)).first()
-    return (row[0], row[1]) if row else None
 
 
-def _form_warnings(form: ReferralForm, chosen: tuple[Person, Family] | None, settings) -> list[str]:
+def _chosen_child(form: ReferralForm) -> PersonCard | None:
+    """The child chosen on the form, through the core: with details only when one of the user's teams is
+    involved with the household; at directory level with the search's token; otherwise refused (403, logged)."""
+    child_id = _int(form.child_id.data)
+    if child_id is None:
+        return None
+    return people.card(current_user, child_id, _int(form.family_id.data), token=form.sleutel.data or None,
+                       roles=("kind",), purpose="PeTra-aanmelding")
+
+
+def _form_warnings(form: ReferralForm, chosen: PersonCard | None, settings) -> list[str]:
+    """Warnings from what was typed; a chosen child's school and age count only when the team may see them."""
+    details = chosen.details if chosen else None
     school = db.session.get(Organisation, form.school_id.data) if form.school_id.data else None
-    person, family = chosen if chosen else (None, None)
-    level = form.school_level.data or (person.school_level if person else None)
-    year = form.school_year.data if form.school_year.data is not None else (person.school_year if person else None)
-    if school is None and person is not None and person.school_id:
-        school = db.session.get(Organisation, person.school_id)
+    if school is None and details is not None and details.school_id:
+        school = db.session.get(Organisation, details.school_id)
+    level = form.school_level.data or (details.school_level if details else None)
+    year = form.school_year.data if form.school_year.data is not None else (details.school_year if details else None)
+    if chosen is None:
+        birth_date = form.birth_date.data
+    else:
+        birth_date = details.birth_date if details else None
     return logic.referral_warnings(
-        school_level=level, school_year=year,
-        birth_date=form.birth_date.data if not person else person.birth_date,
-        home_municipality=family.municipality if family else form.municipality.data,
+        school_level=level, school_year=year, birth_date=birth_date,
+        home_municipality=chosen.municipality if chosen else form.municipality.data,
         school_municipality=school.municipality if school else None,
         contra=form.contra_indications.data or [], settings=settings, on=form.referred_on.data)
 
@@ -182,16 +185,21 @@ def referral():
         form.contra_indications.data = []
         if request.args.get("kind"):
             form.child_id.data = request.args.get("kind")
-    chosen = _chosen_child(form.child_id.data) if form.child_id.data else None
-    if request.method == "GET" and chosen:
-        person = chosen[0]
-        form.school_id.data = person.school_id or 0
-        form.school_level.data = person.school_level or ""
-        form.school_year.data = person.school_year
+            form.family_id.data = request.args.get("gezin", "")
+            form.sleutel.data = request.args.get("sleutel", "")
+    chosen = _chosen_child(form)
+    if chosen is not None:  # the household actually chosen (a child may belong to two)
+        form.child_id.data, form.family_id.data = str(chosen.person_id), str(chosen.family_id)
+    if request.method == "GET" and chosen is not None and chosen.details is not None:
+        form.school_id.data = chosen.details.school_id or 0
+        form.school_level.data = chosen.details.school_level or ""
+        form.school_year.data = chosen.details.school_year
     query = request.args.get("zoek", "").strip()
-    results = _find_children(query) if query else []
+    birth_year = request.args.get("geboortejaar", type=int)
+    birth_year = birth_year if birth_year and 1900 < birth_year < 2200 else None
+    results = _find_children(query, birth_year) if query else []
     if form.validate_on_submit():
-        if form.child_id.data and not chosen:
+        if form.child_id.data and chosen is None:
             form.given_name.errors.append("Het gekozen kind is niet gevonden.")
         else:
             t = _create_referral(form, chosen, settings)
@@ -203,7 +211,8 @@ def referral():
             return redirect(url_for("petra.show", trajectory_id=t.id))
     warnings = _form_warnings(form, chosen, settings) if request.method == "POST" else []
     return render_template("petra/referral.html", form=form, chosen=chosen, query=query, results=results,
-                           warnings=warnings, indications=INDICATIONS, contra=CONTRA_INDICATIONS)
+                           birth_year=birth_year, warnings=warnings, indications=INDICATIONS,
+                           contra=CONTRA_INDICATIONS)
 
 
 @bp.post("/aanmelding/controle")
@@ -211,16 +220,20 @@ def referral_check():
     """htmx: the warnings for the referral as typed so far (never blocking)."""
     form = _referral_form()
     form.validate()
-    chosen = _chosen_child(form.child_id.data) if form.child_id.data else None
-    warnings = _form_warnings(form, chosen, logic.load_settings())
+    warnings = _form_warnings(form, _chosen_child(form), logic.load_settings())
     return render(None, "petra/_warnings.html", title="Controle van de aanmelding", warnings=warnings, empty_ok=True)
 
 
-def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
+def _create_referral(form: ReferralForm, chosen: PersonCard | None, settings) -> Trajectory:
+    """Register the referral. For a child found in the family records this registers the PeTra team's
+    involvement with the household (reason "Aanmelding PeTra", logged) through ``core.people.involve``."""
     if form.team_id.data not in {t.id for t in teams_for()}:
         abort(403)
     if chosen:
-        person, family = chosen
+        record = people.involve(current_user, form.team_id.data, chosen.person_id, chosen.family_id,
+                                reason=INVOLVEMENT_REASON, source="petra", token=form.sleutel.data or None,
+                                roles=("kind",))
+        person, family = record.person, record.family
     else:
         family = Family(label=form.family_name.data.strip(), municipality=form.municipality.data.strip())
         db.session.add(family)
@@ -232,6 +245,7 @@ def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
         db.session.flush()
         db.session.add(FamilyMember(family_id=family.id, person_id=person.id, role="kind"))
         audit.record("create", "family", family.id, family_id=family.id, detail="via PeTra-aanmelding")
+        register_involvement(family, form.team_id.data, INVOLVEMENT_REASON, source="petra")
     level = form.school_level.data or person.school_level
     year = form.school_year.data if form.school_year.data is not None else person.school_year
     t = Trajectory(
@@ -245,7 +259,6 @@ def _create_referral(form: ReferralForm, chosen, settings) -> Trajectory:
         max_months=logic.setting_int(settings, "max_months"), created_by_id=current_user.id)
     db.session.add(t)
     db.session.flush()
-    register_involvement(family, t.team_id, "Aanmelding PeTra", source="petra")
     audit.record("create", "petra_trajectory", t.id, family_id=family.id, detail="aanmelding")
     return t
 

@@ -177,3 +177,73 @@ def test_programme_list_query_count_is_constant(client, login, world, make_progr
             assert client.get("/groepen/").status_code == 200
         counts.append(c.count)
     assert counts[0] == counts[1], counts
+
+
+# --------------------------------------------------------------------------- issue 13, defect 9
+
+
+def _denied_families(object_type=None):
+    stmt = select(AuditEntry.family_id).where(AuditEntry.action == "denied")
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    return sorted(db.session.scalars(stmt), key=lambda f: f or 0)
+
+
+@pytest.fixture
+def two_families(world, setup, make_family, enrol_person, make_session):
+    """The PeTra group with Lotte Peeters and Elif Öztürk enrolled and Noor Claes on the waiting list."""
+    p, s, e = setup
+    e2 = enrol_person(p, world["fam2"].children()[0], world["fam2"])
+    fam3 = make_family("Claes", children=(("Noor", date(2015, 1, 1)),))
+    enrol_person(p, fam3.children()[0], fam3, status="waiting")
+    return p, s, e, e2, fam3
+
+
+def test_refused_enrolment_read_names_its_family(client, login, world, setup):
+    p, s, e = setup
+    login(client, "ovw")
+    assert client.get(f"/groepen/inschrijvingen/{e.id}").status_code == 403
+    assert _denied_families("groups_enrolment") == [world["fam"].id]
+
+
+def test_refused_session_attendance_writes_one_entry_per_family(client, login, world, two_families):
+    p, s, e, e2, fam3 = two_families
+    login(client, "ovw")
+    resp = client.get(f"/groepen/sessies/{s.id}/aanwezigheden")
+    assert resp.status_code == 403 and "Lotte" not in resp.get_data(as_text=True)
+    assert _denied_families("groups_attendance") == sorted([world["fam"].id, world["fam2"].id])
+
+
+def test_refused_attendance_list_and_excel_write_one_entry_per_family(client, login, world, two_families):
+    p, s, e, e2, fam3 = two_families
+    login(client, "ovw")
+    assert client.get(f"/groepen/{p.id}/aanwezigheidslijst").status_code == 403
+    assert _denied_families("groups_attendance") == sorted([world["fam"].id, world["fam2"].id])
+    assert client.get(f"/groepen/{p.id}/aanwezigheidslijst.xlsx").status_code == 403
+    assert len(_denied_families("groups_attendance")) == 4
+
+
+def test_refused_notify_and_enrol_pages_name_their_families(client, login, world, two_families):
+    p, s, e, e2, fam3 = two_families
+    login(client, "ovw")
+    assert client.get(f"/groepen/sessies/{s.id}/verwittigen").status_code == 403
+    assert _denied_families("groups_session") == sorted([world["fam"].id, world["fam2"].id])
+    lotte = world["fam"].children()[0]
+    assert client.get(f"/groepen/{p.id}/inschrijven?person_id={lotte.id}&family_id={world['fam'].id}"
+                      ).status_code == 403
+    assert world["fam"].id in _denied_families("groups_enrolment")
+    # a refused change of an enrolment names the family too
+    assert client.post(f"/groepen/inschrijvingen/{e2.id}/uitschrijven").status_code == 403
+    assert world["fam2"].id in _denied_families("groups_enrolment")
+
+
+def test_refusals_appear_in_the_familys_who_looked(client, login, world, setup, make_user):
+    p, s, e = setup
+    login(client, "ovw")
+    client.get(f"/groepen/sessies/{s.id}/aanwezigheden")
+    admin = world["users"]["admin"]
+    assert admin is not None
+    other = client.application.test_client()
+    login(other, "admin")
+    body = other.get(f"/gezinnen/{world['fam'].id}").get_data(as_text=True)
+    assert "toegang geweigerd" in body

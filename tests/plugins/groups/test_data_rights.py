@@ -117,7 +117,7 @@ def test_person_export_holds_only_that_childs_enrolments(app, world, make_progra
     p, (s1, _s2), (e_lotte, _e_elif, _e_finn) = _programme_with_history(world, make_programme, make_session,
                                                                         enrol_person, mark)
     lotte, finn = world["fam"].children()
-    data = person_export(db.session.get(Person, lotte.id))
+    data = person_export(db.session.get(Person, lotte.id), world["fam"])
     json.dumps(data, default=str)
     [row] = data["plugins"]["groups"]["groups"]
     assert row["child"] == "Lotte Peeters" and row["programme_ref"] == p.ref and row["status"] == "enrolled"
@@ -125,7 +125,7 @@ def test_person_export_holds_only_that_childs_enrolments(app, world, make_progra
     assert [a["status"] for a in row["attendance"]] == ["present", "absent"]
     assert row["attendance"][0]["session"] == s1.starts_at.isoformat()
     assert "Finn" not in json.dumps(data["plugins"]["groups"]) and "Elif" not in json.dumps(data["plugins"]["groups"])
-    [finn_row] = person_export(db.session.get(Person, finn.id))["plugins"]["groups"]["groups"]
+    [finn_row] = person_export(db.session.get(Person, finn.id), world["fam"])["plugins"]["groups"]["groups"]
     assert finn_row["status"] == "waiting" and finn_row["attendance"] == []
 
 

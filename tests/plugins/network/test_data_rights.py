@@ -36,7 +36,7 @@ def _ties(world):
 def test_person_export_holds_the_persons_ecomap_ties_only(app, world, make_referral):
     lotte, sarah = _ties(world)
     make_referral(world["fam"], world["cgg"], question="Hulpvraag over het gezin")
-    data = person_export(db.session.get(Person, lotte.id))
+    data = person_export(db.session.get(Person, lotte.id), world["fam"])
     json.dumps(data, default=str)
     part = data["plugins"]["network"]
     assert list(part) == ["network"] and list(part["network"]) == ["ecomap"]
@@ -44,7 +44,7 @@ def test_person_export_holds_the_persons_ecomap_ties_only(app, world, make_refer
     assert [(t["label"], t["person_id"]) for t in ties] == [("voetbaltrainer Marc", lotte.id), ("logopedie", lotte.id)]
     assert ties[0]["note"] == "Lotte praat graag met hem" and ties[1]["organisation_id"] == world["cgg"].id
     assert "grootmoeder" not in json.dumps(part) and "Hulpvraag" not in json.dumps(part)
-    other = person_export(db.session.get(Person, sarah.id))["plugins"]["network"]
+    other = person_export(db.session.get(Person, sarah.id), world["fam"])["plugins"]["network"]
     assert [t["label"] for t in other["network"]["ecomap"]] == ["collega Els"]
 
 

@@ -39,10 +39,15 @@ def world(app, make_team, make_user, make_org, make_family):
 
 
 def referral_data(world, **over) -> dict:
+    """A referral of Lotte as the form sends it after a search: her household and the search's token
+    (the PeTra team is not involved with her family yet)."""
+    from core.people import card_token
+
     data = {
         "team_id": str(world["petra"].id), "referred_on": (date.today() - timedelta(days=60)).isoformat(),
         "referrer_kind": "school", "referrer_org_id": str(world["school"].id), "referrer_contact": "zorgcoördinator",
-        "channel": "rechtstreeks", "child_id": str(world["lotte"].id), "school_id": str(world["school"].id),
+        "channel": "rechtstreeks", "child_id": str(world["lotte"].id), "family_id": str(world["fam"].id),
+        "sleutel": card_token(world["lotte"].id, world["fam"].id), "school_id": str(world["school"].id),
         "school_level": "lager", "school_year": "5",
         "question": "Lotte maakt vaak ruzie op de speelplaats en thuis loopt het stroef.",
         "indications": ["leerjaar", "bezorgdheden", "crosssituationeel"], "contra_indications": [],

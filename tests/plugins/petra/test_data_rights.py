@@ -44,7 +44,7 @@ def siblings(world, make_family, make_trajectory):
 
 
 def test_person_export_holds_the_childs_trajectory_not_the_siblings(app, siblings):
-    data = person_export(db.session.get(Person, siblings["jonas"].id))
+    data = person_export(db.session.get(Person, siblings["jonas"].id), siblings["fam"])
     json.dumps(data, default=str)
     part = data["plugins"]["petra"]
     assert list(part) == ["petra"]
@@ -56,7 +56,7 @@ def test_person_export_holds_the_childs_trajectory_not_the_siblings(app, sibling
     assert tr["fee"]["amount"] == "50.00"
     assert "Mila" not in json.dumps(part)
     parent = next(m.person for m in siblings["fam"].members if m.role == "ouder")
-    assert person_export(parent)["plugins"]["petra"] == {"petra": []}
+    assert person_export(parent, siblings["fam"])["plugins"]["petra"] == {"petra": []}
 
 
 def test_person_erase_anonymises_only_that_childs_trajectory(app, siblings):
