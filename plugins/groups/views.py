@@ -19,6 +19,7 @@ from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import Page
 from core.pagination import page_number as _page_no
+from core.params import arg_choice, arg_date, arg_id, arg_month, arg_str
 
 from .access import audit_families, get_programme, owner_team_choices, owns, require_owner, user_team_ids
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
@@ -87,9 +88,9 @@ def _partner_choices() -> list[tuple[int, str]]:
 
 @bp.get("/")
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
-    scope = request.args.get("team", "mijn")
-    kind = request.args.get("soort", "")
+    q = arg_str("q", max_len=100)
+    scope = arg_choice("team", ("mijn", "alle"), "mijn")
+    kind = arg_choice("soort", PROGRAMME_KINDS, "")
     stmt = select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False))
     if scope != "alle" and not current_user.is_admin:
         stmt = stmt.where(Programme.team_id.in_(user_team_ids()))
@@ -315,7 +316,7 @@ def add_session(programme_id: int):
     form = SessionForm()
     form.partner_id.choices = _session_partner_choices(programme)
     if request.method == "GET":
-        form.kind.data = request.args.get("soort", "session")
+        form.kind.data = arg_choice("soort", form.kind.choices, "session")
         form.location.data = programme.location
     conflicts = []
     if request.method == "POST" and form.validate():
@@ -471,7 +472,7 @@ def _search_children(q: str, page_no: int, roles: tuple[str, ...] = ("kind",)) -
 @bp.get("/inschrijven")
 def enrol_pick_programme():
     """Entry point for other modules (e.g. PeTra): ``?person_id=`` then pick one of the team's programmes."""
-    person = db.session.get(Person, request.args.get("person_id", type=int) or 0)
+    person = db.session.get(Person, arg_id("person_id") or 0)
     if person is None:
         abort(404)
     stmt = select(Programme).where(Programme.archived.is_(False))
@@ -482,7 +483,7 @@ def enrol_pick_programme():
                                                                                                   Programme.name)
     programmes = list(db.session.scalars(stmt.limit(100)))
     return render_template("groups/enrol_pick.html", person=person, programmes=programmes,
-                           family_id=request.args.get("family_id", type=int))
+                           family_id=arg_id("family_id"))
 
 
 @bp.route("/<int:programme_id>/inschrijven", methods=["GET", "POST"])
@@ -501,7 +502,7 @@ def enrol(programme_id: int):
         if family is None:
             flash("Deze persoon staat niet als kind (of bij een oudergroep: als ouder) in een gezin.", "error")
             person = None
-    q = (request.args.get("q") or "").strip()[:100]
+    q = arg_str("q", max_len=100)
     results = _search_children(q, _page_no(), _roles(programme)) if person is None else Page([], 1, False)
     warning = fit_warning(programme, person) if person is not None else None
     existing = None
@@ -809,12 +810,8 @@ def _by_day(sessions: list[GroupSession], first: date, days: int) -> dict[date, 
 @bp.get("/kalender")
 def calendar_month():
     today = date.today()
-    try:
-        year, month = (int(x) for x in request.args.get("maand", today.strftime("%Y-%m")).split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
-    scope = request.args.get("team", "mijn")
+    first = arg_month("maand", today.replace(day=1))
+    scope = arg_choice("team", ("mijn", "alle"), "mijn")
     grid_start = first - timedelta(days=first.weekday())
     nxt = (first + timedelta(days=32)).replace(day=1)
     grid_end = nxt + timedelta(days=(7 - nxt.weekday()) % 7)
@@ -831,11 +828,8 @@ def calendar_month():
 @bp.get("/kalender/week")
 def calendar_week():
     today = date.today()
-    try:
-        day = date.fromisoformat(request.args.get("dag", today.isoformat()))
-    except ValueError:
-        day = today
-    scope = request.args.get("team", "mijn")
+    day = arg_date("dag", today)
+    scope = arg_choice("team", ("mijn", "alle"), "mijn")
     monday = day - timedelta(days=day.weekday())
     sessions = _calendar_sessions(datetime.combine(monday, datetime.min.time()),
                                   datetime.combine(monday + timedelta(days=7), datetime.min.time()), scope)

@@ -17,6 +17,7 @@ from core.extensions import db
 from core.forms import CONFLICT_MESSAGE, EditConflict, check_version
 from core.models import Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import paginate
+from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
 from core.plugins import current_plugins
 
 from . import logic
@@ -99,7 +100,7 @@ def _worker_choices(team_id: int) -> list[tuple[int, str]]:
 @bp.get("/")
 def index():
     teams = visible_team_ids()
-    status = request.args.get("status", "actief")
+    status = arg_choice("status", ["actief", "alle", *labels(STATUSES)], "actief")
     stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker),
                                        joinedload(Trajectory.team))
             .where(Trajectory.team_id.in_(teams)))
@@ -191,15 +192,15 @@ def referral():
         form.team_id.data = teams[0].id
         form.indications.data = []
         form.contra_indications.data = []
-        if request.args.get("kind"):
-            form.child_id.data = request.args.get("kind")
+        if arg_id("kind"):
+            form.child_id.data = str(arg_id("kind"))
     chosen = _chosen_child(form.child_id.data) if form.child_id.data else None
     if request.method == "GET" and chosen:
         person = chosen[0]
         form.school_id.data = person.school_id or 0
         form.school_level.data = person.school_level or ""
         form.school_year.data = person.school_year
-    query = request.args.get("zoek", "").strip()
+    query = arg_str("zoek", max_len=100)
     results = _find_children(query) if query else []
     if form.validate_on_submit():
         if form.child_id.data and not chosen:
@@ -343,7 +344,7 @@ def show(trajectory_id: int):
     sdqs = list(db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id)
                                    .order_by(SdqResult.informant, SdqResult.moment.desc())))
     n_goals = db.session.scalar(select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == t.id))
-    ctx = _contacts_context(t, settings, show_all=request.args.get("alle") == "1")
+    ctx = _contacts_context(t, settings, show_all=arg_bool("alle"))
     clar_warn = logic.clarifying_warning(ctx["clarifying"], settings) if ctx["clarifying"] and t.start_on is None else []
     phase_form = PhaseForm(formdata=None)
     phase_form.version.data = t.version
@@ -510,7 +511,7 @@ def roundtable(trajectory_id: int):
     has_start = t.start_on is not None
     form = RoundtableForm()
     if request.method == "GET":
-        form.kind.data = request.args.get("soort") or ("tussentijds" if has_start else "start")
+        form.kind.data = arg_choice("soort", form.kind.choices, None) or ("tussentijds" if has_start else "start")
         form.held_on.data = date.today()
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
     if form.validate_on_submit():
@@ -876,7 +877,7 @@ def meeting():
     teams = visible_team_ids()
     settings = logic.load_settings()
     today = date.today()
-    since = today - timedelta(days=int(request.args.get("dagen", 14) or 14))
+    since = today - timedelta(days=arg_int("dagen", 14, min=1, max=3660))
     new = list(db.session.scalars(
         select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.referrer_org))
         .where(Trajectory.team_id.in_(teams), Trajectory.referred_on >= since)
@@ -922,10 +923,7 @@ def year_overview():
 
     teams = visible_team_ids()
     today = date.today()
-    try:
-        year = int(request.args.get("jaar", today.year))
-    except ValueError:
-        year = today.year
+    year = arg_int("jaar", today.year, min=2000, max=2100)
     first, last = date(year, 1, 1), date(year, 12, 31)
     mine = Trajectory.team_id.in_(teams)
     referred = Trajectory.referred_on.between(first, last)
