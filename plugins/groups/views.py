@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -689,29 +689,69 @@ def mark_attendance(session_id: int, enrolment_id: int):
             return render_template("groups/_attendance_row.html", session=session, e=enrolment,
                                    mark=mark, statuses=ATTENDANCE_STATUSES, error=refusal)
         return render_template("groups/attendance_refused.html", session=session, message=refusal), 400
-    for attempt in range(2):  # two tablets marking the same child at once: the second one updates the row
-        row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
-                                                         Attendance.enrolment_id == enrolment.id))
-        if row is None:
-            row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status)
-            db.session.add(row)
-        row.status = status
-        row.recorded_at = utcnow()
-        row.recorded_by_id = current_user.id
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            if attempt:
-                raise
-            continue
-        break
-    audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
-    db.session.commit()
+    # the mark this page showed ("" = none); a form without it knows nothing, so any other mark is a conflict
+    current = _save_mark(session, enrolment, status, request.form.get("vorige", ""))
+    if current is not None:
+        return _attendance_conflict(session, enrolment, status, current)
     if request.headers.get("HX-Request"):
         return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=status,
                                statuses=ATTENDANCE_STATUSES, error=None)
     return redirect(url_for("groups.attendance", session_id=session.id))
+
+
+def _save_mark(session: GroupSession, enrolment: Enrolment, status: str, expected: str) -> Attendance | None:
+    """Store ``status`` if the child's mark is still ``expected`` (what the user's page showed) and commit.
+    Two tablets marking the same child: the later one does not overwrite the earlier; it gets the stored
+    row back (a conflict, nothing written). The same mark twice is no conflict and writes nothing."""
+    for _ in range(3):
+        row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                         Attendance.enrolment_id == enrolment.id))
+        if row is not None and row.status == status:
+            return None
+        if row is not None and row.status != expected:
+            return row
+        if row is None:
+            row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status,
+                             recorded_at=utcnow(), recorded_by_id=current_user.id)
+            db.session.add(row)
+            try:
+                db.session.flush()
+            except IntegrityError:  # the other tablet inserted first: read its mark and decide again
+                db.session.rollback()
+                continue
+        else:  # compare-and-set in one statement: a mark changed since we read it is never overwritten
+            done = db.session.execute(
+                update(Attendance).where(Attendance.id == row.id, Attendance.status == expected)
+                .values(status=status, recorded_at=utcnow(), recorded_by_id=current_user.id)
+                .execution_options(synchronize_session=False)).rowcount
+            if not done:
+                db.session.rollback()
+                continue
+        audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
+        db.session.commit()
+        return None
+    # others changed the mark three times between our reads: show what is stored now
+    return db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,  # pragma: no cover
+                                                      Attendance.enrolment_id == enrolment.id))
+
+
+def _attendance_conflict(session: GroupSession, enrolment: Enrolment, status: str, current: Attendance):
+    """The row with both marks (who marked what, when) and a choice; the whole page without JavaScript."""
+    who = db.session.get(User, current.recorded_by_id) if current.recorded_by_id else None
+    conflict = dict(
+        mine=status, theirs=current.status,
+        who="jijzelf (in een ander venster)" if who is not None and who.id == current_user.id
+        else (who.display_name if who is not None else "iemand anders"),
+        at=current.recorded_at.replace(tzinfo=UTC).astimezone(TZ).replace(tzinfo=None) if current.recorded_at else None)
+    audit_families("view", "groups_attendance", session.id, [enrolment.family_id], commit=True)
+    if request.headers.get("HX-Request"):  # htmx swaps only 2xx answers
+        return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=current.status,
+                               statuses=ATTENDANCE_STATUSES, error=None, conflict=conflict)
+    programme = session.programme
+    enrolments, marks = _attendance_rows(session)
+    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
+                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=None,
+                           conflicts={enrolment.id: conflict}), 409
 
 
 def _attendance_grid(programme: Programme):
