@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -82,6 +83,7 @@ def main() -> None:
 
     def worker(n: int, stop: float):
         rng = random.Random(n)
+        seen: dict[tuple[int, int], str] = {}  # attendance marks as this tablet last saw them
         c = Client(base)
         if not c.login("worker" if n % 2 else "manager"):
             note("login", 599, 0)
@@ -103,9 +105,12 @@ def main() -> None:
                     note("contact loggen", s, ms)
             if attendance:
                 sid, eid, _ = rng.choice(attendance)
-                s, _, ms = c.post(f"/groepen/sessies/{sid}/aanwezigheden/{eid}",
-                                  {"status": rng.choice(["present", "absent", "excused"])}, htmx=True)
+                s, body, ms = c.post(f"/groepen/sessies/{sid}/aanwezigheden/{eid}",
+                                     {"status": rng.choice(["present", "absent", "excused"]),
+                                      "vorige": seen.get((sid, eid), "")}, htmx=True)
                 note("aanwezigheid", s, ms)
+                if m := re.search(r'name="vorige" value="(\w*)"', body or ""):  # the stored mark (also on a conflict)
+                    seen[(sid, eid)] = m.group(1)
                 if rng.random() < 0.05:
                     s, _, ms = c.request(f"/groepen/{rng.choice(attendance)[2]}/aanwezigheidslijst.xlsx")
                     note("export", s, ms)

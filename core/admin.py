@@ -36,6 +36,8 @@ from .models import (
     Team,
     User,
 )
+from .pagination import page_number
+from .params import arg_int
 from .passwords import password_problem
 from .plugins import current_plugins
 
@@ -108,10 +110,7 @@ def _org_choices():
 
 @bp.get("/gebruikers")
 def users():
-    try:
-        page = max(1, int(request.args.get("pagina", 1)))
-    except ValueError:
-        page = 1
+    page = page_number()
     rows = list(db.session.scalars(
         select(User).options(selectinload(User.memberships).selectinload(Membership.team), selectinload(User.organisation))
         .order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
@@ -346,10 +345,7 @@ def organisations():
         db.session.commit()
         flash(f"{org.name} is toegevoegd.", "success")
         return redirect(url_for("admin.organisations"))
-    try:
-        page = max(1, int(request.args.get("pagina", 1)))
-    except ValueError:
-        page = 1
+    page = page_number()
     rows = list(db.session.scalars(select(Organisation).order_by(Organisation.name)
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return render_template("core/admin/organisations.html", orgs=rows[:PAGE_SIZE], form=form, page=page,
@@ -406,10 +402,7 @@ def audit_log():
             stmt = stmt.where(AuditEntry.at >= datetime.combine(form.van.data, time.min))
         if form.tot.data:
             stmt = stmt.where(AuditEntry.at < datetime.combine(form.tot.data + timedelta(days=1), time.min))
-    try:
-        before = int(request.args.get("voor", 0)) or None
-    except ValueError:
-        before = None
+    before = arg_int("voor", min=1)
     if before:  # keyset pagination: fast at any depth
         stmt = stmt.where(AuditEntry.id < before)
     rows = list(db.session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)))

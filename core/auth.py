@@ -122,7 +122,9 @@ def password_matches(user: User | None, password: str) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
+    """A path on this site, else the start page. Refused: a scheme or host, ``//`` or any backslash (browsers
+    read ``/\\x`` as ``//x``), control characters (a newline in the Location header is a 500) and length."""
+    if target and len(target) <= 2000 and "\\" not in target and not any(ord(c) < 32 or ord(c) == 127 for c in target):
         parts = urlparse(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target

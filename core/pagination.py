@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
-
 from .extensions import db
+from .params import arg_int
 
 PAGE_SIZE = 25
+MAX_PAGE = 1_000_000
 
 
 @dataclass
@@ -24,11 +24,8 @@ class Page:
 
 
 def page_number(arg: str = "pagina") -> int:
-    """The page asked for in the query string (``?pagina=3``); bad values mean page 1."""
-    try:
-        return max(1, int(request.args.get(arg, 1)))
-    except ValueError:
-        return 1
+    """The page asked for in the query string (``?pagina=3``); absent means 1, a bad value answers 400."""
+    return arg_int(arg, 1, min=1, max=MAX_PAGE)
 
 
 def paginate(stmt, page: int | None = None, page_size: int = PAGE_SIZE) -> Page:

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from .access import partner_view, public_view
 from .audit import ACTION_LABELS
 from .extensions import db
+from .params import arg_str
 from .plugins import current_plugins, user_hook
 from .ui import NavItem
 
@@ -62,7 +63,7 @@ def index():
 
 @bp.get("/zoeken")
 def search():
-    query = (request.args.get("q") or "").strip()[:100]
+    query = arg_str("q", max_len=100)
     results = []
     if len(query) >= 2:
         from .families import search_results_for_global

@@ -195,4 +195,4 @@ def test_an_oversized_number_in_a_query_string_is_a_400(client, make_user, login
     make_user("root", admin=True)
     login(client, "root")
     resp = client.get("/beheer/logboek?voor=99999999999999999999999")
-    assert resp.status_code == 400 and "past niet" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "‘voor’" in resp.get_data(as_text=True)

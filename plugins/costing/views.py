@@ -16,6 +16,8 @@ from core.access import admin_required
 from core.extensions import db
 from core.forms import conflict_safe
 from core.models import Team, utcnow
+from core.pagination import page_number
+from core.params import arg_choice, arg_date, arg_id, arg_int
 from core.plugins import plugin_teams
 from core.ui import Period, render
 from core.xlsx import send_xlsx
@@ -52,10 +54,7 @@ class Page:
 
 
 def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("pagina", "1")))
-    except ValueError:
-        return 1
+    return page_number()
 
 
 def _visible_models_query(acc):
@@ -103,7 +102,7 @@ def new():
     require_finance()
     form = CostModelForm()
     _team_choices(form)
-    from_preset = request.args.get("voorinstelling") == PRESET_KEY
+    from_preset = arg_choice("voorinstelling", (PRESET_KEY,)) == PRESET_KEY
     if request.method == "GET":
         form.fill_from(PRESET_INPUTS.as_dict(), PRESET_SOURCES if from_preset else {})
         form.name.data = PRESET_NAME if from_preset else ""
@@ -207,28 +206,16 @@ def preset():
 
 
 def _period_from_args(default_year: int) -> Period:
-    def day(name, fallback):
-        raw = request.args.get(name, "")
-        try:
-            return date.fromisoformat(raw) if raw else fallback
-        except ValueError:
-            return fallback
-
-    try:
-        year = int(request.args.get("jaar", default_year))
-    except ValueError:
-        year = default_year
-    if not 2000 <= year <= 2100:
-        year = default_year
-    start = day("van", date(year, 1, 1))
-    end = day("tot", date(year, 12, 31))
+    year = arg_int("jaar", default_year, min=2000, max=2100)
+    start = arg_date("van", date(year, 1, 1))
+    end = arg_date("tot", date(year, 12, 31))
     if end < start:
         start, end = end, start
     return Period(start, end, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}")
 
 
 def _pick_model(acc, year: int, team_id: int | None) -> CostModel | None:
-    model_id = request.args.get("model", type=int)
+    model_id = arg_id("model")
     if model_id:
         m = db.session.get(CostModel, model_id)
         if m is not None and acc.can_see_team(m.team_id):
@@ -239,7 +226,7 @@ def _pick_model(acc, year: int, team_id: int | None) -> CostModel | None:
 
 
 def _actuals_context(acc):
-    team_id = request.args.get("team", type=int)
+    team_id = arg_id("team")
     if team_id is not None and not acc.can_see_team(team_id):
         abort(404)
     period = _period_from_args(date.today().year)
@@ -277,7 +264,7 @@ def export(model_id: int):
     m = _model_or_404(model_id)
     require_finance()
     period = _period_from_args(m.year)
-    team_id = request.args.get("team", type=int)
+    team_id = arg_id("team")
     scope_team = db.session.get(Team, team_id) if team_id else None
     if team_id and scope_team is None:
         abort(404)

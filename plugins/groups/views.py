@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
@@ -19,6 +19,7 @@ from core.forms import conflict_safe
 from core.models import Organisation, User, utcnow
 from core.pagination import Page
 from core.pagination import page_number as _page_no
+from core.params import INT_MAX, arg_choice, arg_date, arg_month, arg_str
 from core.people import PersonCard
 from core.ui import render, wants_fragment
 from core.xlsx import Book, send_xlsx
@@ -70,9 +71,9 @@ def _partner_choices() -> list[tuple[int, str]]:
 
 @bp.get("/")
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
-    scope = request.args.get("team", "mijn")
-    kind = request.args.get("soort", "")
+    q = arg_str("q", max_len=100)
+    scope = arg_choice("team", ("mijn", "alle"), "mijn")
+    kind = arg_choice("soort", PROGRAMME_KINDS, "")
     stmt = select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False))
     if scope != "alle" and not current_user.is_admin:
         stmt = stmt.where(Programme.team_id.in_(current_user.team_ids()))
@@ -290,7 +291,7 @@ def add_session(programme_id: int):
     form = SessionForm()
     form.partner_id.choices = _session_partner_choices(programme)
     if request.method == "GET":
-        form.kind.data = request.args.get("soort", "session")
+        form.kind.data = arg_choice("soort", form.kind.choices, "session")
         form.location.data = programme.location
     conflicts = []
     if request.method == "POST" and form.validate():
@@ -428,8 +429,7 @@ def _search_children(q: str, page_no: int, roles: tuple[str, ...] = ("kind",), b
 
 
 def _birth_year() -> int | None:
-    year = request.args.get("geboortejaar", type=int)
-    return year if year and 1900 < year < 2200 else None
+    return arg_int("geboortejaar", None, min=1900, max=2199)
 
 
 def _open_person(roles: tuple[str, ...] | None, purpose: str) -> PersonCard | None:
@@ -438,7 +438,10 @@ def _open_person(roles: tuple[str, ...] | None, purpose: str) -> PersonCard | No
     person_id = request.values.get("person_id", type=int)
     if not person_id:
         return None
-    return people.card(current_user, person_id, request.values.get("family_id", type=int) or None,
+    family_id = request.values.get("family_id", type=int) or None
+    if not 0 < person_id <= INT_MAX or (family_id is not None and not 0 < family_id <= INT_MAX):
+        abort(404)
+    return people.card(current_user, person_id, family_id,
                        token=request.values.get("sleutel") or None, roles=roles, purpose=purpose)
 
 
@@ -483,7 +486,7 @@ def enrol(programme_id: int):
         card = _open_person(_roles(programme), "inschrijving groepsaanbod")
     except NotFound:
         flash("Deze persoon staat niet als kind (of bij een oudergroep: als ouder) in een gezin.", "error")
-    q = (request.args.get("q") or "").strip()[:100]
+    q = arg_str("q", max_len=100)
     birth_year = _birth_year()
     results = _search_children(q, _page_no(), _roles(programme), birth_year) if card is None else Page([], 1, False)
     warning = _fit_warning(programme, card) if card is not None else None
@@ -674,29 +677,70 @@ def mark_attendance(session_id: int, enrolment_id: int):
             return render_template("groups/_attendance_row.html", session=session, e=enrolment,
                                    mark=mark, statuses=ATTENDANCE_STATUSES, error=refusal)
         return render_template("groups/attendance_refused.html", session=session, message=refusal), 400
-    for attempt in range(2):  # two tablets marking the same child at once: the second one updates the row
-        row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
-                                                         Attendance.enrolment_id == enrolment.id))
-        if row is None:
-            row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status)
-            db.session.add(row)
-        row.status = status
-        row.recorded_at = utcnow()
-        row.recorded_by_id = current_user.id
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            if attempt:
-                raise
-            continue
-        break
-    audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
-    db.session.commit()
+    # the mark this page showed ("" = none); a form without it knows nothing, so any other mark is a conflict
+    current = _save_mark(session, enrolment, status, request.form.get("vorige", ""))
+    if current is not None:
+        return _attendance_conflict(session, enrolment, status, current)
     if wants_fragment():
         return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=status,
                                statuses=ATTENDANCE_STATUSES, error=None)
     return redirect(url_for("groups.attendance", session_id=session.id))
+
+
+def _save_mark(session: GroupSession, enrolment: Enrolment, status: str, expected: str) -> Attendance | None:
+    """Store ``status`` if the child's mark is still ``expected`` (what the user's page showed) and commit.
+    Two tablets marking the same child: the later one does not overwrite the earlier; it gets the stored
+    row back (a conflict, nothing written). The same mark twice is no conflict and writes nothing."""
+    for _ in range(3):
+        row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                         Attendance.enrolment_id == enrolment.id))
+        if row is not None and row.status == status:
+            return None
+        if row is not None and row.status != expected:
+            return row
+        if row is None:
+            row = Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status,
+                             recorded_at=utcnow(), recorded_by_id=current_user.id)
+            db.session.add(row)
+            try:
+                db.session.flush()
+            except IntegrityError:  # the other tablet inserted first: read its mark and decide again
+                db.session.rollback()
+                continue
+        else:  # compare-and-set in one statement: a mark changed since we read it is never overwritten
+            done = db.session.execute(
+                update(Attendance).where(Attendance.id == row.id, Attendance.status == expected)
+                .values(status=status, recorded_at=utcnow(), recorded_by_id=current_user.id)
+                .execution_options(synchronize_session=False)).rowcount
+            if not done:
+                db.session.rollback()
+                continue
+        audit.record("update", "groups_attendance", row.id, family_id=enrolment.family_id, detail=status)
+        db.session.commit()
+        return None
+    # others changed the mark three times between our reads: show what is stored now
+    return db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,  # pragma: no cover
+                                                      Attendance.enrolment_id == enrolment.id))
+
+
+def _attendance_conflict(session: GroupSession, enrolment: Enrolment, status: str, current: Attendance):
+    """The row with both marks (who marked what, when) and a choice; the whole page without JavaScript."""
+    who = db.session.get(User, current.recorded_by_id) if current.recorded_by_id else None
+    conflict = dict(
+        mine=status, theirs=current.status,
+        who="jijzelf (in een ander venster)" if who is not None and who.id == current_user.id
+        else (who.display_name if who is not None else "iemand anders"),
+        at=current.recorded_at.replace(tzinfo=UTC).astimezone(TZ).replace(tzinfo=None) if current.recorded_at else None)
+    audit.record_list_read("groups_attendance", [enrolment.family_id], object_id=session.id,
+                           detail="aanwezigheid: conflict getoond")
+    if wants_fragment():  # htmx swaps only 2xx answers
+        return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=current.status,
+                               statuses=ATTENDANCE_STATUSES, error=None, conflict=conflict)
+    programme = session.programme
+    enrolments, marks = _attendance_rows(session)
+    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
+                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=None,
+                           conflicts={enrolment.id: conflict}), 409
 
 
 def _attendance_grid(programme: Programme):
@@ -781,12 +825,8 @@ def _by_day(sessions: list[GroupSession], first: date, days: int) -> dict[date, 
 @bp.get("/kalender")
 def calendar_month():
     today = date.today()
-    try:
-        year, month = (int(x) for x in request.args.get("maand", today.strftime("%Y-%m")).split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
-    scope = request.args.get("team", "mijn")
+    first = arg_month("maand", today.replace(day=1))
+    scope = arg_choice("team", ("mijn", "alle"), "mijn")
     grid_start = first - timedelta(days=first.weekday())
     nxt = (first + timedelta(days=32)).replace(day=1)
     grid_end = nxt + timedelta(days=(7 - nxt.weekday()) % 7)
@@ -803,11 +843,8 @@ def calendar_month():
 @bp.get("/kalender/week")
 def calendar_week():
     today = date.today()
-    try:
-        day = date.fromisoformat(request.args.get("dag", today.isoformat()))
-    except ValueError:
-        day = today
-    scope = request.args.get("team", "mijn")
+    day = arg_date("dag", today)
+    scope = arg_choice("team", ("mijn", "alle"), "mijn")
     monday = day - timedelta(days=day.weekday())
     sessions = _calendar_sessions(datetime.combine(monday, datetime.min.time()),
                                   datetime.combine(monday + timedelta(days=7), datetime.min.time()), scope)

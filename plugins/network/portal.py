@@ -66,7 +66,7 @@ def own_org() -> Organisation:
 @partner_view
 def social_map():
     org = own_org()
-    f = _directory_filters(request.args)
+    f = _directory_filters()
     f.stale = False
     page = directory_page(f, _page_no(), shareable_only=True)
     ids = [o.id for o, _ in page.items]

@@ -38,6 +38,7 @@ from core.models import (
 )
 from core.pagination import Page
 from core.pagination import page_number as _page_no
+from core.params import arg_bool, arg_choice, arg_id, arg_str
 from core.plugins import team_ids_for
 from core.ui import render, wants_fragment
 from core.xlsx import send_xlsx
@@ -100,17 +101,14 @@ def _org_or_404(org_id: int) -> Organisation:
     return org
 
 
-def _directory_filters(args) -> DirectoryFilters:
-    sector = args.get("sector", "")
-    line = args.get("lijn", "")
-    mun = args.get("gemeente", "")
+def _directory_filters() -> DirectoryFilters:
     return DirectoryFilters(
-        q=(args.get("q") or "").strip()[:100],
-        sector=sector if sector in SECTOR_LABELS else "",
-        line=line if line in ("0", "1", "2") else "",
-        municipality=mun if mun in MUNICIPALITIES else "",
-        service=(args.get("aanbod") or "").strip()[:100],
-        stale=args.get("verouderd") == "1",
+        q=arg_str("q", max_len=100),
+        sector=arg_choice("sector", SECTOR_LABELS, ""),
+        line=arg_choice("lijn", ("0", "1", "2"), ""),
+        municipality=arg_choice("gemeente", MUNICIPALITIES, ""),
+        service=arg_str("aanbod", max_len=100),
+        stale=arg_bool("verouderd"),
     )
 
 
@@ -119,7 +117,7 @@ def _directory_filters(args) -> DirectoryFilters:
 
 @bp.get("/")
 def directory():
-    f = _directory_filters(request.args)
+    f = _directory_filters()
     page = directory_page(f, _page_no())
     ids = [o.id for o, _ in page.items]
     contacts = contacts_by_org(ids)
@@ -394,13 +392,12 @@ def item_delete(org_id: int, what: str, item_id: int):
 
 @bp.get("/relaties")
 def relations():
-    kind = request.args.get("soort", "")
-    kind = kind if kind in RELATION_KIND_LABELS else ""
+    kind = arg_choice("soort", RELATION_KIND_LABELS, "")
     page_no = _page_no()
     stmt = select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
     if kind:
         stmt = stmt.where(Relation.kind == kind)
-    if request.args.get("evalueren") == "1":
+    if arg_bool("evalueren"):
         stmt = stmt.where(Relation.review_date.is_not(None), Relation.review_date <= date.today())
     stmt = stmt.order_by(Relation.kind, Relation.id).offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     rows = list(db.session.scalars(stmt))
@@ -436,10 +433,7 @@ def relation_edit(rel_id: int | None):
             fill_form(form, rel, RELATION_FIELDS)
             form.structural.data = "1" if rel.structural else "0"
         else:
-            try:
-                form.source_id.data = int(request.args.get("van", 0)) or None
-            except ValueError:
-                pass
+            form.source_id.data = arg_id("van")
     save = conflict_safe(form)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in RELATION_FIELDS}
@@ -480,20 +474,15 @@ def relation_delete(rel_id: int):
 # --------------------------------------------------------------------------- network map
 
 
-def _map_filters(args) -> MapFilters:
-    f = _directory_filters(args)
-    kind = args.get("soort", "")
-    try:
-        focus = int(args.get("focus", "") or 0) or None
-    except ValueError:
-        focus = None
+def _map_filters() -> MapFilters:
+    f = _directory_filters()
     return MapFilters(sector=f.sector, line=f.line, municipality=f.municipality,
-                      kind=kind if kind in RELATION_KIND_LABELS else "", focus=focus)
+                      kind=arg_choice("soort", RELATION_KIND_LABELS, ""), focus=arg_id("focus"))
 
 
 def _focus_by_name(f: MapFilters) -> bool:
     """``?naam=`` focuses the map on the first organisation whose name contains the text. False: not found."""
-    name = (request.args.get("naam") or "").strip()[:100]
+    name = arg_str("naam", max_len=100)
     if not name:
         return True
     key = "%" + name.lower().replace("%", "").replace("_", "") + "%"
@@ -507,7 +496,7 @@ def _focus_by_name(f: MapFilters) -> bool:
 
 @bp.get("/kaart")
 def network_map():
-    f = _map_filters(request.args)
+    f = _map_filters()
     name_found = _focus_by_name(f)
     data = map_data(f)
     pos = {n["id"]: n for n in data["nodes"]}
@@ -524,7 +513,7 @@ def network_map():
 
 @bp.get("/kaart.json")
 def network_map_json():
-    f = _map_filters(request.args)
+    f = _map_filters()
     _focus_by_name(f)
     data = map_data(f)
     return jsonify(data)

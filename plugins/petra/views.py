@@ -17,6 +17,7 @@ from core.formatting import format_date
 from core.forms import conflict_safe
 from core.models import Family, FamilyMember, Organisation, Person, User
 from core.pagination import paginate
+from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
 from core.people import PersonCard
 from core.plugins import current_plugins, team_ids_for, teams_for
 from core.ui import render, wants_fragment
@@ -90,7 +91,7 @@ def _worker_choices(team_id: int) -> list[tuple[int, str]]:
 @bp.get("/")
 def index():
     teams = team_ids_for()
-    status = request.args.get("status", "actief")
+    status = arg_choice("status", ["actief", "alle", *labels(STATUSES)], "actief")
     stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker),
                                        joinedload(Trajectory.team))
             .where(Trajectory.team_id.in_(teams)))
@@ -183,10 +184,10 @@ def referral():
         form.team_id.data = teams[0].id
         form.indications.data = []
         form.contra_indications.data = []
-        if request.args.get("kind"):
-            form.child_id.data = request.args.get("kind")
-            form.family_id.data = request.args.get("gezin", "")
-            form.sleutel.data = request.args.get("sleutel", "")
+        if arg_id("kind"):
+            form.child_id.data = str(arg_id("kind"))
+            form.family_id.data = str(arg_id("gezin") or "")
+            form.sleutel.data = arg_str("sleutel", max_len=300)
     chosen = _chosen_child(form)
     if chosen is not None:  # the household actually chosen (a child may belong to two)
         form.child_id.data, form.family_id.data = str(chosen.person_id), str(chosen.family_id)
@@ -194,9 +195,8 @@ def referral():
         form.school_id.data = chosen.details.school_id or 0
         form.school_level.data = chosen.details.school_level or ""
         form.school_year.data = chosen.details.school_year
-    query = request.args.get("zoek", "").strip()
-    birth_year = request.args.get("geboortejaar", type=int)
-    birth_year = birth_year if birth_year and 1900 < birth_year < 2200 else None
+    query = arg_str("zoek", max_len=100)
+    birth_year = arg_int("geboortejaar", None, min=1900, max=2199)
     results = _find_children(query, birth_year) if query else []
     if form.validate_on_submit():
         if form.child_id.data and chosen is None:
@@ -343,7 +343,7 @@ def show(trajectory_id: int):
     sdqs = list(db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id)
                                    .order_by(SdqResult.informant, SdqResult.moment.desc())))
     n_goals = db.session.scalar(select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == t.id))
-    ctx = _contacts_context(t, settings, show_all=request.args.get("alle") == "1")
+    ctx = _contacts_context(t, settings, show_all=arg_bool("alle"))
     clar_warn = logic.clarifying_warning(ctx["clarifying"], settings) if ctx["clarifying"] and t.start_on is None else []
     phase_form = PhaseForm(formdata=None)
     phase_form.version.data = t.version
@@ -504,7 +504,7 @@ def roundtable(trajectory_id: int):
     has_start = t.start_on is not None
     form = RoundtableForm()
     if request.method == "GET":
-        form.kind.data = request.args.get("soort") or ("tussentijds" if has_start else "start")
+        form.kind.data = arg_choice("soort", form.kind.choices, None) or ("tussentijds" if has_start else "start")
         form.held_on.data = date.today()
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
     if form.validate_on_submit():
@@ -859,7 +859,7 @@ def meeting():
     teams = team_ids_for()
     settings = logic.load_settings()
     today = date.today()
-    since = today - timedelta(days=int(request.args.get("dagen", 14) or 14))
+    since = today - timedelta(days=arg_int("dagen", 14, min=1, max=3660))
     new = list(db.session.scalars(
         select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.referrer_org))
         .where(Trajectory.team_id.in_(teams), Trajectory.referred_on >= since)
@@ -906,10 +906,7 @@ def year_overview():
 
     teams = team_ids_for()
     today = date.today()
-    try:
-        year = int(request.args.get("jaar", today.year))
-    except ValueError:
-        year = today.year
+    year = arg_int("jaar", today.year, min=2000, max=2100)
     first, last = date(year, 1, 1), date(year, 12, 31)
     mine = Trajectory.team_id.in_(teams)
     referred = Trajectory.referred_on.between(first, last)

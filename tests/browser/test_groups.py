@@ -66,3 +66,58 @@ def test_take_attendance_on_a_tablet(page, live_server, browser_login_as, group)
     # the programme page now shows the rates
     page.goto(f"{live_server.url}/groepen/{p.id}")
     assert "100%" in page.content() and "0%" in page.content()
+
+
+
+def test_two_tablets_marking_the_same_child_see_the_conflict(page, _browser, live_server, browser_login_as, group,
+                                                             make_user):
+    """Tablet B opened the page before tablet A marked Lotte present; B's "absent" is not stored: B sees who
+    marked what, and chooses (htmx swaps the row, no page load). Without JavaScript the page says the same."""
+    from tests.browser.conftest import browser_login
+
+    p, s, (lotte_id, _finn_id) = group
+    make_user("lien", {db.session.get(Programme, p.id).team: "member"})
+    url = f"{live_server.url}/groepen/sessies/{s.id}/aanwezigheden"
+
+    def stored():
+        db.session.expire_all()
+        return db.session.scalar(select(Attendance.status).where(Attendance.enrolment_id == lotte_id))
+
+    browser_login_as("worker")  # tablet B
+    page.goto(url)
+    tablet_a = _browser.new_context(locale="nl-BE").new_page()
+    browser_login(tablet_a, live_server, "lien")
+    tablet_a.goto(url)
+    tablet_a.locator(f"#kind-{lotte_id}").get_by_role("button", name="Aanwezig").click()
+    tablet_a.wait_for_selector(f"#kind-{lotte_id}.groups-att-present")
+
+    url_before = page.url
+    page.locator(f"#kind-{lotte_id}").get_by_role("button", name="Afwezig").click()
+    page.wait_for_selector(f"#kind-{lotte_id}.groups-att-conflict")
+    alert = " ".join(page.locator(f"#kind-{lotte_id} [role=alert]").inner_text().split())
+    assert "Niet bewaard: Lien duidde Lotte Peeters op" in alert and "aan als aanwezig" in alert
+    assert "jij koos afwezig. Wat klopt?" in alert
+    assert stored() == "present"
+    page.locator(f"#kind-{lotte_id}").get_by_role("button", name="Afwezig: mijn keuze").click()
+    page.wait_for_selector(f"#kind-{lotte_id}.groups-att-absent:not(.groups-att-conflict)")
+    assert page.url == url_before and page.console_errors == []
+    assert stored() == "absent"
+
+    # a third tablet without JavaScript shows "absent"; B changes it to "present" meanwhile
+    no_js = _browser.new_context(locale="nl-BE", java_script_enabled=False).new_page()
+    browser_login(no_js, live_server, "lien")
+    no_js.goto(url)
+    page.locator(f"#kind-{lotte_id}").get_by_role("button", name="Aanwezig").click()
+    page.wait_for_selector(f"#kind-{lotte_id}.groups-att-present")
+    with no_js.expect_navigation() as nav:
+        no_js.locator(f"#kind-{lotte_id}").get_by_role("button", name="Verontschuldigd").click()
+    assert nav.value.status == 409
+    body = " ".join(no_js.locator("main").inner_text().split())
+    assert "Je keuze is niet bewaard" in body and "Niet bewaard: Worker duidde Lotte Peeters" in body
+    assert stored() == "present"
+    no_js.locator(f"#kind-{lotte_id}").get_by_role("button", name="Verontschuldigd: mijn keuze").click()
+    no_js.wait_for_url(url)
+    assert "groups-att-excused" in no_js.locator(f"#kind-{lotte_id}").get_attribute("class")
+    assert stored() == "excused"
+    tablet_a.context.close()
+    no_js.context.close()

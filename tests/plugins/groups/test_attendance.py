@@ -39,14 +39,14 @@ def test_quick_entry_with_htmx_stores_and_returns_the_row(client, login, world, 
     assert row.lstrip().startswith('<div class="groups-att-row groups-att-present"') and "<html" not in row
     assert 'aria-pressed="true"' in row
     # change of mind: one row, new status
-    client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "excused"}, htmx=True)
+    client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "excused", "vorige": "present"}, htmx=True)
     rows = list(db.session.scalars(select(Attendance)))
     assert len(rows) == 1 and rows[0].status == "excused" and rows[0].recorded_by_id == world["users"]["worker"].id
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(
         AuditEntry.object_type == "groups_attendance", AuditEntry.action == "update",
         AuditEntry.family_id == fam.id)) == 2
     # without JavaScript: a plain form post redirects back
-    resp = client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "absent"})
+    resp = client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "absent", "vorige": "excused"})
     assert resp.status_code == 302
 
 
