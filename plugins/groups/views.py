@@ -19,7 +19,7 @@ from core.forms import conflict_safe
 from core.models import Organisation, User, utcnow
 from core.pagination import Page
 from core.pagination import page_number as _page_no
-from core.params import INT_MAX, arg_choice, arg_date, arg_month, arg_str
+from core.params import INT_MAX, arg_choice, arg_date, arg_int, arg_month, arg_str
 from core.people import PersonCard
 from core.ui import render, wants_fragment
 from core.xlsx import Book, send_xlsx
