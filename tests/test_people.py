@@ -331,7 +331,7 @@ def test_one_person_export_holds_only_what_belongs_to_the_family_it_is_made_from
     db.session.add(EcoTie(family_id=wouters.id, person_id=lotte.id, label="nonkel Rik bij papa", team_id=ovw.id))
     db.session.add(EcoTie(family_id=peeters.id, person_id=lotte.id, label="oma Jeanne", team_id=petra.id))
     t = Trajectory(ref="PT-2025-0001", team_id=petra.id, family_id=peeters.id, child_id=lotte.id,
-                   status="wachtlijst", referred_on=date.today() - timedelta(days=3), referrer_kind="school",
+                   status="waiting", referred_on=date.today() - timedelta(days=3), referrer_kind="school",
                    channel="rechtstreeks", question="vraag bij mama")
     db.session.add(t)
     db.session.commit()

@@ -26,7 +26,7 @@ def test_referral_offers_only_the_users_teams_that_use_petra(client, login, worl
 
 
 def test_a_stale_save_is_409_keeps_the_input_and_still_logs_the_read(client, login, world, make_trajectory):
-    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst")
+    t = make_trajectory(world["petra"], world["fam"], world["lotte"], status="waiting")
     login(client, "worker")
     old = t.version
     data = referral_data(world, version=str(old), question="Eerste aanpassing")
@@ -73,9 +73,9 @@ def test_a_stale_phase_change_is_refused_with_a_message(client, login, world, ma
 def test_waiting_list_logs_one_read_per_family_with_its_trajectory(client, login, world, make_trajectory,
                                                                     make_family):
     other = make_family("Janssens", children=(("Mila", date(2015, 1, 5)),))
-    a = make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst")
-    make_trajectory(world["petra"], world["fam"], world["lotte"], status="wachtlijst")
-    c = make_trajectory(world["petra"], other, other.children()[0], status="wachtlijst")
+    a = make_trajectory(world["petra"], world["fam"], world["lotte"], status="waiting")
+    make_trajectory(world["petra"], world["fam"], world["lotte"], status="waiting")
+    c = make_trajectory(world["petra"], other, other.children()[0], status="waiting")
     login(client, "worker")
     assert client.get("/petra/wachtlijst").status_code == 200
     rows = db.session.execute(select(AuditEntry.family_id, AuditEntry.object_id).where(
