@@ -38,6 +38,7 @@ class ConflictSafeSave:
         self.flash_message = flash_message or form is None
         self.saved = False
         self.conflict = False
+        self.refused = None  # the core.operations.Refused that stopped the save, if any
         self._checked = None
 
     def check(self, obj) -> None:
@@ -48,8 +49,9 @@ class ConflictSafeSave:
 
     @property
     def status(self) -> int:
-        """The HTTP status to render the form with: 409 after a conflict, else 200."""
-        return 409 if self.conflict else 200
+        """The HTTP status to render the form with: 409 after a conflict, 422 after a refused operation,
+        else 200."""
+        return 409 if self.conflict else 422 if self.refused is not None else 200
 
     def __enter__(self) -> ConflictSafeSave:
         return self
@@ -59,7 +61,19 @@ class ConflictSafeSave:
         from sqlalchemy.orm.exc import StaleDataError
 
         from .extensions import db
+        from .operations import Refused
 
+        if exc_type is not None and issubclass(exc_type, Refused):
+            db.session.rollback()
+            self.refused = exc
+            field = getattr(self.form, exc.field, None) if self.form is not None and exc.field else None
+            if field is not None:
+                field.errors = [*field.errors, exc.message]
+            elif self.form is not None and not self.flash_message:
+                self.form.form_errors.append(exc.message)
+            else:
+                flash(exc.message, "error")
+            return True
         if exc_type is None:
             try:
                 db.session.commit()
