@@ -45,6 +45,7 @@ def main() -> None:
         db.session.commit()
         t1 = time.perf_counter()
         stats = load_demo(db.session, args.scale)
+        db.session.commit()
         t2 = time.perf_counter()
         print(f"database: {url.split('://')[0]}, scale {args.scale}")
         print(f"core demo: {t1 - t0:.1f} s; groups demo: {t2 - t1:.2f} s -> {stats}")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+# The largest id a record column holds (the same bound as the ``int`` URL converter, ``core.RecordId``).
+RECORD_ID = click.IntRange(1, 2**31 - 1)
 
 
 def _create_app():
@@ -19,6 +25,38 @@ def _create_app():
     except ConfigError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(2)
+
+
+def one_line_errors(f):
+    """Database errors end in one line and exit code 1, not a traceback (the schema may be missing, the
+    database unreachable)."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except SQLAlchemyError as e:
+            from .extensions import db
+
+            db.session.rollback()
+            detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+            raise click.ClickException(f"The database refused this: {detail}. Is its schema up to date "
+                                       "(hvhk init)?") from None
+
+    return wrapper
+
+
+def writable_file(path: str) -> Path:
+    """``path`` as a file we may create or replace; one clear line when its folder is missing or not ours."""
+    p = Path(path)
+    if p.is_dir():
+        raise click.ClickException(f"{path} is a folder; give a file name.")
+    folder = p.parent
+    if not folder.is_dir():
+        raise click.ClickException(f"Cannot write {path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise click.ClickException(f"Cannot write {path}: permission denied.")
+    return p
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, add_default_commands=True)
@@ -42,6 +80,7 @@ def has_users() -> bool:
 
 @click.command("init")
 @with_appcontext
+@one_line_errors
 def init_command():
     """Create or upgrade the database schema (all migration heads)."""
     upgrade_all()
@@ -49,8 +88,10 @@ def init_command():
 
 
 @click.command("demo")
-@click.option("--scale", default=1, show_default=True, help="1 = one house (about 300 families).")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="1 = one house (about 300 families).")
 @with_appcontext
+@one_line_errors
 def demo_command(scale: int):
     """Load fictional demo data (the core's and every plugin's)."""
     from .demo import load_demo
@@ -69,18 +110,37 @@ def demo_command(scale: int):
 @click.option("--admin", is_flag=True, help="Make the user an administrator.")
 @click.password_option()
 @with_appcontext
+@one_line_errors
 def create_user_command(username: str, display_name: str, admin: bool, password: str):
-    """Create a staff account."""
+    """Create a staff account (the same rules as the admin form)."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form as PlainForm
+
+    from .admin import UserForm
     from .extensions import db
+    from .forms import DutchMeta
     from .models import User
     from .passwords import password_problem
 
+    class NewUser(PlainForm):  # the admin form's own fields and rules, without CSRF (no browser here)
+        class Meta(DutchMeta):
+            pass
+
+        username = UserForm.username
+        display_name = UserForm.display_name
+
+    form = NewUser(MultiDict({"username": username, "display_name": display_name}))
+    if not form.validate():
+        field, errors = next(iter(form.errors.items()))
+        label = {"username": "username", "display_name": "--name"}[field]
+        raise click.ClickException(f"Invalid {label} {getattr(form, field).raw_data[0][:40]!r}: {errors[0]}")
+    username = form.username.data
     problem = password_problem(password, username)
     if problem:
         raise click.ClickException(problem)
-    if db.session.scalar(select(User).where(User.username == username.lower())):
+    if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"User {username} already exists.")
-    user = User(username=username.lower(), display_name=display_name, is_admin=admin)
+    user = User(username=username, display_name=form.display_name.data, is_admin=admin)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -90,7 +150,7 @@ def create_user_command(username: str, display_name: str, admin: bool, password:
 @click.command("serve")
 @click.option("--demo", is_flag=True, help="Demo mode: SQLite in instance/, fictional data, demo accounts.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve_command(demo: bool, host: str, port: int):
     """Serve the intranet (development server; use gunicorn in production)."""
     if demo:
@@ -108,24 +168,28 @@ def serve_command(demo: bool, host: str, port: int):
                    "partner with the password 'huisvanhetkind'.")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    try:
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    except OSError as e:
+        raise click.ClickException(f"Cannot serve on {host}:{port}: {e.strerror or e}.") from None
 
 
 @click.command("export-family")
-@click.argument("family_id", type=int)
-@click.option("--person", "person_id", type=int, metavar="PERSON_ID",
+@click.argument("family_id", type=RECORD_ID)
+@click.option("--person", "person_id", type=RECORD_ID, metavar="PERSON_ID",
               help="Only what is held about this member of the family (subject access for one person).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Zip file to write (default gezin-ID-inzage.zip or persoon-ID-inzage.zip).")
 @with_appcontext
+@one_line_errors
 def export_family_command(family_id: int, person_id: int | None, out: str | None):
     """Subject access: write a zip with everything held about one family, or one of its members (HTML + JSON)."""
-    from sqlalchemy import select
-
     from .extensions import db
     from .models import Family, FamilyMember
     from .rights import export_zip, person_export_zip
 
+    path = writable_file(out or (f"persoon-{person_id}-inzage.zip" if person_id is not None
+                                 else f"gezin-{family_id}-inzage.zip"))
     family = db.session.get(Family, family_id)
     if family is None:
         raise click.ClickException(f"No family with id {family_id}.")
@@ -137,10 +201,12 @@ def export_family_command(family_id: int, person_id: int | None, out: str | None
             raise click.ClickException(f"Person {person_id} is not a member of family {family_id}.")
     with current_app.test_request_context():
         payload = person_export_zip(member.person, family) if member else export_zip(family)
+    try:
+        path.write_bytes(payload)
+    except OSError as e:
+        db.session.rollback()  # no audit entry for an export that was not written
+        raise click.ClickException(f"Cannot write {path}: {e.strerror or e}.") from None
     db.session.commit()
-    path = out or (f"persoon-{person_id}-inzage.zip" if member else f"gezin-{family_id}-inzage.zip")
-    with open(path, "wb") as fh:
-        fh.write(payload)
     click.echo(f"Wrote {path} ({len(payload)} bytes).")
 
 
@@ -150,6 +216,7 @@ def export_family_command(family_id: int, person_id: int | None, out: str | None
 @click.option("--kind", "kinds", multiple=True, metavar="KEY",
               help="Only this kind of record (repeatable); see the keys the dry run prints.")
 @with_appcontext
+@one_line_errors
 def retention_command(mode: str, kinds: tuple[str, ...]):
     """List (or anonymise) records whose retention term has passed, per kind of record."""
     from .extensions import db
@@ -181,8 +248,10 @@ def retention_command(mode: str, kinds: tuple[str, ...]):
 @click.command("backup")
 @click.option("--out", type=click.Path(dir_okay=False), help="Backup file (default instance/backup-TIMESTAMP).")
 @with_appcontext
+@one_line_errors
 def backup_command(out: str | None):
-    """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump)."""
+    """Back up the database into one file with a manifest and checksum (SQLite: online backup API;
+    PostgreSQL: pg_dump)."""
     from .backup import BackupError, backup
 
     try:
@@ -196,17 +265,30 @@ def backup_command(out: str | None):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
+@one_line_errors
 def restore_command(path: str, yes: bool):
-    """Restore the database from a backup made with 'hvhk backup' (replaces all current data)."""
-    from .backup import BackupError, restore
+    """Restore the database from a backup made with 'hvhk backup' (replaces all current data; the replaced
+    data is kept as a safety copy). Stop the app first."""
+    from .backup import BackupError, check_backup, restore
 
-    if not yes and not click.confirm("This replaces every record in the database. Continue?"):
-        raise click.Abort()
     try:
-        restore(path)
+        check_backup(path)  # refuse a wrong file before asking anything
+        if not yes and not click.confirm("This replaces every record in the database (a safety copy of the "
+                                         "current data is kept). Continue?"):
+            raise click.Abort()
+        result = restore(path)
     except BackupError as e:
-        raise click.ClickException(str(e)) from None
-    click.echo("Database restored.")
+        raise click.ClickException(f"{e} Nothing was changed.") from None
+    click.echo(f"Database restored from {path}.")
+    if result.safety_copy:
+        click.echo(f"The data it replaced is kept in {result.safety_copy}.")
+    if result.upgrade_needed:
+        try:
+            upgrade_all()
+        except Exception as e:  # noqa: BLE001 - the restore itself is done; say what is left to do
+            raise click.ClickException(f"The backup was made by an older version and upgrading its schema "
+                                       f"failed: {str(e).splitlines()[0]}. Run 'hvhk init' to retry.") from None
+        click.echo("The backup was made by an older version: its schema is upgraded to this version.")
 
 
 def register_commands(app) -> None:

@@ -175,7 +175,8 @@ def hvhk_partner_pages(organisation):
 def hvhk_demo_data(session, scale):
     """Add fictional demo data through ``session`` (core data exists already). ``scale`` 1 is a
     realistic single house (about 300 families); larger scales multiply volumes for benchmarks.
-    Must be deterministic (seed a ``random.Random``) and may commit in batches.
+    Must be deterministic (seed a ``random.Random``) and must not commit (flush instead): the core loads the
+    whole demo in one transaction, so an interrupted load leaves nothing behind.
     """
 
 

@@ -90,6 +90,9 @@ def _schema(database_url, tmp_path_factory, hvhk_extra_plugins):
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
+                for (name,) in conn.execute(text("SELECT nspname FROM pg_namespace "  # left by restore tests
+                                                 "WHERE nspname LIKE 'hvhk\\_before\\_restore\\_%'")):
+                    conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         else:
             db.drop_all()
             with db.engine.begin() as conn:

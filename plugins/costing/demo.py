@@ -48,4 +48,4 @@ def seed(session, scale: int) -> None:
              notes="Fictieve raming voor de demo.", version=1),
     ]
     session.execute(insert(CostModel), rows)
-    session.commit()
+    session.flush()  # the core commits the whole demo once (core.demo.load_demo)

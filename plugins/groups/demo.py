@@ -190,6 +190,6 @@ def load_demo(session, scale: int = 1) -> dict:
         for table in ("groups_programme", "groups_session", "groups_enrolment"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
-    session.commit()
+    session.flush()  # the core commits the whole demo once (core.demo.load_demo)
     return {"programmes": len(programmes), "sessions": len(sessions), "enrolments": len(enrolments),
             "attendance": len(attendance)}

@@ -245,7 +245,7 @@ def load_demo(session, scale: int = 1) -> None:
         for table in ("petra_trajectory", "petra_roundtable", "petra_plan_goal"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
-    session.commit()
+    session.flush()  # the core commits the whole demo once (core.demo.load_demo)
 
 
 __all__ = ["load_demo", "add_months"]
