@@ -28,9 +28,13 @@ def page_number(arg: str = "pagina") -> int:
     return arg_int(arg, 1, min=1, max=MAX_PAGE)
 
 
-def paginate(stmt, page: int | None = None, page_size: int = PAGE_SIZE) -> Page:
-    """Run ``stmt`` (an ORDER BY select of entities) for one page."""
+def paginate(stmt, page: int | None = None, page_size: int = PAGE_SIZE, *, rows: bool = False) -> Page:
+    """Run ``stmt`` (an ORDER BY select) for one page: its entities, or with ``rows=True`` its result rows
+    (a select of several columns or entities)."""
     number = page if page is not None else page_number()
-    # unique(): a joinedload of a collection repeats the parent row; each entity counts once
-    rows = list(db.session.scalars(stmt.offset((number - 1) * page_size).limit(page_size + 1)).unique())
+    stmt = stmt.offset((number - 1) * page_size).limit(page_size + 1)
+    if rows:
+        rows = list(db.session.execute(stmt).all())
+    else:  # unique(): a joinedload of a collection repeats the parent row; each entity counts once
+        rows = list(db.session.scalars(stmt).unique())
     return Page(items=rows[:page_size], number=number, has_next=len(rows) > page_size)
