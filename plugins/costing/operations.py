@@ -67,14 +67,15 @@ def create_cost_model(*, team_id: int, year: int, name: str, inputs: dict, by: U
 def update_cost_model(m: CostModel, *, team_id: int, year: int, name: str, inputs: dict, by: User,
                       sources: dict | None = None, notes: str | None = None) -> None:
     """Change every input, source and the identity of ``m`` (the caller checks its version first)."""
+    user_id = by.id  # read before the first change: loading an expired user would flush it half done
     name = _check_identity(team_id, year, name, other_than=m.id)
     values = _checked_inputs(inputs)
     m.name, m.year, m.team_id = name, year, team_id
     m.set_inputs(values)
     m.sources = _clean_sources(sources)
     m.notes = (notes or "").strip() or None
-    m.updated_by_id, m.updated_at = by.id, utcnow()
-    audit.record("update", "costing_cost_model", m.id, user_id=by.id)
+    m.updated_by_id, m.updated_at = user_id, utcnow()
+    audit.record("update", "costing_cost_model", m.id, user_id=user_id)
 
 
 def copy_cost_model(m: CostModel, *, by: User, year: int | None = None, name: str | None = None) -> CostModel:
@@ -88,8 +89,8 @@ def copy_cost_model(m: CostModel, *, by: User, year: int | None = None, name: st
 
 
 def delete_cost_model(m: CostModel, *, by: User) -> None:
-    """Delete ``m``; nothing refers to a model, the audit keeps its name and year."""
-    audit.record("delete", "costing_cost_model", m.id, user_id=by.id, detail=f"{m.name} ({m.year})")
+    """Delete ``m``; nothing refers to a model. The audit keeps its year and team (never values)."""
+    audit.record("delete", "costing_cost_model", m.id, user_id=by.id, detail=f"jaar {m.year}, team {m.team_id}")
     db.session.delete(m)
     db.session.flush()
 
@@ -98,12 +99,13 @@ def set_team_role(team_id: int, role: str, *, by: User) -> CostingTeamRole:
     """Give a team with the plugin on the role "team" or "finance" (who sees and edits what: ``access.py``)."""
     require(role in TEAM_ROLE_LABELS, "Kies een geldige rol.", field="role")
     require(team_id in costing_team_ids(), TEAM_REFUSED, field="team_id")
+    user_id = by.id
     row = db.session.get(CostingTeamRole, team_id)
     if row is None:
         row = CostingTeamRole(team_id=team_id)
         db.session.add(row)
-    row.role, row.changed_by_id, row.changed_at = role, by.id, utcnow()
-    audit.record("update", "costing_team_role", team_id, user_id=by.id, detail=f"rol {role}")
+    row.role, row.changed_by_id, row.changed_at = role, user_id, utcnow()
+    audit.record("update", "costing_team_role", team_id, user_id=user_id, detail=f"rol {role}")
     return row
 
 
