@@ -50,7 +50,7 @@ def hvhk_dashboard_widgets(user):
 
 @hookimpl
 def hvhk_team_enabled(team):
-    from .views import ensure_team_role
+    from .operations import ensure_team_role
 
     ensure_team_role(team)
 

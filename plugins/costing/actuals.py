@@ -1,24 +1,20 @@
-"""Actual figures from the other plugins' billable work (``hvhk_billable_work``), against a cost model.
+"""Actual figures: the other plugins' billable work (``hvhk_billable_work`` rows) aggregated against a cost
+model. Pure, like ``calculation.py``: no database, no Flask; ``queries.actual_costs`` gathers the rows.
 
 The plugins answer with pseudonymous references only; nothing here ever sees a name.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from core.extensions import db
-from core.plugins import current_plugins
 from core.ui import Period
 from core.vocabulary import AGE_GROUP_LABELS
 
 from .calculation import Inputs, method1, method2, money
-
-log = logging.getLogger("hvhk.costing")
 
 KIND_LABELS = {"trajectory": "Traject", "group_programme": "Groepsprogramma"}
 ACTIVITY_LABELS = {
@@ -58,25 +54,6 @@ def _day(v) -> date | None:
     if isinstance(v, datetime):
         return v.date()
     return v if isinstance(v, date) else None
-
-
-def collect_work(period: Period) -> tuple[list[dict], list[str]]:
-    """Every available plugin's billable work in ``period``, flattened, and the labels of the plugins that
-    failed to answer (their error is logged; the pages say the figures are incomplete)."""
-    host = current_plugins()
-    hook = host.hook_available("hvhk_billable_work")
-    rows: list[dict] = []
-    failed: list[str] = []
-    for impl in hook.get_hookimpls():
-        try:
-            result = impl.function(period=period)
-        except Exception:  # one broken plugin must not hide the others' figures, nor pass unnoticed
-            log.exception("hvhk_billable_work of %s failed", impl.plugin_name)
-            db.session.rollback()
-            failed.append(host.info(impl.plugin_name).label)
-            continue
-        rows.extend(result or [])
-    return rows, failed
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.models import Team, utcnow
 
-from .calculation import INPUT_NAMES, Inputs
+from .calculation import INPUT_NAMES, SPEC_BY_NAME, Inputs
 
 ROLE_FINANCE = "finance"
 ROLE_TEAM = "team"
@@ -22,8 +21,28 @@ TEAM_ROLES = [
 TEAM_ROLE_LABELS = {ROLE_TEAM: "Team", ROLE_FINANCE: "Financiële dienst"}
 
 
-class CostModel(db.Model):
-    """The cost model of one trajectory for a year, owned by a team. Every input is editable."""
+# The column of each input (``calculation.INPUT_SPECS``): counts are integers, the rest two decimals with
+# room for the largest value each input allows.
+_DIGITS = {"staff_cost": 14, "operating_cost": 14, "fixed_price": 14, "fee_full": 10, "fee_reduced": 10,
+           "hourly_rate": 10, "overhead_pct": 6, "vt_share_pct": 6}
+
+
+def _input_column(name: str):
+    kind = Integer() if SPEC_BY_NAME[name].kind == "count" else Numeric(_DIGITS.get(name, 8), 2)
+    return mapped_column(kind, nullable=False)
+
+
+class _InputColumns:
+    """One column per input of the cost model, declared from the specs (mixed into ``CostModel``)."""
+
+
+for _name in INPUT_NAMES:
+    setattr(_InputColumns, _name, _input_column(_name))
+
+
+class CostModel(_InputColumns, db.Model):
+    """The cost model of one trajectory for a year, owned by a team. Every input is editable; the inputs are
+    columns named as in ``calculation.INPUT_SPECS`` (``staff_cost``, ``hourly_rate``, ...)."""
 
     __tablename__ = "costing_cost_model"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,25 +50,6 @@ class CostModel(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(120))
     preset: Mapped[str | None] = mapped_column(String(40))  # the preset it was built from, e.g. petra_2025_bron
-
-    staff_fte: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    staff_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    operating_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    overhead_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    trajectories_per_year: Mapped[int] = mapped_column(Integer)
-    fee_full: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    fee_reduced: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    vt_share_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    roundtable_count: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    roundtable_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    talk_count: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    talk_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    wednesday_count: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    wednesday_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    group_day_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    weekend_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    fixed_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
     sources: Mapped[dict | None] = mapped_column(JSON)  # {input name: where the figure comes from}
     notes: Mapped[str | None] = mapped_column(Text)
