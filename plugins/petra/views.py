@@ -67,6 +67,15 @@ def _to_show(t: Trajectory):
     return redirect(url_for("petra.show", trajectory_id=t.id))
 
 
+def _answer(save, message, template: str, t: Trajectory, **ctx):
+    """After a save: flash ``message`` (or what the function ``message`` says after the commit) and go back to
+    the trajectory; otherwise the form page again, with 409/422 after a conflict or a refusal."""
+    if save.saved:
+        flash(message() if callable(message) else message, "success")
+        return _to_show(t)
+    return render_template(template, t=t, **ctx), save.status
+
+
 def _worker_fields(form, team_id: int) -> None:
     form.lead_worker_id.choices = queries.worker_choices(team_id)
     form.second_worker_id.choices = form.lead_worker_id.choices
@@ -227,10 +236,7 @@ def edit_referral(trajectory_id: int):
         with save:
             save.check(t)
             operations.edit_referral(t, current_user, _referral_of(form))
-        if save.saved:
-            flash("Aanmelding bijgewerkt.", "success")
-            return _to_show(t)
-    return render_template("petra/referral_edit.html", t=t, form=form), save.status
+    return _answer(save, "Aanmelding bijgewerkt.", "petra/referral_edit.html", t, form=form)
 
 
 # --------------------------------------------------------------------------- the trajectory page
@@ -341,10 +347,7 @@ def decision(trajectory_id: int):
                                      lead_worker_id=form.lead_worker_id.data or None,
                                      second_worker_id=form.second_worker_id.data or None,
                                      org_id=form.decision_org_id.data or None, reason=form.decision_reason.data)
-        if save.saved:
-            flash("Intakebeslissing opgeslagen.", "success")
-            return _to_show(t)
-    return render_template("petra/decision.html", t=t, form=form), save.status
+    return _answer(save, "Intakebeslissing opgeslagen.", "petra/decision.html", t, form=form)
 
 
 @bp.route("/traject/<int:trajectory_id>/begeleiders", methods=["GET", "POST"])
@@ -365,10 +368,7 @@ def workers(trajectory_id: int):
             operations.assign_workers(t, current_user, lead_worker_id=form.lead_worker_id.data,
                                       second_worker_id=form.second_worker_id.data or None,
                                       max_months=form.max_months.data)
-        if save.saved:
-            flash("Begeleiders en duur opgeslagen.", "success")
-            return _to_show(t)
-    return render_template("petra/workers.html", t=t, form=form), save.status
+    return _answer(save, "Begeleiders en duur opgeslagen.", "petra/workers.html", t, form=form)
 
 
 # --------------------------------------------------------------------------- roundtables and phase
@@ -414,10 +414,7 @@ def edit_roundtable(trajectory_id: int, roundtable_id: int):
                                        participants=form.participants.data,
                                        other_participants=form.other_participants.data,
                                        agreements=form.agreements.data)
-        if save.saved:
-            flash(f"{r.kind_label} bijgewerkt.", "success")
-            return _to_show(t)
-    return render_template("petra/roundtable_edit.html", t=t, r=r, form=form), save.status
+    return _answer(save, lambda: f"{r.kind_label} bijgewerkt.", "petra/roundtable_edit.html", t, r=r, form=form)
 
 
 @bp.post("/traject/<int:trajectory_id>/fase")
@@ -565,10 +562,7 @@ def fee(trajectory_id: int):
                 operations.waive_fee(t, current_user, form.waive_reason.data)
             else:
                 operations.reopen_fee(t, current_user)
-        if save.saved:
-            flash(f"Bijdrage: {f.status_label}.", "success")
-            return _to_show(t)
-    return render_template("petra/fee.html", t=t, f=f, form=form), save.status
+    return _answer(save, lambda: f"Bijdrage: {f.status_label}.", "petra/fee.html", t, f=f, form=form)
 
 
 @bp.get("/bijdragen")
@@ -601,10 +595,7 @@ def close(trajectory_id: int):
                                         reason=form.closure_reason.data, final_evaluation=form.final_evaluation.data,
                                         org_id=form.closure_org_id.data or None,
                                         accompanied=bool(form.closure_accompanied.data))
-        if save.saved:
-            flash("Het traject is afgerond.", "success")
-            return _to_show(t)
-    return render_template("petra/close.html", t=t, form=form), save.status
+    return _answer(save, "Het traject is afgerond.", "petra/close.html", t, form=form)
 
 
 # --------------------------------------------------------------------------- team meeting and year overview
