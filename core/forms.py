@@ -66,7 +66,8 @@ class ConflictSafeSave:
         if exc_type is not None and issubclass(exc_type, Refused):
             db.session.rollback()
             self.refused = exc
-            field = getattr(self.form, exc.field, None) if self.form is not None and exc.field else None
+            field = (getattr(self.form, exc.field, None)
+                     if self.form is not None and exc.field and not self.flash_message else None)
             if field is not None:
                 field.errors = [*field.errors, exc.message]
             elif self.form is not None and not self.flash_message:

@@ -230,16 +230,22 @@ class PluginSettings:
 
     def view(self, *, title: str, template: str = "core/plugin_settings.html", next_url: str | None = None,
              may_edit: bool | Callable[[], bool] | None = None, message: str = "Instellingen opgeslagen.",
-             **context):
+             save: Callable[[Any], Any] | None = None, **context):
         """The whole settings page of the plugin (GET and POST); ``template`` may extend
-        ``core/plugin_settings.html`` (blocks ``settings_top``, ``settings_help``)."""
+        ``core/plugin_settings.html`` (blocks ``settings_top``, ``settings_help``). ``save(form)`` stores the
+        valid form (default ``save_form``; a plugin passes its operation): a ``core.operations.Refused`` it
+        raises shows next to its field (422)."""
+        from .forms import conflict_safe
+
         allowed = may_edit() if callable(may_edit) else may_edit
         if not (self.may_edit(current_user) if allowed is None else allowed):
             abort(403)
         form = self.make_form()
+        saving = conflict_safe(form)
         if form.validate_on_submit():
-            self.save_form(form)
-            db.session.commit()
-            flash(message, "success")
-            return redirect(next_url or request.path)
-        return render_template(template, form=form, title=title, settings=self, **context)
+            with saving:
+                (save or self.save_form)(form)
+            if saving.saved:
+                flash(message, "success")
+                return redirect(next_url or request.path)
+        return render_template(template, form=form, title=title, settings=self, **context), saving.status

@@ -16,7 +16,6 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.access import require_family
 from core.extensions import db
-from core.models import Membership, User
 
 from .models import Trajectory
 
@@ -42,9 +41,3 @@ def get_trajectory(trajectory_id: int, *, read: bool = True, what: str = "trajec
     if read:
         audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail=what)
     return t
-
-
-def team_workers(team_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.team_id == team_id, User.active.is_(True)).order_by(User.display_name)))

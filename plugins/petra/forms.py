@@ -166,9 +166,9 @@ class ContactForm(Form):
             raise ValidationError("Duid aan wie deelnam (kind, ouders en/of school).")
 
 
-class RoundtableForm(Form):
-    kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
-    held_on = DateField("Datum", validators=[DataRequired(), not_in_future("Een rondetafel registreer je na afloop: de datum ligt in de toekomst.")])
+class RoundtableDetailsForm(Form):
+    """What a roundtable records besides its kind and date (also completed afterwards)."""
+
     minutes = IntegerField("Duur (minuten)", default=90,
                            validators=[InputRequired(), NumberRange(15, 480, "Geef een duur tussen 15 en 480 minuten.")])
     participants = MultiCheckboxField("Deelnemers", choices=ROUNDTABLE_PARTICIPANTS)
@@ -180,16 +180,13 @@ class RoundtableForm(Form):
             raise ValidationError("Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.")
 
 
-class RoundtableEditForm(VersionedForm):
-    minutes = IntegerField("Duur (minuten)",
-                           validators=[InputRequired(), NumberRange(15, 480, "Geef een duur tussen 15 en 480 minuten.")])
-    participants = MultiCheckboxField("Deelnemers", choices=ROUNDTABLE_PARTICIPANTS)
-    other_participants = StringField("Andere deelnemers (functie)", validators=[Optional(), Length(max=300)])
-    agreements = TextAreaField("Afspraken", validators=[Optional(), Length(max=4000)])
+class RoundtableForm(RoundtableDetailsForm):
+    kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
+    held_on = DateField("Datum", validators=[DataRequired(), not_in_future("Een rondetafel registreer je na afloop: de datum ligt in de toekomst.")])
 
-    def validate_participants(self, field):
-        if not field.data:
-            raise ValidationError("Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.")
+
+class RoundtableEditForm(VersionedForm, RoundtableDetailsForm):
+    pass
 
 
 class GoalForm(Form):

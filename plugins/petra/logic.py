@@ -1,4 +1,5 @@
-"""PeTra rules without HTTP: settings, referral warnings, duration, norms, SDQ bands, fee, references."""
+"""PeTra rules without HTTP and without the database: settings, referral warnings, duration, norms, SDQ bands and
+chart, fee. Reads live in ``queries.py``, state changes in ``operations.py``."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
-from core.extensions import db
 from core.formatting import format_date
 from core.settings import PluginSettings
 from core.vocabulary import age_group_of  # noqa: F401  (views use logic.age_group_of)
 
 from .forms import SettingsForm
-from .models import CONTACT_KINDS, INFORMANTS, Contact, Trajectory, labels
+from .models import CONTACT_KINDS, INFORMANTS, SDQ_SCALES, Trajectory, labels
 
 # --------------------------------------------------------------------------- settings
 
@@ -170,35 +168,6 @@ def norm_progress(counts: dict[str, int], settings: dict[str, str]) -> list[Norm
             for key, label, kinds in NORMS]
 
 
-def contact_counts(trajectory_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Contacts per kind for each trajectory (since the start, or all when not started), in one query."""
-    out: dict[int, dict[str, int]] = {tid: {} for tid in trajectory_ids}
-    if not trajectory_ids:
-        return out
-    rows = db.session.execute(
-        select(Contact.trajectory_id, Contact.kind, func.count())
-        .join(Trajectory, Trajectory.id == Contact.trajectory_id)
-        .where(Contact.trajectory_id.in_(trajectory_ids),
-               (Trajectory.start_on.is_(None)) | (Contact.on_date >= Trajectory.start_on))
-        .group_by(Contact.trajectory_id, Contact.kind))
-    for tid, kind, n in rows:
-        out[tid][kind] = n
-    return out
-
-
-def clarifying_counts(t: Trajectory) -> dict[str, int]:
-    """Clarifying talks per party before the start roundtable (kind, ouders, school)."""
-    stmt = select(Contact.parties).where(Contact.trajectory_id == t.id, Contact.kind != "rondetafel")
-    if t.start_on is not None:
-        stmt = stmt.where(Contact.on_date < t.start_on)
-    counts = {"kind": 0, "ouders": 0, "school": 0}
-    for (parties,) in db.session.execute(stmt):
-        for p in (parties or "").split(","):
-            if p in counts:
-                counts[p] += 1
-    return counts
-
-
 def clarifying_warning(counts: dict[str, int], settings: dict[str, str]) -> list[str]:
     limit = setting_int(settings, "clarifying_max")
     names = {"kind": "het kind", "ouders": "de ouders", "school": "de school"}
@@ -226,6 +195,25 @@ def sdq_total(emotional: int, conduct: int, hyperactivity: int, peer: int) -> in
 
 
 INFORMANT_LABELS = labels(INFORMANTS)
+SHORT_SCALES = {"emotional": "Emotioneel", "conduct": "Gedrag", "hyperactivity": "Hyperactief", "peer": "Leeftijdsgen.",
+                "prosocial": "Prosociaal", "total": "Totaal /40"}
+
+
+def sdq_chart(before, after) -> dict:
+    """Geometry of a grouped bar chart (inline SVG): before and after per subscale (0-10) and the total
+    difficulties score (0-40, drawn on the same height)."""
+    bars, labels_ = [], []
+    x = 20
+    for key in [k for k, _ in SDQ_SCALES] + ["total"]:
+        top = 40 if key == "total" else 10
+        for which, res in (("voor", before), ("na", after)):
+            v = getattr(res, key) if res else None
+            h = round((v or 0) * 120 / top)
+            bars.append(dict(x=x, y=140 - h, h=h, value=v, which=which, label=SHORT_SCALES[key]))
+            x += 26
+        labels_.append((x - 26, SHORT_SCALES[key]))
+        x += 24
+    return {"bars": bars, "width": x, "labels": labels_}
 
 
 # --------------------------------------------------------------------------- fee and references
@@ -233,13 +221,6 @@ INFORMANT_LABELS = labels(INFORMANTS)
 
 def fee_amount(has_vt: bool, settings: dict[str, str]) -> Decimal:
     return Decimal(setting_int(settings, "fee_vt" if has_vt else "fee_full"))
-
-
-def next_ref(year: int) -> str:
-    prefix = f"PT-{year}-"
-    last = db.session.scalar(select(func.max(Trajectory.ref)).where(Trajectory.ref.like(prefix + "%")))
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
 
 
 HOUR_KEYS = {k: k for k, _ in CONTACT_KINDS}

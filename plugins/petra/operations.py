@@ -1,0 +1,499 @@
+"""Every state change of PeTra, one function each: check the allowed transition (raise ``Refused`` with a Dutch
+message and the form field it belongs to), write, audit with the family, call the hooks.
+
+Operations never commit (the view does, through ``core.forms.conflict_safe``: one request, one transaction;
+after a ``Refused`` the caller rolls back) and never read ``request``, ``flash`` or ``current_user``: the
+acting user is passed in. The lifecycle of a trajectory::
+
+    waiting --decide_intake--> clarifying --hold_roundtable(start)--> ongoing --close_trajectory--> closed
+            \\-> referred (elsewhere) / not_started
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core import audit, people
+from core.access import register_involvement
+from core.extensions import db
+from core.formatting import format_date
+from core.models import Family, FamilyMember, Person
+from core.operations import Refused, require, transition
+from core.plugins import current_plugins, team_ids_for
+
+from . import logic, queries
+from .models import (
+    CLOSURE_REASONS,
+    CONTACT_KINDS,
+    EVALUATIONS,
+    GOAL_PARTIES,
+    INFORMANTS,
+    MOMENTS,
+    PAY_METHODS,
+    ROUNDTABLE_KINDS,
+    SDQ_SCALES,
+    STATUSES,
+    Contact,
+    Fee,
+    PlanAction,
+    PlanGoal,
+    Roundtable,
+    SdqResult,
+    Trajectory,
+    labels,
+)
+
+INVOLVEMENT_REASON = "Aanmelding PeTra"
+STATUS_LABELS = labels(STATUSES)
+# the statuses a trajectory may move to from each status (an intake decision, the start roundtable, closure)
+FLOW: dict[str, set[str]] = {
+    "waiting": {"clarifying", "referred", "not_started"},
+    "clarifying": {"ongoing", "closed"},
+    "ongoing": {"closed"},
+}
+DECISION_STATUS = {"start": "clarifying", "elders": "referred", "geen_start": "not_started"}
+# the fields of a referral as the forms carry them (registration and correction)
+REFERRAL_FIELDS = ("referred_on", "referrer_kind", "referrer_org_id", "referrer_contact", "channel", "school_id",
+                   "school_level", "school_year", "question", "indications", "contra_indications")
+ENDED = ("not_started", "referred")
+
+
+def _may_act(t: Trajectory, user) -> None:
+    require(user.is_admin or t.team_id in user.team_ids(), "Dit traject hoort bij een ander team.")
+
+
+def _audit(action: str, object_type: str, object_id: int, t: Trajectory, user, detail: str | None = None) -> None:
+    audit.record(action, object_type, object_id, family_id=t.family_id, detail=detail, user_id=user.id)
+
+
+def _referral_hook(t: Trajectory, user, org_id: int, day: date, accompanied: bool, note: str) -> None:
+    """Tell the other plugins (network keeps referrals) that this family was referred to ``org_id``."""
+    current_plugins().hook_available("hvhk_referral_recorded")(referral={
+        "family_id": t.family_id, "organisation_id": org_id, "date": day, "accompanied": accompanied,
+        "source": "petra", "source_ref": t.ref, "note": note, "user_id": user.id})
+
+
+def _referral_values(referral: Mapping) -> dict:
+    """The stored form of the referral fields: no organisation is None, lists are comma-separated keys."""
+    values = {name: referral[name] for name in REFERRAL_FIELDS if name in referral}
+    for name in ("referrer_org_id", "school_id", "referrer_contact", "school_level"):
+        if name in values:
+            values[name] = values[name] or None
+    for name in ("indications", "contra_indications"):
+        if name in values:
+            values[name] = ",".join(values[name] or [])
+    return values
+
+
+# --------------------------------------------------------------------------- referral
+
+
+def register_referral(user, team_id: int, referral: Mapping, *, child_id: int | None = None,
+                      family_id: int | None = None, token: str | None = None,
+                      new_child: Mapping | None = None) -> Trajectory:
+    """Register a referral on the waiting list (status ``waiting``, phase 1).
+
+    ``referral`` holds ``REFERRAL_FIELDS``. The child is either one found in the family records (``child_id``,
+    ``family_id`` and, for a household the team is not involved with, the search's ``token``: the team's
+    involvement is registered through ``core.people.involve``, 403 and logged without it) or ``new_child``
+    (``given_name``, ``family_name``, ``birth_date``, ``municipality``): a new family with that child.
+    """
+    require(team_id in team_ids_for(user), "Je kan alleen aanmelden voor een PeTra-team waarvan je lid bent.",
+            "team_id")
+    values = _referral_values(referral)
+    require(values.get("referred_on") is not None, "Vul de datum van aanmelding in.", "referred_on")
+    require(values["referred_on"] <= date.today(), "Deze datum ligt in de toekomst.", "referred_on")
+    if child_id is not None:
+        record = people.involve(user, team_id, child_id, family_id, reason=INVOLVEMENT_REASON, source="petra",
+                                token=token, roles=("kind",))
+        person, family = record.person, record.family
+    else:
+        new_child = new_child or {}
+        for name, message in (("given_name", "Kies een kind uit de gezinsdossiers of vul de voornaam van een "
+                                             "nieuw kind in."),
+                              ("family_name", "Vul de familienaam in."), ("municipality", "Vul de woonplaats in.")):
+            require((new_child.get(name) or "").strip(), message, name)
+        family = Family(label=new_child["family_name"].strip(), municipality=new_child["municipality"].strip())
+        db.session.add(family)
+        db.session.flush()
+        person = Person(given_name=new_child["given_name"].strip(), family_name=new_child["family_name"].strip(),
+                        birth_date=new_child.get("birth_date"), school_id=values.get("school_id"),
+                        school_level=values.get("school_level"), school_year=values.get("school_year"))
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(FamilyMember(family_id=family.id, person_id=person.id, role="kind"))
+        audit.record("create", "family", family.id, family_id=family.id, detail="via PeTra-aanmelding",
+                     user_id=user.id)
+        register_involvement(family, team_id, INVOLVEMENT_REASON, source="petra", user_id=user.id)
+    level = values.get("school_level") or person.school_level
+    year = values["school_year"] if values.get("school_year") is not None else person.school_year
+    values.update(school_id=values.get("school_id") or person.school_id, school_level=level or None,
+                  school_year=year)
+    t = Trajectory(ref=queries.next_ref(values["referred_on"].year), team_id=team_id, family_id=family.id,
+                   child_id=person.id, status="waiting", phase=1, age_group=logic.age_group_of(level),
+                   max_months=logic.setting_int(logic.load_settings(), "max_months"), created_by_id=user.id,
+                   **values)
+    db.session.add(t)
+    db.session.flush()
+    _audit("create", "petra_trajectory", t.id, t, user, "aanmelding")
+    return t
+
+
+def edit_referral(t: Trajectory, user, referral: Mapping) -> list[str]:
+    """Correct the referral (the child and team stay); returns the names of the fields that changed. The
+    referral cannot move after the first contact."""
+    _may_act(t, user)
+    values = _referral_values(referral)
+    first_contact = queries.first_contact_on(t.id)
+    if "referred_on" in values and first_contact and values["referred_on"] > first_contact:
+        raise Refused(f"Er is al een contact op {format_date(first_contact)}: de aanmelding kan niet later liggen.",
+                      "referred_on")
+    changed = [name for name in REFERRAL_FIELDS if name in values and getattr(t, name) != values[name]]
+    for name in changed:
+        setattr(t, name, values[name])
+    if "school_level" in changed:
+        t.age_group = logic.age_group_of(t.school_level)
+    if changed:
+        _audit("update", "petra_trajectory", t.id, t, user, ",".join(changed))
+    return changed
+
+
+# --------------------------------------------------------------------------- intake and workers
+
+
+def _check_workers(t: Trajectory, lead_worker_id: int | None, second_worker_id: int | None) -> None:
+    team = {u.id for u in queries.team_workers(t.team_id)}
+    require(lead_worker_id, "Kies een hoofdbegeleider.", "lead_worker_id")
+    require(lead_worker_id in team, "De hoofdbegeleider is geen lid van het team van het traject.", "lead_worker_id")
+    if second_worker_id:
+        require(second_worker_id != lead_worker_id,
+                "De tweede begeleider moet iemand anders zijn dan de hoofdbegeleider.", "second_worker_id")
+        require(second_worker_id in team, "De tweede begeleider is geen lid van het team van het traject.",
+                "second_worker_id")
+
+
+def decide_intake(t: Trajectory, user, decision: str, on: date, *, lead_worker_id: int | None = None,
+                  second_worker_id: int | None = None, org_id: int | None = None, reason: str | None = None) -> None:
+    """The intake decision on a waiting referral: ``start`` (clarifying talks, phase 2, with a lead and an
+    optional second worker of the owning team), ``elders`` (referred to ``org_id``: calls
+    ``hvhk_referral_recorded``) or ``geen_start`` (not started, ``reason`` required)."""
+    _may_act(t, user)
+    require(decision in DECISION_STATUS, "Kies een beslissing.", "decision")
+    transition(t, "status", DECISION_STATUS[decision], FLOW, STATUS_LABELS)
+    require(on >= t.referred_on, "De beslissing kan niet vóór de aanmelding liggen.", "decision_on")
+    require(on <= date.today(), "Deze datum ligt in de toekomst.", "decision_on")
+    t.decision, t.decision_on, t.decision_reason = decision, on, (reason or "").strip() or None
+    if decision == "start":
+        _check_workers(t, lead_worker_id, second_worker_id)
+        t.phase, t.phase2_on = 2, on
+        t.lead_worker_id, t.second_worker_id = lead_worker_id, second_worker_id or None
+    elif decision == "elders":
+        require(org_id, "Kies de organisatie waarnaar je doorverwijst.", "decision_org_id")
+        t.decision_org_id = org_id
+        _referral_hook(t, user, org_id, on, False, "doorverwijzing bij intake")
+    else:
+        require(t.decision_reason, "Geef de reden waarom het traject niet start.", "decision_reason")
+    _audit("update", "petra_trajectory", t.id, t, user, f"intake: {decision}")
+
+
+def assign_workers(t: Trajectory, user, *, lead_worker_id: int, second_worker_id: int | None = None,
+                   max_months: int) -> None:
+    """Change the lead and second worker (members of the owning team) and the maximum duration."""
+    _may_act(t, user)
+    _check_workers(t, lead_worker_id, second_worker_id)
+    require(1 <= max_months <= 24, "Kies tussen 1 en 24 maanden.", "max_months")
+    t.lead_worker_id, t.second_worker_id, t.max_months = lead_worker_id, second_worker_id or None, max_months
+    _audit("update", "petra_trajectory", t.id, t, user, "begeleiders, duur")
+
+
+# --------------------------------------------------------------------------- roundtables and phases
+
+
+def _roundtable_parties(participants: Iterable[str]) -> str:
+    """The parties of a roundtable's contact: the school always, the child and parents when present."""
+    return ",".join(sorted({p for p in participants if p in ("kind", "ouders")} | {"school"}))
+
+
+def hold_roundtable(t: Trajectory, user, kind: str, held_on: date, *, participants: list[str], minutes: int = 90,
+                    other_participants: str | None = None, agreements: str | None = None) -> Roundtable:
+    """Register a roundtable that took place, with its contact of kind ``rondetafel``. The start roundtable is
+    the start: status ``ongoing``, ``start_on`` and the engagement fee (its amount from the settings and the
+    family's VT); the final evaluation moves the trajectory to phase 4."""
+    _may_act(t, user)
+    has_start = t.start_on is not None
+    require(kind in labels(ROUNDTABLE_KINDS), "Kies een soort rondetafel.", "kind")
+    require(t.status != "waiting", "Neem eerst de intakebeslissing (starten) voor je een rondetafel registreert.",
+            "kind")
+    require(t.status in ("clarifying", "ongoing"), "Dit traject loopt niet (meer): je kan geen rondetafel toevoegen.",
+            "kind")
+    require(not (kind == "start" and has_start), "Er is al een startrondetafel: het traject is al gestart.", "kind")
+    require(kind == "start" or has_start, "De startrondetafel is het startpunt: registreer die eerst.", "kind")
+    require(held_on >= t.referred_on, "De rondetafel kan niet vóór de aanmelding liggen.", "held_on")
+    require(not has_start or held_on >= t.start_on, "Deze rondetafel ligt vóór de startrondetafel.", "held_on")
+    require(held_on <= date.today(), "Een rondetafel registreer je na afloop: de datum ligt in de toekomst.",
+            "held_on")
+    require(participants, "Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.", "participants")
+    r = Roundtable(trajectory_id=t.id, kind=kind, held_on=held_on, minutes=minutes,
+                   participants=",".join(participants), other_participants=other_participants or None,
+                   agreements=agreements or None)
+    db.session.add(r)
+    db.session.flush()
+    db.session.add(Contact(trajectory_id=t.id, on_date=held_on, minutes=minutes, kind="rondetafel", place="school",
+                           parties=_roundtable_parties(participants), roundtable_id=r.id, note=r.kind_label,
+                           worker_id=user.id))
+    if kind == "start":
+        if t.status != "ongoing":
+            transition(t, "status", "ongoing", FLOW, STATUS_LABELS)
+        t.start_on = held_on
+        if t.phase < 2:
+            t.phase, t.phase2_on = 2, held_on
+        if t.fee is None:
+            has_vt = bool(t.family.has_vt)
+            db.session.add(Fee(trajectory_id=t.id, amount=logic.fee_amount(has_vt, logic.load_settings()), vt=has_vt,
+                               due_on=held_on))
+    elif kind == "eind" and t.phase < 4:
+        t.phase, t.phase4_on = 4, held_on
+    _audit("create", "petra_roundtable", r.id, t, user, kind)
+    return r
+
+
+def edit_roundtable(t: Trajectory, r: Roundtable, user, *, minutes: int, participants: list[str],
+                    other_participants: str | None = None, agreements: str | None = None) -> None:
+    """Complete a roundtable afterwards (kind and date stay); its contact follows the duration and parties."""
+    _may_act(t, user)
+    require(r.trajectory_id == t.id, "Deze rondetafel hoort niet bij dit traject.")
+    require(participants, "Een rondetafel zonder deelnemers kan niet: duid aan wie aanwezig was.", "participants")
+    r.minutes, r.participants = minutes, ",".join(participants)
+    r.other_participants, r.agreements = other_participants or None, agreements or None
+    c = db.session.scalar(select(Contact).where(Contact.roundtable_id == r.id))
+    if c is not None:
+        c.minutes, c.parties = minutes, _roundtable_parties(participants)
+    _audit("update", "petra_roundtable", r.id, t, user)
+
+
+def change_phase(t: Trajectory, user, phase: int, on: date) -> None:
+    """Move a running trajectory to phase 3 (support) or 4 (evaluation and closure) from ``on``."""
+    _may_act(t, user)
+    require(t.status == "ongoing", "Fase niet gewijzigd: het traject loopt niet.", "phase")
+    require(phase in (3, 4), "Fase niet gewijzigd: kies fase 3 of 4.", "phase")
+    require(not t.start_on or on >= t.start_on, "Fase niet gewijzigd: de datum ligt vóór de start.", "on")
+    t.phase = phase
+    if phase == 3:
+        t.phase3_on = on
+    else:
+        t.phase4_on = on
+    _audit("update", "petra_trajectory", t.id, t, user, f"fase {phase}")
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def add_contact(t: Trajectory, user, *, on_date: date, minutes: int, kind: str, place: str, parties: list[str],
+                note: str | None = None) -> Contact:
+    """A contact with the child, parents or school (between the referral and the closure, not in the
+    future, never on a trajectory that did not start)."""
+    _may_act(t, user)
+    require(t.status not in ENDED, "Dit traject is niet gestart: je kan geen contacten meer toevoegen.")
+    require(kind in labels(CONTACT_KINDS), "Kies een soort contact.", "kind")
+    require(on_date >= t.referred_on, f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).",
+            "on_date")
+    require(not t.closed_on or on_date <= t.closed_on,
+            f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.", "on_date")
+    require(on_date <= date.today(), "Een contact kan niet in de toekomst liggen.", "on_date")
+    require(parties, "Duid aan wie deelnam (kind, ouders en/of school).", "parties")
+    c = Contact(trajectory_id=t.id, on_date=on_date, minutes=minutes, kind=kind, place=place,
+                parties=",".join(parties), note=note or None, worker_id=user.id)
+    db.session.add(c)
+    db.session.flush()
+    _audit("create", "petra_contact", c.id, t, user)
+    return c
+
+
+def delete_contact(t: Trajectory, c: Contact, user) -> None:
+    """Remove a contact entered by mistake; a roundtable's own contact goes with the roundtable only."""
+    _may_act(t, user)
+    require(c.trajectory_id == t.id, "Dit contact hoort niet bij dit traject.")
+    require(c.roundtable_id is None, "Dit contact hoort bij een rondetafel en kan hier niet verwijderd worden.")
+    contact_id = c.id
+    db.session.delete(c)
+    _audit("delete", "petra_contact", contact_id, t, user)
+
+
+# --------------------------------------------------------------------------- partnership plan
+
+
+def _goal_of(t: Trajectory, g: PlanGoal) -> None:
+    require(g.trajectory_id == t.id, "Dit doel hoort niet bij dit traject.")
+
+
+def plan_goal(t: Trajectory, user, *, party: str, goal: str, action: str | None = None,
+              who: str | None = None) -> PlanGoal:
+    """A positively phrased goal of the partnership plan for the child, the parents or the school, with an
+    optional first action."""
+    _may_act(t, user)
+    require(party in labels(GOAL_PARTIES), "Kies voor wie het doel is.", "party")
+    require((goal or "").strip(), "Vul het doel in.", "goal")
+    g = PlanGoal(trajectory_id=t.id, party=party, goal=goal.strip())
+    if action and action.strip():
+        g.actions.append(PlanAction(description=action.strip(), who=who or None))
+    db.session.add(g)
+    db.session.flush()
+    _audit("create", "petra_plan_goal", g.id, t, user)
+    return g
+
+
+def plan_action(t: Trajectory, g: PlanGoal, user, *, description: str, who: str | None = None) -> PlanAction:
+    """An action towards a goal, with who does it."""
+    _may_act(t, user)
+    _goal_of(t, g)
+    require((description or "").strip(), "Actie niet opgeslagen: vul de actie in.", "description")
+    a = PlanAction(description=description.strip(), who=who or None)
+    g.actions.append(a)
+    _audit("update", "petra_plan_goal", g.id, t, user, "actie")
+    return a
+
+
+def evaluate_goal(t: Trajectory, g: PlanGoal, user, *, moment: str, result: str, note: str | None = None) -> None:
+    """The interim or final evaluation of a goal: not, partly or fully reached, with a note."""
+    _may_act(t, user)
+    _goal_of(t, g)
+    require(moment in ("interim", "final"), "Kies het moment van de evaluatie.", "moment")
+    require(result in labels(EVALUATIONS[1:]), "Evaluatie niet opgeslagen: kies een resultaat.", "result")
+    if moment == "interim":
+        g.interim, g.interim_note = result, note or None
+    else:
+        g.final, g.final_note = result, note or None
+    _audit("update", "petra_plan_goal", g.id, t, user, f"evaluatie {moment}")
+
+
+def delete_goal(t: Trajectory, g: PlanGoal, user) -> None:
+    """Remove a goal (and its actions) from the plan."""
+    _may_act(t, user)
+    _goal_of(t, g)
+    goal_id = g.id
+    db.session.delete(g)
+    _audit("delete", "petra_plan_goal", goal_id, t, user)
+
+
+# --------------------------------------------------------------------------- SDQ
+
+
+def record_sdq(t: Trajectory, user, *, informant: str, moment: str, taken_on: date,
+               scores: Mapping[str, int]) -> SdqResult:
+    """The five subscale scores (0-10) of one informant at one moment; a second entry for the same informant
+    and moment replaces the first. The total difficulties score is computed; the child's own report needs
+    the child to be 11 on ``taken_on``."""
+    _may_act(t, user)
+    require(informant in labels(INFORMANTS), "Kies een informant.", "informant")
+    require(moment in labels(MOMENTS), "Kies een moment.", "moment")
+    require(taken_on >= t.referred_on, "De SDQ kan niet vóór de aanmelding afgenomen zijn.", "taken_on")
+    require(taken_on <= date.today(), "Deze datum ligt in de toekomst.", "taken_on")
+    age = t.child.age_on(taken_on) if t.child else None
+    require(informant != "kind" or age is None or age >= 11,
+            f"De zelfrapportage is er vanaf 11 jaar; het kind was {age}.", "informant")
+    for key, _ in SDQ_SCALES:
+        value = scores.get(key)
+        require(value is not None and 0 <= value <= 10, "Een schaalscore ligt tussen 0 en 10.", key)
+    existing = db.session.scalar(select(SdqResult).where(
+        SdqResult.trajectory_id == t.id, SdqResult.informant == informant, SdqResult.moment == moment))
+    res = existing or SdqResult(trajectory_id=t.id, informant=informant, moment=moment)
+    res.taken_on = taken_on
+    for key, _ in SDQ_SCALES:
+        setattr(res, key, scores[key])
+    res.total = logic.sdq_total(res.emotional, res.conduct, res.hyperactivity, res.peer)
+    db.session.add(res)
+    db.session.flush()
+    _audit("update" if existing else "create", "petra_sdq", res.id, t, user)
+    return res
+
+
+# --------------------------------------------------------------------------- engagement fee
+
+
+def _fee_of(t: Trajectory) -> Fee:
+    require(t.fee is not None, "De engagementsbijdrage wordt aangemaakt bij de startrondetafel.")
+    return t.fee
+
+
+def pay_fee(t: Trajectory, user, *, paid_on: date, method: str, amount: Decimal | None = None) -> Fee:
+    """Register the payment of the engagement fee (``amount`` defaults to the amount due)."""
+    _may_act(t, user)
+    f = _fee_of(t)
+    require(paid_on, "Vul de datum van betaling in.", "paid_on")
+    require(paid_on <= date.today(), "Deze datum ligt in de toekomst.", "paid_on")
+    require(method in labels(PAY_METHODS), "Kies de betaalwijze.", "method")
+    require(amount is None or 0 <= amount <= 1000, "Geef een bedrag tussen 0 en 1000 euro.", "paid_amount")
+    f.paid_on, f.paid_amount, f.method = paid_on, amount or f.amount, method
+    f.waived, f.waive_reason = False, None
+    _audit("update", "petra_fee", f.id, t, user, "betaald")
+    return f
+
+
+def waive_fee(t: Trajectory, user, reason: str) -> Fee:
+    """Waive the fee (it is never a barrier); the reason is required."""
+    _may_act(t, user)
+    f = _fee_of(t)
+    require((reason or "").strip(), "Geef de reden van de kwijtschelding.", "waive_reason")
+    f.waived, f.waive_reason = True, reason.strip()
+    f.paid_on = f.paid_amount = f.method = None
+    _audit("update", "petra_fee", f.id, t, user, "kwijtschelden")
+    return f
+
+
+def reopen_fee(t: Trajectory, user) -> Fee:
+    """Put a paid or waived fee back to open."""
+    _may_act(t, user)
+    f = _fee_of(t)
+    f.waived, f.waive_reason, f.paid_on, f.paid_amount, f.method = False, None, None, None, None
+    _audit("update", "petra_fee", f.id, t, user, "open")
+    return f
+
+
+# --------------------------------------------------------------------------- closure
+
+
+def close_trajectory(t: Trajectory, user, *, closed_on: date, reason: str, final_evaluation: str | None = None,
+                     org_id: int | None = None, accompanied: bool = False) -> None:
+    """Close a trajectory (clarifying or running) with a reason; phase 4 from the closure if not yet there. A
+    referral to ``org_id`` (required for a guided referral) calls ``hvhk_referral_recorded``."""
+    _may_act(t, user)
+    require(t.status in FLOW and "closed" in FLOW[t.status], "Alleen een lopend traject kan afgerond worden.")
+    require(reason in labels(CLOSURE_REASONS), "Kies de reden van afronding.", "closure_reason")
+    require(closed_on >= (t.start_on or t.referred_on), "De afronding kan niet vóór de start van het traject liggen.",
+            "closed_on")
+    require(closed_on <= date.today(), "Deze datum ligt in de toekomst.", "closed_on")
+    require(reason != "doorverwijzing" or org_id, "Kies de organisatie waarnaar je begeleid doorverwijst.",
+            "closure_org_id")
+    transition(t, "status", "closed", FLOW, STATUS_LABELS)
+    t.closed_on, t.closure_reason, t.final_evaluation = closed_on, reason, final_evaluation or None
+    t.closure_org_id, t.closure_accompanied = org_id or None, bool(accompanied)
+    if t.phase < 4 or t.phase4_on is None:
+        t.phase, t.phase4_on = 4, t.phase4_on or closed_on
+    if t.closure_org_id:
+        _referral_hook(t, user, t.closure_org_id, closed_on, t.closure_accompanied,
+                       "begeleide doorverwijzing bij afronding" if accompanied else "doorverwijzing bij afronding")
+    _audit("update", "petra_trajectory", t.id, t, user, "afronding")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def save_settings(user, values: Mapping) -> list[str]:
+    """Store PeTra's settings (admins and PeTra managers; keys of ``logic.DEFAULTS``, others are ignored, text
+    is stripped); the changed keys. Audited by the core's store."""
+    require(logic.SETTINGS.may_edit(user), "Alleen een beheerder of een PeTra-verantwoordelijke past de "
+                                           "instellingen aan.")
+    return logic.SETTINGS.save({key: value.strip() if isinstance(value, str) else value
+                                for key, value in values.items() if key in logic.DEFAULTS}, user)
+
+
+__all__ = [
+    "Refused", "add_contact", "assign_workers", "change_phase", "close_trajectory", "decide_intake",
+    "delete_contact", "delete_goal", "edit_referral", "edit_roundtable", "evaluate_goal", "hold_roundtable",
+    "pay_fee", "plan_action", "plan_goal", "record_sdq", "register_referral", "reopen_fee", "save_settings",
+    "waive_fee",
+]
