@@ -137,12 +137,17 @@ def archive(programme_id: int):
     return redirect(url_for("groups.show", programme_id=programme_id))
 
 
-@bp.get("/<int:programme_id>")
-def show(programme_id: int):
+def _planning(programme_id: int) -> tuple[Programme, list[GroupSession]]:
+    """The programme (404 when there is none) and its sessions: the planning every team may read."""
     programme = queries.programme_with_people(programme_id)
     if programme is None:
         abort(404)
-    sessions = queries.programme_sessions(programme_id)
+    return programme, queries.programme_sessions(programme_id)
+
+
+@bp.get("/<int:programme_id>")
+def show(programme_id: int):
+    programme, sessions = _planning(programme_id)
     mine = owns(programme)
     enrolled, waiting, per_child, per_session = [], [], {}, {}
     if mine:
@@ -574,8 +579,8 @@ def calendar_week():
     scope = arg_choice("team", ("mijn", "alle"), "mijn")
     monday = day - timedelta(days=day.weekday())
     sessions = _calendar_sessions(monday, monday + timedelta(days=7), scope)
-    return render_template("groups/calendar_week.html", by_day=by_day(sessions, monday, 7), monday=monday, today=today, scope=scope,
-                           prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
+    return render_template("groups/calendar_week.html", by_day=by_day(sessions, monday, 7), monday=monday,
+                           today=today, scope=scope, prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
                            week_no=monday.isocalendar()[1])
 
 
@@ -583,10 +588,7 @@ def calendar_week():
 def ics(programme_id: int):
     from icalendar import Calendar, Event
 
-    programme = queries.programme_with_people(programme_id)
-    if programme is None:
-        abort(404)
-    sessions = queries.programme_sessions(programme_id)
+    programme, sessions = _planning(programme_id)
     cal = Calendar()
     cal.add("prodid", "-//Huis van het Kind//intranet groepswerking//NL")
     cal.add("version", "2.0")
