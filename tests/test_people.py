@@ -300,7 +300,7 @@ def test_enrol_post_for_an_uninvolved_family_with_an_error_keeps_the_input_witho
         "person_id": str(world["lotte"].id), "family_id": str(world["peeters"].id), "sleutel": token,
         "priority": "2", "note": "allergie noten"})
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "staat al op de lijst" in body and "allergie noten" in body
+    assert resp.status_code == 422 and "staat al op de lijst" in body and "allergie noten" in body
     assert "leerjaar" not in body and "Basisschool De Linde" not in body
     assert db.session.scalar(select(func.count(Involvement.id)).where(
         Involvement.family_id == world["peeters"].id)) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from wtforms import (
     BooleanField,
     DateField,
@@ -51,6 +53,13 @@ class ProgrammeForm(VersionedForm):
     description = TextAreaField("Omschrijving", validators=[Optional(), Length(4000)])
     confirm_conflicts = BooleanField("Toch opslaan ondanks de planningsconflicten")
 
+    def values(self) -> dict:
+        """The fields as ``operations.create_programme``/``edit_programme`` take them."""
+        return {name: getattr(self, name).data for name in (
+            "name", "team_id", "kind", "age_group", "age_min", "age_max", "capacity", "location", "start_date",
+            "end_date", "themes", "description")} | {"leader_ids": self.leader_ids.data or [],
+                                                     "partner_ids": self.partner_ids.data or []}
+
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("De einddatum ligt vóór de begindatum.")
@@ -77,11 +86,17 @@ class SessionForm(VersionedForm):
     reflection = TextAreaField("Reflectie achteraf", validators=[Optional(), Length(8000)])
     confirm_conflicts = BooleanField("Toch opslaan ondanks de planningsconflicten")
 
+    def values(self) -> dict:
+        """The fields as ``operations.add_session``/``edit_session`` take them."""
+        starts_at = datetime.combine(self.start_day.data, self.start_time.data)
+        ends_at = datetime.combine(self.end_day.data or self.start_day.data, self.end_time.data)
+        return dict(kind=self.kind.data, starts_at=starts_at, ends_at=ends_at, location=self.location.data,
+                    theme=self.theme.data, partner_id=self.partner_id.data or None, plan=self.plan.data,
+                    reflection=self.reflection.data, confirm_conflicts=self.confirm_conflicts.data)
+
     def validate_end_time(self, field):
         if not (self.start_day.data and self.start_time.data and field.data):
             return
-        from datetime import datetime
-
         end_day = self.end_day.data or self.start_day.data
         if datetime.combine(end_day, field.data) <= datetime.combine(self.start_day.data, self.start_time.data):
             raise ValidationError("Het einde van de sessie ligt vóór (of op) het begin.")
@@ -124,9 +139,20 @@ class EnrolForm(Form):
                        description="Geen gevoelige details: enkel wat de groep moet weten.")
     confirm_fit = BooleanField("Toch inschrijven: leeftijd of schooljaar wijkt af")
 
+    def values(self) -> dict:
+        """The choices as ``operations.enrol`` takes them (the person comes from the card)."""
+        return dict(token=self.sleutel.data or None, priority=self.priority.data,
+                    photo_consent=self.photo_consent.data, film_consent=self.film_consent.data,
+                    note=self.note.data, confirm_fit=self.confirm_fit.data)
+
 
 class EnrolmentEditForm(VersionedForm):
     priority = SelectField("Prioriteit (wachtlijst)", coerce=int, choices=PRIORITIES)
     photo_consent = BooleanField("Toestemming voor foto's van het kind")
     film_consent = BooleanField("Toestemming voor film van het kind (toonmoment)")
     note = StringField("Opmerking", validators=[Optional(), Length(300)])
+
+    def values(self) -> dict:
+        """The fields as ``operations.edit_enrolment`` takes them."""
+        return dict(priority=self.priority.data, photo_consent=self.photo_consent.data,
+                    film_consent=self.film_consent.data, note=self.note.data)

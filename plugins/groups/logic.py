@@ -1,6 +1,6 @@
-"""Planning rules without HTTP: series generation, skipped dates, conflicts, capacity, attendance figures.
-
-Kept apart from the views so the rules can be tested directly and reused by the demo data.
+"""Pure rules of the groups plugin (no database, no HTTP): series generation, skipped dates, the wording of a
+planning conflict, who can be enrolled and the fit warning, the waiting-list order, attendance figures, the
+calendar's days. The reads that feed them are in ``queries.py``, the writes in ``operations.py``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
-
-from core.extensions import db
 from core.formatting import format_datetime, format_time
 from core.models import Person
 from core.vocabulary import SCHOOL_LEVEL_LABELS
 
-from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader
+from .models import Enrolment, GroupSession, Programme
 
 TZ = ZoneInfo("Europe/Brussels")
 WEEKDAYS = [(0, "maandag"), (1, "dinsdag"), (2, "woensdag"), (3, "donderdag"), (4, "vrijdag"), (5, "zaterdag"),
@@ -121,55 +118,6 @@ class Conflict:
                 f"({'; '.join(self.reasons)})")
 
 
-def find_conflicts(slots: list[Slot], location: str | None, leader_ids: Iterable[int],
-                   exclude_session_id: int | None = None, leader_names: dict[int, str] | None = None,
-                   exclude_programme_id: int | None = None) -> list[Conflict]:
-    """Sessions (not cancelled) that overlap one of ``slots`` and use the same room or one of the leaders.
-
-    One query for all slots. Rooms compare case-insensitively; an empty room never conflicts.
-    """
-    leader_ids = set(leader_ids)
-    if not slots:
-        return []
-    room = (location or "").strip().lower()
-    overlap = or_(*[and_(GroupSession.starts_at < s.ends_at, GroupSession.ends_at > s.starts_at) for s in slots])
-    who = []
-    if room:
-        who.append(func.lower(func.coalesce(GroupSession.location, Programme.location)) == room)
-    if leader_ids:
-        who.append(GroupSession.programme_id.in_(
-            select(programme_leader.c.programme_id).where(programme_leader.c.user_id.in_(leader_ids))))
-    if not who:
-        return []
-    stmt = (select(GroupSession).join(Programme, Programme.id == GroupSession.programme_id)
-            .where(GroupSession.cancelled.is_(False), Programme.archived.is_(False), overlap, or_(*who))
-            .order_by(GroupSession.starts_at).limit(50))
-    if exclude_session_id:
-        stmt = stmt.where(GroupSession.id != exclude_session_id)
-    if exclude_programme_id:
-        stmt = stmt.where(GroupSession.programme_id != exclude_programme_id)
-    sessions = list(db.session.scalars(stmt))
-    if not sessions:
-        return []
-    prog_ids = {s.programme_id for s in sessions}
-    leaders_of: dict[int, set[int]] = {pid: set() for pid in prog_ids}
-    for pid, uid in db.session.execute(select(programme_leader.c.programme_id, programme_leader.c.user_id)
-                                       .where(programme_leader.c.programme_id.in_(prog_ids))):
-        leaders_of[pid].add(uid)
-    names = leader_names or {}
-    result = []
-    for s in sessions:
-        reasons = []
-        s_room = (s.location or s.programme.location or "").strip().lower()
-        if room and s_room == room:
-            reasons.append(f"lokaal {s.location or s.programme.location} is dan al bezet")
-        for uid in sorted(leader_ids & leaders_of.get(s.programme_id, set())):
-            reasons.append(f"{names.get(uid, 'een begeleider')} is dan al ingepland")
-        if reasons:
-            result.append(Conflict(s, reasons))
-    return result
-
-
 # --------------------------------------------------------------------------- enrolment rules
 
 
@@ -197,6 +145,19 @@ def fit_warning(programme: Programme, person: Person | None, on: date | None = N
     return None
 
 
+def enrolment_roles(programme: Programme) -> tuple[str, ...]:
+    """Who can be enrolled: children, or parents and carers for a parent group."""
+    return ("ouder", "opvoeder") if programme.age_group == "ouders" else ("kind",)
+
+
+def card_fit_warning(programme: Programme, card) -> str | None:
+    """The fit warning for a ``core.people.PersonCard``: from the child's school year and age when the team may
+    see them (the card holds the record), else from the birth year alone (directory level)."""
+    if card.record is not None:
+        return fit_warning(programme, card.record.person)
+    return fit_warning_by_birth_year(programme, card.given_name, card.birth_year)
+
+
 def fit_warning_by_birth_year(programme: Programme, given_name: str, birth_year: int | None,
                               on: date | None = None) -> str | None:
     """The fit warning from the birth year alone, for a child whose school year and birth date the team may not
@@ -221,11 +182,6 @@ def fit_warning_by_birth_year(programme: Programme, given_name: str, birth_year:
             return (f"Volgens het geboortejaar ({birth_year}) past {given_name} niet: deze groep is voor "
                     f"{programme.age_label}.")
     return None
-
-
-def enrolled_count(programme_id: int) -> int:
-    return db.session.scalar(select(func.count(Enrolment.id)).where(
-        Enrolment.programme_id == programme_id, Enrolment.status == "enrolled")) or 0
 
 
 def waiting_order():
@@ -290,28 +246,15 @@ def attendance_figures(sessions: list[GroupSession], records: list[tuple[int, in
     return per_child, per_session
 
 
-def programme_attendance(programme_id: int, sessions: list[GroupSession], enrolment_ids: list[int]):
-    rows = [tuple(r) for r in db.session.execute(
-        select(Attendance.session_id, Attendance.enrolment_id, Attendance.status)
-        .join(GroupSession, GroupSession.id == Attendance.session_id)
-        .where(GroupSession.programme_id == programme_id))]
-    return attendance_figures(sessions, rows, enrolment_ids)
+# --------------------------------------------------------------------------- calendar
 
 
-def programme_change_conflicts(programme: Programme, location: str | None, leader_ids: Iterable[int],
-                               leader_names: dict[int, str] | None = None) -> list[Conflict]:
-    """Conflicts a change of a programme's room or leaders would cause for its coming sessions."""
-    upcoming = list(db.session.scalars(select(GroupSession).where(
-        GroupSession.programme_id == programme.id, GroupSession.cancelled.is_(False),
-        GroupSession.ends_at > now_local())))
-    own_room = [Slot(s.starts_at, s.ends_at) for s in upcoming if not s.location]
-    other = [Slot(s.starts_at, s.ends_at) for s in upcoming if s.location]
-    found = find_conflicts(own_room, location, leader_ids, leader_names=leader_names,
-                           exclude_programme_id=programme.id)
-    found += find_conflicts(other, None, leader_ids, leader_names=leader_names, exclude_programme_id=programme.id)
-    seen, result = set(), []
-    for c in found:
-        if c.session.id not in seen:
-            seen.add(c.session.id)
-            result.append(c)
+def by_day(sessions: list[GroupSession], first: date, days: int) -> dict[date, list[GroupSession]]:
+    """The sessions on each of ``days`` days from ``first`` on; a multi-day session shows on each of its days."""
+    result: dict[date, list[GroupSession]] = {first + timedelta(days=i): [] for i in range(days)}
+    for s in sessions:
+        d = max(s.starts_at.date(), first)
+        while d <= s.ends_at.date() and d in result:
+            result[d].append(s)
+            d += timedelta(days=1)
     return result

@@ -19,9 +19,10 @@ from core.rights import (
     retention_report,
     retention_rules,
 )
-from plugins.groups.logic import enrolled_count, now_local, programme_attendance
+from plugins.groups.logic import now_local
 from plugins.groups.models import Attendance, Enrolment, GroupSession, Programme
-from plugins.groups.rights import detach_enrolments
+from plugins.groups.operations import detach_enrolments
+from plugins.groups.queries import enrolled_count, programme_attendance
 
 
 def past(days: int) -> datetime:
@@ -244,7 +245,7 @@ def test_retention_rule_finds_enrolments_past_the_term_and_detaches_them(app, re
 
 
 def test_retention_label_pads_like_the_programme_reference(app, world, make_programme, make_session, enrol_person):
-    from plugins.groups.rights import due_enrolments
+    from plugins.groups.queries import due_enrolments
 
     p = make_programme(world["petra"])
     make_session(p, _old(1200))

@@ -115,7 +115,7 @@ def test_demo_data_is_complete_with_history_and_involvement(app):
     involved = set(db.session.scalars(select(Involvement.family_id).where(Involvement.team_id == petra.id)))
     assert enrolled_families <= involved
     # the two-absences flag shows in every group with history
-    from plugins.groups.logic import programme_attendance
+    from plugins.groups.queries import programme_attendance
 
     first = db.session.scalar(select(Programme).order_by(Programme.id))
     sessions = list(db.session.scalars(select(GroupSession).where(GroupSession.programme_id == first.id)))
@@ -124,7 +124,8 @@ def test_demo_data_is_complete_with_history_and_involvement(app):
     per_child, _ = programme_attendance(first.id, sessions, ids)
     assert any(f.flagged for f in per_child.values())
     # a realistic house plans without double bookings
-    from plugins.groups.logic import Slot, find_conflicts
+    from plugins.groups.logic import Slot
+    from plugins.groups.queries import find_conflicts
 
     for prog in db.session.scalars(select(Programme)):
         for sess in db.session.scalars(select(GroupSession).where(GroupSession.programme_id == prog.id)):

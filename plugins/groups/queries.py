@@ -1,0 +1,417 @@
+"""Reads and reports of the groups plugin, in SQL: lists, the programme and session pages, planning conflicts,
+attendance figures, the calendar, the family panel, the hooks' data, exports and retention.
+
+A page costs a constant number of queries whatever the data size. Nothing here writes; reads of family records
+are audited by the views that show them (``core.audit.record_read``/``record_list_read``). ``team_ids=None``
+means every team (the "alle" scope, or an admin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from core.models import Organisation, User
+from core.pagination import Page
+from core.vocabulary import age_group_of
+
+from .logic import Conflict, Slot, attendance_figures, now_local, waiting_order
+from .models import WORK_STATUS_LABELS, Attendance, Enrolment, GroupSession, Programme, programme_leader
+
+PAGE_SIZE = 25
+
+
+def _in_teams(stmt, team_ids: Iterable[int] | None):
+    return stmt if team_ids is None else stmt.where(Programme.team_id.in_(list(team_ids)))
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def leader_choices() -> list[tuple[int, str]]:
+    """Active staff (no partner users) by name, for a programme's leaders."""
+    rows = db.session.execute(select(User.id, User.display_name).where(
+        User.organisation_id.is_(None), User.active.is_(True)).order_by(User.display_name))
+    return [(i, n) for i, n in rows]
+
+
+def partner_choices() -> list[tuple[int, str]]:
+    """Organisations that are not archived, for a programme's external partners."""
+    rows = db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.archived.is_(False)).order_by(Organisation.name))
+    return [(i, n) for i, n in rows]
+
+
+# --------------------------------------------------------------------------- programmes
+
+
+def programme_list(team_ids: Iterable[int] | None, *, q: str = "", kind: str = "",
+                   page_no: int = 1) -> tuple[Page, dict[tuple[int, str], int]]:
+    """One page of programmes that are not archived (newest first), and the number of enrolments per
+    ``(programme_id, status)`` on that page. Two queries."""
+    stmt = _in_teams(select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False)),
+                     team_ids)
+    if kind:
+        stmt = stmt.where(Programme.kind == kind)
+    if q:
+        stmt = stmt.where(func.lower(Programme.name).contains(q.lower()))
+    stmt = stmt.order_by(Programme.start_date.desc().nulls_last(), Programme.name, Programme.id)
+    rows = list(db.session.scalars(stmt.offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    page = Page(rows[:PAGE_SIZE], page_no, len(rows) > PAGE_SIZE)
+    ids = [p.id for p in page.items]
+    counts = {}
+    if ids:
+        counts = {(pid, st): n for pid, st, n in db.session.execute(
+            select(Enrolment.programme_id, Enrolment.status, func.count(Enrolment.id))
+            .where(Enrolment.programme_id.in_(ids)).group_by(Enrolment.programme_id, Enrolment.status))}
+    return page, counts
+
+
+def programme_with_people(programme_id: int) -> Programme | None:
+    """The programme with its team, leaders and partners loaded."""
+    return db.session.scalar(select(Programme).options(
+        selectinload(Programme.team), selectinload(Programme.leaders), selectinload(Programme.partners))
+        .where(Programme.id == programme_id))
+
+
+def programme_sessions(programme_id: int) -> list[GroupSession]:
+    """Every session of the programme in time order (cancelled ones included), with its partner."""
+    return list(db.session.scalars(select(GroupSession).options(selectinload(GroupSession.partner))
+                                   .where(GroupSession.programme_id == programme_id)
+                                   .order_by(GroupSession.starts_at, GroupSession.id)))
+
+
+def participants(programme_id: int) -> tuple[list[Enrolment], list[Enrolment]]:
+    """The enrolled children by name (detached ones last) and the waiting list in its order."""
+    rows = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
+        .where(Enrolment.programme_id == programme_id, Enrolment.status.in_(("enrolled", "waiting")))
+        .order_by(*waiting_order())))
+    enrolled = sorted([e for e in rows if e.status == "enrolled"], key=lambda e: e.sort_key())
+    return enrolled, [e for e in rows if e.status == "waiting"]
+
+
+def enrolled_count(programme_id: int) -> int:
+    return db.session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.programme_id == programme_id, Enrolment.status == "enrolled")) or 0
+
+
+def is_full(programme: Programme) -> bool:
+    return enrolled_count(programme.id) >= programme.capacity
+
+
+def enrolment_of(programme_id: int, person_id: int) -> Enrolment | None:
+    """The person's enrolment on the programme (any status), if any."""
+    return db.session.scalar(select(Enrolment).where(Enrolment.programme_id == programme_id,
+                                                     Enrolment.person_id == person_id))
+
+
+def first_waiting(programme_id: int) -> Enrolment | None:
+    """The first child on the waiting list (detached enrolments are never admitted)."""
+    return db.session.scalar(select(Enrolment).where(Enrolment.programme_id == programme_id,
+                                                     Enrolment.status == "waiting", Enrolment.person_id.is_not(None))
+                             .order_by(*waiting_order()).limit(1))
+
+
+def open_programmes(team_ids: Iterable[int] | None, today: date) -> list[Programme]:
+    """Programmes not archived and not yet ended, to enrol someone in (at most 100)."""
+    stmt = _in_teams(select(Programme).where(Programme.archived.is_(False)), team_ids)
+    stmt = stmt.where(or_(Programme.end_date.is_(None), Programme.end_date >= today))
+    return list(db.session.scalars(stmt.order_by(Programme.start_date, Programme.name).limit(100)))
+
+
+def search_programmes(query: str, limit: int = 10) -> list[Programme]:
+    return list(db.session.scalars(
+        select(Programme).where(Programme.archived.is_(False), func.lower(Programme.name).contains(query.lower()))
+        .order_by(Programme.start_date.desc(), Programme.name).limit(limit)))
+
+
+# --------------------------------------------------------------------------- planning conflicts
+
+
+def find_conflicts(slots: list[Slot], location: str | None, leader_ids: Iterable[int],
+                   exclude_session_id: int | None = None, leader_names: dict[int, str] | None = None,
+                   exclude_programme_id: int | None = None) -> list[Conflict]:
+    """Sessions (not cancelled) that overlap one of ``slots`` and use the same room or one of the leaders.
+
+    One query for all slots. Rooms compare case-insensitively; an empty room never conflicts.
+    """
+    leader_ids = set(leader_ids)
+    if not slots:
+        return []
+    room = (location or "").strip().lower()
+    overlap = or_(*[and_(GroupSession.starts_at < s.ends_at, GroupSession.ends_at > s.starts_at) for s in slots])
+    who = []
+    if room:
+        who.append(func.lower(func.coalesce(GroupSession.location, Programme.location)) == room)
+    if leader_ids:
+        who.append(GroupSession.programme_id.in_(
+            select(programme_leader.c.programme_id).where(programme_leader.c.user_id.in_(leader_ids))))
+    if not who:
+        return []
+    stmt = (select(GroupSession).join(Programme, Programme.id == GroupSession.programme_id)
+            .where(GroupSession.cancelled.is_(False), Programme.archived.is_(False), overlap, or_(*who))
+            .order_by(GroupSession.starts_at).limit(50))
+    if exclude_session_id:
+        stmt = stmt.where(GroupSession.id != exclude_session_id)
+    if exclude_programme_id:
+        stmt = stmt.where(GroupSession.programme_id != exclude_programme_id)
+    sessions = list(db.session.scalars(stmt))
+    if not sessions:
+        return []
+    prog_ids = {s.programme_id for s in sessions}
+    leaders_of: dict[int, set[int]] = {pid: set() for pid in prog_ids}
+    for pid, uid in db.session.execute(select(programme_leader.c.programme_id, programme_leader.c.user_id)
+                                       .where(programme_leader.c.programme_id.in_(prog_ids))):
+        leaders_of[pid].add(uid)
+    names = leader_names or {}
+    result = []
+    for s in sessions:
+        reasons = []
+        s_room = (s.location or s.programme.location or "").strip().lower()
+        if room and s_room == room:
+            reasons.append(f"lokaal {s.location or s.programme.location} is dan al bezet")
+        for uid in sorted(leader_ids & leaders_of.get(s.programme_id, set())):
+            reasons.append(f"{names.get(uid, 'een begeleider')} is dan al ingepland")
+        if reasons:
+            result.append(Conflict(s, reasons))
+    return result
+
+
+def programme_change_conflicts(programme: Programme, location: str | None, leader_ids: Iterable[int],
+                               leader_names: dict[int, str] | None = None) -> list[Conflict]:
+    """Conflicts a change of a programme's room or leaders would cause for its coming sessions."""
+    upcoming = list(db.session.scalars(select(GroupSession).where(
+        GroupSession.programme_id == programme.id, GroupSession.cancelled.is_(False),
+        GroupSession.ends_at > now_local())))
+    own_room = [Slot(s.starts_at, s.ends_at) for s in upcoming if not s.location]
+    other = [Slot(s.starts_at, s.ends_at) for s in upcoming if s.location]
+    found = find_conflicts(own_room, location, leader_ids, leader_names=leader_names,
+                           exclude_programme_id=programme.id)
+    found += find_conflicts(other, None, leader_ids, leader_names=leader_names, exclude_programme_id=programme.id)
+    seen, result = set(), []
+    for c in found:
+        if c.session.id not in seen:
+            seen.add(c.session.id)
+            result.append(c)
+    return result
+
+
+# --------------------------------------------------------------------------- sessions and attendance
+
+
+def session_mark_counts(session_id: int) -> dict[str, int]:
+    """How many children were marked present, absent, excused at the session."""
+    return dict(db.session.execute(select(Attendance.status, func.count(Attendance.id))
+                                   .where(Attendance.session_id == session_id).group_by(Attendance.status)).all())
+
+
+def without_image_consent(programme_id: int) -> list[Enrolment]:
+    """Enrolled children without photo or film consent (for a showcase)."""
+    return list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person))
+        .where(Enrolment.programme_id == programme_id, Enrolment.status == "enrolled",
+               or_(Enrolment.photo_consent.is_(False), Enrolment.film_consent.is_(False)))))
+
+
+def to_notify(programme_id: int) -> tuple[list[Enrolment], int]:
+    """The enrolled children with their family (for who must be told), by family; and how many enrolments are
+    detached (they have no family to tell: counted, not listed)."""
+    rows = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.family))
+        .where(Enrolment.programme_id == programme_id, Enrolment.status == "enrolled")))
+    enrolments = sorted([e for e in rows if e.family is not None], key=lambda e: (e.family_label, e.given_name, e.id))
+    return enrolments, len(rows) - len(enrolments)
+
+
+def attendance_rows(session: GroupSession) -> tuple[list[Enrolment], dict[int, str]]:
+    """The children on the session's attendance page (enrolled, or marked at this session before they left)
+    by given name, and their marks by enrolment id."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person))
+        .where(Enrolment.programme_id == session.programme_id,
+               or_(Enrolment.status == "enrolled",
+                   Enrolment.id.in_(select(Attendance.enrolment_id).where(Attendance.session_id == session.id))))))
+    enrolments.sort(key=lambda e: e.sort_key(given_first=True))
+    marks = dict(db.session.execute(select(Attendance.enrolment_id, Attendance.status)
+                                    .where(Attendance.session_id == session.id)).all())
+    return enrolments, marks
+
+
+def mark_of(session_id: int, enrolment_id: int, *, fresh: bool = False) -> Attendance | None:
+    """The stored mark of a child at a session; ``fresh`` reloads it from the database (after a concurrent
+    change)."""
+    stmt = select(Attendance).where(Attendance.session_id == session_id, Attendance.enrolment_id == enrolment_id)
+    return db.session.scalar(stmt.execution_options(populate_existing=True) if fresh else stmt)
+
+
+def programme_attendance(programme_id: int, sessions: list[GroupSession], enrolment_ids: list[int]):
+    """Attendance rates per child and per session of a programme (see ``logic.attendance_figures``)."""
+    rows = [tuple(r) for r in db.session.execute(
+        select(Attendance.session_id, Attendance.enrolment_id, Attendance.status)
+        .join(GroupSession, GroupSession.id == Attendance.session_id)
+        .where(GroupSession.programme_id == programme_id))]
+    return attendance_figures(sessions, rows, enrolment_ids)
+
+
+def attendance_grid(programme: Programme):
+    """The printable attendance list: sessions that were not cancelled, the enrolled children, every mark by
+    ``(session_id, enrolment_id)`` and the rates per child and per session."""
+    sessions = [s for s in db.session.scalars(select(GroupSession).where(GroupSession.programme_id == programme.id)
+                                              .order_by(GroupSession.starts_at, GroupSession.id)) if not s.cancelled]
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person))
+        .where(Enrolment.programme_id == programme.id, Enrolment.status == "enrolled")))
+    enrolments.sort(key=lambda e: e.sort_key())
+    marks = {(sid, eid): st for sid, eid, st in db.session.execute(
+        select(Attendance.session_id, Attendance.enrolment_id, Attendance.status)
+        .join(GroupSession, GroupSession.id == Attendance.session_id)
+        .where(GroupSession.programme_id == programme.id))}
+    per_child, per_session = programme_attendance(programme.id, sessions, [e.id for e in enrolments])
+    return sessions, enrolments, marks, per_child, per_session
+
+
+# --------------------------------------------------------------------------- calendar, panel
+
+
+def calendar_sessions(team_ids: Iterable[int] | None, start: datetime, end: datetime,
+                      limit: int = 2000) -> list[GroupSession]:
+    """Sessions of programmes not archived that overlap ``[start, end)``, with their programme."""
+    stmt = (select(GroupSession).options(selectinload(GroupSession.programme))
+            .join(Programme, Programme.id == GroupSession.programme_id)
+            .where(GroupSession.starts_at < end, GroupSession.ends_at > start, Programme.archived.is_(False))
+            .order_by(GroupSession.starts_at, GroupSession.id))
+    return list(db.session.scalars(_in_teams(stmt, team_ids).limit(limit)))
+
+
+def family_enrolments(family_id: int) -> tuple[list[Enrolment], dict[int, int | None]]:
+    """The family's enrolments (newest first) with their programme and team, and each one's attendance rate
+    (cancelled sessions left out). Three queries."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.programme)
+                                  .selectinload(Programme.team))
+        .where(Enrolment.family_id == family_id).order_by(Enrolment.created_at.desc())))
+    ids = [e.id for e in enrolments]
+    rates = {}
+    if ids:
+        for eid, present, recorded in db.session.execute(
+                select(Attendance.enrolment_id, func.sum(case((Attendance.status == "present", 1), else_=0)),
+                       func.count(Attendance.id))
+                .join(GroupSession, GroupSession.id == Attendance.session_id)
+                .where(Attendance.enrolment_id.in_(ids), GroupSession.cancelled.is_(False))
+                .group_by(Attendance.enrolment_id)):
+            rates[eid] = round(100 * (present or 0) / recorded) if recorded else None
+    return enrolments, rates
+
+
+# --------------------------------------------------------------------------- billable work (costing)
+
+HOUR_KINDS = {"session": "groepssessie", "info": "infomoment", "showcase": "toonmoment", "multiday": "meerdaagse"}
+
+
+def billable_work(period) -> list[dict]:
+    """Staff hours per programme in the period: each session's duration x the number of leaders, per kind;
+    cancelled sessions excluded, no names. Two queries."""
+    start = datetime.combine(period.start, datetime.min.time())
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time())
+    leaders = (select(programme_leader.c.programme_id, func.count().label("n"))
+               .group_by(programme_leader.c.programme_id).subquery())
+    rows = db.session.execute(
+        select(GroupSession.programme_id, GroupSession.kind, GroupSession.starts_at, GroupSession.ends_at,
+               func.coalesce(leaders.c.n, 0))
+        .outerjoin(leaders, leaders.c.programme_id == GroupSession.programme_id)
+        .where(GroupSession.cancelled.is_(False), GroupSession.starts_at >= start, GroupSession.starts_at < end))
+    hours: dict[int, dict[str, float]] = {}
+    n_sessions: dict[int, int] = {}
+    for pid, kind, s, e, n in rows:
+        n_sessions[pid] = n_sessions.get(pid, 0) + 1
+        h = hours.setdefault(pid, {})
+        key = HOUR_KINDS.get(kind, kind)
+        h[key] = h.get(key, 0.0) + (e - s).total_seconds() / 3600 * n
+    if not hours:
+        return []
+    programmes = db.session.scalars(select(Programme).options(selectinload(Programme.team))
+                                    .where(Programme.id.in_(hours)).order_by(Programme.id))
+    today = datetime.now().date()
+    result = []
+    for p in programmes:
+        status = "planned" if p.start_date and p.start_date > today else (
+            "closed" if p.end_date and p.end_date < today else "ongoing")
+        result.append({
+            "kind": "group_programme", "ref": p.ref, "team_id": p.team_id, "team": p.team.name,
+            "start": p.start_date, "end": p.end_date, "status": status, "status_label": WORK_STATUS_LABELS[status],
+            "age_group": age_group_of(p.age_group),
+            "programme_kind": p.kind, "sessions": n_sessions[p.id],
+            "hours": {k: round(v, 2) for k, v in sorted(hours[p.id].items())},
+            "fee_due": None, "fee_paid": None, "fee_waived": False, "fee_paid_on": None,
+        })
+    return result
+
+
+# --------------------------------------------------------------------------- data rights: export, retention
+
+
+def export_enrolments(where) -> list[dict]:
+    """Enrolments matching ``where`` with their attendance, JSON-serialisable (two queries)."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.person), selectinload(Enrolment.programme))
+        .where(where).order_by(Enrolment.id)))
+    marks: dict[int, list[dict]] = {e.id: [] for e in enrolments}
+    if marks:
+        for eid, starts_at, status in db.session.execute(
+                select(Attendance.enrolment_id, GroupSession.starts_at, Attendance.status)
+                .join(GroupSession, GroupSession.id == Attendance.session_id)
+                .where(Attendance.enrolment_id.in_(list(marks))).order_by(GroupSession.starts_at, Attendance.id)):
+            marks[eid].append({"session": starts_at.isoformat(), "status": status})
+    return [{
+        "kind": "group_enrolment", "programme": e.programme.name, "programme_ref": e.programme.ref,
+        "child": e.child_name, "status": e.status, "priority": e.priority,
+        "waiting_since": e.waiting_since.isoformat() if e.waiting_since else None,
+        "enrolled_at": e.enrolled_at.isoformat() if e.enrolled_at else None,
+        "photo_consent": e.photo_consent, "film_consent": e.film_consent, "note": e.note,
+        "attendance": marks[e.id],
+    } for e in enrolments]
+
+
+def _later(a, b):
+    """The later of two non-NULL datetimes, portable (SQLite has no GREATEST)."""
+    return case((b > a, b), else_=a)
+
+
+def _since():
+    """When the retention term of an enrolment starts: the programme's last session end, or the enrolment's
+    own last change when that is later (a waiting-list entry added after the last session, a programme
+    without sessions). Returns the expression and the subquery of last session ends to join."""
+    last = (select(GroupSession.programme_id.label("programme_id"), func.max(GroupSession.ends_at).label("ends_at"))
+            .group_by(GroupSession.programme_id).subquery("groups_last_session"))
+    created = Enrolment.created_at
+    changed = _later(_later(_later(created, func.coalesce(Enrolment.updated_at, created)),
+                            func.coalesce(Enrolment.waiting_since, created)),
+                     func.coalesce(Enrolment.enrolled_at, created))
+    return _later(func.coalesce(last.c.ends_at, changed), changed), last
+
+
+def _label():
+    """``GR-00012#345``: the programme's reference (as ``Programme.ref``) and the enrolment id; no name."""
+    padded = case((Programme.id < 100000, func.substr(cast(Programme.id + 100000, String), 2)),
+                  else_=cast(Programme.id, String))
+    return literal("GR-") + padded + literal("#") + cast(Enrolment.id, String)
+
+
+def due_enrolments(cutoff: date) -> Select:
+    """Enrolments not yet detached whose term (see ``_since``) started before ``cutoff``."""
+    since, last = _since()
+    return (select(Enrolment.id.label("id"), _label().label("label"), since.label("since"),
+                   Enrolment.family_id.label("family_id"))
+            .join(Programme, Programme.id == Enrolment.programme_id)
+            .outerjoin(last, last.c.programme_id == Enrolment.programme_id)
+            .where(Enrolment.anonymised_at.is_(None), since < datetime.combine(cutoff, time.min)))
+
+
+def holding() -> int:
+    """Enrolments still linked to a child."""
+    return db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.person_id.is_not(None))) or 0
