@@ -22,25 +22,8 @@ from core.geo import MUNICIPALITIES
 from core.models import ORGANISATION_KIND_LABELS, Family, Organisation, fold
 from core.operations import require
 
-from . import queries
-from .models import (
-    COST_LABELS,
-    DIRECTION_LABELS,
-    LINE_LABELS,
-    OUTCOME_LABELS,
-    RELATION_KIND_LABELS,
-    SECTOR_LABELS,
-    TIE_KIND_LABELS,
-    TIE_STRENGTH_LABELS,
-    WAITING_LABELS,
-    Contact,
-    EcoTie,
-    Partner,
-    PartnerChange,
-    Referral,
-    Relation,
-    Service,
-)
+from . import models, queries
+from .models import Contact, EcoTie, Partner, PartnerChange, Referral, Relation, Service
 
 # outcomes that say the help has started: they need the waiting status "started"
 STARTED_OUTCOMES = ("ongoing", "completed")
@@ -109,8 +92,8 @@ def _apply_profile(org: Organisation, partner: Partner, values: Mapping[str, Any
     name = (values.get("name") or "").strip()
     require(name, "Geef de naam van de organisatie.", "name")
     require(len(name) <= 200, "Maximaal 200 tekens.", "name")
-    _require_choice(values.get("sector"), SECTOR_LABELS, "sector", "sector")
-    require(str(values.get("line")) in {str(k) for k in LINE_LABELS}, "De lijn is 0, 1 of 2.", "line")
+    _require_choice(values.get("sector"), models.SECTOR_LABELS, "sector", "sector")
+    require(str(values.get("line")) in {str(k) for k in models.LINE_LABELS}, "De lijn is 0, 1 of 2.", "line")
     changed = []
     if org.name != name:
         org.name = name
@@ -187,7 +170,7 @@ def _item_values(model, values: Mapping[str, Any]) -> dict:
         require(clean["phone"] or clean["email"], "Geef een telefoonnummer of een e-mailadres.", "phone")
     else:
         clean["cost"] = clean["cost"] or "gratis"
-        _require_choice(clean["cost"], COST_LABELS, "cost", "kostprijs")
+        _require_choice(clean["cost"], models.COST_LABELS, "cost", "kostprijs")
         low, high = clean["age_min"], clean["age_max"]
         require(low is None or high is None or low <= high,
                 "De maximumleeftijd ligt onder de minimumleeftijd.", "age_max")
@@ -256,8 +239,8 @@ def _relation_values(values: Mapping[str, Any]) -> dict:
         require(org is not None, "Kies een organisatie.", key)
     require(clean["source_id"] != clean["target_id"],
             "Een organisatie kan geen relatie met zichzelf hebben. Kies een andere partner.", "target_id")
-    _require_choice(clean["kind"], RELATION_KIND_LABELS, "kind", "soort relatie")
-    _require_choice(clean["direction"], DIRECTION_LABELS, "direction", "richting")
+    _require_choice(clean["kind"], models.RELATION_KIND_LABELS, "kind", "soort relatie")
+    _require_choice(clean["direction"], models.DIRECTION_LABELS, "direction", "richting")
     require(not (clean["start_date"] and clean["end_date"]) or clean["end_date"] >= clean["start_date"],
             "De einddatum ligt voor de startdatum.", "end_date")
     return clean
@@ -293,9 +276,9 @@ def _tie_values(family: Family, values: Mapping[str, Any]) -> dict:
     clean = {k: _clean(values.get(k)) for k in TIE_FIELDS}
     clean["person_id"] = clean["person_id"] or None  # 0 in the form: the whole family
     clean["organisation_id"] = clean["organisation_id"] or None
-    _require_choice(clean["kind"], TIE_KIND_LABELS, "kind", "soort")
+    _require_choice(clean["kind"], models.TIE_KIND_LABELS, "kind", "soort")
     clean["strength"] = clean["strength"] or "gewoon"
-    _require_choice(clean["strength"], TIE_STRENGTH_LABELS, "strength", "band")
+    _require_choice(clean["strength"], models.TIE_STRENGTH_LABELS, "strength", "band")
     if clean["person_id"]:
         require(clean["person_id"] in {p.id for p in queries.family_children(family.id)},
                 "Kies een kind van dit gezin of het hele gezin.", "person_id")
@@ -348,11 +331,11 @@ REFERRAL_FIELDS = ["organisation_id", "referred_on", "accompanied", "waiting_sta
 
 
 def _check_status(waiting_status: str, outcome: str) -> None:
-    _require_choice(waiting_status, WAITING_LABELS, "waiting_status", "wachtstatus")
-    _require_choice(outcome, OUTCOME_LABELS, "outcome", "resultaat")
+    _require_choice(waiting_status, models.WAITING_LABELS, "waiting_status", "wachtstatus")
+    _require_choice(outcome, models.OUTCOME_LABELS, "outcome", "resultaat")
     require(outcome not in STARTED_OUTCOMES or waiting_status == "started",
-            f"Het resultaat '{OUTCOME_LABELS[outcome]}' kan enkel als de hulp gestart is: zet de wachtstatus op "
-            f"'{WAITING_LABELS['started']}'.", "outcome")
+            f"Het resultaat '{models.OUTCOME_LABELS[outcome]}' kan enkel als de hulp gestart is: zet de wachtstatus op "
+            f"'{models.WAITING_LABELS['started']}'.", "outcome")
 
 
 def _referral_values(values: Mapping[str, Any]) -> dict:
@@ -405,8 +388,8 @@ def record_referral_outcome(ref: Referral, *, waiting_status: str, outcome: str,
     _may_edit_organisation(user, ref.organisation_id)
     _check_status(waiting_status, outcome)
     changed = []
-    for field, value, labels in (("waiting_status", waiting_status, WAITING_LABELS),
-                                 ("outcome", outcome, OUTCOME_LABELS)):
+    for field, value, labels in (("waiting_status", waiting_status, models.WAITING_LABELS),
+                                 ("outcome", outcome, models.OUTCOME_LABELS)):
         old = getattr(ref, field)
         if old != value:
             _log_partner_edit(user, ref.organisation_id, "referral", ref.id, "update", field,

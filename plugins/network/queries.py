@@ -100,6 +100,22 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
 
 
+def _profile_filters(stmt, f: DirectoryFilters | MapFilters):
+    """``stmt`` (organisations outer-joined to their profile) limited to the sector, line and municipality of ``f``;
+    an organisation without a profile matches a municipality by its own."""
+    if f.sector:
+        stmt = stmt.where(Partner.sector == f.sector)
+    if f.line != "" and f.line is not None:
+        try:
+            stmt = stmt.where(Partner.line == int(f.line))
+        except ValueError:
+            pass
+    if f.municipality:
+        stmt = stmt.where(or_(Partner.municipalities.like(f"%,{f.municipality},%"),
+                              and_(Partner.id.is_(None), Organisation.municipality == f.municipality)))
+    return stmt
+
+
 def directory_page(f: DirectoryFilters, page: int = 1, page_size: int = PAGE_SIZE, *,
                    shareable_only: bool = False) -> Page:
     """Organisations with their profile, filtered and paginated in SQL. Items are (Organisation, Partner|None)."""
@@ -111,16 +127,7 @@ def directory_page(f: DirectoryFilters, page: int = 1, page_size: int = PAGE_SIZ
         if shareable_only:
             contact_match = contact_match.where(Contact.shareable.is_(True))
         stmt = stmt.where(or_(func.lower(Organisation.name).like(key), Organisation.id.in_(contact_match)))
-    if f.sector:
-        stmt = stmt.where(Partner.sector == f.sector)
-    if f.line != "" and f.line is not None:
-        try:
-            stmt = stmt.where(Partner.line == int(f.line))
-        except ValueError:
-            pass
-    if f.municipality:
-        stmt = stmt.where(or_(Partner.municipalities.like(f"%,{f.municipality},%"),
-                              and_(Partner.id.is_(None), Organisation.municipality == f.municipality)))
+    stmt = _profile_filters(stmt, f)
     if f.service:
         key = _like(f.service.lower())
         svc = select(Service.organisation_id).where(
@@ -210,16 +217,7 @@ def map_data(f: MapFilters) -> dict:
                    Partner.sector, Partner.line, Partner.municipalities)
             .outerjoin(Partner, Partner.organisation_id == Organisation.id)
             .where(Organisation.archived.is_(False)))
-    if f.sector:
-        stmt = stmt.where(Partner.sector == f.sector)
-    if f.line != "" and f.line is not None:
-        try:
-            stmt = stmt.where(Partner.line == int(f.line))
-        except ValueError:
-            pass
-    if f.municipality:
-        stmt = stmt.where(or_(Partner.municipalities.like(f"%,{f.municipality},%"),
-                              and_(Partner.id.is_(None), Organisation.municipality == f.municipality)))
+    stmt = _profile_filters(stmt, f)
     rows = db.session.execute(stmt.order_by(Organisation.id)).all()
     rel_rows = db.session.execute(
         select(Relation.id, Relation.source_id, Relation.target_id, Relation.kind, Relation.direction,

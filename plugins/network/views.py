@@ -108,6 +108,18 @@ def _form_values(form, fields) -> dict:
     return {name: form[name].data for name in fields}
 
 
+def save_new_or_edit(save, record, create, edit):
+    """Inside ``save`` (``conflict_safe``): ``create()`` when ``record`` is None, else check the form's version
+    against it and ``edit(record)``. Returns the record (the new one after a create)."""
+    with save:
+        if record is None:
+            record = create()
+        else:
+            save.check(record)
+            edit(record)
+    return record
+
+
 def fill_form(form, item, fields) -> None:
     for name in fields:
         getattr(form, name).data = getattr(item, name)
@@ -231,12 +243,9 @@ def item_page(what: str, org: Organisation, item_id: int | None, *, back: str, d
         fill_form(form, item, fields)
     save = conflict_safe(form)
     if form.validate_on_submit():
-        with save:
-            if item is None:
-                operations.add_item(model, org, _form_values(form, fields), user=current_user)
-            else:
-                save.check(item)
-                operations.edit_item(item, _form_values(form, fields), user=current_user)
+        values = _form_values(form, fields)
+        save_new_or_edit(save, item, lambda: operations.add_item(model, org, values, user=current_user),
+                         lambda it: operations.edit_item(it, values, user=current_user))
         if save.saved:
             flash(f"{message} {done}".strip(), "success")
             return redirect(back)
@@ -307,12 +316,8 @@ def relation_edit(rel_id: int | None):
     save = conflict_safe(form)
     if form.validate_on_submit():
         values = _form_values(form, FORM_RELATION_FIELDS) | {"structural": form.structural.data == "1"}
-        with save:
-            if rel is None:
-                rel = operations.add_relation(values, user=current_user)
-            else:
-                save.check(rel)
-                operations.edit_relation(rel, values, user=current_user)
+        rel = save_new_or_edit(save, rel, lambda: operations.add_relation(values, user=current_user),
+                               lambda r: operations.edit_relation(r, values, user=current_user))
         if save.saved:
             flash("Relatie opgeslagen.", "success")
             return redirect(url_for("network.partner_page", org_id=rel.source_id))
@@ -527,13 +532,9 @@ def referral_edit(family_id: int, ref_id: int | None):
     save = conflict_safe(form)
     if form.validate_on_submit():
         values = _form_values(form, REFERRAL_FIELDS)
-        with save:
-            if ref is None:
-                ref = operations.record_referral(family, values, user=current_user,
-                                                 team_id=queries.team_for_family(current_user, family.id))
-            else:
-                save.check(ref)
-                operations.edit_referral(ref, values, user=current_user)
+        save_new_or_edit(save, ref, lambda: operations.record_referral(
+            family, values, user=current_user, team_id=queries.team_for_family(current_user, family.id)),
+            lambda r: operations.edit_referral(r, values, user=current_user))
         if save.saved:
             flash("Verwijzing opgeslagen.", "success")
             return redirect(url_for("families.show", family_id=family.id))
