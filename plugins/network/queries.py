@@ -141,28 +141,26 @@ def directory_page(f: DirectoryFilters, page: int = 1, page_size: int = PAGE_SIZ
     return _page(stmt.order_by(func.lower(Organisation.name), Organisation.id), page, page_size)
 
 
-def contacts_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[int, list[Contact]]:
-    result: dict[int, list[Contact]] = {i: [] for i in org_ids}
+def _by_org(model, org_ids: list[int], shareable_only: bool, *order) -> dict[int, list]:
+    """The contacts or offers (``model``) of each organisation in ``org_ids`` (one statement)."""
+    result: dict[int, list] = {i: [] for i in org_ids}
     if not org_ids:
         return result
-    stmt = select(Contact).where(Contact.organisation_id.in_(org_ids))
+    stmt = select(model).where(model.organisation_id.in_(org_ids))
     if shareable_only:
-        stmt = stmt.where(Contact.shareable.is_(True))
-    for c in db.session.scalars(stmt.order_by(Contact.is_primary.desc(), Contact.name, Contact.id)):
-        result[c.organisation_id].append(c)
+        stmt = stmt.where(model.shareable.is_(True))
+    for item in db.session.scalars(stmt.order_by(*order, model.id)):
+        result[item.organisation_id].append(item)
     return result
+
+
+def contacts_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[int, list[Contact]]:
+    """Contact persons per organisation, the one to call first on top."""
+    return _by_org(Contact, org_ids, shareable_only, Contact.is_primary.desc(), Contact.name)
 
 
 def services_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[int, list[Service]]:
-    result: dict[int, list[Service]] = {i: [] for i in org_ids}
-    if not org_ids:
-        return result
-    stmt = select(Service).where(Service.organisation_id.in_(org_ids))
-    if shareable_only:
-        stmt = stmt.where(Service.shareable.is_(True))
-    for s in db.session.scalars(stmt.order_by(Service.name, Service.id)):
-        result[s.organisation_id].append(s)
-    return result
+    return _by_org(Service, org_ids, shareable_only, Service.name)
 
 
 def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]:
