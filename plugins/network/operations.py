@@ -69,7 +69,8 @@ def _set_changed(obj, values: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
 
 
 def _require_choice(value: Any, labels: Mapping, field: str, what: str) -> None:
-    require(value in labels, f"Kies een geldige {what}.", field)
+    """Refuse a value outside ``labels``: "Kies een <what>." (``what`` with its adjective: "geldige sector")."""
+    require(value in labels, f"Kies een {what}.", field)
 
 
 # --------------------------------------------------------------------------- partner profile
@@ -92,7 +93,7 @@ def _apply_profile(org: Organisation, partner: Partner, values: Mapping[str, Any
     name = (values.get("name") or "").strip()
     require(name, "Geef de naam van de organisatie.", "name")
     require(len(name) <= 200, "Maximaal 200 tekens.", "name")
-    _require_choice(values.get("sector"), models.SECTOR_LABELS, "sector", "sector")
+    _require_choice(values.get("sector"), models.SECTOR_LABELS, "sector", "geldige sector")
     require(str(values.get("line")) in {str(k) for k in models.LINE_LABELS}, "De lijn is 0, 1 of 2.", "line")
     changed = []
     if org.name != name:
@@ -170,7 +171,7 @@ def _item_values(model, values: Mapping[str, Any]) -> dict:
         require(clean["phone"] or clean["email"], "Geef een telefoonnummer of een e-mailadres.", "phone")
     else:
         clean["cost"] = clean["cost"] or "gratis"
-        _require_choice(clean["cost"], models.COST_LABELS, "cost", "kostprijs")
+        _require_choice(clean["cost"], models.COST_LABELS, "cost", "geldige kostprijs")
         low, high = clean["age_min"], clean["age_max"]
         require(low is None or high is None or low <= high,
                 "De maximumleeftijd ligt onder de minimumleeftijd.", "age_max")
@@ -239,8 +240,8 @@ def _relation_values(values: Mapping[str, Any]) -> dict:
         require(org is not None, "Kies een organisatie.", key)
     require(clean["source_id"] != clean["target_id"],
             "Een organisatie kan geen relatie met zichzelf hebben. Kies een andere partner.", "target_id")
-    _require_choice(clean["kind"], models.RELATION_KIND_LABELS, "kind", "soort relatie")
-    _require_choice(clean["direction"], models.DIRECTION_LABELS, "direction", "richting")
+    _require_choice(clean["kind"], models.RELATION_KIND_LABELS, "kind", "geldige soort relatie")
+    _require_choice(clean["direction"], models.DIRECTION_LABELS, "direction", "geldige richting")
     require(not (clean["start_date"] and clean["end_date"]) or clean["end_date"] >= clean["start_date"],
             "De einddatum ligt voor de startdatum.", "end_date")
     return clean
@@ -276,9 +277,9 @@ def _tie_values(family: Family, values: Mapping[str, Any]) -> dict:
     clean = {k: _clean(values.get(k)) for k in TIE_FIELDS}
     clean["person_id"] = clean["person_id"] or None  # 0 in the form: the whole family
     clean["organisation_id"] = clean["organisation_id"] or None
-    _require_choice(clean["kind"], models.TIE_KIND_LABELS, "kind", "soort")
+    _require_choice(clean["kind"], models.TIE_KIND_LABELS, "kind", "geldige soort")
     clean["strength"] = clean["strength"] or "gewoon"
-    _require_choice(clean["strength"], models.TIE_STRENGTH_LABELS, "strength", "band")
+    _require_choice(clean["strength"], models.TIE_STRENGTH_LABELS, "strength", "geldige band")
     if clean["person_id"]:
         require(clean["person_id"] in {p.id for p in queries.family_children(family.id)},
                 "Kies een kind van dit gezin of het hele gezin.", "person_id")
@@ -331,8 +332,8 @@ REFERRAL_FIELDS = ["organisation_id", "referred_on", "accompanied", "waiting_sta
 
 
 def _check_status(waiting_status: str, outcome: str) -> None:
-    _require_choice(waiting_status, models.WAITING_LABELS, "waiting_status", "wachtstatus")
-    _require_choice(outcome, models.OUTCOME_LABELS, "outcome", "resultaat")
+    _require_choice(waiting_status, models.WAITING_LABELS, "waiting_status", "geldige wachtstatus")
+    _require_choice(outcome, models.OUTCOME_LABELS, "outcome", "geldig resultaat")
     require(outcome not in STARTED_OUTCOMES or waiting_status == "started",
             f"Het resultaat '{models.OUTCOME_LABELS[outcome]}' kan enkel als de hulp gestart is: zet de wachtstatus op "
             f"'{models.WAITING_LABELS['started']}'.", "outcome")
