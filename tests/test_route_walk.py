@@ -145,6 +145,8 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
         "family_id ref_id": lambda: of_families(select(Referral.family_id, Referral.id).order_by(Referral.id),
                                                 Referral.family_id),
         "ref_id": lambda: of_families(select(Referral.id).order_by(Referral.id), Referral.family_id),
+        "family_id tie_id": lambda: of_families(select(EcoTie.family_id, EcoTie.id).order_by(EcoTie.id),
+                                                EcoTie.family_id),
         "trajectory_id": lambda: of_families(select(Trajectory.id).order_by(Trajectory.id), Trajectory.family_id),
         "roundtable_id trajectory_id": lambda: of_families(
             select(Roundtable.trajectory_id, Roundtable.id).join(Trajectory, Trajectory.id == Roundtable.trajectory_id)

@@ -6,14 +6,14 @@ import os
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.ui import NavItem, Panel, RetentionRule, SearchResult, Widget
 
 from . import models  # noqa: F401  (registers the tables)
-from .models import Contact, EcoTie, Referral, Service
+from .models import EcoTie, Referral
 
 
 @hookimpl
@@ -56,27 +56,14 @@ def hvhk_family_panels(family, user):
 
 @hookimpl
 def hvhk_search(query, user):
-    from core.models import Organisation
+    from .queries import search
 
-    key = "%" + query.lower().replace("%", "").replace("_", "") + "%"
-    results = []
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.municipality)
-        .where(Organisation.archived.is_(False), func.lower(Organisation.name).like(key))
-        .order_by(func.lower(Organisation.name)).limit(5)).all()
-    for oid, name, mun in orgs:
-        results.append(SearchResult(name, url_for("network.partner_page", org_id=oid), "Partner", mun or ""))
-    contacts = db.session.execute(
-        select(Contact.organisation_id, Contact.name, Contact.role, Contact.phone, Organisation.name)
-        .join(Organisation, Organisation.id == Contact.organisation_id)
-        .where(func.lower(Contact.name).like(key)).order_by(Contact.name).limit(3)).all()
+    orgs, contacts, services = search(query)
+    results = [SearchResult(name, url_for("network.partner_page", org_id=oid), "Partner", mun or "")
+               for oid, name, mun in orgs]
     for oid, name, role, phone, org_name in contacts:
         detail = " · ".join(x for x in (role, org_name, phone) if x)
         results.append(SearchResult(name, url_for("network.partner_page", org_id=oid), "Contactpersoon", detail))
-    services = db.session.execute(
-        select(Service.organisation_id, Service.name, Organisation.name)
-        .join(Organisation, Organisation.id == Service.organisation_id)
-        .where(or_(func.lower(Service.name).like(key))).order_by(Service.name).limit(3)).all()
     for oid, name, org_name in services:
         results.append(SearchResult(name, url_for("network.partner_page", org_id=oid), "Aanbod", org_name))
     return results[:10]
@@ -92,38 +79,31 @@ def hvhk_partner_pages(organisation):
 
 @hookimpl
 def hvhk_referral_recorded(referral):
-    """Store a referral another plugin recorded (e.g. PeTra's guided referral at closure). No commit."""
-    from core.models import Family, Organisation
+    """Store a referral another plugin recorded (e.g. PeTra's guided referral at closure), once per source
+    and ``source_ref``, through ``operations.record_referral``. A referral that breaks its rules (an unknown
+    family or organisation, a date in the future) is not stored and does not stop the caller. No commit."""
+    from core.access import involved_team_ids
+    from core.models import Family, User
+    from core.operations import Refused
 
-    family_id = referral.get("family_id")
-    org_id = referral.get("organisation_id")
-    if not family_id or not org_id or db.session.get(Family, family_id) is None \
-            or db.session.get(Organisation, org_id) is None:
+    from .operations import record_referral
+
+    family = db.session.get(Family, referral.get("family_id") or 0)
+    if family is None:
         return None
-    source = str(referral.get("source") or "onbekend")[:40]
-    source_ref = referral.get("source_ref")
-    if source_ref:
-        existing = db.session.scalar(select(Referral).where(Referral.source == source,
-                                                            Referral.source_ref == str(source_ref)[:60],
-                                                            Referral.organisation_id == org_id))
-        if existing is not None:
-            return None
-    day = referral.get("date") or date.today()
+    user = db.session.get(User, referral["user_id"]) if referral.get("user_id") else None
     team_id = referral.get("team_id")
-    if team_id is None and referral.get("user_id"):
-        from core.access import involved_team_ids
-        from core.models import User
-
-        user = db.session.get(User, referral["user_id"])
-        shared = involved_team_ids(family_id) & (user.team_ids() if user else set())
+    if team_id is None and user is not None:
+        shared = involved_team_ids(family.id) & user.team_ids()
         team_id = min(shared) if shared else None
-    db.session.add(Referral(
-        family_id=family_id, organisation_id=org_id, referred_on=day,
-        accompanied=bool(referral.get("accompanied")), waiting_status="registered", outcome="open",
-        question=None, note=(referral.get("note") or None), source=source,
-        source_ref=str(source_ref)[:60] if source_ref else None, team_id=team_id,
-        created_by_id=referral.get("user_id")))
-    db.session.flush()
+    try:
+        record_referral(family, {"organisation_id": referral.get("organisation_id"),
+                                 "referred_on": referral.get("date") or date.today(),
+                                 "accompanied": referral.get("accompanied"), "note": referral.get("note")},
+                        user=user, source=str(referral.get("source") or "onbekend"),
+                        source_ref=referral.get("source_ref"), team_id=team_id)
+    except Refused:
+        return None
     return None
 
 
@@ -156,23 +136,16 @@ def hvhk_person_export(person, family):
 
 @hookimpl
 def hvhk_family_erase(family):
-    """Ecomap ties hold names of people around the family: removed. Referrals stay for the per-partner
-    figures, without free text."""
-    removed = db.session.execute(delete(EcoTie).where(EcoTie.family_id == family.id)).rowcount or 0
-    kept = 0
-    for r in db.session.scalars(select(Referral).where(Referral.family_id == family.id)):
-        r.question = None
-        r.note = None
-        kept += 1
-    db.session.flush()
-    return {"removed": removed, "kept": kept}
+    from .operations import erase_family
+
+    return erase_family(family)
 
 
 @hookimpl
 def hvhk_person_erase(person):
-    """The ecomap ties drawn around this person are removed; the family's other ties and its referrals stay."""
-    removed = db.session.execute(delete(EcoTie).where(EcoTie.person_id == person.id)).rowcount or 0
-    return {"removed": removed, "kept": 0}
+    from .operations import erase_person
+
+    return erase_person(person)
 
 
 # --------------------------------------------------------------------------- retention
@@ -188,21 +161,14 @@ def _referrals_due(cutoff: date):
             .where(_HAS_TEXT, Referral.referred_on < cutoff))
 
 
-def clear_referral_texts(ids: list[int]) -> int:
-    """Clear the request for help and the internal note; the row stays for the per-partner figures.
-    Bumps the version so an open edit form notices. Does not commit."""
-    if not ids:
-        return 0
-    return db.session.execute(update(Referral).where(Referral.id.in_(list(ids))).values(
-        question=None, note=None, version=Referral.version + 1)).rowcount or 0
-
-
 @hookimpl
 def hvhk_retention_rules():
+    from . import operations
+
     return [RetentionRule(
         key="network_referral", label="Doorverwijzingen (hulpvraag en notitie)", default_years=RETENTION_YEARS,
         action="hulpvraag en interne notitie wissen; de verwijzing zelf blijft voor de cijfers per partner",
-        due=_referrals_due, apply=clear_referral_texts, holding_label="doorverwijzingen met hulpvraag of notitie",
+        due=_referrals_due, apply=operations.clear_referral_texts, holding_label="doorverwijzingen met hulpvraag of notitie",
         holding=lambda: db.session.scalar(select(func.count()).select_from(Referral).where(_HAS_TEXT)))]
 
 

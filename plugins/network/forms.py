@@ -157,7 +157,7 @@ class RelationForm(VersionedForm):
             raise ValidationError("De einddatum ligt voor de startdatum.")
 
 
-class TieForm(Form):
+class TieForm(VersionedForm):
     kind = SelectField("Soort", choices=TIE_KINDS)
     label = StringField("Wie of wat", validators=[Length(max=160)])
     person_id = SelectField("Rond", coerce=int, validate_choice=True)

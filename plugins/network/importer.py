@@ -1,7 +1,8 @@
 """Import of partners from an Excel (.xlsx) or CSV file, with a per-row report; export to Excel.
 
 Valid rows are kept even when other rows are rejected. A row whose name matches an existing organisation
-(case-insensitive) updates that organisation's profile and adds its contact person when new.
+(case-insensitive) updates that organisation's profile and adds its contact person when new. This module
+reads and checks (``parse_file``) and writes the workbooks; ``operations.import_partners`` writes the rows.
 """
 
 from __future__ import annotations
@@ -56,7 +57,27 @@ SECTOR_LOOKUP = {fold(k): k for k, _ in SECTORS} | {fold(v): k for k, v in SECTO
 MUNICIPALITY_LOOKUP = {fold(m): m for m in MUNICIPALITIES}
 MAX_ROWS = 5000
 MAX_COLUMNS = 50
-KIND_FOR_SECTOR = {"onderwijs": "school", "leerlingenbegeleiding": "clb", "lokaal_bestuur": "gemeente"}
+
+
+@dataclass
+class PartnerRow:
+    """One valid row of an import file, checked and normalised (what ``operations.import_partners`` writes)."""
+
+    name: str
+    sector: str
+    line: int = 1
+    municipalities: list[str] = field(default_factory=list)
+    care_zone: str | None = None
+    province: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    last_verified: date | None = None
+    contact_name: str | None = None
+    contact_role: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    offers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +86,7 @@ class ImportReport:
     updated: int = 0
     rejected: list[tuple[int, str, list[str]]] = field(default_factory=list)  # row number, name, reasons
     fatal: str | None = None
+    rows: list[PartnerRow] = field(default_factory=list)  # the valid rows, to be written
 
     @property
     def accepted(self) -> int:
@@ -92,8 +114,9 @@ def _parse_date(text: str) -> date | None:
     raise ValueError
 
 
-def import_file(storage) -> ImportReport:
-    """Read the file within the kit's limits (``core.xlsx.read_table``), then create or update row by row."""
+def parse_file(storage) -> ImportReport:
+    """Read the file within the kit's limits (``core.xlsx.read_table``) and check it row by row: the valid rows
+    in ``report.rows``, the others with their reasons in ``report.rejected``. Writes nothing."""
     report = ImportReport()
     try:
         table = read_table(storage, max_rows=MAX_ROWS, max_cols=MAX_COLUMNS)
@@ -110,7 +133,6 @@ def import_file(storage) -> ImportReport:
                         + ". De eerste rij moet de kolomnamen bevatten (zie het sjabloon).")
         return report
 
-    existing = {fold(n): i for i, n in db.session.execute(select(Organisation.id, Organisation.name))}
     seen: set[str] = set()
     for number, cells in table[1:]:
         row = [_cell(c) for c in cells]
@@ -167,46 +189,24 @@ def import_file(storage) -> ImportReport:
             report.rejected.append((number, name, reasons))
             continue
         seen.add(key)
-        org_id = existing.get(key)
-        if org_id is None:
-            org = Organisation(name=name, kind=KIND_FOR_SECTOR.get(sector, "andere"),
-                               municipality=muns[0] if muns else None)
-            db.session.add(org)
-            db.session.flush()
-            partner = Partner(organisation_id=org.id)
-            db.session.add(partner)
-            report.created += 1
-            existing[key] = org.id
-        else:
-            org = db.session.get(Organisation, org_id)
-            partner = db.session.scalar(select(Partner).where(Partner.organisation_id == org_id))
-            if partner is None:
-                partner = Partner(organisation_id=org_id)
-                db.session.add(partner)
-            report.updated += 1
-        partner.sector = sector
-        partner.line = line
-        if muns:
-            partner.set_municipalities(muns)
-        partner.care_zone = values.get("eerstelijnszone") or partner.care_zone
-        partner.province = values.get("provincie") or partner.province or "Limburg"
-        partner.website = website or partner.website
-        partner.phone = values.get("telefoon") or partner.phone
-        partner.email = values.get("email") or partner.email
-        partner.last_verified = verified or partner.last_verified or date.today()
-        contact_name = values.get("contactpersoon")
-        if contact_name:
-            known = db.session.scalar(select(Contact).where(Contact.organisation_id == org.id,
-                                                            func.lower(Contact.name) == contact_name.lower()))
-            if known is None:
-                db.session.add(Contact(organisation_id=org.id, name=contact_name[:160], role=values.get("rol") or None,
-                                       phone=values.get("contact_telefoon") or None,
-                                       email=values.get("contact_email") or None, is_primary=True, shareable=True))
-        offer = values.get("aanbod")
-        if offer:
-            for item in [o.strip() for o in offer.split(";") if o.strip()]:
-                db.session.add(Service(organisation_id=org.id, name=item[:200], shareable=True))
-        db.session.flush()
+        report.rows.append(PartnerRow(
+            name=name, sector=sector, line=line, municipalities=muns,
+            care_zone=values.get("eerstelijnszone") or None, province=values.get("provincie") or None,
+            website=website, phone=values.get("telefoon") or None, email=values.get("email") or None,
+            last_verified=verified, contact_name=values.get("contactpersoon") or None,
+            contact_role=values.get("rol") or None, contact_phone=values.get("contact_telefoon") or None,
+            contact_email=values.get("contact_email") or None,
+            offers=[o.strip() for o in (values.get("aanbod") or "").split(";") if o.strip()]))
+    return report
+
+
+def import_file(storage, user=None) -> ImportReport:
+    """Read the file (``parse_file``) and write its valid rows (``operations.import_partners``); no commit."""
+    from .operations import import_partners
+
+    report = parse_file(storage)
+    if not report.fatal:
+        report.created, report.updated = import_partners(report.rows, rejected=len(report.rejected), user=user)
     return report
 
 

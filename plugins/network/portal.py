@@ -12,45 +12,24 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.access import consent_covers, consented_family_ids, partner_view
 from core.extensions import db
+from core.forms import conflict_safe
 from core.geo import MUNICIPALITIES
-from core.models import INFO_KIND_LABELS, Consent, Family, Organisation
-from core.pagination import Page
+from core.models import INFO_KIND_LABELS, Family, Organisation
+from core.pagination import page_number as _page_no
 
-from .forms import ContactForm, ServiceForm
-from .models import (
-    LINES,
-    OUTCOMES,
-    SECTORS,
-    WAITING_STATUSES,
-    Contact,
-    Partner,
-    PartnerChange,
-    Referral,
-    Relation,
-    Service,
-    change_labels,
-)
-from .queries import PAGE_SIZE, contacts_by_org, directory_page, is_stale, services_by_org
-from .views import (
-    CONTACT_FIELDS,
-    SERVICE_FIELDS,
-    _contact_values,
-    _directory_filters,
-    _page_no,
-    _service_values,
-    _sub_item,
-    fill_form,
-    save_item,
-)
+from . import operations, queries
+from .models import LINES, OUTCOMES, SECTORS, WAITING_STATUSES, Referral, change_labels
+from .queries import contacts_by_org, directory_page, is_stale, partner_for, services_by_org
+from .views import _args_without_page, _directory_filters, item_page, item_remove
 
 bp = Blueprint("network_portal", __name__, url_prefix="/netwerk/portaal", template_folder="templates")
 bp.context_processor(change_labels)
+
+SEEN = "Het Huis van het Kind ziet je wijziging."
 
 
 def own_org() -> Organisation:
@@ -70,8 +49,7 @@ def social_map():
     f.stale = False
     page = directory_page(f, _page_no(), shareable_only=True)
     ids = [o.id for o, _ in page.items]
-    args = {k: v for k, v in request.args.items() if k != "pagina"}
-    return render_template("network/portal/social_map.html", org=org, page=page, f=f, args=args,
+    return render_template("network/portal/social_map.html", org=org, page=page, f=f, args=_args_without_page(),
                            contacts=contacts_by_org(ids, shareable_only=True),
                            services=services_by_org(ids, shareable_only=True),
                            sectors=SECTORS, lines=LINES, municipalities=sorted(MUNICIPALITIES))
@@ -86,8 +64,7 @@ def organisation(org_id: int):
     org = db.session.get(Organisation, org_id)
     if org is None or org.archived:
         abort(404)
-    partner = db.session.scalar(select(Partner).where(Partner.organisation_id == org.id))
-    return render_template("network/portal/organisation.html", org=org, partner=partner,
+    return render_template("network/portal/organisation.html", org=org, partner=partner_for(org),
                            contacts=contacts_by_org([org.id], shareable_only=True)[org.id],
                            services=services_by_org([org.id], shareable_only=True)[org.id])
 
@@ -96,10 +73,8 @@ def organisation(org_id: int):
 @partner_view
 def my_organisation():
     org = own_org()
-    partner = db.session.scalar(select(Partner).where(Partner.organisation_id == org.id))
-    changes = list(db.session.scalars(
-        select(PartnerChange).where(PartnerChange.organisation_id == org.id)
-        .order_by(PartnerChange.at.desc(), PartnerChange.id.desc()).limit(15)))
+    partner = partner_for(org)
+    changes = [change for change, _ in queries.recent_changes(org.id, limit=15)]
     return render_template("network/portal/my_organisation.html", org=org, partner=partner,
                            contacts=contacts_by_org([org.id])[org.id], services=services_by_org([org.id])[org.id],
                            changes=changes, stale=is_stale(partner))
@@ -109,70 +84,31 @@ def my_organisation():
 @bp.route("/mijn-organisatie/contact/<int:item_id>", methods=["GET", "POST"])
 @partner_view
 def contact_edit(item_id: int | None):
-    org = own_org()
-    form = ContactForm()
-    if request.method == "GET" and item_id:
-        fill_form(form, _sub_item(Contact, org.id, item_id), CONTACT_FIELDS)
-    item, status = save_item(Contact, form, org, item_id, _contact_values, log_partner=True)
-    if status == 0:
-        flash("Contactpersoon opgeslagen. Het Huis van het Kind ziet je wijziging.", "success")
-        return redirect(url_for("network_portal.my_organisation"))
-    return render_template("network/item_form.html", form=form, org=org, item=item, what="contactpersoon",
-                           fields=CONTACT_FIELDS, back=url_for("network_portal.my_organisation")), status or 200
+    return item_page("contact", own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
 
 
 @bp.route("/mijn-organisatie/aanbod/nieuw", methods=["GET", "POST"], defaults={"item_id": None})
 @bp.route("/mijn-organisatie/aanbod/<int:item_id>", methods=["GET", "POST"])
 @partner_view
 def service_edit(item_id: int | None):
-    org = own_org()
-    form = ServiceForm()
-    if request.method == "GET" and item_id:
-        fill_form(form, _sub_item(Service, org.id, item_id), SERVICE_FIELDS)
-    item, status = save_item(Service, form, org, item_id, _service_values, log_partner=True)
-    if status == 0:
-        flash("Aanbod opgeslagen. Het Huis van het Kind ziet je wijziging.", "success")
-        return redirect(url_for("network_portal.my_organisation"))
-    return render_template("network/item_form.html", form=form, org=org, item=item, what="aanbod",
-                           fields=SERVICE_FIELDS, back=url_for("network_portal.my_organisation")), status or 200
+    return item_page("aanbod", own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
 
 
 @bp.post("/mijn-organisatie/<any(contact, aanbod):what>/<int:item_id>/verwijderen")
 @partner_view
 def item_delete(what: str, item_id: int):
-    org = own_org()
-    model = Contact if what == "contact" else Service
-    item = _sub_item(model, org.id, item_id)
-    object_type = "contact" if model is Contact else "service"
-    db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type=object_type,
-                                 object_id=item.id, action="delete", old_value=item.name))
-    db.session.delete(item)
-    audit.record("archive", f"network_{object_type}", item_id)
-    db.session.commit()
-    flash("Verwijderd. Het Huis van het Kind ziet je wijziging.", "success")
-    return redirect(url_for("network_portal.my_organisation"))
+    return item_remove(what, own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
 
 
 @bp.post("/mijn-organisatie/nagekeken")
 @partner_view
 def confirm_verified():
     """The partner confirms that the page is correct: the "last verified" date becomes today (logged)."""
-    from datetime import date
-
     org = own_org()
-    partner = db.session.scalar(select(Partner).where(Partner.organisation_id == org.id))
-    if partner is None:
-        from .queries import partner_for
-
-        partner = partner_for(org)
-    old = partner.last_verified
-    partner.last_verified = date.today()
-    db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type="profile",
-                                 object_id=org.id, action="update", field="last_verified",
-                                 old_value=old.isoformat() if old else None, new_value=date.today().isoformat()))
-    audit.record("update", "network_partner", org.id, detail="last_verified")
-    db.session.commit()
-    flash("Bedankt! Je gegevens staan als nagekeken op vandaag.", "success")
+    with conflict_safe(flash_message=True) as save:
+        operations.confirm_partner_page(org, user=current_user)
+    if save.saved:
+        flash("Bedankt! Je gegevens staan als nagekeken op vandaag.", "success")
     return redirect(url_for("network_portal.my_organisation"))
 
 
@@ -180,49 +116,17 @@ def confirm_verified():
 @partner_view
 def agreements():
     org = own_org()
-    rows = list(db.session.scalars(
-        select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
-        .where(Relation.kind == "samenwerkingsakkoord", or_(Relation.source_id == org.id, Relation.target_id == org.id))
-        .order_by(Relation.start_date.desc().nullslast(), Relation.id)))
-    return render_template("network/portal/agreements.html", org=org, agreements=rows)
-
-
-def _covered_kinds(org_id: int, family_ids: list[int]) -> dict[int, set[str]]:
-    """Per family: the info kinds its active consents share with the organisation (to show only those)."""
-    from datetime import date
-
-    result: dict[int, set[str]] = {f: set() for f in family_ids}
-    if not family_ids:
-        return result
-    for c in db.session.scalars(select(Consent).where(Consent.organisation_id == org_id,
-                                                      Consent.family_id.in_(family_ids),
-                                                      Consent.withdrawn_at.is_(None))):
-        if c.is_active_on(date.today()):
-            result[c.family_id] |= set(c.kinds)
-    return result
+    return render_template("network/portal/agreements.html", org=org, agreements=queries.agreements_of(org.id))
 
 
 @bp.get("/verwijzingen")
 @partner_view
 def referrals():
     org = own_org()
-    allowed = consented_family_ids(org.id, "verwijzing")
-    page_no = _page_no()
-    rows = []
-    if allowed:
-        rows = list(db.session.scalars(
-            select(Referral).where(Referral.organisation_id == org.id, Referral.family_id.in_(allowed))
-            .order_by(Referral.referred_on.desc(), Referral.id.desc())
-            .offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    page = Page(items=rows[:PAGE_SIZE], number=page_no, has_next=len(rows) > PAGE_SIZE)
-    kinds = _covered_kinds(org.id, list({r.family_id for r in page.items}))
-    families = {}
-    contact_ids = [fid for fid, k in kinds.items() if "contactgegevens" in k]
-    if contact_ids:
-        families = {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(contact_ids)))}
-    for r in page.items:
-        audit.record("view", "network_referral", r.id, family_id=r.family_id, detail="partnerportaal")
-    db.session.commit()
+    page = queries.partner_referrals_page(org.id, consented_family_ids(org.id, "verwijzing"), _page_no())
+    kinds = queries.covered_kinds(org.id, list({r.family_id for r in page.items}))
+    families = queries.families_by_id([fid for fid, k in kinds.items() if "contactgegevens" in k])
+    audit.record_list_read("network_referral", [(r.family_id, r.id) for r in page.items], detail="partnerportaal")
     return render_template("network/portal/referrals.html", org=org, page=page, kinds=kinds, families=families,
                            args={})
 
@@ -242,7 +146,7 @@ def _referral_for_partner(org: Organisation, ref_id: int) -> Referral:
 def referral(ref_id: int):
     org = own_org()
     ref = _referral_for_partner(org, ref_id)
-    kinds = _covered_kinds(org.id, [ref.family_id])[ref.family_id]
+    kinds = queries.covered_kinds(org.id, [ref.family_id])[ref.family_id]
     family = db.session.get(Family, ref.family_id) if "contactgegevens" in kinds else None
     audit.record_read("network_referral", ref.id, family_id=ref.family_id, detail="partnerportaal")
     return render_template("network/portal/referral.html", org=org, ref=ref, kinds=kinds, family=family,
@@ -254,22 +158,9 @@ def referral(ref_id: int):
 def referral_status(ref_id: int):
     org = own_org()
     ref = _referral_for_partner(org, ref_id)
-    waiting = request.form.get("waiting_status", "")
-    outcome = request.form.get("outcome", "")
-    if waiting not in dict(WAITING_STATUSES) or outcome not in dict(OUTCOMES):
-        flash("Kies een geldige status en een geldig resultaat.", "error")
-        return redirect(url_for("network_portal.referral", ref_id=ref.id))
-    changed = []
-    for field, value, shown in (("waiting_status", waiting, dict(WAITING_STATUSES)), ("outcome", outcome, dict(OUTCOMES))):
-        if getattr(ref, field) != value:  # the change log keeps the Dutch labels, as a person reads them
-            db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type="referral",
-                                         object_id=ref.id, action="update", field=field,
-                                         old_value=shown.get(getattr(ref, field), getattr(ref, field)),
-                                         new_value=shown[value]))
-            setattr(ref, field, value)
-            changed.append(field)
-    if changed:
-        audit.record("update", "network_referral", ref.id, family_id=ref.family_id, detail=",".join(changed))
-    db.session.commit()
-    flash("Status bijgewerkt.", "success")
+    with conflict_safe(flash_message=True) as save:
+        operations.record_referral_outcome(ref, waiting_status=request.form.get("waiting_status", ""),
+                                           outcome=request.form.get("outcome", ""), user=current_user)
+    if save.saved:
+        flash("Status bijgewerkt.", "success")
     return redirect(url_for("network_portal.referral", ref_id=ref.id))

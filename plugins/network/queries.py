@@ -1,19 +1,22 @@
-"""Queries shared by the staff pages, the partner portal and the hooks: the directory, the map data,
-staleness and referral statistics. Each function costs a fixed number of SQL statements."""
+"""Every read of the network plugin, shared by the staff pages, the partner portal and the hooks: the
+directory, the map data, staleness, referral statistics, overviews, a family's ecomap and referrals, what a
+partner user may see. Each function costs a fixed number of SQL statements, whatever the data size. Reads
+never write (``operations`` does)."""
 
 from __future__ import annotations
 
 import math
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from core.models import Organisation, fold
-from core.pagination import Page
+from core.models import Consent, Family, FamilyMember, Organisation, Person, User, fold, utcnow
+from core.pagination import Page, paginate
 from core.settings import PluginSettings
 
 from .forms import SettingsForm
@@ -21,7 +24,9 @@ from .models import (
     SECTOR_FOR_KIND,
     SECTORS,
     Contact,
+    EcoTie,
     Partner,
+    PartnerChange,
     Referral,
     Relation,
     Service,
@@ -69,15 +74,16 @@ def is_stale(partner: Partner | None, limit: date | None = None) -> bool:
     return partner.last_verified < (limit or stale_before())
 
 
-def partner_for(org: Organisation, create: bool = True) -> Partner | None:
-    """The network profile of ``org``; created with defaults from the core kind when missing (not flushed)."""
-    p = db.session.scalar(select(Partner).where(Partner.organisation_id == org.id))
-    if p is None and create:
-        p = Partner(organisation_id=org.id, sector=SECTOR_FOR_KIND.get(org.kind, "welzijn"),
-                    line=1, municipalities=f",{org.municipality}," if org.municipality else "", province="Limburg")
-        p.organisation = org
-        db.session.add(p)
-    return p
+def partner_for(org: Organisation) -> Partner | None:
+    """The network profile of ``org``, None when it has none yet (``operations.ensure_partner`` makes one)."""
+    return db.session.scalar(select(Partner).where(Partner.organisation_id == org.id))
+
+
+def default_partner(org: Organisation) -> Partner:
+    """A new profile for ``org`` with defaults from its core kind, not added to the session (to fill a form;
+    ``operations.ensure_partner`` stores one)."""
+    return Partner(organisation_id=org.id, sector=SECTOR_FOR_KIND.get(org.kind, "welzijn"), line=1,
+                   municipalities=f",{org.municipality}," if org.municipality else "", province="Limburg")
 
 
 @dataclass
@@ -94,6 +100,22 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
 
 
+def _profile_filters(stmt, f: DirectoryFilters | MapFilters):
+    """``stmt`` (organisations outer-joined to their profile) limited to the sector, line and municipality of ``f``;
+    an organisation without a profile matches a municipality by its own."""
+    if f.sector:
+        stmt = stmt.where(Partner.sector == f.sector)
+    if f.line != "" and f.line is not None:
+        try:
+            stmt = stmt.where(Partner.line == int(f.line))
+        except ValueError:
+            pass
+    if f.municipality:
+        stmt = stmt.where(or_(Partner.municipalities.like(f"%,{f.municipality},%"),
+                              and_(Partner.id.is_(None), Organisation.municipality == f.municipality)))
+    return stmt
+
+
 def directory_page(f: DirectoryFilters, page: int = 1, page_size: int = PAGE_SIZE, *,
                    shareable_only: bool = False) -> Page:
     """Organisations with their profile, filtered and paginated in SQL. Items are (Organisation, Partner|None)."""
@@ -105,16 +127,7 @@ def directory_page(f: DirectoryFilters, page: int = 1, page_size: int = PAGE_SIZ
         if shareable_only:
             contact_match = contact_match.where(Contact.shareable.is_(True))
         stmt = stmt.where(or_(func.lower(Organisation.name).like(key), Organisation.id.in_(contact_match)))
-    if f.sector:
-        stmt = stmt.where(Partner.sector == f.sector)
-    if f.line != "" and f.line is not None:
-        try:
-            stmt = stmt.where(Partner.line == int(f.line))
-        except ValueError:
-            pass
-    if f.municipality:
-        stmt = stmt.where(or_(Partner.municipalities.like(f"%,{f.municipality},%"),
-                              and_(Partner.id.is_(None), Organisation.municipality == f.municipality)))
+    stmt = _profile_filters(stmt, f)
     if f.service:
         key = _like(f.service.lower())
         svc = select(Service.organisation_id).where(
@@ -125,34 +138,29 @@ def directory_page(f: DirectoryFilters, page: int = 1, page_size: int = PAGE_SIZ
     if f.stale:
         stmt = stmt.where(or_(Partner.id.is_(None), Partner.last_verified.is_(None),
                               Partner.last_verified < stale_before()))
-    stmt = stmt.order_by(func.lower(Organisation.name), Organisation.id)
-    stmt = stmt.offset((page - 1) * page_size).limit(page_size + 1)
-    rows = list(db.session.execute(stmt).all())
-    return Page(items=rows[:page_size], number=page, has_next=len(rows) > page_size)
+    return _page(stmt.order_by(func.lower(Organisation.name), Organisation.id), page, page_size)
+
+
+def _by_org(model, org_ids: list[int], shareable_only: bool, *order) -> dict[int, list]:
+    """The contacts or offers (``model``) of each organisation in ``org_ids`` (one statement)."""
+    result: dict[int, list] = {i: [] for i in org_ids}
+    if not org_ids:
+        return result
+    stmt = select(model).where(model.organisation_id.in_(org_ids))
+    if shareable_only:
+        stmt = stmt.where(model.shareable.is_(True))
+    for item in db.session.scalars(stmt.order_by(*order, model.id)):
+        result[item.organisation_id].append(item)
+    return result
 
 
 def contacts_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[int, list[Contact]]:
-    result: dict[int, list[Contact]] = {i: [] for i in org_ids}
-    if not org_ids:
-        return result
-    stmt = select(Contact).where(Contact.organisation_id.in_(org_ids))
-    if shareable_only:
-        stmt = stmt.where(Contact.shareable.is_(True))
-    for c in db.session.scalars(stmt.order_by(Contact.is_primary.desc(), Contact.name, Contact.id)):
-        result[c.organisation_id].append(c)
-    return result
+    """Contact persons per organisation, the one to call first on top."""
+    return _by_org(Contact, org_ids, shareable_only, Contact.is_primary.desc(), Contact.name)
 
 
 def services_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[int, list[Service]]:
-    result: dict[int, list[Service]] = {i: [] for i in org_ids}
-    if not org_ids:
-        return result
-    stmt = select(Service).where(Service.organisation_id.in_(org_ids))
-    if shareable_only:
-        stmt = stmt.where(Service.shareable.is_(True))
-    for s in db.session.scalars(stmt.order_by(Service.name, Service.id)):
-        result[s.organisation_id].append(s)
-    return result
+    return _by_org(Service, org_ids, shareable_only, Service.name)
 
 
 def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]:
@@ -163,8 +171,6 @@ def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]
 
 
 def relations_of(org_id: int) -> list[Relation]:
-    from sqlalchemy.orm import selectinload
-
     return list(db.session.scalars(
         select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
         .where(or_(Relation.source_id == org_id, Relation.target_id == org_id))
@@ -209,16 +215,7 @@ def map_data(f: MapFilters) -> dict:
                    Partner.sector, Partner.line, Partner.municipalities)
             .outerjoin(Partner, Partner.organisation_id == Organisation.id)
             .where(Organisation.archived.is_(False)))
-    if f.sector:
-        stmt = stmt.where(Partner.sector == f.sector)
-    if f.line != "" and f.line is not None:
-        try:
-            stmt = stmt.where(Partner.line == int(f.line))
-        except ValueError:
-            pass
-    if f.municipality:
-        stmt = stmt.where(or_(Partner.municipalities.like(f"%,{f.municipality},%"),
-                              and_(Partner.id.is_(None), Organisation.municipality == f.municipality)))
+    stmt = _profile_filters(stmt, f)
     rows = db.session.execute(stmt.order_by(Organisation.id)).all()
     rel_rows = db.session.execute(
         select(Relation.id, Relation.source_id, Relation.target_id, Relation.kind, Relation.direction,
@@ -304,3 +301,184 @@ def search_organisations(query: str, limit: int = 10) -> list[tuple[Organisation
 
 def folded(text: str) -> str:
     return fold(text)
+
+
+def _page(stmt, page_no: int, page_size: int = PAGE_SIZE, *, scalars: bool = False) -> Page:
+    """One page of ``stmt``: entities through the core's ``paginate``, rows of several columns here the same
+    way (one statement: a row more than the page tells whether there is a next page)."""
+    if scalars:
+        return paginate(stmt, page_no, page_size)
+    rows = db.session.execute(stmt.offset((page_no - 1) * page_size).limit(page_size + 1)).all()
+    return Page(items=rows[:page_size], number=page_no, has_next=len(rows) > page_size)
+
+
+# --------------------------------------------------------------------------- staff overviews
+
+def widget_counts(today: date | None = None) -> dict[str, int]:
+    """The start-page tile: organisations, of which possibly out of date, referrals waiting, partner edits of
+    the last 14 days, relations due for review."""
+    today = today or date.today()
+    limit = stale_before(today)
+    total = db.session.scalar(select(func.count(Organisation.id)).where(Organisation.archived.is_(False))) or 0
+    verified = db.session.scalar(
+        select(func.count(Partner.id)).join(Organisation, Organisation.id == Partner.organisation_id)
+        .where(Organisation.archived.is_(False), Partner.last_verified >= limit)) or 0
+    waiting = db.session.scalar(select(func.count(Referral.id)).where(Referral.waiting_status == "waiting")) or 0
+    since = utcnow() - timedelta(days=14)
+    changes = db.session.scalar(select(func.count(PartnerChange.id)).where(PartnerChange.at >= since)) or 0
+    reviews = db.session.scalar(select(func.count(Relation.id)).where(Relation.review_date.is_not(None),
+                                                                     Relation.review_date <= today)) or 0
+    return {"total": total, "stale": total - verified, "waiting": waiting, "changes": changes, "reviews": reviews}
+
+
+def partner_changes_page(page_no: int) -> Page:
+    """Edits partner users made to their own pages, newest first: (PartnerChange, organisation name, user)."""
+    return _page(select(PartnerChange, Organisation.name, User.display_name)
+                 .join(Organisation, Organisation.id == PartnerChange.organisation_id)
+                 .outerjoin(User, User.id == PartnerChange.user_id)
+                 .order_by(PartnerChange.at.desc(), PartnerChange.id.desc()), page_no)
+
+
+def recent_changes(org_id: int, limit: int = 30) -> list[tuple[PartnerChange, str | None]]:
+    """The latest partner edits of one organisation with the name of the user who made them."""
+    return list(db.session.execute(
+        select(PartnerChange, User.display_name).outerjoin(User, User.id == PartnerChange.user_id)
+        .where(PartnerChange.organisation_id == org_id)
+        .order_by(PartnerChange.at.desc(), PartnerChange.id.desc()).limit(limit)).all())
+
+
+def portal_users(org_id: int) -> list[str]:
+    """Names of the organisation's active partner users."""
+    return list(db.session.scalars(select(User.display_name).where(User.organisation_id == org_id,
+                                                                   User.active.is_(True))
+                                   .order_by(User.display_name)))
+
+
+def relations_page(page_no: int, *, kind: str = "", review_due: bool = False) -> Page:
+    """Relations of one kind (or all), optionally only those due for review, paginated."""
+    stmt = select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
+    if kind:
+        stmt = stmt.where(Relation.kind == kind)
+    if review_due:
+        stmt = stmt.where(Relation.review_date.is_not(None), Relation.review_date <= date.today())
+    return _page(stmt.order_by(Relation.kind, Relation.id), page_no, scalars=True)
+
+
+def agreements_of(org_id: int) -> list[Relation]:
+    """The collaboration agreements ``org_id`` is party to, newest first."""
+    return list(db.session.scalars(
+        select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
+        .where(Relation.kind == "samenwerkingsakkoord", or_(Relation.source_id == org_id, Relation.target_id == org_id))
+        .order_by(Relation.start_date.desc().nullslast(), Relation.id)))
+
+
+def organisation_named(name: str) -> int | None:
+    """The first organisation whose name contains ``name`` (shortest name first), for the map's focus."""
+    key = "%" + name.lower().replace("%", "").replace("_", "") + "%"
+    return db.session.scalar(select(Organisation.id).where(Organisation.archived.is_(False),
+                                                           func.lower(Organisation.name).like(key))
+                             .order_by(func.length(Organisation.name), Organisation.name).limit(1))
+
+
+def referral_overview(page_no: int) -> tuple[Page, dict[int, Organisation], dict[int, dict]]:
+    """Organisations by number of referrals (most first), a page of them with their figures."""
+    page = _page(select(Referral.organisation_id, func.count(Referral.id).label("n"))
+                 .group_by(Referral.organisation_id)
+                 .order_by(func.count(Referral.id).desc(), Referral.organisation_id), page_no)
+    ids = [r[0] for r in page.items]
+    if not ids:
+        return page, {}, {}
+    orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    return page, orgs, referral_stats(ids)
+
+
+def search(query: str) -> tuple[list, list, list]:
+    """The global search box: organisations (5), contact persons (3) and offers (3) matching ``query``."""
+    key = _like(query.lower())
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.municipality)
+        .where(Organisation.archived.is_(False), func.lower(Organisation.name).like(key))
+        .order_by(func.lower(Organisation.name)).limit(5)).all()
+    contacts = db.session.execute(
+        select(Contact.organisation_id, Contact.name, Contact.role, Contact.phone, Organisation.name)
+        .join(Organisation, Organisation.id == Contact.organisation_id)
+        .where(func.lower(Contact.name).like(key)).order_by(Contact.name).limit(3)).all()
+    services = db.session.execute(
+        select(Service.organisation_id, Service.name, Organisation.name)
+        .join(Organisation, Organisation.id == Service.organisation_id)
+        .where(func.lower(Service.name).like(key)).order_by(Service.name).limit(3)).all()
+    return orgs, contacts, services
+
+
+def contact_named(org_id: int, name: str) -> Contact | None:
+    return db.session.scalar(select(Contact).where(Contact.organisation_id == org_id,
+                                                   func.lower(Contact.name) == name.lower()))
+
+
+# --------------------------------------------------------------------------- a family's network
+
+def team_for_family(user, family_id: int) -> int | None:
+    """The team of ``user`` that owns new network work for this family: involved and with the plugin on,
+    else involved, else with the plugin on."""
+    from core.access import involved_team_ids
+    from core.plugins import team_ids_for
+
+    involved = involved_team_ids(family_id)
+    mine = user.team_ids()
+    with_plugin = team_ids_for(user)
+    for pool in (involved & mine & with_plugin, involved & mine, mine & with_plugin):
+        if pool:
+            return min(pool)
+    return None
+
+
+def family_children(family_id: int) -> list[Person]:
+    return list(db.session.scalars(
+        select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
+        .where(FamilyMember.family_id == family_id, FamilyMember.role == "kind").order_by(Person.given_name)))
+
+
+def family_ties(family_id: int) -> list[EcoTie]:
+    return list(db.session.scalars(select(EcoTie).options(selectinload(EcoTie.organisation))
+                                   .where(EcoTie.family_id == family_id).order_by(EcoTie.kind, EcoTie.id)))
+
+
+def family_referrals(family_id: int) -> list[Referral]:
+    return list(db.session.scalars(
+        select(Referral).options(selectinload(Referral.organisation))
+        .where(Referral.family_id == family_id).order_by(Referral.referred_on.desc(), Referral.id.desc())))
+
+
+def referral_from(source: str, source_ref: str, org_id: int) -> Referral | None:
+    """The referral another plugin already reported with this reference, if any."""
+    return db.session.scalar(select(Referral).where(Referral.source == source, Referral.source_ref == source_ref,
+                                                    Referral.organisation_id == org_id))
+
+
+# --------------------------------------------------------------------------- the partner portal
+
+def partner_referrals_page(org_id: int, family_ids: set[int], page_no: int) -> Page:
+    """Referrals to ``org_id`` of the families in ``family_ids`` (those whose consent covers them)."""
+    if not family_ids:
+        return Page(items=[], number=page_no, has_next=False)
+    return _page(select(Referral).where(Referral.organisation_id == org_id, Referral.family_id.in_(family_ids))
+                 .order_by(Referral.referred_on.desc(), Referral.id.desc()), page_no, scalars=True)
+
+
+def covered_kinds(org_id: int, family_ids: list[int]) -> dict[int, set[str]]:
+    """Per family: the info kinds its active consents share with the organisation (to show only those)."""
+    result: dict[int, set[str]] = {f: set() for f in family_ids}
+    if not family_ids:
+        return result
+    for c in db.session.scalars(select(Consent).where(Consent.organisation_id == org_id,
+                                                      Consent.family_id.in_(family_ids),
+                                                      Consent.withdrawn_at.is_(None))):
+        if c.is_active_on(date.today()):
+            result[c.family_id] |= set(c.kinds)
+    return result
+
+
+def families_by_id(ids: list[int]) -> dict[int, Family]:
+    if not ids:
+        return {}
+    return {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(ids)))}

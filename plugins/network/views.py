@@ -2,11 +2,13 @@
 
 None of these views is a partner view: the core guard answers 404 to partner users and to staff whose
 teams did not enable the plugin. Family data is checked with ``core.access.require_family`` and audited.
+A view binds a form, calls one operation (``operations``, inside ``conflict_safe``) or query (``queries``)
+and renders.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -19,31 +21,19 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from core import audit
-from core.access import register_involvement, require_family
+from core.access import require_family
 from core.extensions import db
 from core.forms import conflict_safe
 from core.geo import MUNICIPALITIES
-from core.models import (
-    ORGANISATION_KIND_LABELS,
-    ORGANISATION_KINDS,
-    FamilyMember,
-    Organisation,
-    Person,
-    User,
-    utcnow,
-)
-from core.pagination import Page
+from core.models import ORGANISATION_KIND_LABELS, ORGANISATION_KINDS, Organisation
 from core.pagination import page_number as _page_no
 from core.params import arg_bool, arg_choice, arg_id, arg_str
-from core.plugins import team_ids_for
 from core.ui import render, wants_fragment
 from core.xlsx import send_xlsx
 
-from . import ecomap, importer
+from . import ecomap, importer, operations, queries
 from .forms import (
     ContactForm,
     ImportForm,
@@ -64,15 +54,13 @@ from .models import (
     SECTORS,
     Contact,
     EcoTie,
-    Partner,
-    PartnerChange,
     Referral,
     Relation,
     Service,
     change_labels,
 )
+from .operations import CONTACT_FIELDS, REFERRAL_FIELDS, SERVICE_FIELDS, TIE_FIELDS
 from .queries import (
-    PAGE_SIZE,
     SETTINGS,
     DirectoryFilters,
     MapFilters,
@@ -112,6 +100,32 @@ def _directory_filters() -> DirectoryFilters:
     )
 
 
+def _args_without_page() -> dict:
+    return {k: v for k, v in request.args.items() if k != "pagina"}
+
+
+def _form_values(form, fields) -> dict:
+    return {name: form[name].data for name in fields}
+
+
+def save_new_or_edit(save, record, create, edit):
+    """Inside ``save`` (``conflict_safe``): ``create()`` when ``record`` is None, else check the form's version
+    against it and ``edit(record)``. Returns the record (the new one after a create)."""
+    with save:
+        if record is None:
+            record = create()
+        else:
+            save.check(record)
+            edit(record)
+    return record
+
+
+def fill_form(form, item, fields) -> None:
+    for name in fields:
+        getattr(form, name).data = getattr(item, name)
+    form.version.data = item.version
+
+
 # --------------------------------------------------------------------------- directory
 
 
@@ -120,43 +134,21 @@ def directory():
     f = _directory_filters()
     page = directory_page(f, _page_no())
     ids = [o.id for o, _ in page.items]
-    contacts = contacts_by_org(ids)
-    services = services_by_org(ids)
-    args = {k: v for k, v in request.args.items() if k != "pagina"}
-    return render_template("network/directory.html", page=page, f=f, contacts=contacts, services=services,
-                           args=args, sectors=SECTORS, lines=LINES, municipalities=sorted(MUNICIPALITIES),
-                           limit=stale_before(), months=stale_months(), is_stale=is_stale,
-                           may_manage=_may_manage_settings())
+    return render_template("network/directory.html", page=page, f=f, contacts=contacts_by_org(ids),
+                           services=services_by_org(ids), args=_args_without_page(), sectors=SECTORS, lines=LINES,
+                           municipalities=sorted(MUNICIPALITIES), limit=stale_before(), months=stale_months(),
+                           is_stale=is_stale, may_manage=SETTINGS.may_edit(current_user))
 
 
 @bp.get("/tegel")
 def widget():
-    limit = stale_before()
-    total = db.session.scalar(select(func.count(Organisation.id)).where(Organisation.archived.is_(False)))
-    verified = db.session.scalar(
-        select(func.count(Partner.id)).join(Organisation, Organisation.id == Partner.organisation_id)
-        .where(Organisation.archived.is_(False), Partner.last_verified >= limit))
-    waiting = db.session.scalar(select(func.count(Referral.id)).where(Referral.waiting_status == "waiting"))
-    since = utcnow() - timedelta(days=14)
-    changes = db.session.scalar(select(func.count(PartnerChange.id)).where(PartnerChange.at >= since))
-    reviews = db.session.scalar(select(func.count(Relation.id)).where(Relation.review_date.is_not(None),
-                                                                     Relation.review_date <= date.today()))
-    return render(None, "network/widget.html", title="Netwerk en partners", total=total or 0,
-                  stale=(total or 0) - (verified or 0), waiting=waiting or 0, changes=changes or 0, reviews=reviews or 0)
+    return render(None, "network/widget.html", title="Netwerk en partners", **queries.widget_counts())
 
 
 @bp.get("/wijzigingen")
 def partner_changes():
     """Recent edits partner users made to their own pages, newest first (paginated in SQL)."""
-    page_no = _page_no()
-    rows = db.session.execute(
-        select(PartnerChange, Organisation.name, User.display_name)
-        .join(Organisation, Organisation.id == PartnerChange.organisation_id)
-        .outerjoin(User, User.id == PartnerChange.user_id)
-        .order_by(PartnerChange.at.desc(), PartnerChange.id.desc())
-        .offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    page = Page(items=rows[:PAGE_SIZE], number=page_no, has_next=len(rows) > PAGE_SIZE)
-    return render_template("network/changes.html", page=page, args={})
+    return render_template("network/changes.html", page=queries.partner_changes_page(_page_no()), args={})
 
 
 # --------------------------------------------------------------------------- one partner
@@ -165,56 +157,15 @@ def partner_changes():
 @bp.get("/organisatie/<int:org_id>")
 def partner_page(org_id: int):
     org = _org_or_404(org_id)
-    partner = partner_for(org, create=False)
-    contacts = contacts_by_org([org.id])[org.id]
-    services = services_by_org([org.id])[org.id]
-    relations = relations_of(org.id)
-    stats = referral_stats([org.id]).get(org.id)
-    changes = list(db.session.execute(
-        select(PartnerChange, User.display_name).outerjoin(User, User.id == PartnerChange.user_id)
-        .where(PartnerChange.organisation_id == org.id)
-        .order_by(PartnerChange.at.desc(), PartnerChange.id.desc()).limit(30)
-    ).all())
-    portal_users = list(db.session.scalars(
-        select(User.display_name).where(User.organisation_id == org.id, User.active.is_(True)).order_by(User.display_name)))
-    return render_template("network/partner.html", org=org, partner=partner, contacts=contacts, services=services,
-                           relations=relations, stats=stats, changes=changes, stale=is_stale(partner),
-                           months=stale_months(), portal_users=portal_users, kind_labels=ORGANISATION_KIND_LABELS)
+    partner = partner_for(org)
+    return render_template("network/partner.html", org=org, partner=partner,
+                           contacts=contacts_by_org([org.id])[org.id], services=services_by_org([org.id])[org.id],
+                           relations=relations_of(org.id), stats=referral_stats([org.id]).get(org.id),
+                           changes=queries.recent_changes(org.id), stale=is_stale(partner), months=stale_months(),
+                           portal_users=queries.portal_users(org.id), kind_labels=ORGANISATION_KIND_LABELS)
 
 
-def _fill_partner_form(form: PartnerForm, org: Organisation, partner: Partner) -> None:
-    form.name.data = org.name
-    form.sector.data = partner.sector
-    form.line.data = str(partner.line)
-    form.municipalities.data = partner.municipality_list
-    for name in ("care_zone", "province", "website", "phone", "email", "description", "last_verified"):
-        getattr(form, name).data = getattr(partner, name)
-    form.version.data = partner.version
-
-
-def _apply_partner_form(form: PartnerForm, org: Organisation, partner: Partner) -> list[str]:
-    changed = []
-    if org.name != form.name.data.strip():
-        org.name = form.name.data.strip()
-        changed.append("name")
-    values = {
-        "sector": form.sector.data, "line": int(form.line.data),
-        "care_zone": (form.care_zone.data or "").strip() or None, "province": (form.province.data or "").strip() or None,
-        "website": (form.website.data or "").strip() or None, "phone": (form.phone.data or "").strip() or None,
-        "email": (form.email.data or "").strip() or None, "description": (form.description.data or "").strip() or None,
-        "last_verified": form.last_verified.data,
-    }
-    for k, v in values.items():
-        if getattr(partner, k) != v:
-            setattr(partner, k, v)
-            changed.append(k)
-    muns = [m for m in (form.municipalities.data or []) if m in MUNICIPALITIES]
-    if partner.municipality_list != muns:
-        partner.set_municipalities(muns)
-        changed.append("municipalities")
-    if muns and org.municipality is None:
-        org.municipality = muns[0]
-    return changed
+PARTNER_FIELDS = ["name", "sector", "line", "municipalities", *operations.PROFILE_FIELDS]
 
 
 @bp.route("/organisatie/nieuw", methods=["GET", "POST"])
@@ -227,37 +178,33 @@ def partner_new():
         form.line.data = "1"
         form.province.data = "Limburg"
         form.last_verified.data = date.today()
+    save = conflict_safe(form)
     if form.validate_on_submit():
-        muns = [m for m in (form.municipalities.data or []) if m in MUNICIPALITIES]
-        org = Organisation(name=form.name.data.strip(), kind=kind, municipality=muns[0] if muns else None)
-        db.session.add(org)
-        db.session.flush()
-        partner = Partner(organisation_id=org.id)
-        db.session.add(partner)
-        _apply_partner_form(form, org, partner)
-        db.session.flush()
-        audit.record("create", "network_partner", org.id)
-        db.session.commit()
-        flash("Organisatie toegevoegd.", "success")
-        return redirect(url_for("network.partner_page", org_id=org.id))
-    return render_template("network/partner_form.html", form=form, org=None, kinds=ORGANISATION_KINDS, kind=kind)
+        with save:
+            org = operations.create_partner(_form_values(form, PARTNER_FIELDS), kind=kind, user=current_user)
+        if save.saved:
+            flash("Organisatie toegevoegd.", "success")
+            return redirect(url_for("network.partner_page", org_id=org.id))
+    return render_template("network/partner_form.html", form=form, org=None, kinds=ORGANISATION_KINDS,
+                           kind=kind), save.status
 
 
 @bp.route("/organisatie/<int:org_id>/bewerken", methods=["GET", "POST"])
 def partner_edit(org_id: int):
     org = _org_or_404(org_id)
     partner = partner_for(org)
-    db.session.flush()
     form = PartnerForm()
     if request.method == "GET":
-        _fill_partner_form(form, org, partner)
+        fill_form(form, partner or queries.default_partner(org), operations.PROFILE_FIELDS)
+        form.name.data = org.name
+        form.line.data = str(form.line.data)
+        form.municipalities.data = (partner or queries.default_partner(org)).municipality_list
     save = conflict_safe(form)
     if form.validate_on_submit():
         with save:
-            save.check(partner)
-            changed = _apply_partner_form(form, org, partner)
-            if changed:
-                audit.record("update", "network_partner", org.id, detail=",".join(changed))
+            if partner is not None:  # also a profile made since the form was opened: the form has no version
+                save.check(partner)
+            operations.edit_partner(org, _form_values(form, PARTNER_FIELDS), user=current_user)
         if save.saved:
             flash("Gegevens opgeslagen.", "success")
             return redirect(url_for("network.partner_page", org_id=org.id))
@@ -267,12 +214,16 @@ def partner_edit(org_id: int):
 @bp.post("/organisatie/<int:org_id>/nagekeken")
 def partner_verified(org_id: int):
     org = _org_or_404(org_id)
-    partner = partner_for(org)
-    partner.last_verified = date.today()
-    audit.record("update", "network_partner", org.id, detail="last_verified")
-    db.session.commit()
-    flash("Gemarkeerd als nagekeken vandaag.", "success")
+    with conflict_safe(flash_message=True) as save:
+        operations.confirm_partner_page(org, user=current_user)
+    if save.saved:
+        flash("Gemarkeerd als nagekeken vandaag.", "success")
     return redirect(url_for("network.partner_page", org_id=org.id))
+
+
+# contacts and offers: the same pages for staff and (portal.py) for the organisation's own partner users
+ITEMS = {"contact": (Contact, ContactForm, CONTACT_FIELDS, "contactpersoon", "Contactpersoon opgeslagen."),
+         "aanbod": (Service, ServiceForm, SERVICE_FIELDS, "aanbod", "Aanbod opgeslagen.")}
 
 
 def _sub_item(model, org_id: int, item_id: int):
@@ -282,109 +233,54 @@ def _sub_item(model, org_id: int, item_id: int):
     return item
 
 
-def _contact_values(form: ContactForm) -> dict:
-    return {"name": form.name.data.strip(), "role": (form.role.data or "").strip() or None,
-            "phone": (form.phone.data or "").strip() or None, "email": (form.email.data or "").strip() or None,
-            "is_primary": bool(form.is_primary.data), "shareable": bool(form.shareable.data)}
-
-
-def _service_values(form: ServiceForm) -> dict:
-    return {"name": form.name.data.strip(), "description": (form.description.data or "").strip() or None,
-            "age_min": form.age_min.data, "age_max": form.age_max.data, "cost": form.cost.data,
-            "cost_note": (form.cost_note.data or "").strip() or None,
-            "waiting_time": (form.waiting_time.data or "").strip() or None, "shareable": bool(form.shareable.data)}
-
-
-def save_item(model, form, org: Organisation, item_id: int | None, values_of, *, log_partner: bool = False):
-    """Create or update a contact or service from ``form``. Returns (item, error_status or None)."""
+def item_page(what: str, org: Organisation, item_id: int | None, *, back: str, done: str = ""):
+    """Add (``item_id`` None) or edit a contact person (``what="contact"``) or an offer (``"aanbod"``) of
+    ``org``; back to ``back`` with the flash message of the kind plus ``done`` when saved."""
+    model, form_class, fields, label, message = ITEMS[what]
     item = _sub_item(model, org.id, item_id) if item_id else None
-    if not form.validate_on_submit():
-        return item, None
-    values = values_of(form)
-    object_type = "contact" if model is Contact else "service"
-    with conflict_safe(form) as save:
-        if item is None:
-            item = model(organisation_id=org.id, **values)
-            db.session.add(item)
-            db.session.flush()
-            changes = [("create", None, None, values.get("name"))]
-        else:
-            save.check(item)
-            changes = []
-            for k, v in values.items():
-                old = getattr(item, k)
-                if old != v:
-                    changes.append(("update", k, old, v))
-                    setattr(item, k, v)
-            db.session.flush()
-        if model is Contact and values.get("is_primary"):
-            for other in db.session.scalars(select(Contact).where(Contact.organisation_id == org.id,
-                                                                  Contact.id != item.id, Contact.is_primary.is_(True))):
-                other.is_primary = False
-        if log_partner:
-            for action, field, old, new in changes:
-                db.session.add(PartnerChange(organisation_id=org.id, user_id=current_user.id, object_type=object_type,
-                                             object_id=item.id, action=action, field=field,
-                                             old_value=None if old is None else str(old)[:2000],
-                                             new_value=None if new is None else str(new)[:2000]))
-        if changes:
-            audit.record("create" if changes[0][0] == "create" else "update", f"network_{object_type}", item.id,
-                         detail=",".join(c[1] for c in changes if c[1]) or None)
-    if save.conflict:
-        return (item if item_id else None), 409
-    return item, 0
+    form = form_class()
+    if request.method == "GET" and item is not None:
+        fill_form(form, item, fields)
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        values = _form_values(form, fields)
+        save_new_or_edit(save, item, lambda: operations.add_item(model, org, values, user=current_user),
+                         lambda it: operations.edit_item(it, values, user=current_user))
+        if save.saved:
+            flash(f"{message} {done}".strip(), "success")
+            return redirect(back)
+    return render_template("network/item_form.html", form=form, org=org, item=item, what=label, fields=fields,
+                           back=back), save.status
 
 
-def fill_form(form, item, fields: list[str]) -> None:
-    for name in fields:
-        getattr(form, name).data = getattr(item, name)
-    form.version.data = item.version
-
-
-CONTACT_FIELDS = ["name", "role", "phone", "email", "is_primary", "shareable"]
-SERVICE_FIELDS = ["name", "description", "age_min", "age_max", "cost", "cost_note", "waiting_time", "shareable"]
+def item_remove(what: str, org: Organisation, item_id: int, *, back: str, done: str = ""):
+    """Delete a contact person or an offer of ``org``."""
+    item = _sub_item(ITEMS[what][0], org.id, item_id)
+    with conflict_safe(flash_message=True) as save:
+        operations.delete_item(item, user=current_user)
+    if save.saved:
+        flash(f"Verwijderd. {done}".strip(), "success")
+    return redirect(back)
 
 
 @bp.route("/organisatie/<int:org_id>/contact/nieuw", methods=["GET", "POST"], defaults={"item_id": None})
 @bp.route("/organisatie/<int:org_id>/contact/<int:item_id>", methods=["GET", "POST"])
 def contact_edit(org_id: int, item_id: int | None):
     org = _org_or_404(org_id)
-    form = ContactForm()
-    if request.method == "GET" and item_id:
-        fill_form(form, _sub_item(Contact, org.id, item_id), CONTACT_FIELDS)
-    item, status = save_item(Contact, form, org, item_id, _contact_values)
-    if status == 0:
-        flash("Contactpersoon opgeslagen.", "success")
-        return redirect(url_for("network.partner_page", org_id=org.id))
-    return render_template("network/item_form.html", form=form, org=org, item=item, what="contactpersoon",
-                           fields=CONTACT_FIELDS, back=url_for("network.partner_page", org_id=org.id)), status or 200
+    return item_page("contact", org, item_id, back=url_for("network.partner_page", org_id=org.id))
 
 
 @bp.route("/organisatie/<int:org_id>/aanbod/nieuw", methods=["GET", "POST"], defaults={"item_id": None})
 @bp.route("/organisatie/<int:org_id>/aanbod/<int:item_id>", methods=["GET", "POST"])
 def service_edit(org_id: int, item_id: int | None):
     org = _org_or_404(org_id)
-    form = ServiceForm()
-    if request.method == "GET" and item_id:
-        fill_form(form, _sub_item(Service, org.id, item_id), SERVICE_FIELDS)
-    item, status = save_item(Service, form, org, item_id, _service_values)
-    if status == 0:
-        flash("Aanbod opgeslagen.", "success")
-        return redirect(url_for("network.partner_page", org_id=org.id))
-    return render_template("network/item_form.html", form=form, org=org, item=item, what="aanbod",
-                           fields=SERVICE_FIELDS, back=url_for("network.partner_page", org_id=org.id)), status or 200
+    return item_page("aanbod", org, item_id, back=url_for("network.partner_page", org_id=org.id))
 
 
 @bp.post("/organisatie/<int:org_id>/<any(contact, aanbod):what>/<int:item_id>/verwijderen")
 def item_delete(org_id: int, what: str, item_id: int):
     org = _org_or_404(org_id)
-    model = Contact if what == "contact" else Service
-    item = _sub_item(model, org.id, item_id)
-    db.session.delete(item)
-    audit.record("archive", f"network_{'contact' if model is Contact else 'service'}", item_id)
-    db.session.commit()
-    flash("Verwijderd.", "success")
-    return redirect(url_for("network.partner_page", org_id=org.id))
+    return item_remove(what, org, item_id, back=url_for("network.partner_page", org_id=org.id))
 
 
 # --------------------------------------------------------------------------- relations
@@ -393,30 +289,12 @@ def item_delete(org_id: int, what: str, item_id: int):
 @bp.get("/relaties")
 def relations():
     kind = arg_choice("soort", RELATION_KIND_LABELS, "")
-    page_no = _page_no()
-    stmt = select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
-    if kind:
-        stmt = stmt.where(Relation.kind == kind)
-    if arg_bool("evalueren"):
-        stmt = stmt.where(Relation.review_date.is_not(None), Relation.review_date <= date.today())
-    stmt = stmt.order_by(Relation.kind, Relation.id).offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    rows = list(db.session.scalars(stmt))
-    page = Page(items=rows[:PAGE_SIZE], number=page_no, has_next=len(rows) > PAGE_SIZE)
-    args = {k: v for k, v in request.args.items() if k != "pagina"}
-    return render_template("network/relations.html", page=page, kind=kind, kinds=RELATION_KINDS, args=args,
-                           today=date.today())
+    page = queries.relations_page(_page_no(), kind=kind, review_due=arg_bool("evalueren"))
+    return render_template("network/relations.html", page=page, kind=kind, kinds=RELATION_KINDS,
+                           args=_args_without_page(), today=date.today())
 
 
-def _relation_form(obj=None) -> RelationForm:
-    form = RelationForm()
-    choices = organisation_choices()
-    form.source_id.choices = choices
-    form.target_id.choices = choices
-    return form
-
-
-RELATION_FIELDS = ["source_id", "target_id", "kind", "direction", "description", "privacy_terms", "secrecy_terms",
-                   "start_date", "end_date", "review_date"]
+FORM_RELATION_FIELDS = [f for f in operations.RELATION_FIELDS if f != "structural"]
 
 
 @bp.route("/relaties/nieuw", methods=["GET", "POST"], defaults={"rel_id": None})
@@ -427,31 +305,19 @@ def relation_edit(rel_id: int | None):
         rel = db.session.get(Relation, rel_id)
         if rel is None:
             abort(404)
-    form = _relation_form()
+    form = RelationForm()
+    form.source_id.choices = form.target_id.choices = organisation_choices()
     if request.method == "GET":
         if rel is not None:
-            fill_form(form, rel, RELATION_FIELDS)
+            fill_form(form, rel, FORM_RELATION_FIELDS)
             form.structural.data = "1" if rel.structural else "0"
         else:
             form.source_id.data = arg_id("van")
     save = conflict_safe(form)
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in RELATION_FIELDS}
-        for k in ("description", "privacy_terms", "secrecy_terms"):
-            values[k] = (values[k] or "").strip() or None
-        values["structural"] = form.structural.data == "1"
-        with save:
-            if rel is None:
-                rel = Relation(**values)
-                db.session.add(rel)
-                db.session.flush()
-                audit.record("create", "network_relation", rel.id)
-            else:
-                save.check(rel)
-                changed = [k for k, v in values.items() if getattr(rel, k) != v]
-                for k in changed:
-                    setattr(rel, k, values[k])
-                audit.record("update", "network_relation", rel.id, detail=",".join(changed))
+        values = _form_values(form, FORM_RELATION_FIELDS) | {"structural": form.structural.data == "1"}
+        rel = save_new_or_edit(save, rel, lambda: operations.add_relation(values, user=current_user),
+                               lambda r: operations.edit_relation(r, values, user=current_user))
         if save.saved:
             flash("Relatie opgeslagen.", "success")
             return redirect(url_for("network.partner_page", org_id=rel.source_id))
@@ -464,10 +330,10 @@ def relation_delete(rel_id: int):
     if rel is None:
         abort(404)
     source_id = rel.source_id
-    db.session.delete(rel)
-    audit.record("archive", "network_relation", rel_id)
-    db.session.commit()
-    flash("Relatie verwijderd.", "success")
+    with conflict_safe(flash_message=True) as save:
+        operations.delete_relation(rel, user=current_user)
+    if save.saved:
+        flash("Relatie verwijderd.", "success")
     return redirect(url_for("network.partner_page", org_id=source_id))
 
 
@@ -485,10 +351,7 @@ def _focus_by_name(f: MapFilters) -> bool:
     name = arg_str("naam", max_len=100)
     if not name:
         return True
-    key = "%" + name.lower().replace("%", "").replace("_", "") + "%"
-    found = db.session.scalar(select(Organisation.id).where(Organisation.archived.is_(False),
-                                                            func.lower(Organisation.name).like(key))
-                              .order_by(func.length(Organisation.name), Organisation.name).limit(1))
+    found = queries.organisation_named(name)
     if found:
         f.focus = found
     return found is not None
@@ -515,8 +378,7 @@ def network_map():
 def network_map_json():
     f = _map_filters()
     _focus_by_name(f)
-    data = map_data(f)
-    return jsonify(data)
+    return jsonify(map_data(f))
 
 
 # --------------------------------------------------------------------------- referrals: per partner
@@ -524,15 +386,7 @@ def network_map_json():
 
 @bp.get("/verwijzingen")
 def referral_overview():
-    page_no = _page_no()
-    stats_q = (select(Referral.organisation_id, func.count(Referral.id).label("n"))
-               .group_by(Referral.organisation_id).order_by(func.count(Referral.id).desc(), Referral.organisation_id)
-               .offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
-    rows = db.session.execute(stats_q).all()
-    page = Page(items=rows[:PAGE_SIZE], number=page_no, has_next=len(rows) > PAGE_SIZE)
-    ids = [r[0] for r in page.items]
-    orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))} if ids else {}
-    stats = referral_stats(ids) if ids else {}
+    page, orgs, stats = queries.referral_overview(_page_no())
     return render_template("network/referral_overview.html", page=page, orgs=orgs, stats=stats, args={})
 
 
@@ -544,13 +398,13 @@ def import_partners():
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        report = importer.import_file(form.file.data)
+        report = importer.parse_file(form.file.data)
         if report.fatal:
             form.file.errors = list(form.file.errors) + [report.fatal]
         else:
-            audit.record("create", "network_import", None, detail=f"{report.created} nieuw, {report.updated} bijgewerkt, "
-                                                                  f"{len(report.rejected)} geweigerd")
-            db.session.commit()
+            with conflict_safe(form):
+                report.created, report.updated = operations.import_partners(
+                    report.rows, rejected=len(report.rejected), user=current_user)
     return render_template("network/import.html", form=form, report=report, columns=importer.COLUMNS)
 
 
@@ -569,26 +423,7 @@ def import_template():
 # --------------------------------------------------------------------------- a family's network
 
 
-def _user_team_for_family(family_id: int) -> int | None:
-    """The team of the current user that owns new network work for this family: involved and with network on."""
-    from core.access import involved_team_ids
-
-    involved = involved_team_ids(family_id)
-    mine = current_user.team_ids()
-    with_plugin = team_ids_for()
-    for pool in (involved & mine & with_plugin, involved & mine, mine & with_plugin):
-        if pool:
-            return min(pool)
-    return None
-
-
-def _family_people(family_id: int) -> list[Person]:
-    return list(db.session.scalars(
-        select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
-        .where(FamilyMember.family_id == family_id, FamilyMember.role == "kind").order_by(Person.given_name)))
-
-
-def _tie_form(family_id: int, people: list[Person]) -> TieForm:
+def _tie_form(people) -> TieForm:
     form = TieForm()
     form.person_id.choices = [(0, "Het hele gezin")] + [(p.id, p.given_name) for p in people]
     form.organisation_id.choices = [(0, "—")] + organisation_choices()
@@ -596,77 +431,85 @@ def _tie_form(family_id: int, people: list[Person]) -> TieForm:
 
 
 def _ecomap_ctx(family, form, people):
-    ties = list(db.session.scalars(select(EcoTie).options(selectinload(EcoTie.organisation))
-                                   .where(EcoTie.family_id == family.id).order_by(EcoTie.kind, EcoTie.id)))
+    ties = queries.family_ties(family.id)
     names = {p.id: p.given_name for p in people}
     return dict(family=family, ties=ties, form=form, drawing=ecomap.layout(family.label, ties, names),
                 names=names)
 
 
+def _tie_of(family, tie_id: int) -> EcoTie:
+    tie = db.session.get(EcoTie, tie_id)
+    if tie is None or tie.family_id != family.id:
+        abort(404)
+    return tie
+
+
 @bp.route("/gezin/<int:family_id>/ecomap", methods=["GET", "POST"])
 def family_ecomap(family_id: int):
     family = require_family(family_id, "network_ecomap")
-    people = _family_people(family_id)
-    form = _tie_form(family_id, people)
-    if request.method == "POST":
-        if form.validate_on_submit():
-            org_id = (form.organisation_id.data or None) if form.kind.data == "dienst" else None
-            label = (form.label.data or "").strip()
-            if not label and org_id:
-                org = db.session.get(Organisation, org_id)
-                label = org.name[:160] if org else ""
-            tie = EcoTie(family_id=family.id, person_id=form.person_id.data or None, kind=form.kind.data,
-                         label=label, strength=form.strength.data,
-                         organisation_id=org_id,
-                         note=(form.note.data or "").strip() or None, team_id=_user_team_for_family(family_id),
-                         created_by_id=current_user.id)
-            db.session.add(tie)
-            db.session.flush()
-            if tie.team_id:
-                register_involvement(family, tie.team_id, "Ecomap bijgehouden", source="network")
-            audit.record("create", "network_eco_tie", tie.id, family_id=family.id)
-            db.session.commit()
+    people = queries.family_children(family_id)
+    form = _tie_form(people)
+    if request.method == "GET":
+        audit.record_read("network_ecomap", family.id, family_id=family.id)
+        return render(None, "network/_ecomap.html", title=f"Ecomap gezin {family.label}",
+                      **_ecomap_ctx(family, form, people))
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        with save:
+            operations.add_tie(family, _form_values(form, TIE_FIELDS), user=current_user)
+        if save.saved:
             if not wants_fragment():
                 flash("Band toegevoegd aan de ecomap.", "success")
                 return redirect(url_for("network.family_ecomap", family_id=family_id))
-            form = _tie_form(family_id, people)
+            form = _tie_form(people)
             form.label.data = ""
-        else:
-            status = 200 if wants_fragment() else 422
-            return render(None, "network/_ecomap.html", title="Ecomap", **_ecomap_ctx(family, form, people)), status
-    else:
-        audit.record_read("network_ecomap", family.id, family_id=family.id)
-    return render(None, "network/_ecomap.html", title=f"Ecomap gezin {family.label}",
-                  **_ecomap_ctx(family, form, people))
+            return render(None, "network/_ecomap.html", title=f"Ecomap gezin {family.label}",
+                          **_ecomap_ctx(family, form, people))
+    status = 200 if wants_fragment() else 422  # htmx swaps only a 2xx answer
+    return render(None, "network/_ecomap.html", title="Ecomap", **_ecomap_ctx(family, form, people)), status
+
+
+@bp.route("/gezin/<int:family_id>/ecomap/<int:tie_id>", methods=["GET", "POST"])
+def family_tie_edit(family_id: int, tie_id: int):
+    family = require_family(family_id, "network_eco_tie", tie_id)
+    tie = _tie_of(family, tie_id)
+    people = queries.family_children(family_id)
+    form = _tie_form(people)
+    if request.method == "GET":
+        fill_form(form, tie, TIE_FIELDS)
+        form.person_id.data = tie.person_id or 0
+        form.organisation_id.data = tie.organisation_id or 0
+        audit.record_read("network_eco_tie", tie.id, family_id=family.id)
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        with save:
+            save.check(tie)
+            operations.edit_tie(tie, family, _form_values(form, TIE_FIELDS), user=current_user)
+        if save.saved:
+            flash("Band gewijzigd.", "success")
+            return redirect(url_for("families.show", family_id=family.id))
+    return render_template("network/tie_form.html", form=form, family=family, tie=tie), save.status
 
 
 @bp.post("/gezin/<int:family_id>/ecomap/<int:tie_id>/verwijderen")
 def family_tie_delete(family_id: int, tie_id: int):
     family = require_family(family_id, "network_eco_tie", tie_id)
-    tie = db.session.get(EcoTie, tie_id)
-    if tie is None or tie.family_id != family.id:
-        abort(404)
-    db.session.delete(tie)
-    audit.record("archive", "network_eco_tie", tie_id, family_id=family.id)
-    db.session.commit()
+    tie = _tie_of(family, tie_id)
+    with conflict_safe(flash_message=True):
+        operations.end_tie(tie, family, user=current_user)
     if wants_fragment():
-        people = _family_people(family_id)
-        return render_template("network/_ecomap.html", **_ecomap_ctx(family, _tie_form(family_id, people), people))
+        people = queries.family_children(family_id)
+        return render_template("network/_ecomap.html", **_ecomap_ctx(family, _tie_form(people), people))
     return redirect(url_for("network.family_ecomap", family_id=family_id))
 
 
 @bp.get("/gezin/<int:family_id>/verwijzingen")
 def family_referrals(family_id: int):
     family = require_family(family_id, "network_referral")
-    referrals = list(db.session.scalars(
-        select(Referral).options(selectinload(Referral.organisation))
-        .where(Referral.family_id == family.id).order_by(Referral.referred_on.desc(), Referral.id.desc())))
+    referrals = queries.family_referrals(family.id)
     audit.record_read("network_referral", None, family_id=family.id)
     return render(None, "network/_family_referrals.html", title=f"Verwijzingen gezin {family.label}",
                   family=family, referrals=referrals)
-
-
-REFERRAL_FIELDS = ["organisation_id", "referred_on", "accompanied", "waiting_status", "outcome", "question", "note"]
 
 
 @bp.route("/gezin/<int:family_id>/verwijzingen/nieuw", methods=["GET", "POST"], defaults={"ref_id": None})
@@ -688,25 +531,10 @@ def referral_edit(family_id: int, ref_id: int | None):
             form.referred_on.data = date.today()
     save = conflict_safe(form)
     if form.validate_on_submit():
-        values = {k: getattr(form, k).data for k in REFERRAL_FIELDS}
-        values["question"] = (values["question"] or "").strip() or None
-        values["note"] = (values["note"] or "").strip() or None
-        values["accompanied"] = bool(values["accompanied"])
-        with save:
-            if ref is None:
-                ref = Referral(family_id=family.id, source="network", team_id=_user_team_for_family(family_id),
-                               created_by_id=current_user.id, **values)
-                db.session.add(ref)
-                db.session.flush()
-                if ref.team_id:
-                    register_involvement(family, ref.team_id, "Verwijzing naar een partner", source="network")
-                audit.record("create", "network_referral", ref.id, family_id=family.id)
-            else:
-                save.check(ref)
-                changed = [k for k, v in values.items() if getattr(ref, k) != v]
-                for k in changed:
-                    setattr(ref, k, values[k])
-                audit.record("update", "network_referral", ref.id, family_id=family.id, detail=",".join(changed))
+        values = _form_values(form, REFERRAL_FIELDS)
+        save_new_or_edit(save, ref, lambda: operations.record_referral(
+            family, values, user=current_user, team_id=queries.team_for_family(current_user, family.id)),
+            lambda r: operations.edit_referral(r, values, user=current_user))
         if save.saved:
             flash("Verwijzing opgeslagen.", "success")
             return redirect(url_for("families.show", family_id=family.id))
@@ -716,11 +544,18 @@ def referral_edit(family_id: int, ref_id: int | None):
 # --------------------------------------------------------------------------- settings
 
 
-def _may_manage_settings() -> bool:
-    return SETTINGS.may_edit(current_user)
-
-
 @bp.route("/instellingen", methods=["GET", "POST"])
 def settings():
-    return SETTINGS.view(title="Instellingen sociale kaart", template="network/settings.html",
-                         next_url=url_for("network.directory"), message="Instelling opgeslagen.")
+    """Managers of a team with the plugin and admins set the months after which data are "possibly out of date"."""
+    if not SETTINGS.may_edit(current_user):
+        abort(403)
+    form = SETTINGS.make_form()
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        with save:
+            operations.change_settings(form.data, user=current_user)
+        if save.saved:
+            flash("Instelling opgeslagen.", "success")
+            return redirect(url_for("network.directory"))
+    return render_template("network/settings.html", form=form, title="Instellingen sociale kaart",
+                           settings=SETTINGS), save.status
