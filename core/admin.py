@@ -36,7 +36,7 @@ from .models import (
     Team,
     User,
 )
-from .pagination import page_number
+from .pagination import paginate
 from .params import arg_int
 from .passwords import password_problem
 from .plugins import current_plugins
@@ -110,11 +110,10 @@ def _org_choices():
 
 @bp.get("/gebruikers")
 def users():
-    page = page_number()
-    rows = list(db.session.scalars(
+    result = paginate(
         select(User).options(selectinload(User.memberships).selectinload(Membership.team), selectinload(User.organisation))
-        .order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return render_template("core/admin/users.html", users=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
+        .order_by(User.username))
+    return render_template("core/admin/users.html", users=result.items, page=result.number, has_next=result.has_next)
 
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
@@ -345,11 +344,9 @@ def organisations():
         db.session.commit()
         flash(f"{org.name} is toegevoegd.", "success")
         return redirect(url_for("admin.organisations"))
-    page = page_number()
-    rows = list(db.session.scalars(select(Organisation).order_by(Organisation.name)
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return render_template("core/admin/organisations.html", orgs=rows[:PAGE_SIZE], form=form, page=page,
-                           has_next=len(rows) > PAGE_SIZE)
+    result = paginate(select(Organisation).order_by(Organisation.name))
+    return render_template("core/admin/organisations.html", orgs=result.items, form=form, page=result.number,
+                           has_next=result.has_next)
 
 
 # --------------------------------------------------------------------------- plugins

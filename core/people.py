@@ -52,7 +52,7 @@ from . import audit
 from .access import register_involvement
 from .extensions import db
 from .models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team, fold
-from .pagination import Page
+from .pagination import Page, paginate
 
 TOKEN_SALT = "hvhk.people.card"
 TOKEN_MAX_AGE = 12 * 3600  # a search result link stays usable for a working day
@@ -256,10 +256,9 @@ def search(user, query: str, *, birth_year: int | None = None, roles: tuple[str,
                    Family.archived.is_(False), Family.anonymised_at.is_(None)))
     if birth_year:
         stmt = stmt.where(Person.birth_date >= date(birth_year, 1, 1), Person.birth_date <= date(birth_year, 12, 31))
-    rows = list(db.session.execute(stmt.order_by(Person.family_key, Person.given_key, Person.id, Family.id)
-                                   .offset((page - 1) * per_page).limit(per_page + 1)))
-    has_next = len(rows) > per_page
-    rows = rows[:per_page]
+    found = paginate(stmt.order_by(Person.family_key, Person.given_key, Person.id, Family.id), page, per_page,
+                     rows=True)
+    has_next, rows = found.has_next, found.items
     family_ids = sorted({f.id for _, f, _ in rows})
     visible = _visible_families(user, family_ids)
     teams = _teams_by_family(family_ids)

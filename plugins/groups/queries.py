@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Organisation, User
-from core.pagination import Page
+from core.pagination import Page, paginate
 from core.vocabulary import age_group_of
 
 from .logic import Conflict, Slot, attendance_figures, now_local, waiting_order
@@ -60,8 +60,7 @@ def programme_list(team_ids: Iterable[int] | None, *, q: str = "", kind: str = "
     if q:
         stmt = stmt.where(func.lower(Programme.name).contains(q.lower()))
     stmt = stmt.order_by(Programme.start_date.desc().nulls_last(), Programme.name, Programme.id)
-    rows = list(db.session.scalars(stmt.offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    page = Page(rows[:PAGE_SIZE], page_no, len(rows) > PAGE_SIZE)
+    page = paginate(stmt, page_no, PAGE_SIZE)
     ids = [p.id for p in page.items]
     counts = {}
     if ids:

@@ -304,12 +304,8 @@ def folded(text: str) -> str:
 
 
 def _page(stmt, page_no: int, page_size: int = PAGE_SIZE, *, scalars: bool = False) -> Page:
-    """One page of ``stmt``: entities through the core's ``paginate``, rows of several columns here the same
-    way (one statement: a row more than the page tells whether there is a next page)."""
-    if scalars:
-        return paginate(stmt, page_no, page_size)
-    rows = db.session.execute(stmt.offset((page_no - 1) * page_size).limit(page_size + 1)).all()
-    return Page(items=rows[:page_size], number=page_no, has_next=len(rows) > page_size)
+    """One page of ``stmt`` through the core's ``paginate``: entities, or rows of several columns."""
+    return paginate(stmt, page_no, page_size, rows=not scalars)
 
 
 # --------------------------------------------------------------------------- staff overviews
