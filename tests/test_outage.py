@@ -3,16 +3,19 @@ and the app recovers by itself once the database is back. Runs against PostgreSQ
 the test cuts (the real server keeps running for everything else)."""
 
 import os
+import re
 import time
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select, text
 
 from core.extensions import db
 from core.models import Family
 
-pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-                                reason="needs PostgreSQL (set DATABASE_URL)")
+pytestmark = [pytest.mark.postgres_only,
+              pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+                                 reason="needs PostgreSQL (set DATABASE_URL)")]
 
 
 def test_database_outage_answers_503_and_recovers(app_factory, app, database_url, make_team, make_user,
@@ -55,4 +58,198 @@ def test_database_outage_answers_503_and_recovers(app_factory, app, database_url
           f"/healthz and the family page answered 200 after {recovered_ms:.0f} ms, without a restart")
     db.session.expire_all()
     assert db.session.scalar(select(Family.label).where(Family.id == fam.id)) == "Claes"  # nothing half-written
+    proxy.stop()
+
+
+# --------------------------------------------------------------------------- issue 14: faults around writes
+
+KEY_RE = re.compile(r'name="idempotency_key" type="hidden" value="([^"]+)"')
+
+
+def _proxied_url(database_url: str, port: int) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    # plain TCP so the proxy can recognise a COMMIT
+    return url.set(port=port, query=dict(url.query, sslmode="disable")).render_as_string(hide_password=False)
+
+
+def _proxy(database_url):
+    from sqlalchemy.engine import make_url
+    from tcpproxy import TcpProxy
+
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxy.start()
+    return proxy
+
+
+@pytest.fixture
+def petra_world(app, make_team, make_user, make_family):
+    """A PeTra team with workers and a running trajectory to write contacts into."""
+    from plugins.petra.models import Trajectory
+
+    team = make_team("PeTra", plugins=("petra",))
+    users = [make_user(f"werker{i}", {team: "member"}) for i in range(6)]
+    fam = make_family("Peeters", involved=(team,), children=(("Lotte", date(2015, 3, 14)),))
+    t = Trajectory(ref="PT-2026-0001", team_id=team.id, family_id=fam.id, child_id=fam.children()[0].id,
+                   status="lopend", phase=3, referred_on=date.today() - timedelta(days=120),
+                   start_on=date.today() - timedelta(days=100), referrer_kind="school", channel="rechtstreeks",
+                   school_level="lager", school_year=5, question="Vraag", max_months=6, age_group="lager",
+                   decision="start")
+    db.session.add(t)
+    db.session.commit()
+    return {"team": team, "users": users, "trajectory": t}
+
+
+def _contact(key: str, note: str) -> dict:
+    return {"on_date": date.today().isoformat(), "minutes": "45", "kind": "gesprek_ouders", "place": "huisbezoek",
+            "parties": ["ouders"], "note": note, "idempotency_key": key}
+
+
+def _contacts_with(note: str) -> int:
+    from plugins.petra.models import Contact
+
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Contact).where(Contact.note == note))
+
+
+def test_a_lost_commit_reply_is_reported_as_unknown_and_resubmitting_stores_once(app_factory, database_url,
+                                                                               petra_world, login):
+    """Defect 2: the COMMIT reached the database but its reply was lost. The app must not say "nothing was
+    saved"; it says the outcome is unknown, and sending the same form again does not store it twice."""
+    proxy = _proxy(database_url)
+    proxied = app_factory(SQLALCHEMY_DATABASE_URI=_proxied_url(database_url, proxy.port))
+    client = proxied.test_client()
+    login(client, "werker0")
+    t = petra_world["trajectory"]
+    page_url = f"/petra/traject/{t.id}"
+    key = KEY_RE.search(client.get(page_url).get_data(as_text=True)).group(1)
+
+    proxy.drop_commit(forward=True)
+    resp = client.post(f"{page_url}/contact", data=_contact(key, "verloren antwoord"), headers={"Referer": page_url})
+    body = resp.get_data(as_text=True)
+    assert proxy.replies_dropped == 1
+    assert resp.status_code == 503
+    assert "We weten niet zeker of dit bewaard is" in body and "niets half opgeslagen" not in body
+    assert "opnieuw versturen" in body and f"href='{page_url}'" in body  # safe to resend; where to check
+    assert _contacts_with("verloren antwoord") == 1  # it was committed
+
+    for _ in range(2):  # the user sends the same form again, twice
+        again = client.post(f"{page_url}/contact", data=_contact(key, "verloren antwoord"),
+                            headers={"Referer": page_url})
+        assert again.status_code == 303 and again.headers["Location"] == page_url
+    assert _contacts_with("verloren antwoord") == 1
+    assert "Dit formulier was al verstuurd" in client.get(page_url).get_data(as_text=True)
+
+    # the COMMIT itself is lost: the same answer, and this time resending stores it (once)
+    key = KEY_RE.search(client.get(page_url).get_data(as_text=True)).group(1)
+    proxy.drop_commit(forward=False)
+    resp = client.post(f"{page_url}/contact", data=_contact(key, "verloren commit"), headers={"Referer": page_url})
+    assert resp.status_code == 503 and "We weten niet zeker" in resp.get_data(as_text=True)
+    assert proxy.commits_lost == 1 and _contacts_with("verloren commit") == 0
+    again = client.post(f"{page_url}/contact", data=_contact(key, "verloren commit"), headers={"Referer": page_url})
+    assert again.status_code == 302
+    assert client.post(f"{page_url}/contact", data=_contact(key, "verloren commit")).status_code == 303
+    assert _contacts_with("verloren commit") == 1
+    proxy.stop()
+
+
+def test_a_failure_before_the_commit_says_nothing_was_saved(app_factory, database_url, petra_world, login):
+    """When the connection breaks before any COMMIT was sent, "nothing saved" is the truth and is said."""
+    proxy = _proxy(database_url)
+    proxied = app_factory(SQLALCHEMY_DATABASE_URI=_proxied_url(database_url, proxy.port))
+    client = proxied.test_client()
+    login(client, "werker0")
+    t = petra_world["trajectory"]
+    key = KEY_RE.search(client.get(f"/petra/traject/{t.id}").get_data(as_text=True)).group(1)
+
+    def cut_on_insert(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO petra_contact"):
+            proxy.cut()
+
+    with proxied.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", cut_on_insert)
+    try:
+        resp = client.post(f"/petra/traject/{t.id}/contact", data=_contact(key, "voor de commit"))
+    finally:
+        event.remove(engine, "before_cursor_execute", cut_on_insert)
+    assert resp.status_code == 503 and "Er is niets half opgeslagen" in resp.get_data(as_text=True)
+    assert _contacts_with("voor de commit") == 0
+    assert client.post(f"/petra/traject/{t.id}/contact", data=_contact(key, "voor de commit")).status_code == 302
+    assert _contacts_with("voor de commit") == 1
+    proxy.stop()
+
+
+def test_a_rollback_on_a_terminated_connection_answers_in_dutch(app_factory, app, database_url, make_team,
+                                                                make_user, make_family, login):
+    """Defect 4: the database ends the connection of a request after its last query; the ROLLBACK (the audit
+    commit, then the teardown) fails on it. That must not escape to the server as "Internal Server Error"."""
+    team = make_team("PeTra")
+    make_user("worker", {team: "member"})
+    fam = make_family("Claes", involved=(team,))
+    other = app_factory(PROPAGATE_EXCEPTIONS=False)  # as under gunicorn, not as in a test
+
+    def terminate(response):
+        from flask import request
+
+        if request.args.get("breek") == "1":
+            pid = db.session.connection().connection.dbapi_connection.info.backend_pid
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            time.sleep(0.2)
+        return response
+
+    other.after_request(terminate)  # runs first: the audit commit and the teardown then meet a dead connection
+    client = other.test_client()
+    login(client, "worker")
+    page = client.get(f"/gezinnen/{fam.id}?breek=1")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and "Tijdelijk niet beschikbaar" in body and "Internal Server Error" not in body
+    start = client.get("/?breek=1")  # nothing left to commit: only the teardown's ROLLBACK fails
+    assert start.status_code == 200
+    assert client.get(f"/gezinnen/{fam.id}").status_code == 200  # the pool replaced the dead connection
+
+
+def test_database_timeouts_are_set_and_configurable(app_factory, app, monkeypatch):
+    """Defect 3: every connection carries a statement timeout, an idle-in-transaction timeout and TCP
+    keepalives; the environment changes them."""
+    with app.app_context():
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "20s"
+        assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "1min"
+        params = conn.connection.dbapi_connection.info.get_parameters()
+        assert params["keepalives_idle"] == "5" and params["tcp_user_timeout"] == "10000"
+        assert params["connect_timeout"] == "5"
+        db.session.rollback()
+    monkeypatch.setenv("HVHK_DB_STATEMENT_TIMEOUT", "3")
+    monkeypatch.setenv("HVHK_DB_KEEPALIVES_IDLE", "7")
+    changed = app_factory()
+    with changed.app_context():
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "3s"
+        assert conn.connection.dbapi_connection.info.get_parameters()["keepalives_idle"] == "7"
+        from sqlalchemy.exc import OperationalError
+
+        with pytest.raises(OperationalError, match="statement timeout"):
+            conn.exec_driver_sql("SELECT pg_sleep(10)")
+        db.session.rollback()
+
+
+def test_healthz_answers_503_when_packets_stall(app_factory, database_url, petra_world, login):
+    """Defect 3: the database host stops answering (packets held, not refused): /healthz says so within its
+    own short timeout instead of hanging."""
+    proxy = _proxy(database_url)
+    proxied = app_factory(SQLALCHEMY_DATABASE_URI=_proxied_url(database_url, proxy.port), HVHK_HEALTH_TIMEOUT=2)
+    client = proxied.test_client()
+    assert client.get("/healthz").status_code == 200
+    proxy.stall(20)  # resumes by itself, so a hanging check would end too, with 200
+    started = time.perf_counter()
+    health = client.get("/healthz")
+    answered = time.perf_counter() - started
+    assert health.status_code == 503 and health.get_json()["database"] == "onbereikbaar"
+    proxy.resume()
+    assert client.get("/healthz").status_code == 200
+    print(f"\nstalled database: /healthz answered 503 after {answered:.1f} s")
     proxy.stop()
