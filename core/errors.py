@@ -52,6 +52,8 @@ SAVED_TEXT = {
 def render_error(code: int, message: str | None = None, extra_headers: dict | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     text = message or text
+    if code >= 500 and idempotency.commit_state() != "none":  # never "nothing was saved" after a COMMIT
+        return _bare(code if code in SAVED_TEXT else 500)
     if request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html:
         resp = jsonify(error=text)
         resp.status_code = code

@@ -75,10 +75,15 @@ class DutchMeta:
 
 class IdempotencyKeyField(HiddenField):
     """The form's idempotency key (see ``core.idempotency``): made when the form is rendered, sent back with
-    the submit; a second submit with the same key stores nothing and shows the first result."""
+    the submit; a second submit with the same key stores nothing and shows the first result.
+
+    A form shown again keeps the submitted key only when it was the form validated in this request and its
+    submit stored nothing (the same attempt, corrected); any other form on the page gets a fresh key."""
+
+    validated = False
 
     def _value(self):
-        self.data = idempotency.key_to_render(self.data)
+        self.data = idempotency.key_to_render(self.data if self.validated else None)
         return self.data
 
     def populate_obj(self, *args):
@@ -114,6 +119,10 @@ class Form(FlaskForm):
         token = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
         if isinstance(token, _CsrfAndKeyField):
             token.key_field = self.idempotency_key
+
+    def validate(self, extra_validators=None):
+        self.idempotency_key.validated = True
+        return super().validate(extra_validators)
 
 
 class VersionedForm(Form):

@@ -23,6 +23,7 @@ Keys expire after ``HVHK_IDEMPOTENCY_HOURS`` (default 24).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -262,7 +263,7 @@ def _record_result(_sender, response, **_extra):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("HVHK_IDEMPOTENCY_HOURS", 24)
+    app.config.setdefault("HVHK_IDEMPOTENCY_HOURS", float(os.environ.get("HVHK_IDEMPOTENCY_HOURS") or 24))
     app.before_request(_replay_if_processed)
     request_finished.connect(_record_result, app)
     app.jinja_env.globals["idempotency_field"] = idempotency_field

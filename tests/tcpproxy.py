@@ -25,6 +25,7 @@ class _Pair:
         self.client = client
         self.upstream = upstream
         self.swallow_reply = False  # a COMMIT went up: drop what comes back and cut
+        self.since_commit = b""  # what the app sent in the current transaction (for drop_commit(after=...))
 
     def cut(self) -> None:
         for s in (self.client, self.upstream):
@@ -47,7 +48,7 @@ class TcpProxy:
         self.lock = threading.Lock()
         self.flowing = threading.Event()
         self.flowing.set()
-        self._drops: list[bool] = []  # pending drop_commit() requests: forward the COMMIT or not
+        self._drops: list[tuple[bool, bytes | None]] = []  # pending drop_commit(): (forward, after)
         self.commits_seen = 0
         self.replies_dropped = 0  # COMMITs that reached the database and whose reply was thrown away
         self.commits_lost = 0  # COMMITs thrown away before they reached the database
@@ -86,10 +87,11 @@ class TcpProxy:
         self.cuts += 1
         return len(pairs)
 
-    def drop_commit(self, forward: bool = True) -> None:
-        """Break the connection of the next COMMIT: after it reached the database (``forward``) or before."""
+    def drop_commit(self, forward: bool = True, after: bytes | None = None) -> None:
+        """Break the connection of the next COMMIT: after it reached the database (``forward``) or before.
+        ``after``: only a COMMIT of a transaction that sent these bytes (``b"INSERT INTO petra_contact"``)."""
         with self.lock:
-            self._drops.append(forward)
+            self._drops.append((forward, after))
 
     def pending_drops(self) -> int:
         with self.lock:
@@ -137,10 +139,17 @@ class TcpProxy:
         try:
             while data := pair.client.recv(65536):
                 self.flowing.wait()
+                pair.since_commit = (pair.since_commit + data)[-65536:]
                 if COMMIT in data:
                     self.commits_seen += 1
+                    forward = None
                     with self.lock:
-                        forward = self._drops.pop(0) if self._drops else None
+                        for i, (fwd, after) in enumerate(self._drops):
+                            if after is None or after in pair.since_commit:
+                                forward = fwd
+                                del self._drops[i]
+                                break
+                    pair.since_commit = b""
                     if forward is False:
                         self.commits_lost += 1
                         break  # the COMMIT never reaches the database

@@ -110,3 +110,28 @@ def test_a_submit_without_key_or_with_a_malformed_one_is_processed_as_before(cli
     assert client.post("/gezinnen/nieuw", data=_family(team, "Janssens", given_name="Mila",
                                                        idempotency_key="<script>")).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+
+
+def test_only_the_validated_form_keeps_the_submitted_key(app):
+    """A page with two forms, shown again after a refused submit of one: the other form must not carry the same
+    key, or sending it first would make the corrected first form look like a resubmit."""
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from core.forms import Form
+
+    class Note(Form):
+        text = StringField(validators=[DataRequired()])
+
+    class Other(Form):
+        name = StringField()
+
+    key = "k" * 24
+    with app.test_request_context("/", method="POST", data={"idempotency_key": key, "text": ""}):
+        submitted, other = Note(meta={"csrf": False}), Other(meta={"csrf": False})
+        assert not submitted.validate()
+        assert submitted.idempotency_key._value() == key
+        assert other.idempotency_key._value() not in (key, "")
+    with app.test_request_context("/"):
+        html = str(Note().csrf_token)  # the key travels with the CSRF token in every template
+        assert 'name="csrf_token"' in html and 'name="idempotency_key"' in html

@@ -253,3 +253,244 @@ def test_healthz_answers_503_when_packets_stall(app_factory, database_url, petra
     assert client.get("/healthz").status_code == 200
     print(f"\nstalled database: /healthz answered 503 after {answered:.1f} s")
     proxy.stop()
+
+
+# --------------------------------------------------------------------------- the fault-injection run
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class _Staff:
+    """One logged-in worker in a browser: keeps cookies, follows no redirects, reports every answer."""
+
+    def __init__(self, base: str, stats: dict, lock):
+        import http.cookiejar
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.base, self.stats, self.lock = base, stats, lock
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
+
+    def request(self, path: str, data: dict | None = None, referer: str | None = None):
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, method="POST" if data is not None else "GET")
+        if referer:
+            req.add_header("Referer", self.base + referer)
+        with self.lock:
+            self.stats["requests"] += 1
+        try:
+            with self.opener.open(req, timeout=90) as resp:
+                status, headers, text_ = resp.status, resp.headers, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            status, headers, text_ = e.code, e.headers, e.read().decode()
+        except OSError as e:  # no answer at all (the worker died, the connection broke)
+            with self.lock:
+                self.stats["no_answer"].append(f"{path}: {e}")
+            return None, {}, ""
+        if status >= 500:
+            with self.lock:
+                self.stats["5xx"] += 1
+                if status != 503 or "Internal Server Error" in text_ or "lang='nl-BE'" not in text_:
+                    self.stats["bad_5xx"].append(f"{status} {path}: {text_[:200]}")
+        return status, headers, text_
+
+    def page_with_form(self, path: str, attempts: int = 20):
+        for _ in range(attempts):
+            status, _headers, page = self.request(path)
+            if status == 200 and CSRF_RE.search(page) and KEY_RE.search(page):
+                return CSRF_RE.search(page).group(1), KEY_RE.search(page).group(1)
+            time.sleep(0.3)
+        return None
+
+    def login(self, username: str) -> None:
+        for _ in range(30):
+            form = self.page_with_form("/login")
+            if form and self.request("/login", {"csrf_token": form[0], "username": username,
+                                                "password": "huisvanhetkind"})[0] == 302:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{username} could not log in")
+
+
+def _start_server(database_url: str, proxy_port: int, tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=_proxied_url(database_url, proxy_port),
+               SECRET_KEY="fault-injection-secret-key-0123456789abcdef", HVHK_INSTANCE=str(tmp_path),
+               HVHK_DB_CONNECT_TIMEOUT="2", HVHK_DB_STATEMENT_TIMEOUT="5", HVHK_DB_IDLE_IN_TRANSACTION_TIMEOUT="4",
+               HVHK_DB_POOL_TIMEOUT="5", HVHK_HEALTH_TIMEOUT="2")
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8",
+                             "--timeout", "60", "-b", f"127.0.0.1:{port}", "core:create_app()"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=5).read()
+            return proc, base
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.terminate()
+                pytest.fail("gunicorn did not start: " + (tmp_path / "server.log").read_text()[-2000:])
+            time.sleep(0.3)
+
+
+def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(database_url, petra_world, tmp_path):
+    """Issue 14: logged-in workers add PeTra contacts (each with a unique marker) through a real server while a
+    proxy between the server and PostgreSQL loses COMMIT replies and COMMITs, stalls packets and cuts
+    connections. Afterwards: every acknowledged contact is in the database exactly once; every other one was
+    reported to its worker as 'unknown' or 'not saved' (a Dutch 503), and 'not saved' was the truth; sending the
+    same form again (same key) never stored a second copy. Prints the counts; asserts nothing about time."""
+    import random
+    import threading
+    import urllib.request
+
+    from plugins.petra.models import Contact
+
+    proxy = _proxy(database_url)
+    proc, base = _start_server(database_url, proxy.port, tmp_path)
+    t = petra_world["trajectory"]
+    page = f"/petra/traject/{t.id}"
+    lock = threading.Lock()
+    stats = {"requests": 0, "5xx": 0, "bad_5xx": [], "no_answer": [], "resubmits": 0, "replays": 0,
+             "stored_by_earlier_attempt": 0}
+    outcomes: dict[str, list] = {}  # marker -> the answers its worker saw, in order
+    writes_per_worker = 20
+    done = threading.Event()
+
+    def worker(i: int, username: str) -> None:
+        staff = _Staff(base, stats, lock)
+        staff.login(username)
+        for n in range(writes_per_worker):
+            marker = f"fout-{i}-{n}-{random.getrandbits(32):08x}"
+            form = staff.page_with_form(page)
+            if form is None:
+                continue
+            csrf, key = form
+            answers = outcomes.setdefault(marker, [])
+            for attempt in range(8):  # the worker sends the same form again after "unknown" or "not saved"
+                if attempt:
+                    with lock:
+                        stats["resubmits"] += 1
+                    time.sleep(0.5)
+                status, headers, _body = staff.request(f"{page}/contact", dict(_contact(key, marker), csrf_token=csrf),
+                                                       referer=page)
+                if status in (302, 303):
+                    answers.append("acknowledged")
+                    if status == 303:  # an earlier attempt was stored after all: its result is shown
+                        with lock:
+                            stats["stored_by_earlier_attempt"] += 1
+                    break
+                if status == 503 and headers.get("X-Hvhk-Outcome") in ("unknown", "none", "saved"):
+                    answers.append({"unknown": "unknown", "none": "not saved", "saved": "acknowledged"}[
+                        headers.get("X-Hvhk-Outcome")])
+                    if answers[-1] == "acknowledged":
+                        break
+                    continue
+                answers.append(f"other {status}")
+                break
+            if answers and answers[-1] == "acknowledged" and n % 4 == 0:  # a double click, after the fact
+                status, _h, _b = staff.request(f"{page}/contact", dict(_contact(key, marker), csrf_token=csrf),
+                                               referer=page)
+                with lock:
+                    stats["replays"] += 1
+                answers.append("replayed" if status == 303 else f"replay answered {status}")
+
+    health = {"during_stall": 0, "503": 0, "answers": []}
+
+    def faults() -> None:
+        rnd = random.Random(14)
+        write = b"INSERT INTO petra_contact"
+        while not done.is_set():
+            time.sleep(rnd.uniform(0.2, 0.8))
+            kind = rnd.choice(["drop_reply"] * 4 + ["drop_commit"] * 2 + ["cut", "stall", "long_stall"])
+            if kind == "drop_reply":  # the COMMIT of a contact is applied; its reply is lost
+                if proxy.pending_drops() < 2:
+                    proxy.drop_commit(forward=True, after=write)
+            elif kind == "drop_commit":  # the COMMIT of a contact is lost on the way
+                if proxy.pending_drops() < 2:
+                    proxy.drop_commit(forward=False, after=write)
+            elif kind == "cut":
+                proxy.cut()
+            else:
+                seconds = 1 if kind == "stall" else 6  # 6 s: longer than the server's idle-in-transaction timeout
+                proxy.stall(seconds)
+                if kind == "long_stall":  # longer than /healthz's own timeout (2 s): it must say so
+                    try:
+                        status = urllib.request.urlopen(base + "/healthz", timeout=30).status
+                    except urllib.error.HTTPError as e:
+                        status = e.code
+                    except OSError:
+                        status = None
+                    health["during_stall"] += 1
+                    health["503"] += status == 503
+                    health["answers"].append(status)
+                time.sleep(seconds)
+
+    import urllib.error
+
+    started = time.perf_counter()
+    injector = threading.Thread(target=faults, daemon=True)
+    injector.start()
+    names = [u.username for u in petra_world["users"]]
+    threads = [threading.Thread(target=worker, args=(i, name)) for i, name in enumerate(names)]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=900)
+    finally:
+        done.set()
+        injector.join(timeout=30)
+        proxy.resume()
+        proc.terminate()
+        proc.wait(timeout=20)
+        proxy.stop()
+    elapsed = time.perf_counter() - started
+
+    db.session.rollback()
+    stored = dict(db.session.execute(select(Contact.note, func.count()).where(Contact.note.like("fout-%"))
+                                     .group_by(Contact.note)).all())
+    final = {m: next((a for a in reversed(answers) if a in ("acknowledged", "unknown", "not saved")
+                      or a.startswith("other")), None) for m, answers in outcomes.items()}
+    acknowledged = [m for m, a in final.items() if a == "acknowledged"]
+    missing = [m for m in acknowledged if stored.get(m, 0) == 0]
+    duplicated = [m for m, n in stored.items() if n > 1]
+    unknown = [m for m, a in final.items() if a == "unknown"]
+    not_saved = [m for m, a in final.items() if a == "not saved"]
+    not_saved_but_stored = [m for m in not_saved if stored.get(m, 0)]
+    other = {m: outcomes[m] for m, a in final.items() if a not in ("acknowledged", "unknown", "not saved")}
+    bad_replays = [a for answers in outcomes.values() for a in answers if a.startswith("replay answered")]
+    ever_unknown = sum(1 for answers in outcomes.values() if "unknown" in answers)
+    print(f"\nfault injection ({elapsed:.0f} s, {len(threads)} workers): {stats['requests']} requests, "
+          f"{len(outcomes)} contacts attempted, {len(acknowledged)} acknowledged, {len(missing)} missing, "
+          f"{len(duplicated)} duplicated, {stats['5xx']} 5xx (all Dutch 503: {not stats['bad_5xx']}), "
+          f"{len(stats['no_answer'])} without answer; {ever_unknown} reported 'unknown' at least once, "
+          f"{stats['resubmits']} resubmits of the same form ({stats['stored_by_earlier_attempt']} found the "
+          f"earlier attempt stored and showed its result), {stats['replays']} deliberate double submits; "
+          f"finally unknown {len(unknown)}, not saved {len(not_saved)}; faults: {proxy.replies_dropped} COMMIT "
+          f"replies lost, {proxy.commits_lost} COMMITs lost, {proxy.cuts} cuts, {proxy.stalls} stalls "
+          f"(/healthz during a 6 s stall: {health['answers']})")
+    assert not missing, f"acknowledged but not stored: {missing}"
+    assert not duplicated, f"stored twice: {duplicated}"
+    assert not not_saved_but_stored, f"reported 'not saved' but stored: {not_saved_but_stored}"
+    assert not other, f"answers that were neither a save nor a Dutch report: {other}"
+    assert not stats["bad_5xx"], stats["bad_5xx"][:5]
+    assert not stats["no_answer"], stats["no_answer"][:5]
+    assert not bad_replays, bad_replays
+    assert len(acknowledged) > 0 and proxy.replies_dropped + proxy.commits_lost + proxy.cuts > 0
