@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import make_url
 
@@ -55,14 +56,15 @@ def postgres_connect_args(config) -> dict:
 
 
 def engine_options(config, given: dict | None) -> dict:
-    """SQLALCHEMY_ENGINE_OPTIONS: pre-ping, pool timeout and (PostgreSQL) the connection timeouts. Options
+    """SQLALCHEMY_ENGINE_OPTIONS: pre-ping and (PostgreSQL) the pool timeout and the connection timeouts. Options
     given explicitly in the app config win, key by key (``connect_args`` merged); so do parameters written in
     DATABASE_URL's query string."""
     given = dict(given or {})
-    options = {"pool_pre_ping": True, "pool_timeout": config["HVHK_DB_POOL_TIMEOUT"]}
+    options = {"pool_pre_ping": True}
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     connect_args = {}
     if url.get_backend_name() == "postgresql":
+        options["pool_timeout"] = config["HVHK_DB_POOL_TIMEOUT"]
         connect_args = {k: v for k, v in postgres_connect_args(config).items() if k not in url.query}
     connect_args.update(given.pop("connect_args", {}))
     options.update(given)
@@ -98,4 +100,9 @@ def database_answers(engine, connect_args: dict, timeout: float) -> bool:
         except (TimeoutError, psycopg.Error, OSError):
             return False
 
-    return asyncio.run(bounded())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        return asyncio.run(bounded())
+    with ThreadPoolExecutor(1) as pool:  # called from inside an event loop: probe from a thread of its own
+        return pool.submit(lambda: asyncio.run(bounded())).result()

@@ -8,6 +8,7 @@ idempotency key makes it exactly-once, see ``core.idempotency``) and where to ch
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -110,7 +111,7 @@ def init_app(app: Flask) -> None:
         return _bare(500)
 
     @app.teardown_appcontext
-    def _release_session(_exc):
+    def _teardown_session(_exc):
         """Runs before Flask-SQLAlchemy's own teardown: a ROLLBACK on a connection the database terminated raises,
         and an exception in teardown would reach the server as its English "Internal Server Error"."""
         try:
@@ -143,7 +144,7 @@ def _bare(code: int):
     state = idempotency.commit_state()
     extra = Markup("")
     if state == "unknown":
-        safe = idempotency.request_key() is not None and not request.files
+        safe = idempotency.request_key() is not None
         title, text = UNKNOWN_TITLE, f"{UNKNOWN_TEXT} {UNKNOWN_SAFE if safe else UNKNOWN_CHECK}"
         extra = _unknown_help(safe)
     elif state == "saved":
@@ -166,6 +167,9 @@ def _bare(code: int):
     return resp
 
 
+_SECRET = re.compile(r"pass|wachtwoord|secret|totp|recovery|herstel", re.I)
+
+
 def _unknown_help(safe: bool) -> Markup:
     """Where to check, and (for a form with an idempotency key) a button that sends the same form again."""
     back = idempotency.back_url()
@@ -173,8 +177,8 @@ def _unknown_help(safe: bool) -> Markup:
     if back:
         parts.append(Markup("<p>Nakijken: <a href='{0}'>terug naar de pagina waar je het formulier invulde</a>.</p>")
                      .format(back))
-    if not safe:
-        return Markup("").join(parts)
+    if not safe or request.files or any(_SECRET.search(name) for name in request.form):
+        return Markup("").join(parts)  # no button that would need a file again or put a password in the page
     try:
         token = generate_csrf()
     except Exception:

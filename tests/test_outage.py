@@ -311,12 +311,13 @@ class _Staff:
         return None
 
     def login(self, username: str) -> None:
-        for _ in range(30):
-            form = self.page_with_form("/login")
-            if form and self.request("/login", {"csrf_token": form[0], "username": username,
-                                                "password": "huisvanhetkind"})[0] == 302:
+        for _ in range(60):
+            if self.request("/")[0] == 200:  # logged in (also when the answer to the login itself was lost)
                 return
-            time.sleep(0.5)
+            form = self.page_with_form("/login", attempts=3)
+            if form:
+                self.request("/login", {"csrf_token": form[0], "username": username, "password": "huisvanhetkind"})
+            time.sleep(0.3)
         raise AssertionError(f"{username} could not log in")
 
 
@@ -383,7 +384,7 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
                 continue
             csrf, key = form
             answers = outcomes.setdefault(marker, [])
-            for attempt in range(8):  # the worker sends the same form again after "unknown" or "not saved"
+            for attempt in range(8 if i else 1):  # worker 0 gives up; the others send the same form again
                 if attempt:
                     with lock:
                         stats["resubmits"] += 1
@@ -393,6 +394,7 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
                 if status in (302, 303):
                     answers.append("acknowledged")
                     if status == 303:  # an earlier attempt was stored after all: its result is shown
+                        answers.append("earlier attempt stored")
                         with lock:
                             stats["stored_by_earlier_attempt"] += 1
                     break
@@ -405,16 +407,20 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
                 answers.append(f"other {status}")
                 break
             if answers and answers[-1] == "acknowledged" and n % 4 == 0:  # a double click, after the fact
-                status, _h, _b = staff.request(f"{page}/contact", dict(_contact(key, marker), csrf_token=csrf),
-                                               referer=page)
                 with lock:
                     stats["replays"] += 1
+                for _ in range(8):  # a fault may hit this submit too (a Dutch 503): send it again
+                    status, _h, _b = staff.request(f"{page}/contact", dict(_contact(key, marker), csrf_token=csrf),
+                                                   referer=page)
+                    if status != 503:
+                        break
+                    time.sleep(0.5)
                 answers.append("replayed" if status == 303 else f"replay answered {status}")
 
     health = {"during_stall": 0, "503": 0, "answers": []}
 
     def faults() -> None:
-        rnd = random.Random(14)
+        rnd = random.Random(int(os.environ.get("HVHK_FAULT_SEED", "14")))  # another seed: another fault schedule
         write = b"INSERT INTO petra_contact"
         while not done.is_set():
             time.sleep(rnd.uniform(0.2, 0.8))
@@ -448,6 +454,7 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
     injector = threading.Thread(target=faults, daemon=True)
     injector.start()
     names = [u.username for u in petra_world["users"]]
+    db.session.commit()  # hold no transaction open while the server works (idle-in-transaction timeout)
     threads = [threading.Thread(target=worker, args=(i, name)) for i, name in enumerate(names)]
     try:
         for th in threads:
@@ -468,6 +475,10 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
                                      .group_by(Contact.note)).all())
     final = {m: next((a for a in reversed(answers) if a in ("acknowledged", "unknown", "not saved")
                       or a.startswith("other")), None) for m, answers in outcomes.items()}
+    # an attempt reported "not saved" must not be the one that was stored: an attempt found stored later
+    # follows at least one "unknown"
+    untruthful = [m for m, answers in outcomes.items() if "earlier attempt stored" in answers
+                  and "unknown" not in answers[:answers.index("earlier attempt stored")]]
     acknowledged = [m for m, a in final.items() if a == "acknowledged"]
     missing = [m for m in acknowledged if stored.get(m, 0) == 0]
     duplicated = [m for m, n in stored.items() if n > 1]
@@ -483,12 +494,14 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
           f"{len(stats['no_answer'])} without answer; {ever_unknown} reported 'unknown' at least once, "
           f"{stats['resubmits']} resubmits of the same form ({stats['stored_by_earlier_attempt']} found the "
           f"earlier attempt stored and showed its result), {stats['replays']} deliberate double submits; "
-          f"finally unknown {len(unknown)}, not saved {len(not_saved)}; faults: {proxy.replies_dropped} COMMIT "
+          f"finally unknown {len(unknown)} (of which stored: {sum(stored.get(m, 0) for m in unknown)}), "
+          f"not saved {len(not_saved)}; faults: {proxy.replies_dropped} COMMIT "
           f"replies lost, {proxy.commits_lost} COMMITs lost, {proxy.cuts} cuts, {proxy.stalls} stalls "
           f"(/healthz during a 6 s stall: {health['answers']})")
     assert not missing, f"acknowledged but not stored: {missing}"
     assert not duplicated, f"stored twice: {duplicated}"
     assert not not_saved_but_stored, f"reported 'not saved' but stored: {not_saved_but_stored}"
+    assert not untruthful, {m: outcomes[m] for m in untruthful}
     assert not other, f"answers that were neither a save nor a Dutch report: {other}"
     assert not stats["bad_5xx"], stats["bad_5xx"][:5]
     assert not stats["no_answer"], stats["no_answer"][:5]
