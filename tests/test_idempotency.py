@@ -135,3 +135,43 @@ def test_only_the_validated_form_keeps_the_submitted_key(app):
     with app.test_request_context("/"):
         html = str(Note().csrf_token)  # the key travels with the CSRF token in every template
         assert 'name="csrf_token"' in html and 'name="idempotency_key"' in html
+
+
+def test_a_double_click_while_the_first_submit_is_in_flight_stores_once(client, app, make_team, make_user, login,
+                                                                       is_postgres):
+    """The first submit has written its key but not committed yet when the second arrives: the second waits on
+    the unique (user, key) constraint, fails when the first commits, and shows the first result."""
+    import threading
+    import time
+
+    from sqlalchemy import insert, text
+
+    team = make_team("PeTra")
+    user = make_user("worker", {team: "member"})
+    login(client, "worker")
+    key = _key(client.get("/gezinnen/nieuw").get_data(as_text=True))
+    first = db.engine.connect()  # the first submit, in flight
+    first.execute(insert(IdempotencyKey).values(user_id=user.id, key=key, created_at=utcnow(),
+                                                result_url="/gezinnen/4242"))
+    data = _family(team, idempotency_key=key)
+    answer = {}
+    second = threading.Thread(target=lambda: answer.update(resp=client.post("/gezinnen/nieuw", data=data)))
+    second.start()
+    if is_postgres:  # wait until the second submit is blocked on the first one's uncommitted key
+        with db.engine.connect() as probe:
+            for _ in range(600):
+                blocked = probe.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                             "AND datname = current_database()")).scalar()
+                if blocked:
+                    break
+                time.sleep(0.05)
+        assert blocked, "the second submit never waited for the first one's key"
+    else:
+        time.sleep(1)
+    first.commit()
+    first.close()
+    second.join(timeout=60)
+    resp = answer["resp"]
+    assert resp.status_code == 303 and resp.headers["Location"] == "/gezinnen/4242"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Family)) == 0
