@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from . import database
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .plugins import PluginHost, guard_plugin_blueprints
 
@@ -42,7 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     ``HVHK_DEMO`` (demo mode), ``HVHK_IDLE_MINUTES`` (idle session expiry, default 30),
     ``HVHK_SESSION_MAX_HOURS`` (a login session ends after this long in any case, default 12),
     ``HVHK_BEHIND_PROXY`` (trust X-Forwarded-For/-Proto of a reverse proxy) and ``HVHK_PROXY_COUNT`` (how many
-    proxies set them, default 1).
+    proxies set them, default 1),
+    the database timeouts ``HVHK_DB_*`` and ``HVHK_HEALTH_TIMEOUT`` (``core.database.TIMEOUTS``).
     """
     config = dict(config or {})
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=config.pop("INSTANCE_PATH", None)
@@ -69,8 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="hvhk_session",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires when idle
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        **database.settings_from_env(),
     )
     app.config.update(config)
     _check_config(app)
@@ -79,6 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
             "postgresql://", "postgresql+psycopg://", 1)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config,
+                                                                      app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
 
     db.init_app(app)
     csrf.init_app(app)

@@ -6,9 +6,13 @@ import functools
 from datetime import date
 
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import HiddenField
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
+
+from . import idempotency
 
 CONFLICT_MESSAGE = (
     "Iemand anders heeft dit intussen gewijzigd. Je wijzigingen zijn niet opgeslagen maar staan hieronder "
@@ -187,11 +191,56 @@ class DutchMeta:
         return DutchTranslations()
 
 
+class IdempotencyKeyField(HiddenField):
+    """The form's idempotency key (see ``core.idempotency``): made when the form is rendered, sent back with
+    the submit; a second submit with the same key stores nothing and shows the first result.
+
+    A form shown again keeps the submitted key only when it was the form validated in this request and its
+    submit stored nothing (the same attempt, corrected); any other form on the page gets a fresh key."""
+
+    validated = False
+
+    def _value(self):
+        self.data = idempotency.key_to_render(self.data if self.validated else None)
+        return self.data
+
+    def populate_obj(self, *args):
+        pass
+
+
+class _CsrfAndKeyField(CSRFTokenField):
+    """``{{ form.csrf_token }}`` renders the idempotency key too, so every template of every form has it."""
+
+    key_field: IdempotencyKeyField | None = None
+
+    def __call__(self, **kwargs):
+        html = super().__call__(**kwargs)
+        return html + self.key_field() if self.key_field is not None else html
+
+
+class _FormCSRF(_FlaskFormCSRF):
+    field_class = _CsrfAndKeyField
+
+
 class Form(FlaskForm):
-    """Base form with Dutch built-in messages. Subclass this (or ``VersionedForm``) in plugins too."""
+    """Base form with Dutch built-in messages. Subclass this (or ``VersionedForm``) in plugins too.
+
+    Every Form carries an idempotency key, rendered by ``{{ form.csrf_token }}``: nothing to do in a plugin."""
 
     class Meta(DutchMeta):
-        pass
+        csrf_class = _FormCSRF
+
+    idempotency_key = IdempotencyKeyField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        token = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
+        if isinstance(token, _CsrfAndKeyField):
+            token.key_field = self.idempotency_key
+
+    def validate(self, extra_validators=None):
+        self.idempotency_key.validated = True
+        return super().validate(extra_validators)
 
 
 class VersionedForm(Form):

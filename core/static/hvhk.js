@@ -9,7 +9,10 @@ document.addEventListener("htmx:responseError", function (evt) {
     document.querySelector("main").prepend(box);
   }
   var status = evt.detail.xhr.status;
-  box.textContent = status === 409
+  // the server's own words when it sent them (e.g. "We weten niet zeker of dit bewaard is")
+  var own = status >= 500 && new DOMParser().parseFromString(evt.detail.xhr.responseText || "", "text/html")
+    .getElementById("hvhk-error-text");
+  box.textContent = own ? own.textContent : status === 409
     ? "Iemand anders wijzigde dit intussen. Herlaad de pagina."
     : status === 503
       ? "De databank is tijdelijk niet bereikbaar. Probeer het zo meteen opnieuw."

@@ -5,7 +5,7 @@ the value as JSON text. Plugins move their own tables' values in with their own 
 network_0002), which depend on this revision.
 
 Revision ID: core_0004
-Revises: core_0001
+Revises: core_0003
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0004'
-down_revision = 'core_0002'
+down_revision = 'core_0003'
 branch_labels = None
 depends_on = None
 
