@@ -48,6 +48,9 @@ def hvhk_blueprints():
 def hvhk_migrations():
     """Return the absolute path of the plugin's Alembic versions folder (its own branch), or None.
 
+    Optional: without it the core uses the ``migrations`` folder next to the plugin package's ``__init__.py``
+    when there is one.
+
     The plugin's first revision has ``branch_labels = ("<plugin name>",)`` and ``depends_on`` the core
     revision it needs. ``hvhk init`` upgrades all heads.
     """

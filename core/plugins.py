@@ -11,6 +11,7 @@ plugins a user may use; all of it is cached per request.
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import sys
 from dataclasses import dataclass
 from types import ModuleType
@@ -176,7 +177,20 @@ class PluginHost:
                 self.blueprint_owner[bp.name] = impl.plugin_name
 
     def migration_dirs(self) -> list[str]:
-        return [d for d in self.pm.hook.hvhk_migrations() if d]
+        """Each plugin's Alembic folder: what its ``hvhk_migrations`` returns, else the ``migrations`` folder
+        next to its package's ``__init__.py`` when there is one (the convention ``hvhk new-plugin`` draws)."""
+        dirs = []
+        for _name, plugin in self.pm.list_name_plugin():
+            impl = getattr(plugin, "hvhk_migrations", None)
+            if impl is not None:
+                found = impl()
+            else:
+                here = getattr(plugin, "__file__", None)
+                found = os.path.join(os.path.dirname(here), "migrations") if here else None
+                found = found if found and os.path.isdir(found) else None
+            if found:
+                dirs.append(str(found))
+        return dirs
 
     # ------------------------------------------------------------------ which plugin a module belongs to
     def plugin_of_module(self, module: str) -> str | None:

@@ -5,8 +5,6 @@ Reads the other plugins' work only through ``hvhk_billable_work``; see ``access.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.hookspecs import hookimpl
 from core.ui import NavItem, Widget
 
@@ -16,11 +14,6 @@ from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
 @hookimpl
 def hvhk_plugin_info():
     return {"label": "Kostprijs", "description": "Kostprijsmodel, werkelijke kosten en export naar Excel."}
-
-
-@hookimpl
-def hvhk_migrations():
-    return str(Path(__file__).parent / "migrations")
 
 
 @hookimpl

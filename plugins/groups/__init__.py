@@ -9,8 +9,6 @@ involvement with the child's family (``core.access.register_involvement``).
 
 from __future__ import annotations
 
-import os
-
 from flask import url_for
 
 from core.formatting import format_date
@@ -29,11 +27,6 @@ RETENTION_KEY = "groups_enrolment"
 @hookimpl
 def hvhk_plugin_info():
     return {"label": "Groepswerking", "description": "Groepen, sessies, kampen, inschrijvingen en aanwezigheden."}
-
-
-@hookimpl
-def hvhk_migrations():
-    return os.path.join(os.path.dirname(__file__), "migrations")
 
 
 @hookimpl

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from flask import url_for
@@ -28,11 +27,6 @@ def hvhk_blueprints():
     from .views import bp
 
     return [bp, portal_bp]
-
-
-@hookimpl
-def hvhk_migrations():
-    return os.path.join(os.path.dirname(__file__), "migrations")
 
 
 @hookimpl

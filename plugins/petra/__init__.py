@@ -8,7 +8,6 @@ open it, and every view is audit-logged with the family's id (see ``access.py``)
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
@@ -29,11 +28,6 @@ from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, T
 @hookimpl
 def hvhk_plugin_info():
     return {"label": "PeTra-trajecten", "description": "Pedagogische trajecten van aanmelding tot afronding."}
-
-
-@hookimpl
-def hvhk_migrations():
-    return os.path.join(os.path.dirname(__file__), "migrations")
 
 
 @hookimpl

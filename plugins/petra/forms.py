@@ -63,7 +63,19 @@ def _conditional(ok: bool, checks) -> bool:
     return ok
 
 
-class ReferralForm(Form):
+class _SchoolAndQuestion:
+    """The school, the question and the indications: the same fields when registering and correcting."""
+
+    school_id = SelectField("School", coerce=_opt_int, default=0)
+    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
+    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
+    question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
+                             validators=[DataRequired(), Length(max=4000)])
+    indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
+    contra_indications = MultiCheckboxField("Contra-indicaties", choices=CONTRA_INDICATIONS)
+
+
+class ReferralForm(_SchoolAndQuestion, Form):
     team_id = SelectField("Team", coerce=int)
     referred_on = DateField("Datum van aanmelding", validators=[DataRequired(), not_in_future()])
     referrer_kind = SelectField("Wie meldt aan", choices=REFERRER_KINDS)
@@ -77,13 +89,6 @@ class ReferralForm(Form):
     family_name = StringField("Familienaam kind", validators=[Optional(), Length(max=120)])
     birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])
     municipality = StringField("Woonplaats (gemeente)", validators=[Optional(), Length(max=100)])
-    school_id = SelectField("School", coerce=_opt_int, default=0)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
-    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
-    question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
-                             validators=[DataRequired(), Length(max=4000)])
-    indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
-    contra_indications = MultiCheckboxField("Contra-indicaties", choices=CONTRA_INDICATIONS)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -97,7 +102,7 @@ class ReferralForm(Form):
         return ok
 
 
-class ReferralEditForm(VersionedForm):
+class ReferralEditForm(_SchoolAndQuestion, VersionedForm):
     """Correct the referral after registration (the child stays; the team does not change)."""
 
     referred_on = DateField("Datum van aanmelding", validators=[DataRequired(), not_in_future()])
@@ -105,13 +110,6 @@ class ReferralEditForm(VersionedForm):
     referrer_org_id = SelectField("Organisatie van de aanmelder", coerce=_opt_int, default=0)
     referrer_contact = StringField("Contactpersoon", validators=[Optional(), Length(max=200)])
     channel = SelectField("Kanaal", choices=CHANNELS)
-    school_id = SelectField("School", coerce=_opt_int, default=0)
-    school_level = SelectField("Onderwijsniveau", choices=SCHOOL_LEVEL_CHOICES, default="")
-    school_year = IntegerField("Leerjaar", validators=school_year_validators("Kies een leerjaar van 1 tot 7."))
-    question = TextAreaField("Hulpvraag (in de woorden van de aanmelder)",
-                             validators=[DataRequired(), Length(max=4000)])
-    indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
-    contra_indications = MultiCheckboxField("Contra-indicaties", choices=CONTRA_INDICATIONS)
 
 
 class DecisionForm(VersionedForm):
