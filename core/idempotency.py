@@ -199,14 +199,14 @@ def _same_site_path(url: str | None) -> str | None:
 
 def back_url() -> str | None:
     """Where the user came from (the page with the form), when it is on this site."""
-    return _same_site_path(request.headers.get("HX-Current-URL")) or _same_site_path(request.referrer)
+    return _same_site_path(request.htmx.current_url) or _same_site_path(request.referrer)
 
 
 def replay(row: IdempotencyKey | None):
     """The answer to a form that was already processed: go where the first submit led."""
     target = (row.result_url if row is not None else None) or back_url() or "/"
     flash(REPLAY_MESSAGE, "warning")
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:  # htmx-flask's request: HX-Redirect makes htmx load the page
         resp = current_app.response_class("", status=200)
         resp.headers["HX-Redirect"] = target
         return resp
