@@ -6,6 +6,7 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.routing import IntegerConverter
 
 from core.demo import load_demo
 
@@ -35,10 +36,9 @@ def _url(rule) -> str | None:
         if arg not in rule._converters:
             continue
         conv = rule._converters[arg]
-        name = conv.__class__.__name__
-        if name == "AnyConverter":
+        if conv.__class__.__name__ == "AnyConverter":
             values_[arg] = sorted(conv.items)[0]
-        elif name == "IntegerConverter":
+        elif isinstance(conv, IntegerConverter):  # the app's RecordId is one too
             values_[arg] = 1
         else:
             return None
