@@ -151,25 +151,28 @@ def test_a_double_click_while_the_first_submit_is_in_flight_stores_once(client, 
     login(client, "worker")
     key = _key(client.get("/gezinnen/nieuw").get_data(as_text=True))
     first = db.engine.connect()  # the first submit, in flight
-    first.execute(insert(IdempotencyKey).values(user_id=user.id, key=key, created_at=utcnow(),
-                                                result_url="/gezinnen/4242"))
-    data = _family(team, idempotency_key=key)
-    answer = {}
-    second = threading.Thread(target=lambda: answer.update(resp=client.post("/gezinnen/nieuw", data=data)))
-    second.start()
-    if is_postgres:  # wait until the second submit is blocked on the first one's uncommitted key
-        with db.engine.connect() as probe:
-            for _ in range(600):
-                blocked = probe.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                             "AND datname = current_database()")).scalar()
-                if blocked:
-                    break
-                time.sleep(0.05)
-        assert blocked, "the second submit never waited for the first one's key"
-    else:
-        time.sleep(1)
-    first.commit()
-    first.close()
+    try:
+        first.execute(insert(IdempotencyKey).values(user_id=user.id, key=key, created_at=utcnow(),
+                                                    result_url="/gezinnen/4242"))
+        data = _family(team, idempotency_key=key)
+        answer = {}
+        second = threading.Thread(target=lambda: answer.update(resp=client.post("/gezinnen/nieuw", data=data)))
+        second.start()
+        if is_postgres:  # wait until the second submit is blocked on the first one's uncommitted key
+            with db.engine.connect() as probe:
+                for _ in range(1200):
+                    blocked = probe.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()")).scalar()
+                    if blocked or not second.is_alive():
+                        break
+                    time.sleep(0.025)
+            assert blocked, f"the second submit never waited for the first one's key: {answer!r}"
+        else:
+            time.sleep(1)
+        first.commit()
+    finally:
+        first.close()  # never leave the key's lock behind for the next test
     second.join(timeout=60)
     resp = answer["resp"]
     assert resp.status_code == 303 and resp.headers["Location"] == "/gezinnen/4242"
