@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hostile_xlsx import blank_bomb  # tests/: on sys.path through conftest
 from openpyxl import Workbook, load_workbook
 
 from core.downloads import safe_filename
@@ -227,24 +228,14 @@ def test_columns_beyond_the_limit_are_refused_when_they_hold_something():
         read_table(data, "x.xlsx", max_rows=5, max_cols=3)
 
 
-def _bomb(megabytes: int) -> bytes:
-    head, tail = _sheet(_row(1, "Naam")).split(b"<sheetData>")
-    src = zipfile.ZipFile(io.BytesIO(_xlsx([["x"]])))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename != SHEET:
-                dst.writestr(info.filename, src.read(info.filename))
-        with dst.open(SHEET, "w", force_zip64=True) as f:
-            f.write(head + b"<sheetData>")
-            for _ in range(megabytes):
-                f.write(b" " * (1024 * 1024))
-            f.write(tail)
-    return out.getvalue()
+
+
+def _blank_bomb(megabytes: int) -> bytes:
+    return blank_bomb(_sheet(_row(1, "Naam")), megabytes, _xlsx([["x"]]))
 
 
 def test_a_deflate_bomb_is_refused_before_unpacking():
-    bomb = _bomb(100)
+    bomb = _blank_bomb(100)
     assert len(bomb) < 200 * 1024
     tracemalloc.start()
     try:
@@ -255,10 +246,10 @@ def test_a_deflate_bomb_is_refused_before_unpacking():
         tracemalloc.stop()
     assert peak < 5 * 1024 * 1024
     # a modest part that packs well is fine; the ratio only counts for parts above 1 MiB
-    assert read_table(_bomb(0), "x.xlsx", max_rows=5) == [Row(1, ("Naam",))]
+    assert read_table(_blank_bomb(0), "x.xlsx", max_rows=5) == [Row(1, ("Naam",))]
     # the total unpacked size counts as well, however it packs
     with pytest.raises(ImportFileError, match="uitgepakt groter dan 1 MB"):
-        read_table(_bomb(2), "x.xlsx", max_rows=5, max_unpacked=1024 * 1024, max_ratio=10**6)
+        read_table(_blank_bomb(2), "x.xlsx", max_rows=5, max_unpacked=1024 * 1024, max_ratio=10**6)
 
 
 def test_an_xml_entity_bomb_in_a_sheet_is_refused():

@@ -11,6 +11,7 @@ import io
 import tracemalloc
 import zipfile
 
+from hostile_xlsx import blank_bomb  # tests/: on sys.path through conftest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -108,27 +109,11 @@ def test_too_many_rows_are_refused_while_reading(client, login, world):
     assert _orgs() == before
 
 
-def _bomb(megabytes: int) -> bytes:
-    """A valid workbook whose sheet holds `megabytes` MB of blank space between its rows: it packs 1000 to 1."""
-    head, tail = _sheet_xml([HEADER]).split(b"<sheetData>")
-    src = zipfile.ZipFile(io.BytesIO(_workbook([["x"]])))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename != SHEET:
-                dst.writestr(info.filename, src.read(info.filename))
-        with dst.open(SHEET, "w", force_zip64=True) as f:
-            f.write(head + b"<sheetData>")
-            chunk = b" " * (1024 * 1024)
-            for _ in range(megabytes):
-                f.write(chunk)
-            f.write(tail)
-    return out.getvalue()
 
 
 def test_a_deflate_bomb_is_refused_before_it_is_unpacked(client, login, world):
     login(client, "worker")
-    bomb = _bomb(200)
+    bomb = blank_bomb(_sheet_xml([HEADER]), 200, _workbook([["x"]]))
     assert len(bomb) < 400 * 1024
     tracemalloc.start()
     try:
