@@ -91,6 +91,16 @@ def hvhk_family_panels(family, user):
     """
 
 
+@hookspec
+def hvhk_due_items(user, until):
+    """Return what is due for ``user`` on or before ``until`` (a date), overdue items included: a list of
+    ``core.ui.DueItem`` (evaluations, SDQs, roundtables, open fees, sessions to prepare, ...).
+
+    Only items of records ``user`` works on (their trajectories, the programmes they lead) or may open.
+    "Mijn werk" lists them; the daily e-mail digest counts them by ``kind`` and never shows ``detail``.
+    """
+
+
 # --------------------------------------------------------------------------- cross-plugin data (not team-filtered)
 
 
@@ -119,6 +129,14 @@ def hvhk_referral_recorded(referral):
     ``referral`` is a dict: ``family_id``, ``organisation_id``, ``date``, ``accompanied`` (warm handover),
     ``source`` (plugin name), ``source_ref`` (pseudonymous reference), ``note``, ``user_id``.
     A plugin that keeps referrals (network) stores it. Called within the caller's transaction: do not commit.
+    """
+
+
+@hookspec
+def hvhk_audit_labels():
+    """Return Dutch labels for the plugin's audit ``object_type`` keys: ``{"petra_trajectory": "PeTra-traject"}``.
+
+    The audit log and "Wie keek er naar dit gezin?" show these labels, never the internal key.
     """
 
 

@@ -66,6 +66,26 @@ class RetentionRule:
     holding_label: str | None = None  # Dutch label for that count on the overview (default: ``label``)
 
 
+@dataclass(frozen=True)
+class DueItem:
+    """Something due for a user (``hvhk_due_items``): shown on "Mijn werk", counted in the e-mail digest.
+
+    ``kind`` and ``reference`` may leave the intranet (digest, calendar feed) and never hold a name:
+    ``kind`` is a Dutch label ("Evaluatie", "SDQ na"), ``reference`` a pseudonymous reference
+    ("PT-2026-0073"). ``detail`` is shown only behind login (it may name the child)."""
+
+    kind: str
+    reference: str
+    due: date
+    url: str
+    plugin: str
+    family_id: int | None = None
+    detail: str = ""
+
+    def overdue(self, today: date) -> bool:
+        return self.due < today
+
+
 # --------------------------------------------------------------------------- answering htmx
 
 FRAGMENT_PAGE = "core/fragment_page.html"
