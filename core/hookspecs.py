@@ -101,6 +101,19 @@ def hvhk_due_items(user, until):
     """
 
 
+@hookspec
+def hvhk_agenda_items(user, start, end):
+    """Return the plugin's own entries for ``user``'s agenda between ``start`` and ``end`` (datetimes, end
+    exclusive): a list of ``core.ui.AgendaItem`` (the group sessions of the programmes they lead). The agenda
+    pages and the user's calendar feed show them next to the core's appointments."""
+
+
+@hookspec
+def hvhk_my_caseload(user):
+    """Return ``user``'s own cases for "Mijn werk": a list of ``core.ui.CaseItem`` (the trajectories they lead
+    or co-lead, the programmes they lead with their enrolments). One or two queries, whatever the caseload."""
+
+
 # --------------------------------------------------------------------------- cross-plugin data (not team-filtered)
 
 

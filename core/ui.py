@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, render_template, request
 from sqlalchemy import Select
@@ -84,6 +84,40 @@ class DueItem:
 
     def overdue(self, today: date) -> bool:
         return self.due < today
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """Something in a user's agenda that a plugin keeps (``hvhk_agenda_items``): a group session they lead.
+
+    ``kind`` and ``reference`` may leave the intranet (the calendar feed: "Groepssessie GR-12") and never hold
+    a name; ``title`` and ``place`` are shown behind login (``place`` goes into the feed only when
+    ``place_public``: a meeting room, never a family's address)."""
+
+    kind: str
+    reference: str
+    starts_at: datetime
+    ends_at: datetime
+    url: str
+    plugin: str
+    title: str = ""
+    place: str = ""
+    place_public: bool = False
+    uid: str = ""  # stable id for the calendar feed ("groups-session-12")
+
+
+@dataclass(frozen=True)
+class CaseItem:
+    """One of the user's own cases on "Mijn werk" (``hvhk_my_caseload``): a trajectory they lead, a programme
+    with its enrolments. ``label`` is shown behind login only."""
+
+    kind: str  # "Traject", "Groep"
+    reference: str
+    label: str
+    url: str
+    plugin: str
+    status: str = ""
+    family_id: int | None = None
 
 
 # --------------------------------------------------------------------------- answering htmx

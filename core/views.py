@@ -26,6 +26,8 @@ def nav_items() -> list[NavItem]:
                 items.extend(group or [])
         return sorted(items, key=lambda i: (i.order, i.label))
     items = [NavItem("Start", url_for("core.index"), 0), NavItem("Gezinnen", url_for("families.directory"), 10)]
+    if current_user.team_ids():
+        items += [NavItem("Agenda", url_for("agenda.index"), 5), NavItem("Taken", url_for("tasks.index"), 6)]
     for group in user_hook("hvhk_nav_items")(user=current_user):
         items.extend(group or [])
     if current_user.managed_team_ids() or current_user.is_admin:
@@ -57,7 +59,10 @@ def index():
     for group in user_hook("hvhk_dashboard_widgets")(user=current_user):
         widgets.extend(group or [])
     widgets.sort(key=lambda w: (w.order, w.title))
-    return render_template("core/index.html", widgets=widgets)
+    from . import mywork
+
+    work = mywork.context(current_user) if mywork.shows_mywork(current_user) else None
+    return render_template("core/index.html", widgets=widgets, work=work)
 
 
 @bp.get("/zoeken")
@@ -95,9 +100,12 @@ def init_app(app) -> None:
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
-    from . import admin, families, teams, twofactor
+    from . import admin, agenda, calendar_feed, families, tasks, teams, twofactor
 
     twofactor.init_app(app)
     admin.init_app(app)
     teams.init_app(app)
     families.init_app(app)
+    tasks.init_app(app)
+    agenda.init_app(app)
+    calendar_feed.init_app(app)
