@@ -53,6 +53,61 @@ def hvhk_dashboard_widgets(user):
 
 
 @hookimpl
+def hvhk_due_items(user, until):
+    """Sessions to prepare (no plan yet) and absences to follow up in the programmes ``user`` leads."""
+    from datetime import date
+
+    from core.plugins import team_ids_for
+    from core.ui import DueItem
+
+    teams = team_ids_for(user)
+    if not teams or user.is_partner:
+        return []
+    today = date.today()
+    out = [DueItem(kind="Sessie voorbereiden", reference=s.programme.ref, due=s.starts_at.date(),
+                   url=url_for("groups.session_detail", session_id=s.id), plugin="groups",
+                   detail=f"{s.programme.name}: {s.theme or s.kind_label.lower()} ({format_date(s.starts_at.date())})")
+           for s in queries.sessions_to_prepare(user.id, teams, today, until)]
+    out += [DueItem(kind="Afwezigheid opvolgen", reference=s.programme.ref, due=s.starts_at.date(),
+                    url=url_for("groups.attendance", session_id=s.id), plugin="groups", family_id=e.family_id,
+                    detail=f"{e.child_name} · {s.programme.name}")
+            for s, e in queries.absences_to_follow_up(user.id, teams, today)]
+    return out
+
+
+@hookimpl
+def hvhk_agenda_items(user, start, end):
+    """The sessions of the programmes ``user`` leads (the place is the group's venue, never a family's)."""
+    from core.plugins import team_ids_for
+    from core.ui import AgendaItem
+
+    teams = team_ids_for(user)
+    if not teams or user.is_partner:
+        return []
+    return [AgendaItem(kind=s.kind_label, reference=s.programme.ref, starts_at=s.starts_at, ends_at=s.ends_at,
+                       url=url_for("groups.session_detail", session_id=s.id), plugin="groups",
+                       title=s.programme.name + (f": {s.theme}" if s.theme else ""),
+                       place=s.location or s.programme.location or "", place_public=True,
+                       uid=f"groups-session-{s.id}")
+            for s in queries.led_sessions(user.id, teams, start, end)]
+
+
+@hookimpl
+def hvhk_my_caseload(user):
+    from datetime import date
+
+    from core.plugins import team_ids_for
+    from core.ui import CaseItem
+
+    teams = team_ids_for(user)
+    if not teams or user.is_partner:
+        return []
+    return [CaseItem(kind="Groep", reference=p.ref, label=f"{p.name} · {n} ingeschreven",
+                     url=url_for("groups.show", programme_id=p.id), plugin="groups")
+            for p, n in queries.my_programmes(user.id, teams, date.today())]
+
+
+@hookimpl
 def hvhk_search(query, user):
     return [SearchResult(label=p.name, url=url_for("groups.show", programme_id=p.id), kind="Groep",
                          detail=f"{p.kind_label} · {format_date(p.start_date)}")

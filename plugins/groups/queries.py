@@ -414,3 +414,61 @@ def due_enrolments(cutoff: date) -> Select:
 def holding() -> int:
     """Enrolments still linked to a child."""
     return db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.person_id.is_not(None))) or 0
+
+
+# --------------------------------------------------------------------------- "Mijn werk" and the agenda
+
+ABSENCE_FOLLOW_UP_DAYS = 14  # an absence in the last two weeks is one to follow up
+
+
+def _led_by(user_id: int, team_ids: Iterable[int]):
+    """Programmes (not archived) of ``team_ids`` that ``user_id`` leads: a subquery of ids."""
+    return (select(Programme.id).join(programme_leader, programme_leader.c.programme_id == Programme.id)
+            .where(programme_leader.c.user_id == user_id, Programme.team_id.in_(list(team_ids)),
+                   Programme.archived.is_(False)))
+
+
+def led_sessions(user_id: int, team_ids: Iterable[int], start: datetime, end: datetime) -> list[GroupSession]:
+    """Sessions (not cancelled) of the programmes ``user_id`` leads that overlap ``start``..``end`` (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        select(GroupSession).options(joinedload(GroupSession.programme))
+        .where(GroupSession.programme_id.in_(_led_by(user_id, team_ids)), GroupSession.cancelled.is_(False),
+               GroupSession.starts_at < end, GroupSession.ends_at > start)
+        .order_by(GroupSession.starts_at)))
+
+
+def sessions_to_prepare(user_id: int, team_ids: Iterable[int], today: date, until: date) -> list[GroupSession]:
+    """Coming sessions of the programmes ``user_id`` leads that have no plan yet."""
+    return [s for s in led_sessions(user_id, team_ids, datetime.combine(today, time.min),
+                                    datetime.combine(until, time.max))
+            if not (s.plan or "").strip()]
+
+
+def absences_to_follow_up(user_id: int, team_ids: Iterable[int], today: date) -> list[tuple]:
+    """Unexcused absences in the last two weeks in the programmes ``user_id`` leads: ``(session, enrolment)``
+    (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    since = datetime.combine(today - timedelta(days=ABSENCE_FOLLOW_UP_DAYS), time.min)
+    rows = db.session.execute(
+        select(GroupSession, Enrolment).join(Attendance, Attendance.session_id == GroupSession.id)
+        .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+        .options(joinedload(GroupSession.programme), joinedload(Enrolment.person))
+        .where(GroupSession.programme_id.in_(_led_by(user_id, team_ids)), Attendance.status == "absent",
+               GroupSession.starts_at >= since, GroupSession.starts_at < datetime.combine(today, time.max),
+               Enrolment.status == "enrolled")
+        .order_by(GroupSession.starts_at)).unique().all()
+    return [(s, e) for s, e in rows]
+
+
+def my_programmes(user_id: int, team_ids: Iterable[int], today: date) -> list[tuple[Programme, int]]:
+    """The running or coming programmes ``user_id`` leads with their number of enrolled children (one query)."""
+    enrolled = (select(func.count(Enrolment.id)).where(Enrolment.programme_id == Programme.id,
+                                                       Enrolment.status == "enrolled")
+                .correlate(Programme).scalar_subquery())
+    return [(p, n) for p, n in db.session.execute(
+        select(Programme, enrolled).where(Programme.id.in_(_led_by(user_id, team_ids)),
+                                          or_(Programme.end_date.is_(None), Programme.end_date >= today))
+        .order_by(Programme.name))]

@@ -36,6 +36,34 @@ def hvhk_nav_items(user):
 
 
 @hookimpl
+def hvhk_due_items(user, until):
+    """Partner pages not checked for ``stale_months`` (or never): for the managers of the teams that keep the
+    social map, the longest-unchecked first (``queries.stale_partners``)."""
+    from core.formatting import format_date
+    from core.plugins import team_ids_for
+    from core.ui import DueItem
+
+    from . import queries
+
+    if user.is_partner or not team_ids_for(user, manager=True):
+        return []
+    today = date.today()
+    months = queries.stale_months()
+    out = []
+    for org, verified in queries.stale_partners(today=today):
+        due = today if verified is None else min(today, _months_after(verified, months))
+        out.append(DueItem(kind="Partnerfiche nakijken", reference=org.name[:60], due=due,
+                           url=url_for("network.partner_page", org_id=org.id), plugin="network",
+                           detail="nooit nagekeken" if verified is None else "laatst nagekeken " + format_date(verified)))
+    return [i for i in out if i.due <= until]
+
+
+def _months_after(day: date, months: int) -> date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return date(day.year + y, m + 1, min(day.day, 28))
+
+
+@hookimpl
 def hvhk_dashboard_widgets(user):
     return [Widget("Netwerk en partners", url=url_for("network.widget"), order=40)]
 

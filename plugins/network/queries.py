@@ -478,3 +478,18 @@ def families_by_id(ids: list[int]) -> dict[int, Family]:
     if not ids:
         return {}
     return {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(ids)))}
+
+
+# --------------------------------------------------------------------------- "Mijn werk"
+
+STALE_DUE_LIMIT = 20  # "Mijn werk" lists the longest-unchecked partner pages, not hundreds
+
+
+def stale_partners(limit: int = STALE_DUE_LIMIT, today: date | None = None) -> list[tuple[Organisation, date | None]]:
+    """Organisations (not archived) whose partner page was not checked within ``stale_months`` (or never): the
+    longest-unchecked first, with their last check (one query)."""
+    cutoff = stale_before(today)
+    return [(o, v) for o, v in db.session.execute(
+        select(Organisation, Partner.last_verified).outerjoin(Partner, Partner.organisation_id == Organisation.id)
+        .where(Organisation.archived.is_(False), or_(Partner.last_verified.is_(None), Partner.last_verified < cutoff))
+        .order_by(Partner.last_verified.is_not(None), Partner.last_verified, Organisation.name).limit(limit))]

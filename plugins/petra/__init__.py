@@ -53,6 +53,37 @@ def hvhk_dashboard_widgets(user):
     return [Widget(title="PeTra: caseload per begeleider", url=url_for("petra.widget_caseload"), order=20)]
 
 
+@hookimpl
+def hvhk_due_items(user, until):
+    """Evaluations, SDQs, roundtables to record, trajectories near their maximum duration and open fees in the
+    trajectories ``user`` leads or co-leads (``queries.due_for``)."""
+    from core.ui import DueItem
+
+    from . import logic, queries
+
+    teams = team_ids_for(user)
+    if not teams or user.is_partner:
+        return []
+    today = date.today()
+    return [DueItem(kind=label, reference=t.ref, due=due, url=url_for("petra.show", trajectory_id=t.id),
+                    plugin="petra", family_id=t.family_id, detail=t.child.full_name if t.child else "")
+            for t, label, due in queries.due_for(user.id, teams, until, logic.load_settings(), today)]
+
+
+@hookimpl
+def hvhk_my_caseload(user):
+    from core.ui import CaseItem
+
+    from . import queries
+
+    teams = team_ids_for(user)
+    if not teams or user.is_partner:
+        return []
+    return [CaseItem(kind="PeTra-traject", reference=t.ref, label=t.child.full_name if t.child else "",
+                     url=url_for("petra.show", trajectory_id=t.id), plugin="petra", status=t.status_label,
+                     family_id=t.family_id) for t in queries.my_trajectories(user.id, teams)]
+
+
 REF_RE = re.compile(r"^pt-?\d{0,4}(-\d{0,4})?$", re.IGNORECASE)
 
 

@@ -12,6 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -180,7 +181,7 @@ class RoundtableDetailsForm(Form):
 
 class RoundtableForm(RoundtableDetailsForm):
     kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
-    held_on = DateField("Datum", validators=[DataRequired(), not_in_future("Een rondetafel registreer je na afloop: de datum ligt in de toekomst.")])
+    held_on = DateField("Datum", validators=[DataRequired(), not_in_future("Een rondetafel registreer je na afloop: de datum ligt in de toekomst. Plan hem vooruit met 'Rondetafel plannen'.")])
 
 
 class RoundtableEditForm(VersionedForm, RoundtableDetailsForm):
@@ -299,3 +300,27 @@ class SettingsForm(Form):
     sdq_leerkracht = StringField("SDQ-grenzen leerkracht (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
     sdq_kind = StringField("SDQ-grenzen kind zelf (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
     region = StringField("Gemeenten van het werkingsgebied (komma's)", validators=[_region, Length(max=500)])
+
+
+# --------------------------------------------------------------------------- a roundtable planned ahead (agenda)
+
+
+class RoundtablePlanForm(Form):
+    """Plan a roundtable ahead: it becomes an appointment in the agenda of the trajectory's workers."""
+
+    kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
+    day = DateField("Datum", validators=[DataRequired()])
+    start = TimeField("Begin", validators=[DataRequired()])
+    end = TimeField("Einde", validators=[DataRequired()])
+    place = StringField("Plaats (bv. de school)", validators=[Optional(), Length(max=200)])
+    participants = MultiCheckboxField("Uitgenodigd", choices=ROUNDTABLE_PARTICIPANTS)
+    other_participants = StringField("Andere deelnemers (functie)", validators=[Optional(), Length(max=200)])
+    confirm = HiddenField()
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data <= self.start.data:
+            raise ValidationError("Het einde ligt vóór (of op) het begin: kies een later einduur.")
+
+    def validate_participants(self, field):
+        if not field.data:
+            raise ValidationError("Duid aan wie je uitnodigt.")

@@ -245,3 +245,33 @@ def due_items(t: Trajectory, sdq_moments: set[tuple[str, str]], roundtable_kinds
         if not any(m == "na" for _, m in sdq_moments):
             out.append("SDQ bij de afronding")
     return out
+
+
+FEE_TERM_DAYS = 30  # an engagement fee still open this long after it fell due is followed up
+
+
+def dated_due_items(t: Trajectory, sdq_moments: set[tuple[str, str]], roundtable_kinds: set[str],
+                    planned_kinds: set[str], settings: dict, today: date) -> list[tuple[str, date]]:
+    """What is due in one trajectory and by when (for "Mijn werk" and the digest): the SDQ at the start (4 weeks
+    after the start roundtable), the interim evaluation (half-way), the final evaluation and the SDQ at the
+    end (the maximum duration), the maximum duration itself when near or past, an open engagement fee (30 days
+    after it fell due). A roundtable already planned ahead is not due any more."""
+    out: list[tuple[str, date]] = []
+    if t.start_on is None or t.status != "ongoing":
+        return out
+    end = add_months(t.start_on, t.max_months or setting_int(settings, "max_months"))
+    half = t.start_on + (end - t.start_on) / 2
+    if not any(m == "voor" for _, m in sdq_moments):
+        out.append(("SDQ bij de start", t.start_on + timedelta(days=28)))
+    if "tussentijds" not in roundtable_kinds and "tussentijds" not in planned_kinds:
+        out.append(("Tussentijdse evaluatie", half))
+    if "eind" not in roundtable_kinds and "eind" not in planned_kinds:
+        out.append(("Eindevaluatie", end))
+    if not any(m == "na" for _, m in sdq_moments):
+        out.append(("SDQ bij de afronding", end))
+    if (end - today).days <= setting_int(settings, "warn_days"):
+        out.append(("Maximale duur", end))
+    fee = t.fee
+    if fee is not None and fee.is_open:
+        out.append(("Bijdrage open", fee.due_on + timedelta(days=FEE_TERM_DAYS)))
+    return out

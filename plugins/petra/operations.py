@@ -35,6 +35,7 @@ from .models import (
     MOMENTS,
     PAY_METHODS,
     ROUNDTABLE_KINDS,
+    ROUNDTABLE_PARTICIPANTS,
     SDQ_SCALES,
     STATUSES,
     Contact,
@@ -497,3 +498,59 @@ __all__ = [
     "pay_fee", "plan_action", "plan_goal", "record_sdq", "register_referral", "reopen_fee", "save_settings",
     "waive_fee",
 ]
+
+
+# --------------------------------------------------------------------------- roundtables planned ahead (the agenda)
+
+
+def plan_roundtable(t: Trajectory, user, kind: str, starts_at, ends_at, *, place: str | None,
+                    participants: list[str], other_participants: str | None = None, today: date | None = None):
+    """Plan a roundtable ahead: an appointment (kind ``rondetafel``, reference the trajectory's number) for the
+    user and the trajectory's workers. Holding it later (``hold_planned_roundtable``) records the roundtable."""
+    from flask import url_for
+
+    from core.agenda import plan_appointment
+
+    _may_act(t, user)
+    require(kind in labels(ROUNDTABLE_KINDS), "Kies een soort rondetafel.", "kind")
+    require(t.status in ("clarifying", "ongoing"),
+            "Plan een rondetafel voor een traject in vraagverheldering of ondersteuning.", "kind")
+    require(not (kind == "start" and t.start_on is not None), "Er is al een startrondetafel: het traject is al "
+            "gestart.", "kind")
+    require(starts_at.date() >= (today or date.today()),
+            "Deze datum is voorbij: registreer een rondetafel die al plaatsvond via 'Rondetafel registreren'.", "day")
+    require(participants, "Duid aan wie je uitnodigt.", "participants")
+    lab = labels(ROUNDTABLE_PARTICIPANTS)
+    external = ", ".join([lab.get(k, k) for k in participants] + ([other_participants] if other_participants else []))
+    workers = {i for i in (t.lead_worker_id, t.second_worker_id) if i}
+    a = plan_appointment(user, kind="rondetafel", starts_at=starts_at, ends_at=ends_at, place=place,
+                         participant_ids=workers, external_participants=external[:300],
+                         title=labels(ROUNDTABLE_KINDS)[kind], family_id=t.family_id, plugin="petra",
+                         object_type="petra_trajectory", object_id=t.id, reference=t.ref, subkind=kind)
+    a.object_url = url_for("petra.roundtable", trajectory_id=t.id, afspraak=a.id)
+    return a  # audited by the core as an "appointment" with the family
+
+
+def planned_roundtable(t: Trajectory, appointment_id: int | None):
+    """The planned roundtable (an appointment) of this trajectory with this id, or None."""
+    from core.work import Appointment
+
+    if appointment_id is None:
+        return None
+    a = db.session.get(Appointment, appointment_id)
+    if a is None or a.object_type != "petra_trajectory" or a.object_id != t.id or a.status != "planned":
+        return None
+    return a
+
+
+def hold_planned_roundtable(t: Trajectory, user, appointment, kind: str, held_on: date, **details) -> Roundtable:
+    """Record a planned roundtable that took place: the roundtable (``hold_roundtable``) and, on the
+    appointment, its real date and a link to the roundtable."""
+    from flask import url_for
+
+    from core.agenda import mark_held
+
+    r = hold_roundtable(t, user, kind, held_on, **details)
+    mark_held(appointment, user, held_on=held_on, object_type="petra_roundtable", object_id=r.id)
+    appointment.object_url = url_for("petra.show", trajectory_id=t.id)
+    return r

@@ -324,3 +324,58 @@ def caseload(team_ids: Iterable[int]) -> dict[str, dict[str, int]]:
     for name, status, n in rows:
         per.setdefault(name, {"clarifying": 0, "ongoing": 0})[status] = n
     return per
+
+
+# --------------------------------------------------------------------------- the agenda and "Mijn werk"
+
+
+def planned_roundtables(trajectory_id: int) -> list:
+    """The roundtables planned ahead for a trajectory (appointments in the core's agenda, not yet held)."""
+    from core.agenda import planned_for
+
+    return planned_for("petra_trajectory", trajectory_id)
+
+
+def my_trajectories(user_id: int, team_ids: Iterable[int]) -> list[Trajectory]:
+    """The active trajectories ``user_id`` leads or co-leads in ``team_ids`` (one query)."""
+    from sqlalchemy import or_
+
+    return list(db.session.scalars(
+        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.fee))
+        .where(Trajectory.team_id.in_(list(team_ids)), Trajectory.status.in_(ACTIVE),
+               or_(Trajectory.lead_worker_id == user_id, Trajectory.second_worker_id == user_id))
+        .order_by(Trajectory.ref)).unique())
+
+
+def due_for(user_id: int, team_ids: Iterable[int], until: date, settings: dict, today: date) -> list[tuple]:
+    """What is due on or before ``until`` in the trajectories ``user_id`` (co-)leads: ``(trajectory, label,
+    due date)``. Four queries, whatever the caseload."""
+    from core.work import Appointment
+
+    mine = my_trajectories(user_id, team_ids)
+    ids = [t.id for t in mine]
+    if not ids:
+        return []
+    sdq_moments: dict[int, set] = {i: set() for i in ids}
+    rt_kinds: dict[int, set] = {i: set() for i in ids}
+    for tid, inf, mom in db.session.execute(select(SdqResult.trajectory_id, SdqResult.informant, SdqResult.moment)
+                                            .where(SdqResult.trajectory_id.in_(ids))):
+        sdq_moments[tid].add((inf, mom))
+    for tid, kind in db.session.execute(select(Roundtable.trajectory_id, Roundtable.kind)
+                                        .where(Roundtable.trajectory_id.in_(ids))):
+        rt_kinds[tid].add(kind)
+    planned: dict[int, list] = {i: [] for i in ids}
+    for a in db.session.scalars(select(Appointment).where(
+            Appointment.object_type == "petra_trajectory", Appointment.object_id.in_(ids),
+            Appointment.status == "planned")):
+        planned[a.object_id].append(a)
+    out = []
+    for t in mine:
+        for label, due in logic.dated_due_items(t, sdq_moments[t.id], rt_kinds[t.id],
+                                                {a.subkind for a in planned[t.id]}, settings, today):
+            if due <= until:
+                out.append((t, label, due))
+        for a in planned[t.id]:
+            if a.starts_at.date() < today:
+                out.append((t, "Rondetafel registreren", a.starts_at.date()))
+    return out

@@ -35,6 +35,7 @@ from .forms import (
     ReferralForm,
     RoundtableEditForm,
     RoundtableForm,
+    RoundtablePlanForm,
     SdqForm,
     WorkersForm,
 )
@@ -268,7 +269,7 @@ def show(trajectory_id: int):
     return render_template(
         "petra/show.html", duration=logic.duration_of(t, settings),
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
-        roundtables=queries.roundtables_of(t.id), sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
+        roundtables=queries.roundtables_of(t.id), planned=queries.planned_roundtables(t.id), sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
         indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx)
 
@@ -378,22 +379,66 @@ def workers(trajectory_id: int):
 def roundtable(trajectory_id: int):
     t = get_trajectory(trajectory_id, what="rondetafels")
     form = RoundtableForm()
+    planned = operations.planned_roundtable(t, arg_id("afspraak"))  # holding a roundtable planned ahead
     if request.method == "GET":
         form.kind.data = arg_choice("soort", form.kind.choices, None) or ("tussentijds" if t.start_on else "start")
         form.held_on.data = date.today()
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
+        if planned is not None:
+            form.kind.data = planned.subkind or form.kind.data
+            form.held_on.data = min(planned.starts_at.date(), date.today())
+            form.minutes.data = max(15, min(480, int((planned.ends_at - planned.starts_at).total_seconds() // 60)))
     save = conflict_safe(form)
     if form.validate_on_submit():
         with save:
-            r = operations.hold_roundtable(t, current_user, form.kind.data, form.held_on.data,
-                                           participants=form.participants.data, minutes=form.minutes.data,
-                                           other_participants=form.other_participants.data,
-                                           agreements=form.agreements.data)
+            details = dict(participants=form.participants.data, minutes=form.minutes.data,
+                           other_participants=form.other_participants.data, agreements=form.agreements.data)
+            if planned is not None:
+                r = operations.hold_planned_roundtable(t, current_user, planned, form.kind.data, form.held_on.data,
+                                                       **details)
+            else:
+                r = operations.hold_roundtable(t, current_user, form.kind.data, form.held_on.data, **details)
         if save.saved:
             flash(f"{r.kind_label} opgeslagen." + (" Het traject is gestart." if r.kind == "start" else ""), "success")
             return _to_show(t)
-    return render_template("petra/roundtable.html", t=t, form=form,
+    return render_template("petra/roundtable.html", t=t, form=form, planned=planned,
                            roundtables=queries.roundtables_of(t.id)), save.status
+
+
+@bp.route("/traject/<int:trajectory_id>/rondetafel/plannen", methods=["GET", "POST"])
+def plan_roundtable(trajectory_id: int):
+    """Plan a roundtable ahead: it lands in the agenda (and the calendar feed) of the trajectory's workers; an
+    overlap with the user's other appointments is a warning first, saving again plans it anyway."""
+    from datetime import datetime, time
+
+    from core.agenda import overlapping
+
+    t = get_trajectory(trajectory_id, what="rondetafel plannen")
+    form = RoundtablePlanForm()
+    if request.method == "GET":
+        form.kind.data = arg_choice("soort", form.kind.choices, None) or ("tussentijds" if t.start_on else "start")
+        form.day.data = date.today() + timedelta(days=7)
+        form.start.data, form.end.data = time(9, 0), time(10, 30)
+        form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
+    clash: list = []
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        starts_at = datetime.combine(form.day.data, form.start.data)
+        ends_at = datetime.combine(form.day.data, form.end.data)
+        fingerprint = f"{starts_at.isoformat()}|{ends_at.isoformat()}"
+        if form.confirm.data != fingerprint:
+            clash = overlapping(current_user.id, starts_at, ends_at)
+            form.confirm.data = fingerprint if clash else None
+        if not clash:
+            with save:
+                a = operations.plan_roundtable(t, current_user, form.kind.data, starts_at, ends_at,
+                                               place=form.place.data, participants=form.participants.data,
+                                               other_participants=form.other_participants.data)
+            if save.saved:
+                flash("Rondetafel gepland: hij staat in de agenda.", "success")
+                return redirect(url_for("agenda.index", datum=a.starts_at.date().isoformat()))
+    return render_template("petra/roundtable_plan.html", t=t, form=form, clash=clash,
+                           planned=queries.planned_roundtables(t.id)), save.status
 
 
 @bp.route("/traject/<int:trajectory_id>/rondetafel/<int:roundtable_id>", methods=["GET", "POST"])
