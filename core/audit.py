@@ -123,3 +123,13 @@ ACTION_LABELS = {
     "password": "wachtwoord gewijzigd",
     "retention": "bewaartermijn toegepast",
 }
+
+
+# Labels of the core's own audit object types, next to the ones plugins give through ``hvhk_audit_labels``
+# (the core cannot implement a hook of its own: whoever shows labels merges these first).
+CORE_AUDIT_LABELS = {
+    "task": "Taak",
+    "appointment": "Afspraak",
+    "calendar_feed": "Agendafeed",
+    "mywork": "Mijn werk",
+}
