@@ -10,11 +10,13 @@ def load_demo(scale: int = 1) -> None:
     from .demo_data import load_core_demo
     from .extensions import db
     from .plugins import current_plugins
+    from .work_demo import demo_work
 
     try:
         load_core_demo(db.session, scale)
         db.session.flush()
         current_plugins().hook_available("hvhk_demo_data")(session=db.session, scale=scale)
+        demo_work(db.session, scale)
         db.session.commit()
     except BaseException:
         db.session.rollback()

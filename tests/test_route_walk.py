@@ -45,7 +45,7 @@ from core.models import (
 PER_ROUTE = 3
 ROLES = ["ovw", "worker", "onthaal", "partner", None]  # None: not logged in
 FAMILY_ARGS = {"family_id", "person_id", "trajectory_id", "roundtable_id", "enrolment_id", "session_id",
-               "programme_id", "ref_id"}
+               "programme_id", "ref_id", "task_id", "appointment_id"}
 # routes that take ids in the query string: endpoint -> {query argument: which id}
 QUERY_IDS = {
     "petra.referral": {"kind": "person_id", "gezin": "family_id"},
@@ -113,6 +113,7 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
     from plugins.groups.models import Enrolment, GroupSession, Programme
     from plugins.network.models import Contact as NetworkContact
     from plugins.network.models import EcoTie, Referral, Relation, Service
+    from core.work import Appointment, Task
     from plugins.petra.models import Roundtable, Trajectory
 
     fams = sorted(forbidden)
@@ -163,6 +164,9 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
         "item_id": lambda: any_(select(Service.id).order_by(Service.id), 2)
         + any_(select(NetworkContact.id).order_by(NetworkContact.id), 2),
         "rel_id": lambda: any_(select(Relation.id).order_by(Relation.id)),
+        "task_id": lambda: of_families(select(Task.id).order_by(Task.id), Task.family_id),
+        "appointment_id": lambda: of_families(select(Appointment.id).order_by(Appointment.id), Appointment.family_id),
+        "token": lambda: [(("geen-geldige-sleutel",), False)],
         "user_id": lambda: any_(select(User.id).order_by(User.id)),
         "team_id": lambda: any_(select(Team.id).order_by(Team.id), 10),
     }

@@ -246,6 +246,33 @@ def load_demo(session, scale: int = 1) -> None:
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
     session.flush()  # the core commits the whole demo once (core.demo.load_demo)
+    demo_planned_roundtables(session, random.Random(7373), today)
+
+
+def demo_planned_roundtables(session, rng, today: date) -> None:
+    """Roundtables planned ahead (appointments in the core's agenda) for some running trajectories: the interim
+    or final evaluation in the coming two weeks, with the trajectory's lead worker."""
+    from datetime import datetime, time
+
+    from core.work import Appointment, AppointmentParticipant
+
+    rows = session.execute(select(Trajectory.id, Trajectory.ref, Trajectory.family_id, Trajectory.lead_worker_id)
+                           .where(Trajectory.status == "ongoing", Trajectory.lead_worker_id.is_not(None))
+                           .order_by(Trajectory.id).limit(12)).all()
+    for tid, ref, fid, lead in rows:
+        day = today + timedelta(days=rng.randint(1, 14))
+        start = datetime.combine(day, time(rng.choice([9, 10, 13, 15])))
+        kind = rng.choice(["tussentijds", "eind"])
+        a = Appointment(kind="rondetafel", title=dict(tussentijds="Tussentijdse evaluatie", eind="Eindevaluatie")[kind],
+                        starts_at=start, ends_at=start + timedelta(minutes=90), place="School van het kind",
+                        external_participants="Directie, Klasleerkracht, CLB-medewerker, Ouder(s)", family_id=fid,
+                        plugin="petra", object_type="petra_trajectory", object_id=tid, reference=ref, subkind=kind,
+                        created_by_id=lead)
+        a.participants = [AppointmentParticipant(user_id=lead)]
+        session.add(a)
+        session.flush()
+        a.object_url = f"/petra/traject/{tid}/rondetafel?afspraak={a.id}"
+    session.flush()
 
 
 __all__ = ["load_demo", "add_months"]
