@@ -4,7 +4,8 @@ the login page, partner users are refused staff routes, and no POST is accepted 
 import pytest
 from werkzeug.routing import FloatConverter, IntegerConverter
 
-PUBLIC = {"auth.login", "twofactor.verify", "static", "core.healthz"}
+# the calendar feed answers a secret token, not a login (a wrong token is a 404: tests/test_mywork.py)
+PUBLIC = {"calendar_feed.feed", "auth.login", "twofactor.verify", "static", "core.healthz"}
 
 
 def _url(rule) -> str:
