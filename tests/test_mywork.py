@@ -336,3 +336,28 @@ def test_admin_without_team_keeps_the_tiles_page(client, login, office):
     login(client, "admin")
     body = client.get("/").get_data(as_text=True)
     assert "Mijn werk" not in body
+
+
+def test_appointment_edit_cancel_and_conflict(client, login, office):
+    login(client, "ann")
+    day = date.today() + timedelta(days=5)
+    client.post("/agenda/nieuw", data=_appt_form(day, title="Eerste versie"))
+    a = db.session.scalar(select(Appointment))
+    body = client.get(f"/agenda/{a.id}").get_data(as_text=True)
+    assert 'value="Eerste versie"' in body and 'value="10:00"' in body
+    resp = client.post(f"/agenda/{a.id}", data=_appt_form(day, "13:00", "14:00", title="Verplaatst",
+                                                           version=str(a.version)))
+    assert resp.status_code == 302
+    db.session.expire_all()
+    a = db.session.get(Appointment, a.id)
+    assert a.title == "Verplaatst" and a.starts_at.hour == 13
+    # a stale version is refused with the input kept
+    resp = client.post(f"/agenda/{a.id}", data=_appt_form(day, "15:00", "16:00", title="Te laat",
+                                                           version=str(a.version - 1)))
+    assert resp.status_code == 409 and 'value="Te laat"' in resp.get_data(as_text=True)
+    assert client.post(f"/agenda/{a.id}/annuleren", data={"version": str(a.version)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Appointment, a.id).status == "cancelled"
+    assert "Verplaatst" not in client.get(f"/agenda/?datum={day.isoformat()}").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.object_type == "appointment")) == 3
