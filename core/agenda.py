@@ -24,8 +24,8 @@ from . import audit
 from .access import can_see_family
 from .extensions import db
 from .forms import Form, VersionedForm, conflict_safe
-from .models import Family, Membership, User
-from .operations import Refused, require
+from .models import Family, User
+from .operations import require
 from .params import arg_choice, arg_date, arg_id, arg_str
 from .plugins import current_plugins
 from .tasks import colleague_choices, visible_families_clause
@@ -352,6 +352,3 @@ def cancel(appointment_id: int):
 def init_app(app) -> None:
     app.register_blueprint(bp)
 
-
-__all__ = ["Appointment", "Membership", "Refused", "plan_appointment", "mark_held", "planned_for",
-           "entries_between", "overlapping"]

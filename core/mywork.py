@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from . import audit
@@ -61,5 +60,3 @@ def shows_mywork(user) -> bool:
     """Staff with a team get "Mijn werk" on the start page (an admin without a team gets the tiles only)."""
     return user.is_staff and bool(user.team_ids())
 
-
-__all__ = ["context", "shows_mywork", "current_user"]

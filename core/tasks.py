@@ -22,7 +22,7 @@ from . import audit, signals
 from .access import can_see_family
 from .extensions import db
 from .forms import Form, VersionedForm, conflict_safe
-from .models import Involvement, Membership, Team, User, utcnow
+from .models import Family, Involvement, Membership, User, utcnow
 from .operations import Refused, require
 from .pagination import paginate
 from .params import arg_choice, arg_id, arg_str
@@ -217,7 +217,7 @@ def new():
         form.assignee_id.data = current_user.id
     else:
         fid = _opt_int(form.family_id.data)
-        family = db.session.get(_family_model(), fid) if fid and can_see_family(current_user, fid) else None
+        family = db.session.get(Family, fid) if fid and can_see_family(current_user, fid) else None
     save = conflict_safe(form)
     if form.validate_on_submit():
         with save:
@@ -229,12 +229,6 @@ def new():
             flash("Taak opgeslagen.", "success")
             return redirect(url_for("tasks.index"))
     return render_template("core/work/task_form.html", form=form, task=None, family=family), save.status
-
-
-def _family_model():
-    from .models import Family
-
-    return Family
 
 
 @bp.route("/<int:task_id>", methods=["GET", "POST"])
@@ -278,5 +272,3 @@ def toggle_done(task_id: int):
 def init_app(app) -> None:
     app.register_blueprint(bp)
 
-
-__all__ = ["Task", "Team", "create_task", "update_task", "set_done", "visible_tasks", "get_task"]

@@ -109,11 +109,11 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
     one; where those families have no such record (a PeTra worker's team is involved with every family that
     has a trajectory), from any family's records. Returns the ids, each with whether they came from forbidden
     families' records."""
+    from core.work import Appointment, Task
     from plugins.costing.models import CostModel
     from plugins.groups.models import Enrolment, GroupSession, Programme
     from plugins.network.models import Contact as NetworkContact
     from plugins.network.models import EcoTie, Referral, Relation, Service
-    from core.work import Appointment, Task
     from plugins.petra.models import Roundtable, Trajectory
 
     fams = sorted(forbidden)
