@@ -543,6 +543,12 @@ def planned_roundtable(t: Trajectory, appointment_id: int | None):
     return a
 
 
+def planned_participants(appointment) -> list[str]:
+    """The invited parties of a planned roundtable (their keys), read back from the appointment."""
+    keys = {label: key for key, label in ROUNDTABLE_PARTICIPANTS}
+    return [keys[p.strip()] for p in (appointment.external_participants or "").split(",") if p.strip() in keys]
+
+
 def hold_planned_roundtable(t: Trajectory, user, appointment, kind: str, held_on: date, **details) -> Roundtable:
     """Record a planned roundtable that took place: the roundtable (``hold_roundtable``) and, on the
     appointment, its real date and a link to the roundtable."""

@@ -386,6 +386,7 @@ def roundtable(trajectory_id: int):
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
         if planned is not None:
             form.kind.data = planned.subkind or form.kind.data
+            form.participants.data = operations.planned_participants(planned) or form.participants.data
             form.held_on.data = min(planned.starts_at.date(), date.today())
             form.minutes.data = max(15, min(480, int((planned.ends_at - planned.starts_at).total_seconds() // 60)))
     save = conflict_safe(form)

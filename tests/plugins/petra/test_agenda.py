@@ -3,6 +3,7 @@ holding it later records the roundtable and updates the appointment; what is due
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -45,6 +46,8 @@ def test_plan_ahead_then_hold(client, login, world, make_trajectory):
     # held earlier than planned (today): the roundtable is recorded, the appointment moves and links to it
     form = client.get(f"/petra/traject/{t.id}/rondetafel?afspraak={a.id}").get_data(as_text=True)
     assert "Geplande rondetafel" in form
+    checked = set(re.findall(r'value="(\w+)"[^>]*checked', form)) | set(re.findall(r'checked[^>]*value="(\w+)"', form))
+    assert {"directie", "klasleerkracht", "ouders"} <= checked and "clb" not in checked
     resp = client.post(f"/petra/traject/{t.id}/rondetafel?afspraak={a.id}", data={
         "kind": "tussentijds", "held_on": date.today().isoformat(), "minutes": "90",
         "participants": ["directie", "ouders"], "agreements": "Goed bezig."})
