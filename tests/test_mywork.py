@@ -361,3 +361,37 @@ def test_appointment_edit_cancel_and_conflict(client, login, office):
     assert "Verplaatst" not in client.get(f"/agenda/?datum={day.isoformat()}").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.object_type == "appointment")) == 3
+
+
+def test_demo_feeds_carry_no_family_data(app, client):
+    """With the demo loaded: every demo worker's feed, parsed with icalendar, holds planned roundtables and
+    home visits but no name of any demo family, child or parent, and no street."""
+    from icalendar import Calendar
+
+    from core.calendar_feed import new_feed
+    from core.demo import load_demo
+    from core.models import Family, Person, User
+
+    load_demo(scale=1)
+    words = set()
+    for given, family in db.session.execute(select(Person.given_name, Person.family_name)):
+        words |= {given, family}
+    for label, street in db.session.execute(select(Family.label, Family.street)):
+        words |= {label} | ({street} if street else set())
+    words = {w for w in words if w and len(w) > 3}
+    users = list(db.session.scalars(select(User).where(User.id.in_(
+        select(Appointment.created_by_id).distinct()))))
+    assert users
+    summaries = []
+    with app.test_request_context():
+        tokens = [(u, new_feed(u)) for u in users]
+    db.session.commit()
+    for user, token in tokens:
+        resp = client.get(f"/agenda/feed/{token}.ics")
+        assert resp.status_code == 200
+        text = resp.get_data(as_text=True).replace("\r\n ", "")  # unfold long lines
+        leaks = sorted(w for w in words if w in text)
+        assert not leaks, f"{user.username}: {leaks[:5]}"
+        summaries += [str(e["SUMMARY"]) for e in Calendar.from_ical(resp.data).walk("VEVENT")]
+    assert any(s.startswith("Rondetafel PT-") for s in summaries)
+    assert "Huisbezoek" in summaries
