@@ -95,9 +95,10 @@ def init_app(app) -> None:
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
-    from . import admin, families, teams, twofactor
+    from . import admin, families, notification_views, teams, twofactor
 
     twofactor.init_app(app)
     admin.init_app(app)
     teams.init_app(app)
     families.init_app(app)
+    notification_views.init_app(app)
