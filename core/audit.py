@@ -123,3 +123,9 @@ ACTION_LABELS = {
     "password": "wachtwoord gewijzigd",
     "retention": "bewaartermijn toegepast",
 }
+
+# Dutch labels of the core's own audit object types (plugins answer ``hvhk_audit_labels`` for theirs).
+CORE_AUDIT_LABELS = {
+    "notification": "Melding",
+    "notification_preference": "Meldings- en e-mailvoorkeuren",
+}

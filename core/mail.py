@@ -285,7 +285,7 @@ class SmtpUncertain(Exception):
 
 
 def _describe(e: BaseException, cfg: SmtpConfig) -> str:
-    if isinstance(e, TimeoutError | socket.timeout):
+    if isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError):  # smtplib wraps a read timeout
         return f"the SMTP server {cfg.where()} did not answer within {cfg.timeout:g} s"
     if isinstance(e, smtplib.SMTPResponseException):
         msg = e.smtp_error.decode(errors="replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
