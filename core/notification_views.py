@@ -36,12 +36,13 @@ class PreferencesForm(Form):
     mail_task_assigned = BooleanField("Meteen een e-mail als iemand mij een taak toewijst")
     mail_referral = BooleanField("Meteen een e-mail bij een nieuwe aanmelding voor mijn team")
 
-    def validate_email(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
         wants_mail = self.daily_digest.data or self.mail_task_assigned.data or self.mail_referral.data
-        if wants_mail and not field.data and mail.mail_enabled():
-            from wtforms.validators import ValidationError
-
-            raise ValidationError("Geef een e-mailadres, of vink de e-mails uit.")
+        if ok and wants_mail and not self.email.data and mail.mail_enabled():
+            self.email.errors = [*self.email.errors, "Geef een e-mailadres, of vink de e-mails uit."]
+            return False
+        return ok
 
 
 def _safe_path(url: str | None) -> str:
