@@ -224,3 +224,26 @@ def connect_signals() -> None:
     """Subscribe the receivers (idempotent: blinker keeps one connection per receiver)."""
     signals.task_assigned.connect(on_task_assigned)
     signals.referral_received.connect(on_referral_received)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def demo_notifications(session, today: date) -> None:
+    """A few fictional notifications (no names: kinds and references) and e-mail addresses at the reserved
+    ``example`` domain for the demo's staff, so the bell and the preferences have something to show."""
+    from datetime import time, timedelta
+
+    users = {u.username: u for u in session.scalars(select(User).where(User.organisation_id.is_(None)))}
+    for u in users.values():
+        u.email = u.email or f"{u.username}@hvhk.example"
+    at = datetime.combine(today, time(8, 30))
+    rows = [("worker", TASK_ASSIGNED, "Nieuwe taak voor jou: taak 1", 0, None),
+            ("worker", REFERRAL, "Nieuwe aanmelding voor PeTra: PT-2026-0012", 1, None),
+            ("worker", REFERRAL, "Nieuwe aanmelding voor PeTra: PT-2026-0009", 3, at - timedelta(days=2)),
+            ("manager", REFERRAL, "Nieuwe aanmelding voor PeTra: PT-2026-0012", 1, None)]
+    for username, kind, text, days_ago, read_at in rows:
+        if username in users:
+            session.add(Notification(user_id=users[username].id, kind=kind, text=text, url="/",
+                                     created_at=at - timedelta(days=days_ago), read_at=read_at))
+    session.flush()
