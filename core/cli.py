@@ -308,6 +308,9 @@ def send_mail_command(digest: bool):
         click.echo("E-mail is off: SMTP_URL is not set (see docs/deployment.md). Nothing was queued or sent; "
                    "notifications are shown in the intranet only.")
         return
+    if not current_app.config.get("HVHK_BASE_URL"):
+        click.echo("Warning: HVHK_BASE_URL is not set: the links in the mails point at http://localhost:5000.",
+                   err=True)
     today = date.today()
     expired = expire_old_digests(today)
     if expired:

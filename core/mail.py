@@ -110,7 +110,14 @@ def parse_smtp_url(url: str) -> SmtpConfig:
 
 def settings_from_env() -> dict:
     return {"SMTP_URL": os.environ.get("SMTP_URL") or None, "MAIL_FROM": os.environ.get("MAIL_FROM") or None,
-            "HVHK_BASE_URL": os.environ.get("HVHK_BASE_URL") or "http://localhost:5000"}
+            "HVHK_BASE_URL": os.environ.get("HVHK_BASE_URL") or None}
+
+
+DEFAULT_BASE_URL = "http://localhost:5000"
+
+
+def base_url() -> str:
+    return (current_app.config.get("HVHK_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
 
 
 def check_config(config) -> None:
@@ -135,7 +142,7 @@ def mail_enabled() -> bool:
 
 
 def absolute(path: str | None) -> str:
-    base = current_app.config.get("HVHK_BASE_URL", "").rstrip("/")
+    base = base_url()
     if not path:
         return base + "/"
     if path.startswith(("http://", "https://")):
@@ -224,7 +231,7 @@ def queue_digests(today: date) -> QueueReport:
     unread = dict(db.session.execute(
         select(Notification.user_id, func.count(Notification.id)).where(Notification.read_at.is_(None))
         .group_by(Notification.user_id)).all())
-    base = current_app.config.get("HVHK_BASE_URL") or "http://localhost/"
+    base = base_url()
     for user in recipients:
         if user.id in done:
             report.already += 1
