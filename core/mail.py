@@ -355,7 +355,9 @@ class Connection:
             s.rset()
             return False
         try:
-            s.data(msg.as_bytes())
+            code, resp = s.data(msg.as_bytes())
+            if code != 250:  # smtplib returns the final answer without raising (sendmail raises)
+                raise smtplib.SMTPDataError(code, resp)
         except smtplib.SMTPDataError as e:  # an answer, not 354/250: refused, nothing delivered
             try:
                 s.rset()

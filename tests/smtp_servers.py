@@ -46,6 +46,23 @@ class Refusing(Collecting):
         return "550 5.1.1 Mailbox unavailable"
 
 
+class RefusingData(Collecting):
+    """Accepts the envelope, then refuses the content with 550 (after DATA): nothing is delivered."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return "550 5.7.1 Message rejected"
+
+
+class DropsAfterData(Collecting):
+    """Keeps the message, then closes the connection before its 250 reaches the client: the client cannot know
+    that the message arrived (a crash or network break at the worst moment)."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        server.transport.abort()
+        return "250 OK: queued"
+
+
 class SmtpServer:
     def __init__(self, handler):
         self.handler = handler

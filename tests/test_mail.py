@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import due_plugin
 import pytest
-from smtp_servers import Collecting, Refusing, Silent, SmtpServer
+from smtp_servers import Collecting, DropsAfterData, Refusing, RefusingData, Silent, SmtpServer
 from sqlalchemy import select
 
 from core import ConfigError, create_app, signals
@@ -220,13 +220,15 @@ def test_two_processes_at_once_send_each_digest_once(mail_app, make_team, make_u
 # --------------------------------------------------------------------------- a server that refuses or is silent
 
 
-def test_a_refusing_server_leaves_the_digest_queued_and_the_next_run_sends_it_once(mail_app, staff):
-    with SmtpServer(Refusing()) as refusing:
+@pytest.mark.parametrize("handler, answer", [(Refusing, "550 5.1.1 Mailbox unavailable"),
+                                             (RefusingData, "550 5.7.1 Message rejected")])
+def test_a_refusing_server_leaves_the_digest_queued_and_the_next_run_sends_it_once(mail_app, staff, handler, answer):
+    with SmtpServer(handler()) as refusing:
         a = mail_app(refusing.url)
         result = run(a, "--digest")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "Not sent: digest for user" in result.output
-    assert "refused: 550 5.1.1 Mailbox unavailable" in result.output
+    assert f"refused: {answer}" in result.output
     assert "stays queued and is retried on the next run" in result.output
     assert "Traceback" not in result.output
     assert refusing.handler.messages == []
@@ -361,3 +363,16 @@ def test_with_mail_off_a_signal_makes_a_notification_and_queues_nothing(mail_app
         db.session.commit()
     assert db.session.scalars(select(Notification.text)).all() == ["Nieuwe taak voor jou: taak 5"]
     assert outbox() == []
+
+
+def test_a_connection_that_breaks_after_the_content_was_handed_over_is_never_sent_twice(mail_app, staff):
+    with SmtpServer(DropsAfterData()) as dropping:
+        a = mail_app(dropping.url)
+        result = run(a, "--digest")
+        assert result.exit_code == 1
+        assert "Uncertain: digest for user" in result.output and "it is not sent again" in result.output
+        again = run(a, "--digest")
+        assert again.exit_code == 0, again.output
+    delivered = dropping.handler.recipients()
+    assert sorted(delivered) == [u.email for u in staff]  # each arrived once, although no 250 came back
+    assert [r.status for r in outbox()] == ["unknown"] * 3
