@@ -301,7 +301,7 @@ def send_mail_command(digest: bool):
     two machines at once. Exit code 1 when something stays queued because the server refused or did not answer."""
     from datetime import date
 
-    from .mail import expire_old_digests, queue_digests, send_pending, smtp_config
+    from .mail import expire_old_digests, purge_old, queue_digests, send_pending, smtp_config
 
     cfg = smtp_config()
     if cfg is None:
@@ -312,6 +312,7 @@ def send_mail_command(digest: bool):
         click.echo("Warning: HVHK_BASE_URL is not set: the links in the mails point at http://localhost:5000.",
                    err=True)
     today = date.today()
+    purge_old()
     expired = expire_old_digests(today)
     if expired:
         click.echo(f"{expired} digest(s) of earlier days were never sent and expired.")

@@ -39,7 +39,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
@@ -55,6 +55,7 @@ from .notifications import (
 CLAIM_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 DIGEST_DAYS_AHEAD = 7  # the digest counts what is due within a week
+KEEP_DAYS = 30  # sent mails are kept this long (the admin page counts them), then deleted
 
 
 class MailConfigError(ValueError):
@@ -272,6 +273,15 @@ def expire_old_digests(today: date) -> int:
     result = db.session.execute(update(MailOutbox).where(
         MailOutbox.kind == "digest", MailOutbox.day < today, MailOutbox.status == "pending",
     ).values(status="expired"))
+    db.session.commit()
+    return result.rowcount
+
+
+def purge_old(now: datetime | None = None, keep_days: int = KEEP_DAYS) -> int:
+    """Forget sent and expired mails after ``keep_days`` (their bodies need not be kept)."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    result = db.session.execute(delete(MailOutbox).where(MailOutbox.status.in_(("sent", "expired")),
+                                                         MailOutbox.created_at < cutoff))
     db.session.commit()
     return result.rowcount
 

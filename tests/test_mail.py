@@ -376,3 +376,19 @@ def test_a_connection_that_breaks_after_the_content_was_handed_over_is_never_sen
     delivered = dropping.handler.recipients()
     assert sorted(delivered) == [u.email for u in staff]  # each arrived once, although no 250 came back
     assert [r.status for r in outbox()] == ["unknown"] * 3
+
+
+def test_sent_mails_are_forgotten_after_a_month_and_pending_ones_are_kept(mail_app, staff):
+    with Silent() as silent:
+        a = mail_app(silent.url)
+        run(a, "--digest")
+    rows = outbox()
+    rows[0].status = "sent"
+    for r in rows:
+        r.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    with a.app_context():
+        from core.mail import purge_old
+
+        assert purge_old() == 1
+    assert [r.status for r in outbox()] == ["pending", "pending"]
