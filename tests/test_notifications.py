@@ -177,3 +177,20 @@ def test_the_models_match_the_migration(app):
         return None
 
     assert [d for d in diff if table_of(d)] == []
+
+
+def test_the_list_and_the_bell_cost_the_same_queries_for_few_and_many(client, login, two, count_queries):
+    anna, _ = two
+    login(client, "anna")
+    counts = []
+    for _ in range(2):
+        with count_queries() as page:
+            assert client.get("/meldingen/").status_code == 200
+        with count_queries() as bell:
+            assert client.htmx_get("/meldingen/bel").status_code == 200
+        counts.append((page.count, bell.count))
+        for i in range(40):
+            notify(anna.id, "task_assigned", f"Nieuwe taak voor jou: taak {100 + i}", "/")
+        db.session.commit()
+    assert counts[0] == counts[1]
+    print("queries (list page, bell):", counts[0])
