@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import database
+from . import database, mail
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .plugins import PluginHost, guard_plugin_blueprints
 
@@ -44,7 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
     ``HVHK_SESSION_MAX_HOURS`` (a login session ends after this long in any case, default 12),
     ``HVHK_BEHIND_PROXY`` (trust X-Forwarded-For/-Proto of a reverse proxy) and ``HVHK_PROXY_COUNT`` (how many
     proxies set them, default 1),
-    the database timeouts ``HVHK_DB_*`` and ``HVHK_HEALTH_TIMEOUT`` (``core.database.TIMEOUTS``).
+    the database timeouts ``HVHK_DB_*`` and ``HVHK_HEALTH_TIMEOUT`` (``core.database.TIMEOUTS``),
+    e-mail: ``SMTP_URL``, ``MAIL_FROM`` and ``HVHK_BASE_URL`` (``core.mail``).
     """
     config = dict(config or {})
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=config.pop("INSTANCE_PATH", None)
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires when idle
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         **database.settings_from_env(),
+        **mail.settings_from_env(),
     )
     app.config.update(config)
     _check_config(app)
@@ -129,6 +131,10 @@ def _check_config(app: Flask) -> None:
             )
     if len(app.config["SECRET_KEY"]) < 16 and not app.config["TESTING"]:
         raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+    try:
+        mail.check_config(app.config)
+    except mail.MailConfigError as e:
+        raise ConfigError(str(e)) from None
 
 
 _PRAGMAS_HOOKED = False

@@ -58,7 +58,11 @@ def index():
         "teams": db.session.scalar(select(func.count(Team.id))),
         "organisations": db.session.scalar(select(func.count(Organisation.id))),
     }
-    return render_template("core/admin/index.html", counts=counts)
+    from .mail import mail_enabled, outbox_summary, smtp_config
+
+    mail_state = {"on": mail_enabled(), "server": smtp_config().where() if mail_enabled() else None,
+                  "outbox": outbox_summary()}
+    return render_template("core/admin/index.html", counts=counts, mail=mail_state)
 
 
 # --------------------------------------------------------------------------- users

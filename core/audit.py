@@ -132,4 +132,6 @@ CORE_AUDIT_LABELS = {
     "appointment": "Afspraak",
     "calendar_feed": "Agendafeed",
     "mywork": "Mijn werk",
+    "notification": "Melding",
+    "notification_preference": "Meldings- en e-mailvoorkeuren",
 }

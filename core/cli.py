@@ -1,4 +1,4 @@
-"""The ``hvhk`` command: init, serve, demo, create-user (plus Flask's and Flask-Migrate's ``db`` commands)."""
+"""The ``hvhk`` command: init, serve, demo, create-user, send-mail (plus Flask's and Flask-Migrate's ``db`` commands)."""
 
 from __future__ import annotations
 
@@ -291,9 +291,49 @@ def restore_command(path: str, yes: bool):
         click.echo("The backup was made by an older version: its schema is upgraded to this version.")
 
 
+@click.command("send-mail")
+@click.option("--digest", is_flag=True, help="Also queue today's digest for everyone who wants one (run once a "
+              "morning; a second run the same day queues nothing twice).")
+@with_appcontext
+@one_line_errors
+def send_mail_command(digest: bool):
+    """Send the queued e-mails (immediate mails; with --digest also today's digests). Safe to run twice or on
+    two machines at once. Exit code 1 when something stays queued because the server refused or did not answer."""
+    from datetime import date
+
+    from .mail import expire_old_digests, purge_old, queue_digests, send_pending, smtp_config
+
+    cfg = smtp_config()
+    if cfg is None:
+        click.echo("E-mail is off: SMTP_URL is not set (see docs/deployment.md). Nothing was queued or sent; "
+                   "notifications are shown in the intranet only.")
+        return
+    if not current_app.config.get("HVHK_BASE_URL"):
+        click.echo("Warning: HVHK_BASE_URL is not set: the links in the mails point at http://localhost:5000.",
+                   err=True)
+    today = date.today()
+    purge_old()
+    expired = expire_old_digests(today)
+    if expired:
+        click.echo(f"{expired} digest(s) of earlier days were never sent and expired.")
+    if digest:
+        q = queue_digests(today)
+        click.echo(f"Digest {today.isoformat()}: {q.queued} queued, {q.already} already queued or sent, "
+                   f"{q.nothing_due} with nothing to report.")
+        for line in q.errors:
+            click.echo(f"Error: {line}", err=True)
+    report = send_pending(cfg, echo=lambda line: click.echo(line, err=True))
+    click.echo(f"Sent {report.sent} e-mail(s) through {cfg.where()}; {report.waiting} waiting for the next run.")
+    if report.unavailable:
+        raise click.ClickException(f"E-mail niet verstuurd / not sent: {report.unavailable}. "
+                                   "Everything not sent stays queued and is retried on the next run.")
+    if not report.ok:
+        raise click.ClickException(f"{len(report.refused) + len(report.uncertain)} e-mail(s) not sent (see above).")
+
+
 def register_commands(app) -> None:
     for cmd in (init_command, demo_command, create_user_command, export_family_command, retention_command,
-                backup_command, restore_command):
+                backup_command, restore_command, send_mail_command):
         app.cli.add_command(cmd)
 
 

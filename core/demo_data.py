@@ -204,6 +204,9 @@ def load_core_demo(session, scale: int = 1) -> dict:
     for chunk in range(0, len(involvements), 5000):
         session.execute(insert(Involvement), involvements[chunk:chunk + 5000])
     _fix_sequences(session)
+    from .notifications import demo_notifications
+
+    demo_notifications(session, today)
     return {"families": len(families), "persons": len(persons)}
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # for hello_plugin, the core's test plugin
+sys.path.insert(0, os.path.dirname(__file__))  # for hello_plugin and due_plugin, the core's test plugins
 
 
 @pytest.fixture
