@@ -95,7 +95,9 @@ def init_app(app) -> None:
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
-    from . import admin, families, teams, twofactor
+    from . import admin, families, report_views, teams, twofactor
+
+    report_views.init_app(app)
 
     twofactor.init_app(app)
     admin.init_app(app)
