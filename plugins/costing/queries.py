@@ -23,7 +23,17 @@ from core.ui import Period
 
 from .access import CostingAccess
 from .actuals import Actuals, compute, unit_page
-from .calculation import MODE_LABELS, PRESET_INPUTS, Inputs, compare_with_stated, method1, method2, summary
+from .calculation import (
+    MODE_LABELS,
+    PRESET_INPUTS,
+    Inputs,
+    compare_with_stated,
+    method1,
+    method2,
+    practice_flags,
+    scenarios,
+    summary,
+)
 from .charts import Chart, hbar, vbar
 from .models import ROLE_TEAM, CostingTeamRole, CostModel
 
@@ -119,7 +129,8 @@ def worked_sheet(inputs: Inputs, chart_title: str, *, compare: bool) -> dict:
     comparison with the figures the 2025 source states."""
     results = {mode: (method1(inputs, mode), method2(inputs, mode)) for mode in MODE_LABELS}
     return dict(inputs=inputs, results=results, modes=MODE_LABELS, chart=methods_chart(inputs, chart_title),
-                comparisons=compare_with_stated(inputs) if compare else None)
+                comparisons=compare_with_stated(inputs) if compare else None, flags=practice_flags(inputs),
+                scenarios=scenarios(inputs))
 
 
 def methods_chart(inputs: Inputs, title: str) -> Chart:

@@ -19,7 +19,7 @@ def report_figures(period, team_ids) -> Section:
     if team_ids is not None:
         scope.append(Referral.team_id.in_(list(team_ids) or [-1]))
     by_partner = db.session.execute(
-        select(Organisation.name, func.count()).join(Organisation, Organisation.id == Referral.organisation_id)
+        select(Organisation.name, func.count()).select_from(Referral).join(Organisation, Organisation.id == Referral.organisation_id)
         .where(*scope).group_by(Organisation.name).order_by(func.count().desc(), Organisation.name)
         .limit(TOP_PARTNERS)).all()
     by_sector = db.session.execute(
@@ -28,7 +28,7 @@ def report_figures(period, team_ids) -> Section:
         .where(*scope).group_by(Partner.sector).order_by(func.count().desc())).all()
     total, warm = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((Referral.accompanied.is_(True), 1), else_=0)), 0))
-        .where(*scope)).one()
+        .select_from(Referral).where(*scope)).one()
     # the children of the families referred count as reached by the house
     people = (select(FamilyMember.person_id.label("person_id"), Referral.family_id.label("family_id"),
                      literal("kind").label("role"), Referral.team_id.label("team_id"),

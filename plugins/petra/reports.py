@@ -32,7 +32,7 @@ def report_figures(period, team_ids) -> Section:
     n_pairs, better, worse = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((after.c.total < before.c.total, 1), else_=0)), 0),
                func.coalesce(func.sum(case((after.c.total > before.c.total, 1), else_=0)), 0))
-        .join(after, and_(after.c.trajectory_id == before.c.trajectory_id, after.c.informant == before.c.informant,
+        .select_from(before).join(after, and_(after.c.trajectory_id == before.c.trajectory_id, after.c.informant == before.c.informant,
                           after.c.moment == "na"))
         .where(before.c.moment == "voor", before.c.trajectory_id.in_(closed_ids))).one()
     people = (select(Trajectory.child_id.label("person_id"), Trajectory.family_id.label("family_id"),
