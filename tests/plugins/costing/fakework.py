@@ -24,13 +24,13 @@ WORK: list[dict] = []
 CALLS: list = []
 
 meta = MetaData()
-units = Table("fakework_unit", meta, Column("kind", String(30)), Column("unit_id", Integer), Column("ref", String(30)),
-              Column("team_id", Integer), Column("start", Date), Column("end", Date), Column("status", String(20)),
-              Column("status_label", String(40)), Column("age_group", String(20)), Column("fee_due", Numeric(8, 2)),
+units = Table("fakework_unit", meta, Column("kind", String(200)), Column("unit_id", Integer), Column("ref", String(200)),
+              Column("team_id", Integer), Column("start", Date), Column("end", Date), Column("status", String(200)),
+              Column("status_label", String(200)), Column("age_group", String(200)), Column("fee_due", Numeric(8, 2)),
               Column("fee_due_on", Date), Column("fee_paid", Numeric(8, 2)), Column("fee_paid_on", Date),
               Column("fee_waived", Boolean))
-hours = Table("fakework_hours", meta, Column("kind", String(30)), Column("unit_id", Integer),
-              Column("activity", String(30)), Column("hours", Numeric(10, 2)))
+hours = Table("fakework_hours", meta, Column("kind", String(200)), Column("unit_id", Integer),
+              Column("activity", String(200)), Column("hours", Numeric(10, 2)))
 
 
 def load(rows: list[dict]) -> None:
