@@ -134,4 +134,5 @@ CORE_AUDIT_LABELS = {
     "mywork": "Mijn werk",
     "notification": "Melding",
     "notification_preference": "Meldings- en e-mailvoorkeuren",
+    "report": "Jaarrapport",
 }

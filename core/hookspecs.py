@@ -119,7 +119,10 @@ def hvhk_my_caseload(user):
 
 @hookspec
 def hvhk_billable_work(period):
-    """Return the plugin's billable work in ``period`` (a ``core.ui.Period`` with ``start``/``end`` dates).
+    """Superseded by ``hvhk_billable_units`` and ``hvhk_billable_hours`` (costing no longer calls it; kept so
+    older plugins and scripts that call it still work).
+
+    Return the plugin's billable work in ``period`` (a ``core.ui.Period`` with ``start``/``end`` dates).
 
     A list of dicts, one per unit of work, never with names of people::
 
@@ -133,6 +136,52 @@ def hvhk_billable_work(period):
          "fee_due": Decimal | None, "fee_paid": Decimal | None, "fee_waived": bool,
          "fee_paid_on": date | None}
     """
+
+
+@hookspec
+def hvhk_billable_units(period):
+    """Return a SQLAlchemy ``Select`` of the plugin's units of billable work for ``period`` (a
+    ``core.ui.Period``): one row per unit (a trajectory, a group programme) that is active in the period or has
+    a fee due or paid in it, with exactly the labelled columns of ``core.finance.UNIT_COLUMNS``::
+
+        kind ("trajectory" | "group_programme" | ...), unit_id (the plugin's id of the unit),
+        ref (pseudonymous: "PT-2025-0007"), team_id, start, end (dates or NULL), status (English code),
+        status_label (Dutch), age_group ("lager" | "secundair" | NULL),
+        fee_due (NULL without a fee), fee_due_on, fee_paid (amount received or NULL), fee_paid_on,
+        fee_waived (boolean)
+
+    Never names. The core and costing aggregate it in SQL (``core.finance``: fees due, paid, waived and open
+    have one definition there), page it and stream it into the cost sheet; return a ``Select``, not rows.
+    """
+
+
+@hookspec
+def hvhk_billable_hours(period):
+    """Return a SQLAlchemy ``Select`` of staff hours in ``period``: the columns of ``core.finance.HOUR_COLUMNS``
+    (``kind``, ``unit_id`` as in ``hvhk_billable_units``, ``activity`` code, ``hours``), one row per unit and
+    activity. Work for a group is reported once, per programme, by the plugin that runs the group, never
+    again per child.
+    """
+
+
+@hookspec
+def hvhk_report_figures(period, team_ids):
+    """Return the plugin's section of the house's report for ``period`` (a ``core.ui.Period``), restricted to
+    the teams ``team_ids`` (a set of ids; None: the whole house): a ``core.reports.Section`` (title, tables
+    of (label, number) rows, optional chart) or None. Counts only, computed with SQL aggregates (a constant
+    number of queries, whatever the data size), never names. The report shows numbers under 5 as "< 5"
+    wherever it leaves the intranet.
+
+    Also return, in ``Section.people``, a ``Select`` of the distinct ``(person_id, family_id, role, team_id)``
+    the plugin served in the period (role "kind" or "ouder"), so the core counts each person once per period
+    whatever the number of plugins that served them.
+    """
+
+
+@hookspec
+def hvhk_report_access(user):
+    """Return True when ``user`` may see the house's report (``/rapport``) for every team, e.g. the costing
+    plugin's finance team. Admins always may; a team's managers see their own teams' report without it."""
 
 
 @hookspec

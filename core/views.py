@@ -100,7 +100,19 @@ def init_app(app) -> None:
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
-    from . import admin, agenda, calendar_feed, families, notification_views, tasks, teams, twofactor
+    from . import (
+        admin,
+        agenda,
+        calendar_feed,
+        families,
+        notification_views,
+        report_views,
+        tasks,
+        teams,
+        twofactor,
+    )
+
+    report_views.init_app(app)
 
     twofactor.init_app(app)
     admin.init_app(app)

@@ -53,3 +53,17 @@ def hvhk_demo_data(session, scale):
     from .demo import seed
 
     seed(session, scale)
+
+
+@hookimpl
+def hvhk_report_access(user):
+    """Finance sees the house's report (``/rapport``)."""
+    from .access import access_for
+
+    return access_for(user).finance
+
+
+@hookimpl
+def hvhk_audit_labels():
+    return {"costing_cost_model": "Kostprijsmodel", "costing_actuals": "Werkelijke kosten",
+            "costing_team_role": "Rol van een team (kostprijs)"}

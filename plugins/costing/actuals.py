@@ -1,16 +1,31 @@
-"""Actual figures: the other plugins' billable work (``hvhk_billable_work`` rows) aggregated against a cost
-model. Pure, like ``calculation.py``: no database, no Flask; ``queries.actual_costs`` gathers the rows.
+"""Actual figures: the other plugins' billable work (``hvhk_billable_units`` / ``hvhk_billable_hours``, as
+SQL selects gathered by ``core.finance.billable_work``) aggregated against a cost model, in SQL: a constant
+number of queries and only the rows shown (or streamed into the cost sheet) ever reach Python.
 
-The plugins answer with pseudonymous references only; nothing here ever sees a name.
+The plugins answer with pseudonymous references only; nothing here ever sees a name. Group work is reported
+once per programme by the plugin that runs the group, never per child.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+
+from core.extensions import db
+from core.finance import (
+    FEE_STATUS_LABELS,
+    BillableWork,
+    FeeFigures,
+    fee_columns,
+    fee_paid_by_month,
+    fee_status,
+    figures_from_row,
+)
+from core.models import Team
 from core.ui import Period
 from core.vocabulary import AGE_GROUP_LABELS
 
@@ -50,9 +65,19 @@ def _dec(v) -> Decimal:
     return v if isinstance(v, Decimal) else Decimal(str(v))
 
 
+def _money_or_none(v) -> Decimal | None:
+    return None if v is None else money(_dec(v))
+
+
+def _hours(v) -> Decimal:
+    return _dec(v).quantize(Decimal("0.01"))
+
+
 def _day(v) -> date | None:
     if isinstance(v, datetime):
         return v.date()
+    if isinstance(v, str) and v:  # SQLite hands back a date of a UNION as text
+        return date.fromisoformat(v[:10])
     return v if isinstance(v, date) else None
 
 
@@ -75,10 +100,16 @@ class UnitActual:
     fee_paid_on: date | None
     started_in_period: bool
     model_cost: Decimal | None  # method 2 for its age group (trajectories only)
+    fee_due_on: date | None = None
+    fee_status: str | None = None  # open / paid / waived (core.finance)
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def fee_status_label(self) -> str:
+        return FEE_STATUS_LABELS.get(self.fee_status or "", "")
 
 
 @dataclass
@@ -91,26 +122,42 @@ class TeamActual:
     group_programmes: int = 0
     hours_total: Decimal = Decimal(0)
     cost: Decimal = Decimal(0)
-    fee_due: Decimal = Decimal(0)
-    fee_income: Decimal = Decimal(0)
-    waived: int = 0
+    fees: FeeFigures = field(default_factory=FeeFigures)
     revenue: Decimal = Decimal(0)  # started trajectories at the fixed price
     model_cost: Decimal = Decimal(0)  # started trajectories at method 1's cost per trajectory
+    model_cost_m2: Decimal = Decimal(0)  # every trajectory in the list at method 2's cost of its age group
+    units: int = 0
+
+    @property
+    def fee_due(self) -> Decimal:
+        return self.fees.due
+
+    @property
+    def fee_income(self) -> Decimal:
+        return self.fees.paid
+
+    @property
+    def waived(self) -> int:
+        return self.fees.waived_n
 
     @property
     def difference(self) -> Decimal:
         return self.model_cost - self.cost
 
 
+def _add_fees(a: FeeFigures, b: FeeFigures) -> FeeFigures:
+    return FeeFigures(**{k: getattr(a, k) + getattr(b, k) for k in a.__dataclass_fields__})
+
+
 @dataclass
 class Actuals:
     period: Period
-    units: list[UnitActual]
     teams: list[TeamActual]
     activity_kinds: list[str]
     fee_by_month: list[tuple[str, Decimal]] = field(default_factory=list)
     fees_full: int = 0  # trajectories whose fee due is the full fee
     fees_reduced: int = 0  # ... the reduced (VT) fee
+    unit_count: int = 0
 
     @property
     def reduced_share_pct(self) -> Decimal | None:
@@ -122,85 +169,163 @@ class Actuals:
     def total(self) -> TeamActual:
         t = TeamActual(None, "Totaal")
         for x in self.teams:
-            for name in ("started", "running", "closed", "group_programmes", "waived"):
+            for name in ("started", "running", "closed", "group_programmes", "units"):
                 setattr(t, name, getattr(t, name) + getattr(x, name))
-            for name in ("hours_total", "cost", "fee_due", "fee_income", "revenue", "model_cost"):
+            for name in ("hours_total", "cost", "revenue", "model_cost", "model_cost_m2"):
                 setattr(t, name, getattr(t, name) + getattr(x, name))
+            t.fees = _add_fees(t.fees, x.fees)
         return t
 
 
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
-def compute(rows: list[dict], period: Period, inputs: Inputs, team_ids: set[int] | None = None) -> Actuals:
-    """Aggregate billable work. ``team_ids`` restricts to those teams (None: every team)."""
+# --------------------------------------------------------------------------- SQL
+
+
+def _scoped(units, team_ids: set[int] | None):
+    return [] if team_ids is None else [units.c.team_id.in_(list(team_ids) or [-1])]
+
+
+def _unit_hours(work: BillableWork):
+    """Hours per unit (kind, unit_id) in the period: a subquery with ``kind, unit_id, total``."""
+    h = work.hours.subquery("hours")
+    return select(h.c.kind, h.c.unit_id, func.sum(h.c.hours).label("total")).group_by(h.c.kind, h.c.unit_id)
+
+
+def compute(work: BillableWork, inputs: Inputs, team_ids: set[int] | None = None) -> Actuals:
+    """The figures of ``work`` per team against ``inputs`` (``team_ids`` restricts; None: every team).
+    Five queries whatever the data size: teams' counts and fees, hours per team and activity, cost per team
+    (each unit's hours at the rate, rounded to the cent as the cost sheet does), fees per month, team names."""
+    period = work.period
+    if work.units is None:
+        return Actuals(period, [], [], _months(period, {}))
     m1 = method1(inputs, "corrected")
     m2 = method2(inputs, "corrected")
-    rate = inputs.hourly_rate
-    units: list[UnitActual] = []
+    units = work.units.subquery("units")
+    c = units.c
+    traj = c.kind == "trajectory"
+
+    def n(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    started = and_(traj, c.start.is_not(None), c.start >= period.start, c.start <= period.end)
+    closed = and_(traj, c.end.is_not(None), c.end >= period.start, c.end <= period.end)
+    running = and_(traj, ~closed, c.start.is_not(None), c.start <= period.end,
+                   or_(c.end.is_(None), c.end > period.end))
+    rows = db.session.execute(
+        select(c.team_id, n(literal(True)).label("units"), n(started).label("started"), n(running).label("running"),
+               n(closed).label("closed"), n(~traj).label("group_programmes"),
+               n(and_(traj, c.age_group == "lager")).label("lager"),
+               n(and_(traj, c.age_group == "secundair")).label("secundair"),
+               n(and_(traj, c.fee_due == inputs.fee_full)).label("fees_full"),
+               n(and_(traj, c.fee_due == inputs.fee_reduced, c.fee_due != inputs.fee_full)).label("fees_reduced"),
+               *fee_columns(units, period))
+        .where(*_scoped(units, team_ids)).group_by(c.team_id)).all()
     teams: dict[int | None, TeamActual] = {}
-    kinds: set[str] = set()
-    fee_month: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     fees_full = fees_reduced = 0
     for r in rows:
-        team_id = r.get("team_id")
-        if team_ids is not None and team_id not in team_ids:
-            continue
-        hours = {str(k): _dec(v) for k, v in (r.get("hours") or {}).items()}
-        kinds.update(hours)
-        total_h = sum(hours.values(), Decimal(0))
-        start, end = _day(r.get("start")), _day(r.get("end"))
-        kind = r.get("kind") or "trajectory"
-        age = r.get("age_group")
-        started = kind == "trajectory" and period.contains(start)
-        model_cost = None
-        if kind == "trajectory":
-            model_cost = m2.under_12 if age == "lager" else m2.over_12 if age == "secundair" else None
-        fee_paid = None if r.get("fee_paid") is None else _dec(r.get("fee_paid"))
-        fee_due = None if r.get("fee_due") is None else _dec(r.get("fee_due"))
-        paid_on = _day(r.get("fee_paid_on"))
-        u = UnitActual(kind, str(r.get("ref") or ""), team_id, str(r.get("team") or ""), start, end,
-                       str(r.get("status_label") or r.get("status") or ""), age, hours, total_h, money(total_h * rate), fee_due,
-                       fee_paid, bool(r.get("fee_waived")), paid_on, started, model_cost)
-        units.append(u)
-        t = teams.get(team_id)
-        if t is None:
-            t = teams[team_id] = TeamActual(team_id, u.team)
-        t.hours_total += total_h
-        t.cost += u.cost
-        if kind == "trajectory":
-            if started:
-                t.started += 1
-                t.revenue += inputs.fixed_price
-                t.model_cost += m1.per_trajectory
-            if end is not None and period.contains(end):
-                t.closed += 1
-            elif start is not None and start <= period.end and (end is None or end > period.end):
-                t.running += 1
-            if u.fee_waived:
-                t.waived += 1
-            if fee_due is not None:
-                t.fee_due += fee_due
-                if fee_due == inputs.fee_full:
-                    fees_full += 1
-                elif fee_due == inputs.fee_reduced:
-                    fees_reduced += 1
-        else:
-            t.group_programmes += 1
-        if fee_paid is not None:
-            day = paid_on or start
-            if day is None or period.contains(day):
-                t.fee_income += fee_paid
-                if day is not None:
-                    fee_month[(day.year, day.month)] += fee_paid
-    # every month of the period, also the empty ones
+        t = teams[r.team_id] = TeamActual(r.team_id, "", int(r.started), int(r.running), int(r.closed),
+                                          int(r.group_programmes), units=int(r.units))
+        t.fees = figures_from_row(r)
+        t.revenue = inputs.fixed_price * t.started
+        t.model_cost = m1.per_trajectory * t.started
+        t.model_cost_m2 = m2.under_12 * int(r.lager) + m2.over_12 * int(r.secundair)
+        fees_full += int(r.fees_full)
+        fees_reduced += int(r.fees_reduced)
+    kinds: set[str] = set()
+    if work.hours is not None and teams:
+        h = work.hours.subquery("hours")
+        joined = and_(h.c.kind == c.kind, h.c.unit_id == c.unit_id)
+        for team_id, activity, hours in db.session.execute(
+                select(c.team_id, h.c.activity, func.sum(h.c.hours)).join(h, joined)
+                .where(*_scoped(units, team_ids)).group_by(c.team_id, h.c.activity)):
+            kinds.add(activity)
+            teams[team_id].hours_total += _hours(hours)
+        per_unit = _unit_hours(work).subquery("per_unit")
+        unit_cost = func.round(per_unit.c.total * inputs.hourly_rate, 2)
+        for team_id, cost in db.session.execute(
+                select(c.team_id, func.sum(unit_cost))
+                .join(per_unit, and_(per_unit.c.kind == c.kind, per_unit.c.unit_id == c.unit_id))
+                .where(*_scoped(units, team_ids)).group_by(c.team_id)):
+            teams[team_id].cost = money(_dec(cost))
+    names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_([i for i in teams if i]))).all())
+    for t in teams.values():
+        t.team = names.get(t.team_id, "")
+    months = _months(period, fee_paid_by_month(work.units, period, team_ids))
+    ordered = [k for k in ACTIVITY_LABELS if k in kinds] + sorted(k for k in kinds if k not in ACTIVITY_LABELS)
+    return Actuals(period, sorted(teams.values(), key=lambda t: t.team), ordered, months, fees_full, fees_reduced,
+                   sum(t.units for t in teams.values()))
+
+
+def _months(period: Period, by_month: dict[tuple[int, int], Decimal]) -> list[tuple[str, Decimal]]:
+    """Every month of the period (at most 120), also the empty ones."""
     months: list[tuple[str, Decimal]] = []
     y, m = period.start.year, period.start.month
     while (y, m) <= (period.end.year, period.end.month) and len(months) < 120:
         label = MONTHS[m - 1] if period.start.year == period.end.year else f"{MONTHS[m - 1]} {y % 100:02d}"
-        months.append((label, fee_month.get((y, m), Decimal(0))))
+        months.append((label, by_month.get((y, m), Decimal(0))))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    units.sort(key=lambda u: (u.team, u.kind, u.ref))
-    ordered_kinds = [k for k in ACTIVITY_LABELS if k in kinds] + sorted(k for k in kinds if k not in ACTIVITY_LABELS)
-    return Actuals(period, units, sorted(teams.values(), key=lambda t: t.team), ordered_kinds, months,
-                   fees_full, fees_reduced)
+    return months
+
+
+def units_select(work: BillableWork, activity_kinds: list[str], team_ids: set[int] | None = None) -> Select:
+    """The units with their team's name and hours per activity (one column ``h0``, ``h1``... per kind of
+    ``activity_kinds``), ordered by team, kind and reference: one row per unit, only the columns shown."""
+    units = work.units.subquery("units")
+    c = units.c
+    cols = [c.kind, c.unit_id, c.ref, c.team_id, Team.name.label("team"), c.start, c.end, c.status_label,
+            c.age_group, c.fee_due, c.fee_due_on, c.fee_paid, c.fee_paid_on, c.fee_waived,
+            fee_status(units).label("fee_status")]
+    stmt = select(*cols).outerjoin(Team, Team.id == c.team_id)
+    if work.hours is not None and activity_kinds:
+        h = work.hours.subquery("hours")
+        pivot = select(h.c.kind, h.c.unit_id,
+                       *[func.sum(case((h.c.activity == k, h.c.hours))).label(f"h{i}")
+                         for i, k in enumerate(activity_kinds)]).group_by(h.c.kind, h.c.unit_id).subquery("pivot")
+        stmt = stmt.add_columns(*[pivot.c[f"h{i}"] for i in range(len(activity_kinds))]).outerjoin(
+            pivot, and_(pivot.c.kind == c.kind, pivot.c.unit_id == c.unit_id))
+    return stmt.where(*_scoped(units, team_ids)).order_by(Team.name, c.kind, c.ref, c.unit_id)
+
+
+def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=None) -> UnitActual:
+    """One row of ``units_select`` as a ``UnitActual``."""
+    m2 = m2 or method2(inputs, "corrected")
+    hours = {}
+    for i, k in enumerate(activity_kinds):
+        v = getattr(row, f"h{i}", None)
+        if v is not None:
+            hours[k] = _hours(v)
+    total = sum(hours.values(), Decimal(0))
+    start, end = _day(row.start), _day(row.end)
+    model_cost = None
+    if row.kind == "trajectory":
+        model_cost = m2.under_12 if row.age_group == "lager" else m2.over_12 if row.age_group == "secundair" else None
+    return UnitActual(row.kind, str(row.ref or ""), row.team_id, str(row.team or ""), start, end,
+                      str(row.status_label or ""), row.age_group, hours, total, money(total * inputs.hourly_rate),
+                      _money_or_none(row.fee_due), _money_or_none(row.fee_paid), bool(row.fee_waived),
+                      _day(row.fee_paid_on), row.kind == "trajectory" and period.contains(start), model_cost,
+                      _day(row.fee_due_on), row.fee_status)
+
+
+def unit_page(work: BillableWork, inputs: Inputs, activity_kinds: list[str], team_ids, number: int,
+              per_page: int) -> tuple[list[UnitActual], bool]:
+    """One page of units (LIMIT/OFFSET in SQL) and whether there is a next one."""
+    if work.units is None:
+        return [], False
+    stmt = units_select(work, activity_kinds, team_ids).offset((number - 1) * per_page).limit(per_page + 1)
+    rows = db.session.execute(stmt).all()
+    m2 = method2(inputs, "corrected")
+    return [unit_of(r, work.period, inputs, activity_kinds, m2) for r in rows[:per_page]], len(rows) > per_page
+
+
+def stream_units(work: BillableWork, inputs: Inputs, activity_kinds: list[str], team_ids=None,
+                 batch: int = 1000) -> Iterator[UnitActual]:
+    """Every unit, read from a server-side cursor in batches (memory bounded whatever the count)."""
+    if work.units is None:
+        return
+    m2 = method2(inputs, "corrected")
+    stmt = units_select(work, activity_kinds, team_ids).execution_options(stream_results=True, yield_per=batch)
+    for row in db.session.execute(stmt):
+        yield unit_of(row, work.period, inputs, activity_kinds, m2)
+

@@ -79,8 +79,18 @@ INPUT_SPECS: list[InputSpec] = [
     InputSpec("weekend_hours", "Groepsweekend (12 of ouder)", "uur", "number", Decimal(0), Decimal(1000)),
     InputSpec("fixed_price", "Vastgelegde prijs van een traject", "€ per traject", "money", Decimal(0),
               Decimal(10_000_000)),
+    InputSpec("group_children", "Kinderen per groep", "aantal (1: groepsuren niet delen)", "count", Decimal(1),
+              Decimal(100),
+              help="De uren van de groepsbijeenkomsten, de groepsdag en het weekend worden in de eigen berekening "
+                   "van methode 2 gedeeld over de kinderen van de groep (de praktijk: groepen van 8). Zet 1 om ze "
+                   "per kind volledig te rekenen."),
 ]
 SPEC_BY_NAME = {s.name: s for s in INPUT_SPECS}
+COUNT_INPUTS = {s.name for s in INPUT_SPECS if s.kind == "count"}
+# The practice's norm: "een 5-tal contacten met school, waarvan 3 rondetafels met al de partijen" (seed 000:402),
+# while the source's cost table counts a start and an end roundtable (000:1015).
+ROUNDTABLE_NORM = 3
+ROUNDTABLE_NORM_SOURCE = "PeTra-praktijkbeschrijving 2025 (000:402): 3 rondetafels met alle partijen"
 INPUT_NAMES = [s.name for s in INPUT_SPECS]
 
 
@@ -104,14 +114,19 @@ class Inputs:
     group_day_hours: Decimal
     weekend_hours: Decimal
     fixed_price: Decimal
+    group_children: int = 1
 
     @classmethod
     def from_object(cls, obj) -> Inputs:
         """Build from anything with the input attributes (a CostModel row, a form's data)."""
         values = {}
         for f in fields(cls):
-            v = getattr(obj, f.name) if not isinstance(obj, dict) else obj[f.name]
-            values[f.name] = int(v) if f.name == "trajectories_per_year" else Decimal(str(v))
+            if isinstance(obj, dict):
+                v = obj.get(f.name, 1) if f.name == "group_children" else obj[f.name]
+            else:
+                v = getattr(obj, f.name, None)
+                v = 1 if v is None and f.name == "group_children" else v
+            values[f.name] = int(v) if f.name in COUNT_INPUTS else Decimal(str(v))
         return cls(**values)
 
     def as_dict(self) -> dict:
@@ -239,30 +254,35 @@ def method1(i: Inputs, mode: str = "corrected") -> Method1:
 
 
 def method2(i: Inputs, mode: str = "corrected") -> Method2:
-    """Hours per activity at the hourly rate; a child takes the group day (under 12) or the weekend."""
+    """Hours per activity at the hourly rate; a child takes the group day (under 12) or the weekend. In the
+    corrected mode the group's hours (Wednesdays, group day, weekend) are shared over the children of a group
+    (``group_children``; seed 000:66, a group of 8); the source counts them per child."""
     if mode not in MODES:
         raise ValueError(mode)
     r = i.hourly_rate
+    share = Decimal(i.group_children) if mode == "corrected" and i.group_children > 1 else Decimal(1)
     rt_h = i.roundtable_count * i.roundtable_hours
     talk_h = i.talk_count * i.talk_hours
     wed_h = i.wednesday_count * i.wednesday_hours
     rt = money(rt_h * r)
     talks = money(talk_h * r)
-    wed = money(wed_h * r)
-    day = money(i.group_day_hours * r)
-    wknd = money(i.weekend_hours * r)
+    wed = money(wed_h * r / share)
+    day = money(i.group_day_hours * r / share)
+    wknd = money(i.weekend_hours * r / share)
     under = rt + talks + wed + day
     over = rt + talks + wed + wknd
     stated_style = talks + wed + day + wknd
+    per = f" ÷ {int(share)} kinderen" if share > 1 else ""
     steps = [
         Step("roundtables", "Rondetafelgesprekken",
-             f"{format_number(i.roundtable_count)} × {format_number(i.roundtable_hours)} u = {format_number(rt_h)} u × {format_euro(r)}", rt),
+             f"{format_number(i.roundtable_count)} × {format_number(i.roundtable_hours)} u = {format_number(rt_h)} u × {format_euro(r)}", rt,
+             note=roundtable_note(i)),
         Step("talks", "Begeleidingsgesprekken",
              f"{format_number(i.talk_count)} × {format_number(i.talk_hours)} u = {format_number(talk_h)} u × {format_euro(r)}", talks),
         Step("wednesdays", "Groepsbijeenkomsten op woensdag",
-             f"{format_number(i.wednesday_count)} × {format_number(i.wednesday_hours)} u = {format_number(wed_h)} u × {format_euro(r)}", wed),
-        Step("group_day", "Groepsdag (jonger dan 12)", f"{format_number(i.group_day_hours)} u × {format_euro(r)}", day),
-        Step("weekend", "Groepsweekend (12 of ouder)", f"{format_number(i.weekend_hours)} u × {format_euro(r)}", wknd),
+             f"{format_number(i.wednesday_count)} × {format_number(i.wednesday_hours)} u = {format_number(wed_h)} u × {format_euro(r)}{per}", wed),
+        Step("group_day", "Groepsdag (jonger dan 12)", f"{format_number(i.group_day_hours)} u × {format_euro(r)}{per}", day),
+        Step("weekend", "Groepsweekend (12 of ouder)", f"{format_number(i.weekend_hours)} u × {format_euro(r)}{per}", wknd),
         Step("under_12", "Per kind jonger dan 12",
              f"{format_euro(rt)} + {format_euro(talks)} + {format_euro(wed)} + {format_euro(day)} (groepsdag)", under),
         Step("over_12", "Per kind van 12 of ouder",
@@ -274,6 +294,37 @@ def method2(i: Inputs, mode: str = "corrected") -> Method2:
                           " (zonder rondetafels, met groepsdag én weekend)", stated_style))
     return Method2(mode, rt, talks, wed, day, wknd, under, over, stated_style,
                    rt_h + talk_h + wed_h + i.group_day_hours, rt_h + talk_h + wed_h + i.weekend_hours, steps)
+
+
+def scenarios(i: Inputs) -> list[tuple[str, str, Decimal]]:
+    """Method 1's cost per trajectory with one of the source's assumptions corrected at a time (the page's
+    comparison and the cost sheet's summary both show them): (key, Dutch label, amount)."""
+    s1, c1 = method1(i, "source"), method1(i, "corrected")
+    only_overhead = method1(i.with_(fee_reduced=i.fee_full), "corrected").per_trajectory
+    only_fees = money((s1.total_cost - c1.fee_income) / Decimal(i.trajectories_per_year))
+    return [("only_overhead", "Kost per traject, enkel overhead erbij (iedereen het volle deelnamegeld)", only_overhead),
+            ("only_fees", "Kost per traject, enkel deelnamegelden verbeterd (zonder overhead)", only_fees)]
+
+
+def roundtable_note(i: Inputs) -> str:
+    """The flag when the model counts fewer roundtables than the practice's norm (3; the cost table: 2)."""
+    if i.roundtable_count >= ROUNDTABLE_NORM:
+        return ""
+    extra = money((ROUNDTABLE_NORM - i.roundtable_count) * i.roundtable_hours * i.hourly_rate)
+    return (f"Let op: het model rekent {format_number(i.roundtable_count)} rondetafels (de kostentabel van de bron: "
+            f"een start- en een eindrondetafel), terwijl de praktijk er {ROUNDTABLE_NORM} voorziet (000:402). "
+            f"Met {ROUNDTABLE_NORM} rondetafels kost een traject {format_euro(extra)} meer.")
+
+
+def practice_flags(i: Inputs) -> list[str]:
+    """Where the model's inputs differ from the practice description (shown on the sheet and in the workbook)."""
+    flags = []
+    if note := roundtable_note(i):
+        flags.append(note)
+    if i.group_children <= 1:
+        flags.append("De groepsuren worden per kind volledig gerekend (kinderen per groep: 1); in de praktijk "
+                     "delen de kinderen van een groep (000:66: een groep van 8) die uren.")
+    return flags
 
 
 @dataclass
@@ -307,7 +358,7 @@ PRESET_INPUTS = Inputs.from_object(dict(
     staff_fte="4", staff_cost="308414.34", operating_cost="5000.00", overhead_pct="15", trajectories_per_year=65,
     fee_full="50.00", fee_reduced="25.00", vt_share_pct="50", hourly_rate="41.00",
     roundtable_count="2", roundtable_hours="2", talk_count="25", talk_hours="1.5", wednesday_count="6",
-    wednesday_hours="3", group_day_hours="11", weekend_hours="40", fixed_price="4500.00",
+    wednesday_hours="3", group_day_hours="11", weekend_hours="40", fixed_price="4500.00", group_children=8,
 ))
 PRESET_SOURCES = {
     "staff_fte": f"{SEED}: 4 VTE bachelor, 15-20 jaar anciënniteit",
@@ -328,6 +379,7 @@ PRESET_SOURCES = {
     "group_day_hours": f"{SEED}: tabel, 11 u (de tekst zegt 10.00-20.00 uur)",
     "weekend_hours": f"{SEED}: tabel, 40 u (vrijdagavond-zondagmiddag)",
     "fixed_price": f"{SEED}: 'leggen we de kostprijs vast op € 4.500'",
+    "group_children": "PeTra-praktijkbeschrijving 2025 (000:66): 'PeTra-traject met 8 jongeren'",
 }
 
 
@@ -403,8 +455,8 @@ def compare_with_stated(i: Inputs, stated: list[Stated] | None = None) -> list[C
                     f"de tweede helft hoort het verminderde tarief van {format_euro(i.fee_reduced)} te zijn. Met "
                     f"{format_number(i.vt_share_pct)} % gezinnen met VT is de inkomst {format_euro(cor)}.")
         elif k == "per_trajectory":
-            only_overhead = method1(i.with_(fee_reduced=i.fee_full), "corrected").per_trajectory
-            only_fees = money((s1.total_cost - c1.fee_income) / Decimal(i.trajectories_per_year))
+            variants = {k: v for k, _, v in scenarios(i)}
+            only_overhead, only_fees = variants["only_overhead"], variants["only_fees"]
             expl = (f"Met de eigen aannames van de bron komt er ({format_euro(s1.total_cost)} − "
                     f"{format_euro(s1.fee_income)}) ÷ {i.trajectories_per_year} = {format_euro(src)} uit; de bron "
                     f"rondt dat af tot '{st.quote}'. Telt men de overhead mee, dan wordt het "

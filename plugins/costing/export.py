@@ -19,12 +19,20 @@ from decimal import Decimal
 from core.xlsx import DATE, DECIMAL, EUR, INT, Book, Formula, column_letter
 
 from .actuals import AGE_LABELS, activity_label
-from .calculation import INPUT_SPECS, Inputs
+from .calculation import (
+    INPUT_SPECS,
+    ROUNDTABLE_NORM,
+    ROUNDTABLE_NORM_SOURCE,
+    Inputs,
+    practice_flags,
+    roundtable_note,
+    scenarios,
+)
 
 HOURS = DECIMAL
 NUMBER = "#,##0.##"
 
-M2_CELL = {"lager": "'Methode 2'!$C$7", "secundair": "'Methode 2'!$C$8"}
+M2_CELL = {"lager": "'Methode 2'!$D$7", "secundair": "'Methode 2'!$D$8"}
 INPUT_ROW = {spec.name: n for n, spec in enumerate(INPUT_SPECS, start=2)}
 
 
@@ -83,33 +91,50 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
                    sh.cell(F(d), EUR, bold=bold), sh.cell(note or None, wrap=True)])
 
     # ---------------------------------------------------------------- Methode 2
-    sh = book.sheet("Methode 2", [34, 12, 20, 52])
-    sh.header(["Activiteit", "Uren", "Kost aan uurtarief", "Toelichting"])
+    # C: at the hourly rate, per child in full (the source's assumptions); D: the corrected cost per child,
+    # the group's hours shared over the children of a group (Invoer: kinderen per groep).
+    sh = book.sheet("Methode 2", [34, 12, 20, 20, 52])
+    sh.header(["Activiteit", "Uren", "Aannames van de bron", "Eigen berekening (per kind)", "Toelichting"])
     rate = r("hourly_rate")
+    children = r("group_children")
     m2_rows = [
-        ("Rondetafelgesprekken", f"={r('roundtable_count')}*{r('roundtable_hours')}", ""),
-        ("Begeleidingsgesprekken", f"={r('talk_count')}*{r('talk_hours')}", ""),
-        ("Groepsbijeenkomsten op woensdag", f"={r('wednesday_count')}*{r('wednesday_hours')}", ""),
-        ("Groepsdag (jonger dan 12)", f"={r('group_day_hours')}", "Enkel voor kinderen jonger dan 12."),
-        ("Groepsweekend (12 of ouder)", f"={r('weekend_hours')}", "Enkel voor jongeren van 12 of ouder."),
+        ("Rondetafelgesprekken", f"={r('roundtable_count')}*{r('roundtable_hours')}", False, roundtable_note(inputs)),
+        ("Begeleidingsgesprekken", f"={r('talk_count')}*{r('talk_hours')}", False, ""),
+        ("Groepsbijeenkomsten op woensdag", f"={r('wednesday_count')}*{r('wednesday_hours')}", True,
+         "Eigen berekening: gedeeld over de kinderen van de groep."),
+        ("Groepsdag (jonger dan 12)", f"={r('group_day_hours')}", True, "Enkel voor kinderen jonger dan 12."),
+        ("Groepsweekend (12 of ouder)", f"={r('weekend_hours')}", True, "Enkel voor jongeren van 12 of ouder."),
     ]
-    for n, (label, hours, note) in enumerate(m2_rows, start=2):
+    for n, (label, hours, shared, note) in enumerate(m2_rows, start=2):
+        own = f"=ROUND(B{n}*{rate}/MAX(1,{children}),2)" if shared else f"=ROUND(B{n}*{rate},2)"
         sh.append([sh.cell(label), sh.cell(F(hours), HOURS), sh.cell(F(f"=ROUND(B{n}*{rate},2)"), EUR),
-                   sh.cell(note or None)])
+                   sh.cell(F(own), EUR), sh.cell(note or None, wrap=True)])
     sh.append([sh.cell("Per kind jonger dan 12", bold=True), sh.cell(F("=B2+B3+B4+B5"), HOURS, bold=True),
-               sh.cell(F("=ROUND(C2+C3+C4+C5,2)"), EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, groepsdag.")])
+               sh.cell(F("=ROUND(C2+C3+C4+C5,2)"), EUR, bold=True), sh.cell(F("=ROUND(D2+D3+D4+D5,2)"), EUR, bold=True),
+               sh.cell("Rondetafels, gesprekken, woensdagen, groepsdag.")])
     sh.append([sh.cell("Per kind van 12 of ouder", bold=True), sh.cell(F("=B2+B3+B4+B6"), HOURS, bold=True),
-               sh.cell(F("=ROUND(C2+C3+C4+C6,2)"), EUR, bold=True), sh.cell("Rondetafels, gesprekken, woensdagen, weekend.")])
+               sh.cell(F("=ROUND(C2+C3+C4+C6,2)"), EUR, bold=True), sh.cell(F("=ROUND(D2+D3+D4+D6,2)"), EUR, bold=True),
+               sh.cell("Rondetafels, gesprekken, woensdagen, weekend.")])
     sh.append([sh.cell("Totaal zoals de bron het optelt"), sh.cell(F("=B3+B4+B5+B6"), HOURS),
-               sh.cell(F("=ROUND(C3+C4+C5+C6,2)"), EUR),
+               sh.cell(F("=ROUND(C3+C4+C5+C6,2)"), EUR), sh.cell(None),
                sh.cell("Zonder rondetafels, met groepsdag én weekend (bron: € 4.366,5).", wrap=True)])
+    sh.append([sh.cell(f"Met {ROUNDTABLE_NORM} rondetafels (norm), per kind jonger dan 12"),
+               sh.cell(F(f"=B7+({ROUNDTABLE_NORM}-{r('roundtable_count')})*{r('roundtable_hours')}"), HOURS),
+               sh.cell(None),
+               sh.cell(F(f"=ROUND(D7+({ROUNDTABLE_NORM}-{r('roundtable_count')})*{r('roundtable_hours')}*{rate},2)"), EUR),
+               sh.cell(ROUNDTABLE_NORM_SOURCE, wrap=True)])
+    sh.append([sh.cell(f"Met {ROUNDTABLE_NORM} rondetafels (norm), per kind van 12 of ouder"),
+               sh.cell(F(f"=B8+({ROUNDTABLE_NORM}-{r('roundtable_count')})*{r('roundtable_hours')}"), HOURS),
+               sh.cell(None),
+               sh.cell(F(f"=ROUND(D8+({ROUNDTABLE_NORM}-{r('roundtable_count')})*{r('roundtable_hours')}*{rate},2)"), EUR),
+               sh.cell(ROUNDTABLE_NORM_SOURCE, wrap=True)])
 
     # ---------------------------------------------------------------- Werkelijk (streamed)
     kinds = list(activity_kinds)
     fixed = ["Referentie", "Soort", "Team", "Leeftijdsgroep", "Start", "Einde", "Status", "Gestart in periode"]
     money_cols = ["Uren totaal", "Kost aan uurtarief", "Bijdrage verschuldigd", "Bijdrage betaald",
-                  "Kwijtgescholden", "Betaald op", "Model (methode 2)"]
-    widths = [16, 16, 18, 20, 12, 12, 12, 10] + [11] * len(kinds) + [11, 16, 14, 14, 8, 12, 16]
+                  "Kwijtgescholden", "Betaald op", "Model (methode 2)", "Verschuldigd op", "Status bijdrage"]
+    widths = [16, 16, 18, 20, 12, 12, 12, 10] + [11] * len(kinds) + [11, 16, 14, 14, 8, 12, 16, 12, 14]
     sh = book.sheet("Werkelijk", widths, landscape=True)
     sh.header(fixed + [f"Uren: {activity_label(k)}" for k in kinds] + money_cols)
     first_kind = len(fixed) + 1
@@ -117,7 +142,9 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     L = column_letter
     total_letter, cost_letter = L(col_total), L(col_total + 1)
     due_letter, paid_letter, start_letter = L(col_total + 2), L(col_total + 3), L(8)
+    waived_letter, paid_on_letter = L(col_total + 4), L(col_total + 5)
     model_letter = L(col_total + 6)
+    due_on_letter, status_letter = L(col_total + 7), L(col_total + 8)
     kind_range = (L(first_kind), L(col_total - 1)) if kinds else None
     cell = sh.cell
 
@@ -142,6 +169,8 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
         # the model's cost of one trajectory of this age group: follows the inputs, like every result
         model_cell = M2_CELL.get(u.age_group) if u.kind == "trajectory" else None
         row.append(cell(F(f"={model_cell}") if model_cell else None, EUR))
+        row.append(cell(getattr(u, "fee_due_on", None), DATE))
+        row.append(getattr(u, "fee_status_label", "") or None)
         sh.append(row)
     last = max(n, 2)
     if unit_count != n - 1:  # pragma: no cover - a caller bug, not user input
@@ -154,6 +183,11 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     def rng(letter: str) -> str:
         return f"Werkelijk!{letter}2:{letter}{last}"
 
+    def in_period(letter: str) -> str:  # SUMIFS criteria: a date from B5 to B6 (the period)
+        return f'{rng(letter)},">="&B5,{rng(letter)},"<="&B6'
+
+    scenario_labels = {k: label for k, label, _ in scenarios(inputs)}
+
     rows = [
         ("Model", sh.cell(model_name), None),
         ("Jaar", sh.cell(year, INT), None),
@@ -162,20 +196,43 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
         ("tot en met", sh.cell(period_end, DATE), None),
         ("Kost per traject, methode 1 (eigen berekening)", sh.cell(F("='Methode 1'!C8"), EUR, bold=True), None),
         ("Kost per traject, methode 1 (aannames van de bron)", sh.cell(F("='Methode 1'!D8"), EUR), None),
-        ("Methode 2, per kind jonger dan 12", sh.cell(F("='Methode 2'!C7"), EUR), None),
-        ("Methode 2, per kind van 12 of ouder", sh.cell(F("='Methode 2'!C8"), EUR), None),
+        ("Methode 2, per kind jonger dan 12", sh.cell(F("='Methode 2'!D7"), EUR), None),
+        ("Methode 2, per kind van 12 of ouder", sh.cell(F("='Methode 2'!D8"), EUR), None),
         ("Vastgelegde prijs van een traject", sh.cell(F(f"={r('fixed_price')}"), EUR, bold=True), None),
         ("Vastgelegde prijs − methode 1", sh.cell(F("=ROUND(B11-B7,2)"), EUR), "Negatief: de prijs dekt de kost niet."),
         ("Werkelijk: trajecten gestart in de periode", sh.cell(F(f"=SUM({rng(start_letter)})"), INT), None),
         ("Werkelijk: uren", sh.cell(F(f"=SUM({rng(total_letter)})"), HOURS), None),
         ("Werkelijk: kost aan uurtarief", sh.cell(F(f"=ROUND(SUM({rng(cost_letter)}),2)"), EUR), "Enkel geregistreerde uren."),
-        ("Werkelijk: bijdragen verschuldigd", sh.cell(F(f"=ROUND(SUM({rng(due_letter)}),2)"), EUR), None),
-        ("Werkelijk: bijdragen betaald", sh.cell(F(f"=ROUND(SUM({rng(paid_letter)}),2)"), EUR), None),
+        ("Werkelijk: bijdragen verschuldigd",
+         sh.cell(F(f"=ROUND(SUMIFS({rng(due_letter)},{in_period(due_on_letter)},{rng(waived_letter)},\"nee\"),2)"), EUR),
+         "Vervaldatum in de periode, niet kwijtgescholden."),
+        ("Werkelijk: bijdragen betaald", sh.cell(F(f"=ROUND(SUMIFS({rng(paid_letter)},{in_period(paid_on_letter)}),2)"), EUR),
+         "Betaaldatum in de periode (ongeacht wanneer verschuldigd)."),
+        ("Werkelijk: bijdragen kwijtgescholden (aantal)",
+         sh.cell(F(f"=COUNTIFS({in_period(due_on_letter)},{rng(status_letter)},\"kwijtgescholden\")"), INT),
+         "Vervaldatum in de periode."),
+        ("Werkelijk: bijdragen kwijtgescholden",
+         sh.cell(F(f"=ROUND(SUMIFS({rng(due_letter)},{in_period(due_on_letter)},{rng(status_letter)},\"kwijtgescholden\"),2)"), EUR),
+         "Vervaldatum in de periode."),
+        ("Werkelijk: bijdragen open",
+         sh.cell(F(f"=ROUND(SUMIFS({rng(due_letter)},{in_period(due_on_letter)},{rng(status_letter)},\"open\"),2)"), EUR),
+         "Vervaldatum in de periode, nog niet betaald noch kwijtgescholden."),
         ("Opbrengst aan vaste prijs", sh.cell(F(f"=B13*{r('fixed_price')}"), EUR), "Gestarte trajecten × vaste prijs."),
         ("Kost volgens model (methode 1)", sh.cell(F("=ROUND(B13*B7,2)"), EUR), "Gestarte trajecten × kost per traject."),
         ("Kost volgens methode 2 (per leeftijdsgroep)", sh.cell(F(f"=ROUND(SUM({rng(model_letter)}),2)"), EUR),
          "Alle trajecten in de lijst, elk aan de kost van zijn leeftijdsgroep."),
+        (scenario_labels["only_overhead"],
+         sh.cell(F(f"=ROUND(('Methode 1'!C5-ROUND({r('trajectories_per_year')}*{r('fee_full')},2))"
+                   f"/{r('trajectories_per_year')},2)"), EUR), "Zoals de vergelijking met de bron."),
+        (scenario_labels["only_fees"],
+         sh.cell(F(f"=ROUND(('Methode 1'!D5-'Methode 1'!C6)/{r('trajectories_per_year')},2)"), EUR),
+         "Zoals de vergelijking met de bron."),
+        ("Totaal methode 2 zoals de bron het optelt", sh.cell(F("='Methode 2'!C9"), EUR), None),
+        (f"Methode 2 met {ROUNDTABLE_NORM} rondetafels, jonger dan 12", sh.cell(F("='Methode 2'!D10"), EUR), None),
+        (f"Methode 2 met {ROUNDTABLE_NORM} rondetafels, 12 of ouder", sh.cell(F("='Methode 2'!D11"), EUR), None),
     ]
+    for flag in practice_flags(inputs):
+        rows.append(("Aandachtspunt", sh.cell(flag, wrap=True), None))
     for label, value, note in rows:
         sh.append([sh.cell(label), value, sh.cell(note)])
 
@@ -188,7 +245,10 @@ CELLS = {
                      "net_cost": "'Methode 1'!C7", "per_trajectory": "'Methode 1'!C8"},
     "m1_source": {"overhead": "'Methode 1'!D4", "total_cost": "'Methode 1'!D5", "fee_income": "'Methode 1'!D6",
                   "net_cost": "'Methode 1'!D7", "per_trajectory": "'Methode 1'!D8"},
-    "m2": {"roundtables": "'Methode 2'!C2", "talks": "'Methode 2'!C3", "wednesdays": "'Methode 2'!C4",
-           "group_day": "'Methode 2'!C5", "weekend": "'Methode 2'!C6", "under_12": "'Methode 2'!C7",
-           "over_12": "'Methode 2'!C8", "stated_style_total": "'Methode 2'!C9"},
+    "m2": {"roundtables": "'Methode 2'!D2", "talks": "'Methode 2'!D3", "wednesdays": "'Methode 2'!D4",
+           "group_day": "'Methode 2'!D5", "weekend": "'Methode 2'!D6", "under_12": "'Methode 2'!D7",
+           "over_12": "'Methode 2'!D8"},
+    "m2_source": {"roundtables": "'Methode 2'!C2", "talks": "'Methode 2'!C3", "wednesdays": "'Methode 2'!C4",
+                  "group_day": "'Methode 2'!C5", "weekend": "'Methode 2'!C6", "under_12": "'Methode 2'!C7",
+                  "over_12": "'Methode 2'!C8", "stated_style_total": "'Methode 2'!C9"},
 }

@@ -29,6 +29,8 @@ _DIGITS = {"staff_cost": 14, "operating_cost": 14, "fixed_price": 14, "fee_full"
 
 def _input_column(name: str):
     kind = Integer() if SPEC_BY_NAME[name].kind == "count" else Numeric(_DIGITS.get(name, 8), 2)
+    if name == "group_children":  # added in costing_0002: existing models share the group's hours over 8
+        return mapped_column(kind, nullable=False, server_default="8")
     return mapped_column(kind, nullable=False)
 
 

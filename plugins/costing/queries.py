@@ -1,8 +1,8 @@
 """Every read and report of the costing plugin: the models a user may see, the worked sheet, the team roles,
-the tile, and the actual figures gathered from the other plugins' ``hvhk_billable_work``.
+the tile, and the actual figures gathered from the other plugins' ``hvhk_billable_units``/``_hours``.
 
-Each list is one query (paged in SQL where it can grow); nothing here writes, except that a plugin whose
-``hvhk_billable_work`` fails is rolled back so its error cannot leave the session unusable.
+Each list is one query (paged in SQL where it can grow); nothing here writes, except that billable work whose
+SQL fails is rolled back so its error cannot leave the session unusable.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
+from core.finance import BillableWork, billable_work
 from core.formatting import format_date
 from core.models import Team
 from core.pagination import Page, paginate
@@ -21,8 +22,18 @@ from core.plugins import current_plugins, plugin_name, plugin_teams
 from core.ui import Period
 
 from .access import CostingAccess
-from .actuals import Actuals, compute
-from .calculation import MODE_LABELS, PRESET_INPUTS, Inputs, compare_with_stated, method1, method2, summary
+from .actuals import Actuals, compute, unit_page
+from .calculation import (
+    MODE_LABELS,
+    PRESET_INPUTS,
+    Inputs,
+    compare_with_stated,
+    method1,
+    method2,
+    practice_flags,
+    scenarios,
+    summary,
+)
 from .charts import Chart, hbar, vbar
 from .models import ROLE_TEAM, CostingTeamRole, CostModel
 
@@ -118,7 +129,8 @@ def worked_sheet(inputs: Inputs, chart_title: str, *, compare: bool) -> dict:
     comparison with the figures the 2025 source states."""
     results = {mode: (method1(inputs, mode), method2(inputs, mode)) for mode in MODE_LABELS}
     return dict(inputs=inputs, results=results, modes=MODE_LABELS, chart=methods_chart(inputs, chart_title),
-                comparisons=compare_with_stated(inputs) if compare else None)
+                comparisons=compare_with_stated(inputs) if compare else None, flags=practice_flags(inputs),
+                scenarios=scenarios(inputs))
 
 
 def methods_chart(inputs: Inputs, title: str) -> Chart:
@@ -132,30 +144,18 @@ def methods_chart(inputs: Inputs, title: str) -> Chart:
 # --------------------------------------------------------------------------- actual figures
 
 
-def collect_work(period: Period) -> tuple[list[dict], list[str]]:
-    """Every available plugin's billable work in ``period``, flattened, and the labels of the plugins that
-    failed to answer (their error is logged; the pages say the figures are incomplete)."""
-    host = current_plugins()
-    hook = host.hook_available("hvhk_billable_work")
-    rows: list[dict] = []
-    failed: list[str] = []
-    for impl in hook.get_hookimpls():
-        try:
-            result = impl.function(period=period)
-        except Exception:  # one broken plugin must not hide the others' figures, nor pass unnoticed
-            log.exception("hvhk_billable_work of %s failed", impl.plugin_name)
-            db.session.rollback()
-            failed.append(host.info(impl.plugin_name).label)
-            continue
-        rows.extend(result or [])
-    return rows, failed
-
-
-def actual_costs(period: Period, inputs: Inputs, team_ids: set[int] | None = None) -> tuple[Actuals, list[str]]:
-    """The actual figures of ``period`` (only ``team_ids``' work; None: every team) against ``inputs``, and
-    the labels of the plugins that could not deliver theirs."""
-    rows, failed = collect_work(period)
-    return compute(rows, period, inputs, team_ids), failed
+def actual_costs(period: Period, inputs: Inputs, team_ids: set[int] | None = None) -> tuple[Actuals, BillableWork]:
+    """The actual figures of ``period`` (only ``team_ids``' work; None: every team) against ``inputs``, and the
+    gathered work (its ``failed`` names the plugins that could not deliver theirs). A constant number of
+    queries (``actuals.compute``)."""
+    work = billable_work(period)
+    try:
+        return compute(work, inputs, team_ids), work
+    except Exception:  # a plugin's select that fails in the database: say which figures are missing
+        log.exception("billable work of %s failed", period)
+        db.session.rollback()
+        work = BillableWork(period, None, None, work.failed or ["(onbekende module)"])
+        return compute(work, inputs, team_ids), work
 
 
 def period_of(year: int, start: date | None, end: date | None) -> Period:
@@ -169,13 +169,14 @@ def period_of(year: int, start: date | None, end: date | None) -> Period:
 def actuals_page(acc: CostingAccess, period: Period, team_id: int | None, model_id: int | None,
                  number: int) -> dict:
     """The actual-cost page: the figures of the visible teams (or ``team_id``) in ``period`` against the
-    chosen model (the preset while there is none), one page of units, and the choices of the filter."""
+    chosen model (the preset while there is none), one page of units (LIMIT/OFFSET in SQL), and the choices
+    of the filter."""
     m = model_for_period(acc, period.start.year, team_id, model_id)
     inputs = m.inputs() if m is not None else PRESET_INPUTS
     team_ids = {team_id} if team_id is not None else None if acc.finance else set(acc.manager_team_ids)
-    result, failed = actual_costs(period, inputs, team_ids)
-    first = (number - 1) * UNITS_PER_PAGE
-    page = Page(result.units[first:first + UNITS_PER_PAGE], number, len(result.units) > first + UNITS_PER_PAGE)
-    return dict(result=result, units=page.items, page=page, model=m, inputs=inputs, failed=failed,
-                chart=vbar("Inkomsten uit deelnamegelden per maand", result.fee_by_month),
+    result, work = actual_costs(period, inputs, team_ids)
+    units, has_next = unit_page(work, inputs, result.activity_kinds, team_ids, number, UNITS_PER_PAGE)
+    page = Page(units, number, has_next)
+    return dict(result=result, units=units, page=page, model=m, inputs=inputs, failed=work.failed,
+                chart=vbar("Inkomsten uit deelnamegelden per maand (betaaldatum)", result.fee_by_month),
                 teams=visible_teams(acc), models=model_choices(acc))

@@ -26,7 +26,7 @@ from core.xlsx import send_xlsx
 from . import calculation as calc
 from . import operations, queries
 from .access import current_access, require_any, require_finance
-from .actuals import activity_label
+from .actuals import activity_label, stream_units
 from .export import write_workbook
 from .forms import CostModelForm, TeamRoleForm
 from .models import TEAM_ROLE_LABELS, CostModel
@@ -208,18 +208,19 @@ def export(model_id: int):
     scope_team = db.session.get(Team, team_id) if team_id else None
     if team_id and scope_team is None:
         abort(404)
-    result, failed = queries.actual_costs(period, m.inputs(), {team_id} if team_id else None)
-    if failed:
-        flash("Export niet gemaakt: de module(s) " + ", ".join(failed) + " konden hun cijfers niet leveren. "
+    team_ids = {team_id} if team_id else None
+    result, work = queries.actual_costs(period, m.inputs(), team_ids)
+    if work.failed:
+        flash("Export niet gemaakt: de module(s) " + ", ".join(work.failed) + " konden hun cijfers niet leveren. "
               "Probeer later opnieuw of meld het aan de beheerder.", "error")
         return redirect(url_for("costing.actuals", model=m.id, van=period.start.isoformat(),
                                 tot=period.end.isoformat()))
     buf = io.BytesIO()
     write_workbook(buf, model_name=m.name, year=m.year, team_name=m.team.name, inputs=m.inputs(),
-                   sources=m.sources or {}, units=result.units, unit_count=len(result.units),
-                   activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end,
-                   actuals_scope=scope_team.name if scope_team else "alle teams")
-    audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {len(result.units)} rijen")
+                   sources=m.sources or {}, units=stream_units(work, m.inputs(), result.activity_kinds, team_ids),
+                   unit_count=result.unit_count, activity_kinds=result.activity_kinds, period_start=period.start,
+                   period_end=period.end, actuals_scope=scope_team.name if scope_team else "alle teams")
+    audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {result.unit_count} rijen")
     db.session.commit()
     return send_xlsx(buf.getvalue(), f"kostprijs-{m.year}-{m.id}.xlsx")
 

@@ -121,6 +121,18 @@ def hvhk_billable_work(period):
 
 
 @hookimpl
+def hvhk_billable_units(period):
+    """A ``Select`` of the programmes with a session in the period (``core.finance.UNIT_COLUMNS``)."""
+    return queries.billable_units(period)
+
+
+@hookimpl
+def hvhk_billable_hours(period):
+    """A ``Select`` of staff hours per programme and session kind: duration × leaders, once per programme."""
+    return queries.billable_hours(period)
+
+
+@hookimpl
 def hvhk_family_export(family):
     return {"groups": queries.export_enrolments(Enrolment.family_id == family.id)}
 
@@ -162,3 +174,11 @@ def hvhk_demo_data(session, scale):
     from .demo import load_demo
 
     load_demo(session, scale)
+
+
+@hookimpl
+def hvhk_report_figures(period, team_ids):
+    """The groups section of the house's report: programmes, sessions, enrolments, attendance."""
+    from .reports import report_figures
+
+    return report_figures(period, team_ids)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Numeric, Select, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -472,3 +472,51 @@ def my_programmes(user_id: int, team_ids: Iterable[int], today: date) -> list[tu
         select(Programme, enrolled).where(Programme.id.in_(_led_by(user_id, team_ids)),
                                           or_(Programme.end_date.is_(None), Programme.end_date >= today))
         .order_by(Programme.name))]
+
+# --------------------------------------------------------------------------- billable work (core.finance)
+
+
+def _hours_between(start, end):
+    """Hours from ``start`` to ``end`` (datetimes) in SQL, on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * literal(24.0, Numeric(4, 1))
+    return func.extract("epoch", end - start) / literal(3600, Numeric(6, 0))
+
+
+def _sessions_in(period):
+    start = datetime.combine(period.start, datetime.min.time())
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time())
+    return (GroupSession.cancelled.is_(False), GroupSession.starts_at >= start, GroupSession.starts_at < end)
+
+
+def billable_units(period) -> Select:
+    """The programmes with a session in ``period`` (``core.finance.UNIT_COLUMNS``; no fees, no names)."""
+    today = datetime.now().date()
+    status = case((and_(Programme.start_date.is_not(None), Programme.start_date > today), literal("planned")),
+                  (and_(Programme.end_date.is_not(None), Programme.end_date < today), literal("closed")),
+                  else_=literal("ongoing"))
+    status_label = case(*((status == k, literal(v)) for k, v in WORK_STATUS_LABELS.items()), else_=status)
+    digits = cast(Programme.id, String)
+    ref = literal("GR-") + case((Programme.id >= 100000, digits),
+                                else_=func.substr(literal("00000") + digits, func.length(digits) + 1))
+    age = case((Programme.age_group.in_(("lager", "secundair")), Programme.age_group), else_=None)
+    return (select(literal("group_programme").label("kind"), Programme.id.label("unit_id"), ref.label("ref"),
+                   Programme.team_id.label("team_id"), Programme.start_date.label("start"),
+                   Programme.end_date.label("end"), status.label("status"), status_label.label("status_label"),
+                   age.label("age_group"), cast(None, Numeric(8, 2)).label("fee_due"),
+                   cast(None, Date).label("fee_due_on"), cast(None, Numeric(8, 2)).label("fee_paid"),
+                   cast(None, Date).label("fee_paid_on"), literal(False).label("fee_waived"))
+            .where(Programme.id.in_(select(GroupSession.programme_id).where(*_sessions_in(period)))))
+
+
+def billable_hours(period) -> Select:
+    """Staff hours per programme and session kind in ``period``: each session's duration × its leaders,
+    counted once per programme (never per child)."""
+    leaders = (select(programme_leader.c.programme_id, func.count().label("n"))
+               .group_by(programme_leader.c.programme_id).subquery())
+    activity = case(*((GroupSession.kind == k, literal(v)) for k, v in HOUR_KINDS.items()), else_=GroupSession.kind)
+    hours = _hours_between(GroupSession.starts_at, GroupSession.ends_at) * func.coalesce(leaders.c.n, 0)
+    return (select(literal("group_programme").label("kind"), GroupSession.programme_id.label("unit_id"),
+                   activity.label("activity"), func.round(cast(func.sum(hours), Numeric(12, 4)), 2).label("hours"))
+            .outerjoin(leaders, leaders.c.programme_id == GroupSession.programme_id)
+            .where(*_sessions_in(period)).group_by(GroupSession.programme_id, activity))

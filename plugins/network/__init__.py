@@ -199,3 +199,11 @@ def hvhk_demo_data(session, scale):
     from .demo import load_demo
 
     load_demo(session, scale)
+
+
+@hookimpl
+def hvhk_report_figures(period, team_ids):
+    """The network section of the house's report: referrals by partner and sector, warm handovers."""
+    from .reports import report_figures
+
+    return report_figures(period, team_ids)

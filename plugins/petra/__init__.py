@@ -143,6 +143,22 @@ def hvhk_billable_work(period):
     return out
 
 
+@hookimpl
+def hvhk_billable_units(period):
+    """A ``Select`` of the trajectories with work or a fee in the period (``core.finance.UNIT_COLUMNS``)."""
+    from . import queries
+
+    return queries.billable_units(period)
+
+
+@hookimpl
+def hvhk_billable_hours(period):
+    """A ``Select`` of hours per trajectory and contact kind in the period, group sessions left to groups."""
+    from . import queries
+
+    return queries.billable_hours(period)
+
+
 def _d(value):
     return value.isoformat() if isinstance(value, date) else value
 
@@ -296,3 +312,11 @@ def hvhk_demo_data(session, scale):
     from .demo import load_demo
 
     load_demo(session, scale)
+
+
+@hookimpl
+def hvhk_report_figures(period, team_ids):
+    """PeTra's section of the house's report: referrals, starts, closures by reason, contacts, SDQ change."""
+    from .reports import report_figures
+
+    return report_figures(period, team_ids)

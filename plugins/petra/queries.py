@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy import Numeric, Select, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from core import finance
 from core.extensions import db
 from core.models import FamilyMember, Membership, Organisation, Person, User
 from core.pagination import Page, paginate
+from core.ui import Period
 
 from . import logic
 from .models import (
     INFORMANTS,
+    STATUSES,
     Contact,
     Fee,
     PlanGoal,
@@ -102,11 +106,10 @@ def open_fees(team_ids: Iterable[int]) -> tuple[Page, int]:
     return page, total
 
 
-def open_fee_totals(team_ids: Iterable[int]) -> tuple[int, int]:
-    """How many fees are open and their sum."""
-    return tuple(db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Fee.amount), 0)).join(Trajectory, Trajectory.id == Fee.trajectory_id)
-        .where(*_open_fee(team_ids))).one())
+def open_fee_totals(team_ids: Iterable[int]) -> tuple[int, Decimal]:
+    """How many fees are open and their sum (the house's definition, ``core.finance``)."""
+    figures = fee_figures(team_ids)
+    return figures.open_n, figures.open
 
 
 def count_waiting(team_ids: Iterable[int]) -> int:
@@ -274,15 +277,7 @@ def year_overview(team_ids: Iterable[int], year: int, settings: dict) -> dict:
                           after.c.moment == "na"))
         .where(before.c.moment == "voor", before.c.trajectory_id.in_(closed_ids))
         .group_by(before.c.informant)).all()
-    fee_rows = db.session.execute(
-        select(Fee.waived, Fee.paid_on.is_not(None), func.count(), func.coalesce(func.sum(Fee.amount), 0))
-        .join(Trajectory, Trajectory.id == Fee.trajectory_id)
-        .where(mine, Fee.due_on.between(first, last)).group_by(Fee.waived, Fee.paid_on.is_not(None))).all()
-    fees_summary = {"betaald": [0, 0], "kwijtgescholden": [0, 0], "open": [0, 0]}
-    for waived, paid, n, amount in fee_rows:
-        key = "kwijtgescholden" if waived else ("betaald" if paid else "open")
-        fees_summary[key][0] += n
-        fees_summary[key][1] += amount
+    fees_summary = fee_figures(team_ids, Period(first, last, str(year)))
     years = {int(y) for (y,) in db.session.execute(
         select(extract("year", Trajectory.referred_on)).where(mine).distinct()) if y}
     return dict(
@@ -379,3 +374,47 @@ def due_for(user_id: int, team_ids: Iterable[int], until: date, settings: dict, 
             if a.starts_at.date() < today:
                 out.append((t, "Rondetafel registreren", a.starts_at.date()))
     return out
+
+# --------------------------------------------------------------------------- billable work and fees (core.finance)
+
+# Group sessions are the groups plugin's work: it reports them once per programme (``hvhk_billable_hours``),
+# so a child's "groepssessie" contact is not billed again here.
+GROUP_CONTACT_KINDS = ("groepssessie",)
+
+
+def billable_units(period) -> Select:
+    """Every trajectory active in ``period``, with a contact in it or with a fee due or paid in it, with the
+    columns of ``core.finance.UNIT_COLUMNS`` (no names). A ``Select``: the core and costing aggregate it."""
+    in_period = and_(Contact.on_date >= period.start, Contact.on_date <= period.end)
+    has_contact = select(Contact.trajectory_id).where(in_period, Contact.kind.not_in(GROUP_CONTACT_KINDS))
+    active = and_(Trajectory.start_on.is_not(None), Trajectory.start_on <= period.end,
+                  or_(Trajectory.closed_on.is_(None), Trajectory.closed_on >= period.start))
+    fee_in = or_(Fee.due_on.between(period.start, period.end), Fee.paid_on.between(period.start, period.end))
+    status_label = case(*((Trajectory.status == k, literal(v)) for k, v in STATUSES), else_=Trajectory.status)
+    return (select(literal("trajectory").label("kind"), Trajectory.id.label("unit_id"), Trajectory.ref.label("ref"),
+                   Trajectory.team_id.label("team_id"), Trajectory.start_on.label("start"),
+                   Trajectory.closed_on.label("end"), Trajectory.status.label("status"),
+                   status_label.label("status_label"), Trajectory.age_group.label("age_group"),
+                   Fee.amount.label("fee_due"), Fee.due_on.label("fee_due_on"),
+                   case((Fee.paid_on.is_not(None), func.coalesce(Fee.paid_amount, Fee.amount))).label("fee_paid"),
+                   Fee.paid_on.label("fee_paid_on"), func.coalesce(Fee.waived, False).label("fee_waived"))
+            .outerjoin(Fee, Fee.trajectory_id == Trajectory.id)
+            .where(or_(active, fee_in, Trajectory.id.in_(has_contact))))
+
+
+def billable_hours(period) -> Select:
+    """Hours per trajectory and contact kind in ``period`` (group sessions left out: see above)."""
+    return (select(literal("trajectory").label("kind"), Contact.trajectory_id.label("unit_id"),
+                   Contact.kind.label("activity"),
+                   func.round(cast(func.sum(Contact.minutes) / literal(60.0, Numeric(4, 1)), Numeric(12, 4)), 2)
+                   .label("hours"))
+            .where(Contact.on_date >= period.start, Contact.on_date <= period.end,
+                   Contact.kind.not_in(GROUP_CONTACT_KINDS))
+            .group_by(Contact.trajectory_id, Contact.kind))
+
+
+def fee_figures(team_ids: Iterable[int], period=None):
+    """The fee figures (due, paid, waived, open; ``core.finance``) of the teams' trajectories in ``period``
+    (default: every fee ever, the open fees list). One query, the house's one definition."""
+    period = period or finance.all_time()
+    return finance.fee_figures(billable_units(period), period, team_ids=set(team_ids))

@@ -91,16 +91,24 @@ def work_rows(petra_id: int, ovw_id: int) -> list[dict]:
 @pytest.fixture
 def work_app(app_factory, app, world):
     """An app with a stand-in plugin that reports billable work for PeTra and the Opvoedingswinkel."""
-    fakework.WORK[:] = work_rows(world["petra"].id, world["ovw"].id)
+    fakework.load(work_rows(world["petra"].id, world["ovw"].id))
     fakework.CALLS.clear()
     # Only costing and the stand-in: the figures asserted are exactly the stand-in's rows.
     yield app_factory(HVHK_PLUGINS="costing", HVHK_EXTRA_PLUGINS=[("costing_fakework", fakework)])
-    fakework.WORK.clear()
+    fakework.drop()
 
 
 @pytest.fixture
 def broken_app(app_factory, app, world):
-    fakework.WORK[:] = work_rows(world["petra"].id, world["ovw"].id)
+    fakework.load(work_rows(world["petra"].id, world["ovw"].id))
     yield app_factory(HVHK_PLUGINS="costing", HVHK_EXTRA_PLUGINS=[("costing_fakework", fakework),
                                                                   ("costing_broken", fakework.Broken())])
-    fakework.WORK.clear()
+    fakework.drop()
+
+
+@pytest.fixture
+def fake_work(app, world):
+    """The stand-in's rows in the database of the plain ``app`` (no plugin hooks): for ``export_to``."""
+    fakework.load(work_rows(world["petra"].id, world["ovw"].id))
+    yield fakework
+    fakework.drop()

@@ -14,11 +14,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.extensions import db
+from core.finance import BillableWork
 from core.models import AuditEntry
 from core.ui import Period
 from plugins.costing import actuals
 from plugins.costing.calculation import INPUT_SPECS, PRESET_INPUTS, PRESET_SOURCES, Inputs, method1, method2
 from plugins.costing.export import CELLS, INPUT_ROW, write_workbook
+
+from .conftest import fakework
 
 pycel = pytest.importorskip("pycel")
 
@@ -45,16 +48,30 @@ def app_numbers(i: Inputs) -> dict[str, Decimal]:
     m2 = method2(i)
     for key, cell in CELLS["m2"].items():
         out[cell] = getattr(m2, key)
+    m2s = method2(i, "source")
+    for key, cell in CELLS["m2_source"].items():
+        out[cell] = getattr(m2s, key)
     return out
 
 
 def export_to(path, inputs: Inputs, rows=(), model_name="Test", sources=None):
+    """Write the cost sheet of ``rows`` (old-style billable rows, loaded into the stand-in's tables) and return
+    the figures (``actuals.compute``) and the units as the app computes them."""
     period = Period(date(2025, 1, 1), date(2025, 12, 31))
-    result = actuals.compute(list(rows), period, inputs)
-    write_workbook(path, model_name=model_name, year=2025, team_name="PeTra", inputs=inputs,
-                   sources=sources if sources is not None else PRESET_SOURCES, units=result.units,
-                   unit_count=len(result.units), activity_kinds=result.activity_kinds,
-                   period_start=period.start, period_end=period.end)
+    work = BillableWork(period, None, None, [])
+    if rows:
+        fakework.load(list(rows))
+        work = BillableWork(period, select(*fakework.units.c), select(*fakework.hours.c), [])
+    try:
+        result = actuals.compute(work, inputs)
+        result.units = list(actuals.stream_units(work, inputs, result.activity_kinds))
+        write_workbook(path, model_name=model_name, year=2025, team_name="PeTra", inputs=inputs,
+                       sources=sources if sources is not None else PRESET_SOURCES,
+                       units=actuals.stream_units(work, inputs, result.activity_kinds), unit_count=result.unit_count,
+                       activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end)
+    finally:
+        if rows:
+            fakework.drop()
     return result
 
 
@@ -157,8 +174,15 @@ def test_actuals_sheet_and_summary_evaluate_to_the_app_totals(tmp_path, app, wor
     assert cents(ev["Kost volgens model (methode 1)"]) == total.model_cost
     assert cents(ev["Vastgelegde prijs − methode 1"]) == Decimal("-995.98")
     expected_m2 = sum((u.model_cost for u in result.units if u.model_cost is not None), Decimal(0))
-    assert cents(ev["Kost volgens methode 2 (per leeftijdsgroep)"]) == expected_m2 == Decimal("2890.50") * 2 + Decimal(
-        "4079.50") * 2
+    # the group's hours shared over a group of 8: 1.850,13 under 12 and 1.998,75 from 12
+    assert cents(ev["Kost volgens methode 2 (per leeftijdsgroep)"]) == expected_m2 == total.model_cost_m2 == (
+        Decimal("1850.13") * 2 + Decimal("1998.75") * 2)
+    fees = total.fees
+    assert cents(ev["Werkelijk: bijdragen verschuldigd"]) == fees.due == Decimal("125.00")
+    assert cents(ev["Werkelijk: bijdragen betaald"]) == fees.paid
+    assert cents(ev["Werkelijk: bijdragen open"]) == fees.open == 0
+    assert int(ev["Werkelijk: bijdragen kwijtgescholden (aantal)"]) == fees.waived_n == 0  # waived, but due in 2024
+    assert cents(ev["Kost per traject, enkel overhead erbij (iedereen het volle deelnamegeld)"]) == Decimal("5483.48")
 
 
 def test_layout_formats_frozen_headers_widths_print_setup(tmp_path):
@@ -189,7 +213,7 @@ def test_formula_injection_is_neutralised(tmp_path, app, world):
     path = tmp_path / "evil.xlsx"
     export_to(path, PRESET_INPUTS, rows, model_name=EVIL[0], sources=sources)
     wb = load_workbook(path)
-    formula_places = {"Invoer": set(), "Methode 1": {"C", "D"}, "Methode 2": {"B", "C"}, "Samenvatting": {"B"}}
+    formula_places = {"Invoer": set(), "Methode 1": {"C", "D"}, "Methode 2": {"B", "C", "D"}, "Samenvatting": {"B"}}
     ws = wb["Werkelijk"]
     header = [c.value for c in ws[1]]
     formula_places["Werkelijk"] = {ws.cell(1, header.index("Uren totaal") + 1).column_letter,
@@ -206,7 +230,8 @@ def test_formula_injection_is_neutralised(tmp_path, app, world):
                 if isinstance(c.value, str) and c.value in EVIL:
                     seen_evil += 1
                     assert c.data_type == "s", (name, c.coordinate)
-    assert seen_evil == len(INPUT_SPECS) + 3 * len(rows) + 1
+    # the reference and the status come from the plugin; the team's name from the core's team table
+    assert seen_evil == len(INPUT_SPECS) + 2 * len(rows) + 1
     assert wb["Samenvatting"]["B2"].value == EVIL[0] and wb["Samenvatting"]["B2"].data_type == "s"
 
 
@@ -264,7 +289,7 @@ def test_libreoffice_recalculates_to_the_app_numbers(tmp_path, app, world, seed)
     assert cents(values["Kost volgens methode 2 (per leeftijdsgroep)"]) == expected_m2
 
 
-def test_a_large_sheet_streams_and_every_row_refers_to_itself(tmp_path):
+def test_a_large_sheet_streams_and_every_row_refers_to_itself(tmp_path, app):
     """2,000 rows through the write-only writer, read back in read-only mode: row n's formulas use row n."""
     import importlib.util
     from pathlib import Path

@@ -45,8 +45,13 @@ def test_corrected_figures():
     assert m1.per_trajectory == D("5495.98")
     # overhead added but the source's fee income kept: the 5,483.48 of the domain notes
     assert method1(PRESET_INPUTS.with_(fee_reduced=D("50")), "corrected").per_trajectory == D("5483.48")
-    assert m2.under_12 == D("2890.50")
-    assert m2.over_12 == D("4079.50")
+    # the group's hours shared over a group of 8 (000:66): 738/8, 451/8, 1.640/8
+    assert (m2.wednesdays, m2.group_day, m2.weekend) == (D("92.25"), D("56.38"), D("205.00"))
+    assert m2.under_12 == D("1850.13")
+    assert m2.over_12 == D("1998.75")
+    # not shared when the user says so (1 child per group): the per-child figures of the table
+    unshared = method2(PRESET_INPUTS.with_(group_children=1), "corrected")
+    assert (unshared.under_12, unshared.over_12) == (D("2890.50"), D("4079.50"))
     assert m2.hours_under_12 == D("4") + D("37.5") + D("18") + D("11")
 
 
@@ -77,7 +82,7 @@ def test_comparison_reproduces_and_explains_each_difference():
     assert dict(per.corrected_extra)["Enkel overhead erbij"] == D("5483.48")
     tot = by_key["method2_total"]
     assert tot.source_value == D("4366.50") and tot.corrected_value is None and tot.differs
-    assert "rondetafels" in tot.explanation and "€\xa02.890,50" in tot.explanation and "€\xa04.079,50" in tot.explanation
+    assert "rondetafels" in tot.explanation and "€\xa01.850,13" in tot.explanation and "€\xa01.998,75" in tot.explanation
     assert "10 uur" in by_key["group_day"].explanation
     assert not by_key["roundtables"].differs
 
@@ -161,3 +166,13 @@ def test_model_invariants(i):
     assert m2.stated_style_total == m2.under_12 + m2.weekend - m2.roundtables
     for v in (c1.per_trajectory, m2.under_12, m2.over_12):
         assert v == v.quantize(D("0.01"))
+
+
+def test_practice_flags_roundtables_below_the_norm_and_unshared_group_hours():
+    from plugins.costing.calculation import practice_flags
+
+    flags = practice_flags(PRESET_INPUTS)
+    assert len(flags) == 1 and "2 rondetafels" in flags[0] and "3 voorziet (000:402)" in flags[0]
+    assert "€\xa082,00 meer" in flags[0]  # one roundtable of 2 h at € 41
+    assert practice_flags(PRESET_INPUTS.with_(roundtable_count=D("3"))) == []
+    assert "kinderen per groep: 1" in practice_flags(PRESET_INPUTS.with_(roundtable_count=D("3"), group_children=1))[0]

@@ -223,9 +223,10 @@ def test_actuals_from_billable_work_for_finance(work_app, login, world, make_mod
     cells = [c.split(">", 1)[1].split("<", 1)[0] for c in petra_row.split("<td")[1:]]
     # started, running, closed, programmes, hours, cost, revenue, due, received, waived, model, difference
     assert cells[:4] == ["2", "2", "1", "1"]
-    assert cells[7:10] == ["€\xa075,00", "€\xa075,00", "1"]
-    # PT-2025-0001: 25.5 h x 41 = 1,045.50 vs method 2 under 12 = 2,890.50
-    assert "€\xa01.045,50" in page and "€\xa02.890,50" in page
+    # due and paid in 2025: 50 + 25; the waived fee of PT-2024-0042 was due in 2024, so not waived in 2025
+    assert cells[7:10] == ["€\xa075,00", "€\xa075,00", "0"]
+    # PT-2025-0001: 25.5 h x 41 = 1,045.50 vs method 2 under 12 = 1,850.13 (group hours shared over 8)
+    assert "€\xa01.045,50" in page and "€\xa01.850,13" in page
     assert "deelnamegelden-per-maand-titel" in page and ">feb</text>" in page
     assert "Lotte" not in page and "Peeters" not in page
     # fees due: 50 (PT-2025-0001), 25 (PT-2025-0002), 0 waived, 50 (OW): 1 of 3 at the reduced fee
@@ -298,8 +299,10 @@ def test_actuals_page_costs_a_constant_number_of_queries(work_app, login, world,
     client.get("/kostprijs/werkelijk?jaar=2025")
     with work_app.app_context(), count_queries() as few:
         assert client.get("/kostprijs/werkelijk?jaar=2025").status_code == 200
-    base = list(fakework.WORK)
-    fakework.WORK[:] = [dict(base[n % len(base)], ref=f"PT-2025-{n:04d}") for n in range(120)]
+    from .conftest import work_rows
+
+    base = work_rows(world["petra"].id, world["ovw"].id)
+    fakework.load([dict(base[n % len(base)], ref=f"PT-2025-{n:04d}") for n in range(120)])
     with work_app.app_context(), count_queries() as many:
         page = client.get("/kostprijs/werkelijk?jaar=2025").get_data(as_text=True)
     assert 0 < many.count == few.count

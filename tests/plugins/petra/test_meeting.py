@@ -131,7 +131,10 @@ def test_year_overview_counts_the_year(client, login, world, make_trajectory, ma
     assert f"<strong>{(date(year, 7, 9) - date(year, 2, 9)).days}</strong> dagen" in body
     assert "<td>Sessie met het kind</td><td>2</td><td>2,0</td>" in body
     assert "<td>Ouder</td><td>1</td><td>20,0</td><td>12,0</td><td>1</td>" in body
-    assert "<tr><td>betaald</td><td>1</td><td>€\xa050,00</td></tr>" in body
+    # the house's fee figures (core.finance): due by the start, paid by the payment date
+    assert '<tr data-fee="paid"><td>Bijdragen betaald</td><td>1</td><td>€\xa050,00</td></tr>' in body
+    assert '<tr data-fee="due"><td>Bijdragen verschuldigd</td><td>1</td><td>€\xa050,00</td></tr>' in body
+    assert '<tr data-fee="open"><td>Bijdragen open</td><td>0</td><td>€\xa00,00</td></tr>' in body
     with count_queries() as n:
         client.get(f"/petra/jaaroverzicht?jaar={year}")
     assert n.count < 25
