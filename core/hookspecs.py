@@ -123,6 +123,20 @@ def hvhk_billable_work(period):
 
 
 @hookspec
+def hvhk_group_participation(person_ids, period):
+    """How often these people took part in group work in ``period`` (a ``core.ui.Period``), from attendance.
+
+    A list of dicts, one per person who attended anything, never with names::
+
+        {"person_id": 12, "sessions": 5,   # regular group sessions attended (e.g. Wednesday afternoons)
+         "days": 1}                       # full days or multi-day stays attended (a Saturday, a camp)
+
+    PeTra counts the group part of a trajectory with it (000:397-398). Only counts: the caller has already
+    checked that its user may see these people.
+    """
+
+
+@hookspec
 def hvhk_referral_recorded(referral):
     """A plugin recorded an outgoing referral of a family to an organisation (e.g. PeTra at closure).
 

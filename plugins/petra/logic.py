@@ -124,6 +124,30 @@ class Duration:
     message: str | None
 
 
+def end_of(start: date, months: int) -> date:
+    """The last day of a trajectory that started on ``start`` and may last ``months`` months."""
+    return add_months(start, months)
+
+
+def half_way(start: date, months: int) -> date:
+    """When the interim evaluation is due: halfway the maximum duration (for an odd number of months, half a
+    month is 15 days). Non-decreasing in ``start``, so the team meeting can ask for it in SQL."""
+    return add_months(start, months // 2) + timedelta(days=15 * (months % 2))
+
+
+def latest_start(fn, months: int, limit: date) -> date:
+    """The latest start date ``s`` with ``fn(s, months) <= limit`` for a non-decreasing ``fn`` (``end_of``,
+    ``half_way``): a rule on the computed date becomes ``start_on <= latest_start(...)`` in SQL."""
+    lo, hi = limit - timedelta(days=31 * months + 62), limit
+    while lo < hi:  # the largest s in [lo, hi] with fn(s) <= limit (fn(lo) <= limit by construction)
+        mid = lo + timedelta(days=(hi - lo).days // 2 + (hi - lo).days % 2)
+        if fn(mid, months) <= limit:
+            lo = mid
+        else:
+            hi = mid - timedelta(days=1)
+    return lo
+
+
 def duration_of(t: Trajectory, settings: dict[str, str], today: date | None = None) -> Duration:
     today = today or date.today()
     if t.start_on is None:
@@ -233,8 +257,8 @@ def due_items(t: Trajectory, sdq_moments: set[tuple[str, str]], roundtable_kinds
     out: list[str] = []
     if t.start_on is None or t.status != "ongoing":
         return out
-    end = add_months(t.start_on, t.max_months)
-    half = t.start_on + (end - t.start_on) / 2
+    end = end_of(t.start_on, t.max_months)
+    half = half_way(t.start_on, t.max_months)
     if today >= t.start_on + timedelta(days=28) and not any(m == "voor" for _, m in sdq_moments):
         out.append("SDQ bij de start")
     if today >= half and "tussentijds" not in roundtable_kinds:
