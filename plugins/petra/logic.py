@@ -25,6 +25,8 @@ DEFAULTS: dict[str, int | str] = {
     "norm_school": 5,
     "norm_rondetafel": 3,
     "norm_ouder_kind": 1,
+    "norm_groep_sessies": 6,  # about 6 Wednesday afternoons (000:397)
+    "norm_groep_dagen": 1,  # plus a full Saturday (primary) or a multi-day stay (secondary)
     "fee_full": 50,
     "fee_vt": 25,
     "clarifying_max": 3,

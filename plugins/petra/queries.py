@@ -184,6 +184,26 @@ def clarifying_counts(t: Trajectory) -> dict[str, int]:
     return counts
 
 
+def group_part(t: Trajectory, settings: dict, today: date) -> dict | None:
+    """The group part of the trajectory (about 6 Wednesday afternoons and a Saturday or a multi-day stay,
+    000:397-398): what the child attended from the referral to the closure, as the group work's attendance says
+    through the core hook ``hvhk_group_participation`` (no plugin imports another). ``None`` without a child or
+    when no available plugin answers."""
+    if t.child_id is None:
+        return None
+    from core.plugins import current_plugins
+    from core.ui import Period
+
+    period = Period(t.referred_on, t.closed_on or today)
+    answers = current_plugins().hook_available("hvhk_group_participation")(person_ids=[t.child_id], period=period)
+    if not answers:
+        return None
+    mine = [row for rows in answers for row in rows or [] if row.get("person_id") == t.child_id]
+    return dict(sessions=sum(r.get("sessions", 0) for r in mine), days=sum(r.get("days", 0) for r in mine),
+                norm_sessions=logic.setting_int(settings, "norm_groep_sessies"),
+                norm_days=logic.setting_int(settings, "norm_groep_dagen"))
+
+
 def contact_history(contact_id: int) -> list[ContactVersion]:
     """The previous versions of a corrected contact, newest first."""
     return list(db.session.scalars(select(ContactVersion).options(joinedload(ContactVersion.replaced_by))

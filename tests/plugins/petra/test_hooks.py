@@ -76,7 +76,7 @@ def test_family_export_holds_everything(app, world, make_trajectory):
     [tr] = data["petra"]
     assert tr["ref"] == t.ref and tr["child"] == "Lotte Peeters" and tr["question"] == "Vraag"
     assert tr["contacts"][0]["note"] == "geheime notitie" and tr["roundtables"][0]["agreements"] == "Afspraak met mama"
-    assert tr["plan"][0]["actions"] == [{"description": "Dagboek", "who": "mama"}]
+    assert tr["plan"][0]["actions"] == [{"description": "Dagboek", "who": "mama", "status": "todo", "due_on": None}]
     assert tr["sdq"][0]["total"] == 12 and tr["fee"]["waived"] is True
 
 
