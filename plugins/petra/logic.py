@@ -71,7 +71,8 @@ def sdq_cutoffs(settings: dict, informant: str) -> tuple[int, int]:
 
 def referral_warnings(*, school_level: str | None, school_year: int | None, birth_date: date | None,
                       home_municipality: str | None, school_municipality: str | None,
-                      contra: list[str], settings: dict[str, str], on: date | None = None) -> list[str]:
+                      contra: list[str], settings: dict[str, str], on: date | None = None,
+                      safety: bool = False) -> list[str]:
     """Warnings for a referral. They never block: deciding is a professional judgement."""
     from .models import CONTRA_INDICATIONS
 
@@ -95,17 +96,20 @@ def referral_warnings(*, school_level: str | None, school_year: int | None, birt
     for key in contra:
         if key in lab:
             out.append(f"Contra-indicatie aangevinkt: {lab[key]}")
+    if safety:
+        out.append("Zorg over de veiligheid aangevinkt: de veiligheid van het kind of de ouders is mogelijk in gevaar "
+                   "(contra-indicatie). Het wordt een open zorg die de begeleiders stap voor stap opvolgen.")
     return out
 
 
-def trajectory_referral_warnings(t: Trajectory, settings: dict[str, str]) -> list[str]:
+def trajectory_referral_warnings(t: Trajectory, settings: dict[str, str], safety: bool = False) -> list[str]:
     child = t.child
     return referral_warnings(
         school_level=t.school_level, school_year=t.school_year,
         birth_date=child.birth_date if child else None,
         home_municipality=t.family.municipality if t.family else None,
         school_municipality=t.school.municipality if t.school else None,
-        contra=t.contra_keys, settings=settings, on=t.referred_on)
+        contra=t.contra_keys, settings=settings, on=t.referred_on, safety=safety)
 
 
 # --------------------------------------------------------------------------- duration

@@ -157,7 +157,8 @@ def _form_warnings(form: ReferralForm, chosen: PersonCard | None, settings) -> l
         school_level=level, school_year=year, birth_date=birth_date,
         home_municipality=chosen.municipality if chosen else form.municipality.data,
         school_municipality=school.municipality if school else None,
-        contra=form.contra_indications.data or [], settings=settings, on=form.referred_on.data)
+        contra=form.contra_indications.data or [], settings=settings, on=form.referred_on.data,
+        safety=bool(form.safety_concern.data))
 
 
 def _referral_of(form) -> dict:
@@ -205,7 +206,7 @@ def referral():
                     current_user, form.team_id.data, _referral_of(form), new_child=new_child,
                     child_id=chosen.person_id if chosen else None, family_id=chosen.family_id if chosen else None,
                     token=form.sleutel.data or None)
-                warnings = logic.trajectory_referral_warnings(t, settings)
+                warnings = logic.trajectory_referral_warnings(t, settings, safety=bool(form.safety_concern.data))
             if save.saved:
                 flash(f"Aanmelding {t.ref} geregistreerd en op de wachtlijst gezet.", "success")
                 for w in warnings:
