@@ -23,6 +23,12 @@ from .models import Concern, TeamMeeting, Trajectory
 from .views import _to_show, bp
 
 
+def _managed() -> set[int]:
+    """The PeTra teams the user really manages (an admin who is not their manager reads no supervision notes
+    and no concerns: need-to-know)."""
+    return team_ids_for(manager=True) & current_user.managed_team_ids()
+
+
 def _staff_choices(team_id: int) -> list[tuple[int, str]]:
     return [(u.id, u.display_name) for u in queries.team_workers(team_id) if not u.is_partner]
 
@@ -76,7 +82,7 @@ def minutes(meeting_id: int):
 @bp.get("/supervisie")
 def supervision_index():
     """A manager sees the workers of the teams they manage; a worker goes to their own log."""
-    managed = teams_for(manager=True)
+    managed = [t for t in teams_for(manager=True) if t.id in current_user.managed_team_ids()]
     if not managed:
         own = team_ids_for()
         if not own:
@@ -97,7 +103,7 @@ def supervision(worker_id: int):
     worker = db.session.get(User, worker_id)
     if worker is None:
         abort(404)
-    managed = team_ids_for(manager=True) & worker.team_ids()
+    managed = _managed() & worker.team_ids()
     if worker.id != current_user.id and not managed:
         audit.record_denied("petra_supervision", worker.id, detail="geen verantwoordelijke van deze medewerker")
         abort(404)
@@ -211,7 +217,7 @@ def concern_step(trajectory_id: int, concern_id: int):
 @bp.get("/widget/zorgen")
 def widget_concerns():
     """Dashboard tile for managers: the open concerns of the teams they manage (numbers and links, no names)."""
-    teams = team_ids_for(manager=True)
+    teams = _managed()
     if not teams:
         abort(404)
     rows, total = queries.open_concerns(teams)

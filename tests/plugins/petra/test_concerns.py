@@ -140,6 +140,9 @@ def test_dashboard_tile_for_managers_lists_open_concerns(client, login, world, c
     login(client, "worker")
     assert "/petra/widget/zorgen" not in client.get("/").get_data(as_text=True)
     assert client.htmx_get("/petra/widget/zorgen").status_code == 404
+    client.post("/logout")
+    login(client, "admin")  # an admin who manages no PeTra team: no tile
+    assert client.htmx_get("/petra/widget/zorgen").status_code == 404
     del c1
 
 

@@ -142,7 +142,7 @@ def test_supervision_log_visible_to_the_worker_and_the_managers_only(client, log
         "held_on": date.today().isoformat(), "notes": "zelf"}).status_code == 403
     assert client.get("/petra/supervisie").status_code == 302  # a worker goes to their own log
     client.post("/logout")
-    for name in ("collega", "ovw", "onthaal", "partner"):
+    for name in ("collega", "ovw", "onthaal", "partner", "admin"):
         login(client, name)
         resp = client.get(f"/petra/supervisie/{u['worker'].id}")
         assert resp.status_code == 404, name
