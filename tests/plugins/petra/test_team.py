@@ -150,3 +150,11 @@ def test_supervision_log_visible_to_the_worker_and_the_managers_only(client, log
         client.post("/logout")
     assert db.session.scalar(select(db.func.count(Supervision.id))) == 1
     del colleague
+
+
+def test_audit_labels_name_the_new_object_types_in_dutch(app):
+    from plugins.petra import hvhk_audit_labels
+
+    labels = hvhk_audit_labels()
+    for object_type in ("petra_team_decision", "petra_supervision", "petra_concern", "petra_contact"):
+        assert labels[object_type].startswith("PeTra-")
