@@ -4,6 +4,7 @@ chart, fee. Reads live in ``queries.py``, state changes in ``operations.py``."""
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -141,6 +142,7 @@ def half_way(start: date, months: int) -> date:
     return add_months(start, months // 2) + timedelta(days=15 * (months % 2))
 
 
+@functools.lru_cache(maxsize=512)
 def latest_start(fn, months: int, limit: date) -> date:
     """The latest start date ``s`` with ``fn(s, months) <= limit`` for a non-decreasing ``fn`` (``end_of``,
     ``half_way``): a rule on the computed date becomes ``start_on <= latest_start(...)`` in SQL."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, extract, func, or_, select
+from sqlalchemy import and_, case, extract, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -238,13 +238,19 @@ def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
 # --------------------------------------------------------------------------- the team meeting
 
 MEETING_PAGE = 25
-MONTHS = range(1, 37)  # the maximum duration of a trajectory (1-24 on the form; older rows may hold more)
 
 
-def _by_months(fn, limit: date):
-    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per possible ``max_months``."""
+def _months_in_use(where) -> list[int]:
+    """The maximum durations the running trajectories use (usually one or two values: the setting)."""
+    return sorted(m for m in db.session.scalars(select(Trajectory.max_months).where(*where).distinct()) if m)
+
+
+def _by_months(fn, limit: date, months: list[int]):
+    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per ``max_months`` in use."""
+    if not months:
+        return false()
     return or_(*(and_(Trajectory.max_months == m, Trajectory.start_on <= logic.latest_start(fn, m, limit))
-                 for m in MONTHS))
+                 for m in months))
 
 
 def _exists(model, *where):
@@ -291,13 +297,14 @@ def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *
         _rows(mine, Trajectory.status == "clarifying", Trajectory.phase2_on <= today - timedelta(days=30))
         .order_by(Trajectory.phase2_on, Trajectory.id).limit(MEETING_PAGE)))
     warn = today + timedelta(days=logic.setting_int(settings, "warn_days"))
-    nearing_where = (*ongoing, _by_months(logic.end_of, warn))
+    months = _months_in_use(ongoing)
+    nearing_where = (*ongoing, _by_months(logic.end_of, warn, months))
     nearing = paginate(_rows(*nearing_where).order_by(Trajectory.start_on, Trajectory.id),
                        pages.get("duur", 1), MEETING_PAGE, rows=True)
     sdq_start = and_(Trajectory.start_on <= today - timedelta(days=28),
                      ~_exists(SdqResult, SdqResult.moment == "voor"))
-    interim = and_(_by_months(logic.half_way, today), ~_exists(Roundtable, Roundtable.kind == "tussentijds"))
-    near_end = _by_months(logic.end_of, warn)
+    interim = and_(_by_months(logic.half_way, today, months), ~_exists(Roundtable, Roundtable.kind == "tussentijds"))
+    near_end = _by_months(logic.end_of, warn, months)
     final_rt = and_(near_end, ~_exists(Roundtable, Roundtable.kind == "eind"))
     sdq_end = and_(near_end, ~_exists(SdqResult, SdqResult.moment == "na"))
     due_where = (*ongoing, Trajectory.start_on.is_not(None), or_(sdq_start, interim, final_rt, sdq_end))

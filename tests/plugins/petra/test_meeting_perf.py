@@ -64,3 +64,17 @@ def test_meeting_page_costs_constant_queries_and_audits_only_rows_shown(client, 
     assert "PT-2025-0144" in body
     entries = list(db.session.scalars(select(AuditEntry.object_id).where(AuditEntry.id > before)))
     assert len(entries) == len(set(entries)) <= 50
+
+
+def test_latest_start_turns_the_duration_rules_into_a_bound_on_the_start():
+    """``start_on <= latest_start(fn, m, limit)`` holds exactly when ``fn(start_on, m) <= limit``: the SQL rule
+    of the meeting page says the same as ``logic.duration_of`` and ``logic.due_items``."""
+    from plugins.petra import logic
+
+    for limit in (date(2025, 2, 28), date(2024, 2, 29), date(2025, 3, 31), date(2025, 8, 15), date(2025, 12, 31)):
+        for m in (1, 4, 5, 6, 7, 24):
+            for fn in (logic.end_of, logic.half_way):
+                bound = logic.latest_start(fn, m, limit)
+                for offset in range(-70, 70):
+                    start = bound + timedelta(days=offset)
+                    assert (fn(start, m) <= limit) == (start <= bound), (fn.__name__, m, limit, start)
