@@ -73,7 +73,9 @@ def main() -> None:
     pages = ["/petra/", "/petra/wachtlijst", "/petra/bijdragen", "/petra/teamoverleg", f"/petra/traject/{tid}",
              f"/petra/traject/{tid}/sdq", f"/petra/traject/{tid}/plan", "/petra/widget/caseload",
              "/zoeken?q=PT-20"]
-    print(f"{'page':42} {'status':>6} {'queries':>8} {'median ms':>10}")
+    from core.models import AuditEntry
+
+    print(f"{'page':42} {'status':>6} {'queries':>8} {'median ms':>10} {'audit rows':>10}")
     for page in pages:
         with app.app_context():
             counter = {"n": 0}
@@ -83,6 +85,8 @@ def main() -> None:
 
             event.listen(db.engine, "before_cursor_execute", count)
             times, status = [], None
+            audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+            db.session.remove()
             for i in range(args.repeat + 1):
                 counter["n"] = 0
                 s = time.perf_counter()
@@ -91,7 +95,10 @@ def main() -> None:
                     times.append(1000 * (time.perf_counter() - s))
                 status = resp.status_code
             event.remove(db.engine, "before_cursor_execute", count)
-        print(f"{page:42} {status:>6} {counter['n']:>8} {statistics.median(times):>10.1f}")
+            audit_rows = (db.session.scalar(select(func.count()).select_from(AuditEntry)) - audit_before) \
+                / (args.repeat + 1)
+            db.session.remove()
+        print(f"{page:42} {status:>6} {counter['n']:>8} {statistics.median(times):>10.1f} {audit_rows:>10.0f}")
 
 
 if __name__ == "__main__":

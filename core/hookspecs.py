@@ -156,6 +156,20 @@ def hvhk_billable_units(period):
 
 
 @hookspec
+def hvhk_group_participation(person_ids, period):
+    """How often these people took part in group work in ``period`` (a ``core.ui.Period``), from attendance.
+
+    A list of dicts, one per person who attended anything, never with names::
+
+        {"person_id": 12, "sessions": 5,   # regular group sessions attended (e.g. Wednesday afternoons)
+         "days": 1}                       # full days or multi-day stays attended (a Saturday, a camp)
+
+    PeTra counts the group part of a trajectory with it (000:397-398). Only counts: the caller has already
+    checked that its user may see these people.
+    """
+
+
+@hookspec
 def hvhk_billable_hours(period):
     """Return a SQLAlchemy ``Select`` of staff hours in ``period``: the columns of ``core.finance.HOUR_COLUMNS``
     (``kind``, ``unit_id`` as in ``hvhk_billable_units``, ``activity`` code, ``hours``), one row per unit and

@@ -57,3 +57,18 @@ def usual_school_place(age: int) -> tuple[str | None, int | None]:
     if age < 12:
         return "lager", age - 5
     return "secundair", age - 11
+
+
+# PeTra's team meeting (000:952-955): what the team decides about a trajectory ("keuzevragen").
+TEAM_DECISIONS = [("start", "Starten"), ("continue", "Verder zetten"), ("change", "Bijsturen (wending)"),
+                  ("stop", "Stoppen"), ("refer", "Doorverwijzen")]
+TEAM_DECISION_LABELS = dict(TEAM_DECISIONS)
+
+# A concern about a child's safety, step by step (Kindreflex, 004:4557): observe, consult, talk, decide.
+CONCERN_STEPS = [("observe", "Signalen in kaart brengen (observeren)"),
+                 ("consult", "Overleg met een collega of de verantwoordelijke"),
+                 ("parents", "Gesprek met de ouders"), ("decide", "Beslissen")]
+CONCERN_STEP_LABELS = dict(CONCERN_STEPS)
+CONCERN_OUTCOMES = [("continue", "Verder begeleiden binnen het traject"),
+                    ("specialised", "Gespecialiseerde hulp inschakelen"), ("report", "Melden")]
+CONCERN_OUTCOME_LABELS = dict(CONCERN_OUTCOMES)

@@ -114,7 +114,8 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
     from plugins.groups.models import Enrolment, GroupSession, Programme
     from plugins.network.models import Contact as NetworkContact
     from plugins.network.models import EcoTie, Referral, Relation, Service
-    from plugins.petra.models import Roundtable, Trajectory
+    from plugins.petra.models import Contact as PetraContact
+    from plugins.petra.models import Roundtable, TeamMeeting, Trajectory
 
     fams = sorted(forbidden)
     with_work = []  # families with plugin records first: their pages and panels have the most to show
@@ -152,6 +153,12 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
         "roundtable_id trajectory_id": lambda: of_families(
             select(Roundtable.trajectory_id, Roundtable.id).join(Trajectory, Trajectory.id == Roundtable.trajectory_id)
             .order_by(Roundtable.id), Trajectory.family_id),
+        "contact_id trajectory_id": lambda: of_families(
+            select(PetraContact.id, PetraContact.trajectory_id)
+            .join(Trajectory, Trajectory.id == PetraContact.trajectory_id).order_by(PetraContact.id),
+            Trajectory.family_id),
+        "meeting_id": lambda: any_(select(TeamMeeting.id).order_by(TeamMeeting.id)),
+        "worker_id": lambda: any_(select(User.id).order_by(User.id)),
         "enrolment_id": lambda: of_families(select(Enrolment.id).order_by(Enrolment.id), Enrolment.family_id),
         "programme_id": programmes,
         "session_id": lambda: of_families(

@@ -133,6 +133,12 @@ def hvhk_billable_hours(period):
 
 
 @hookimpl
+def hvhk_group_participation(person_ids, period):
+    """Sessions and full or multi-day sessions each person attended in the period (counts only)."""
+    return queries.group_participation(person_ids, period)
+
+
+@hookimpl
 def hvhk_family_export(family):
     return {"groups": queries.export_enrolments(Enrolment.family_id == family.id)}
 

@@ -351,6 +351,30 @@ def billable_work(period) -> list[dict]:
     return result
 
 
+FULL_DAY_PROGRAMMES = ("group_day", "camp")  # a Saturday for primary school, a multi-day stay for secondary
+
+
+def group_participation(person_ids, period) -> list[dict]:
+    """Per person: regular sessions and full-day or multi-day sessions attended (present) in the period;
+    cancelled sessions and info moments for parents do not count. One query, aggregated in SQL."""
+    ids = [int(i) for i in person_ids if i]
+    if not ids:
+        return []
+    start = datetime.combine(period.start, datetime.min.time())
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time())
+    full_day = or_(GroupSession.kind == "multiday", Programme.kind.in_(FULL_DAY_PROGRAMMES))
+    rows = db.session.execute(
+        select(Enrolment.person_id, func.sum(case((full_day, 0), else_=1)), func.sum(case((full_day, 1), else_=0)))
+        .join(Attendance, Attendance.enrolment_id == Enrolment.id)
+        .join(GroupSession, GroupSession.id == Attendance.session_id)
+        .join(Programme, Programme.id == GroupSession.programme_id)
+        .where(Enrolment.person_id.in_(ids), Attendance.status == "present", GroupSession.cancelled.is_(False),
+               GroupSession.kind.in_(("session", "multiday", "showcase")),
+               GroupSession.starts_at >= start, GroupSession.starts_at < end)
+        .group_by(Enrolment.person_id))
+    return [{"person_id": pid, "sessions": int(sessions or 0), "days": int(days or 0)} for pid, sessions, days in rows]
+
+
 # --------------------------------------------------------------------------- data rights: export, retention
 
 

@@ -22,7 +22,19 @@ from core.plugins import team_ids_for
 from core.ui import NavItem, Panel, RetentionRule, SearchResult, Widget
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
-from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
+from .models import (
+    Concern,
+    ConcernStep,
+    Contact,
+    ContactVersion,
+    Fee,
+    PlanAction,
+    PlanGoal,
+    Roundtable,
+    SdqResult,
+    TeamDecision,
+    Trajectory,
+)
 
 
 @hookimpl
@@ -50,7 +62,21 @@ def hvhk_family_panels(family, user):
 
 @hookimpl
 def hvhk_dashboard_widgets(user):
-    return [Widget(title="PeTra: caseload per begeleider", url=url_for("petra.widget_caseload"), order=20)]
+    tiles = [Widget(title="PeTra: caseload per begeleider", url=url_for("petra.widget_caseload"), order=20)]
+    if team_ids_for(user, manager=True) & user.managed_team_ids():  # managers only, not every admin
+        tiles.append(Widget(title="PeTra: open zorgen over veiligheid", url=url_for("petra.widget_concerns"),
+                            order=19))
+    return tiles
+
+
+@hookimpl
+def hvhk_audit_labels():
+    return {
+        "petra_team_decision": "PeTra-teambeslissing",
+        "petra_supervision": "PeTra-supervisie",
+        "petra_concern": "PeTra-zorg over veiligheid",
+        "petra_contact": "PeTra-contact",
+    }
 
 
 @hookimpl
@@ -170,6 +196,10 @@ def _trajectory_export(t: Trajectory) -> dict:
     goals = db.session.scalars(select(PlanGoal).options(selectinload(PlanGoal.actions))
                                .where(PlanGoal.trajectory_id == t.id).order_by(PlanGoal.id))
     sdqs = db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == t.id).order_by(SdqResult.id))
+    decisions = db.session.scalars(select(TeamDecision).options(joinedload(TeamDecision.meeting))
+                                   .where(TeamDecision.trajectory_id == t.id).order_by(TeamDecision.id))
+    concerns = db.session.scalars(select(Concern).options(selectinload(Concern.steps))
+                                  .where(Concern.trajectory_id == t.id).order_by(Concern.id))
     f = t.fee
     return {
         "kind": "petra_trajectory", "ref": t.ref, "team": t.team.name,
@@ -177,7 +207,8 @@ def _trajectory_export(t: Trajectory) -> dict:
         "referred_on": _d(t.referred_on), "referrer_kind": t.referrer_kind, "referrer_contact": t.referrer_contact,
         "channel": t.channel, "question": t.question, "indications": t.indication_keys,
         "contra_indications": t.contra_keys, "decision": t.decision, "decision_on": _d(t.decision_on),
-        "decision_reason": t.decision_reason, "start_on": _d(t.start_on), "closed_on": _d(t.closed_on),
+        "decision_reason": t.decision_reason, "upbringing": t.upbringing, "life_events": t.life_events,
+        "plan_form": t.plan_form, "plan_intensity": t.plan_intensity, "start_on": _d(t.start_on), "closed_on": _d(t.closed_on),
         "closure_reason": t.closure_reason, "final_evaluation": t.final_evaluation,
         "contacts": [{"date": _d(c.on_date), "minutes": c.minutes, "kind": c.kind, "place": c.place,
                       "parties": c.party_keys, "note": c.note} for c in contacts],
@@ -185,7 +216,14 @@ def _trajectory_export(t: Trajectory) -> dict:
                          "other_participants": r.other_participants, "agreements": r.agreements} for r in rts],
         "plan": [{"party": g.party, "goal": g.goal, "interim": g.interim, "interim_note": g.interim_note,
                   "final": g.final, "final_note": g.final_note,
-                  "actions": [{"description": a.description, "who": a.who} for a in g.actions]} for g in goals],
+                  "actions": [{"description": a.description, "who": a.who, "status": a.status,
+                               "due_on": _d(a.due_on)} for a in g.actions]} for g in goals],
+        "team_decisions": [{"date": _d(d.meeting.held_on), "decision": d.decision, "note": d.note}
+                           for d in decisions],
+        "concerns": [{"raised_on": _d(c.raised_on), "description": c.description, "status": c.status,
+                      "outcome": c.outcome, "closed_on": _d(c.closed_on),
+                      "steps": [{"step": s.step, "date": _d(s.on_date), "outcome": s.outcome, "note": s.note}
+                                for s in c.steps]} for c in concerns],
         "sdq": [{"informant": s.informant, "moment": s.moment, "date": _d(s.taken_on), "emotional": s.emotional,
                  "conduct": s.conduct, "hyperactivity": s.hyperactivity, "peer": s.peer,
                  "prosocial": s.prosocial, "total": s.total} for s in sdqs],
@@ -226,6 +264,13 @@ def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:
         removed += db.session.execute(delete(PlanAction).where(PlanAction.goal_id.in_(goal_ids))).rowcount or 0
         removed += db.session.execute(delete(PlanGoal).where(PlanGoal.id.in_(goal_ids))).rowcount or 0
     removed += db.session.execute(delete(SdqResult).where(SdqResult.trajectory_id.in_(ids))).rowcount or 0
+    concern_ids = list(db.session.scalars(select(Concern.id).where(Concern.trajectory_id.in_(ids))))
+    if concern_ids:
+        removed += db.session.execute(delete(ConcernStep).where(ConcernStep.concern_id.in_(concern_ids))).rowcount or 0
+        removed += db.session.execute(delete(Concern).where(Concern.id.in_(concern_ids))).rowcount or 0
+    db.session.execute(update(TeamDecision).where(TeamDecision.trajectory_id.in_(ids)).values(note=None))
+    contact_ids = select(Contact.id).where(Contact.trajectory_id.in_(ids))
+    db.session.execute(update(ContactVersion).where(ContactVersion.contact_id.in_(contact_ids)).values(note=None))
     n_contacts = db.session.execute(update(Contact).where(Contact.trajectory_id.in_(ids))
                                     .values(note=None)).rowcount or 0
     db.session.execute(update(Roundtable).where(Roundtable.trajectory_id.in_(ids))
@@ -234,6 +279,7 @@ def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:
                        .values(waive_reason="(gewist)"))
     n_trajectories = db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
         question=None, referrer_contact=None, decision_reason=None, final_evaluation=None, child_id=None,
+        upbringing=None, life_events=None,
         anonymised=True, version=Trajectory.version + 1)).rowcount or 0
     n_fees = db.session.scalar(select(func.count()).select_from(Fee).where(Fee.trajectory_id.in_(ids)))
     return removed, n_trajectories + n_contacts + n_fees

@@ -13,6 +13,7 @@ from core.demo_data import enable_for_teams
 from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team
 from core.vocabulary import age_group_of
 
+from .demo_team import demo_team
 from .logic import add_months
 from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
 
@@ -246,6 +247,7 @@ def load_demo(session, scale: int = 1) -> None:
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
     session.flush()  # the core commits the whole demo once (core.demo.load_demo)
+    demo_team(session, team.id)
     demo_planned_roundtables(session, random.Random(7373), today)
 
 
@@ -264,7 +266,7 @@ def demo_planned_roundtables(session, rng, today: date) -> None:
         start = datetime.combine(day, time(rng.choice([9, 10, 13, 15])))
         kind = rng.choice(["tussentijds", "eind"])
         a = Appointment(kind="rondetafel", title=dict(tussentijds="Tussentijdse evaluatie", eind="Eindevaluatie")[kind],
-                        starts_at=start, ends_at=start + timedelta(minutes=90), place="School van het kind",
+                        starts_at=start, ends_at=start + timedelta(minutes=120), place="School van het kind",
                         external_participants="Directie, Klasleerkracht, CLB-medewerker, Ouder(s)", family_id=fid,
                         plugin="petra", object_type="petra_trajectory", object_id=tid, reference=ref, subkind=kind,
                         created_by_id=lead)

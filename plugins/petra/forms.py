@@ -18,9 +18,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import Form, VersionedForm, not_in_future
-from core.vocabulary import SCHOOL_LEVEL_CHOICES, school_year_validators
+from core.vocabulary import (
+    CONCERN_OUTCOMES,
+    CONCERN_STEPS,
+    SCHOOL_LEVEL_CHOICES,
+    TEAM_DECISIONS,
+    school_year_validators,
+)
 
 from .models import (
+    ACTION_STATUSES,
     CHANNELS,
     CLOSURE_REASONS,
     CONTACT_KINDS,
@@ -34,6 +41,8 @@ from .models import (
     PARTIES,
     PAY_METHODS,
     PLACES,
+    PLAN_FORMS,
+    PLAN_INTENSITIES,
     REFERRER_KINDS,
     ROUNDTABLE_KINDS,
     ROUNDTABLE_PARTICIPANTS,
@@ -90,6 +99,8 @@ class ReferralForm(_SchoolAndQuestion, Form):
     family_name = StringField("Familienaam kind", validators=[Optional(), Length(max=120)])
     birth_date = DateField("Geboortedatum", validators=[Optional(), not_in_future()])
     municipality = StringField("Woonplaats (gemeente)", validators=[Optional(), Length(max=100)])
+    safety_concern = BooleanField("Er is een zorg over de veiligheid van het kind of de ouders (wordt een open "
+                                  "zorg die de begeleiders stap voor stap opvolgen)")
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -121,6 +132,8 @@ class DecisionForm(VersionedForm):
     second_worker_id = SelectField("Tweede begeleider (optioneel)", coerce=_opt_int, default=0)
     decision_org_id = SelectField("Doorverwezen naar", coerce=_opt_int, default=0)
     decision_reason = TextAreaField("Reden / toelichting", validators=[Optional(), Length(max=2000)])
+    upbringing = TextAreaField("Opvoedingssituatie", validators=[Optional(), Length(max=4000)])
+    life_events = TextAreaField("Ingrijpende gebeurtenissen (life-events)", validators=[Optional(), Length(max=4000)])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -168,7 +181,7 @@ class ContactForm(Form):
 class RoundtableDetailsForm(Form):
     """What a roundtable records besides its kind and date (also completed afterwards)."""
 
-    minutes = IntegerField("Duur (minuten)", default=90,
+    minutes = IntegerField("Duur (minuten)", default=120,
                            validators=[InputRequired(), NumberRange(15, 480, "Geef een duur tussen 15 en 480 minuten.")])
     participants = MultiCheckboxField("Deelnemers", choices=ROUNDTABLE_PARTICIPANTS)
     other_participants = StringField("Andere deelnemers (functie)", validators=[Optional(), Length(max=300)])
@@ -198,6 +211,59 @@ class GoalForm(Form):
 class ActionForm(Form):
     description = StringField("Actie", validators=[DataRequired(), Length(max=500)])
     who = StringField("Wie", validators=[Optional(), Length(max=200)])
+    due_on = DateField("Tegen", validators=[Optional()])
+
+
+class ActionStatusForm(VersionedForm):
+    status = SelectField("Status", choices=ACTION_STATUSES)
+    due_on = DateField("Tegen", validators=[Optional()])
+
+
+class PlanShapeForm(VersionedForm):
+    plan_form = SelectField("Vorm van het traject", choices=[("", "— nog niet bepaald —"), *PLAN_FORMS], default="")
+    plan_intensity = SelectField("Intensiteit", choices=[("", "— nog niet bepaald —"), *PLAN_INTENSITIES], default="")
+
+
+class ContactEditForm(VersionedForm, ContactForm):
+    """Correct a contact; the version as it was stays visible as history."""
+
+
+class TeamDecisionForm(Form):
+    held_on = DateField("Datum van het teamoverleg",
+                        validators=[DataRequired(), not_in_future("Het overleg ligt in de toekomst.")])
+    decision = SelectField("Beslissing van het team", choices=[("", "— kies —"), *TEAM_DECISIONS], default="",
+                           validators=[DataRequired("Kies een beslissing.")])
+    present = MultiCheckboxField("Aanwezig", coerce=int)
+    note = TextAreaField("Toelichting", validators=[Optional(), Length(max=2000)])
+
+    def validate_present(self, field):
+        if not field.data:
+            raise ValidationError("Duid aan wie aanwezig was op het overleg.")
+
+
+class SupervisionForm(Form):
+    held_on = DateField("Datum", validators=[DataRequired(), not_in_future(
+        "Een supervisie noteer je na afloop: de datum ligt in de toekomst.")])
+    notes = TextAreaField("Notities", validators=[DataRequired("Vul de notities van de supervisie in."),
+                                                  Length(max=8000)])
+
+
+class ConcernForm(Form):
+    raised_on = DateField("Datum", validators=[DataRequired(), not_in_future()])
+    description = TextAreaField("Wat is de zorg?", validators=[DataRequired("Beschrijf de zorg."), Length(max=4000)])
+
+
+class ConcernStepForm(Form):
+    step = SelectField("Stap", choices=CONCERN_STEPS)
+    on_date = DateField("Datum", validators=[DataRequired(), not_in_future()])
+    by_id = SelectField("Door", coerce=int)
+    outcome = SelectField("Beslissing (bij de stap 'beslissen')", choices=[("", "—"), *CONCERN_OUTCOMES], default="")
+    note = TextAreaField("Notitie", validators=[Optional(), Length(max=4000)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return _conditional(ok, [(self.outcome, self.step.data == "decide" and not self.outcome.data,
+                                  "Kies wat er beslist is.")])
 
 
 class EvaluationForm(VersionedForm):
@@ -293,6 +359,8 @@ class SettingsForm(Form):
     norm_school = _count("Richtaantal contacten met school (rondetafels inbegrepen)")
     norm_rondetafel = _count("Richtaantal rondetafels")
     norm_ouder_kind = _count("Richtaantal ouder-kindactiviteiten")
+    norm_groep_sessies = _count("Richtaantal groepssessies (woensdagnamiddagen)")
+    norm_groep_dagen = _count("Richtaantal groepsdagen (een zaterdag of een meerdaagse)")
     fee_full = _count("Engagementsbijdrage (euro)", 1000)
     fee_vt = _count("Engagementsbijdrage met verhoogde tegemoetkoming (euro)", 1000)
     clarifying_max = _count("Maximum vraagverhelderingsgesprekken per partij voor de start", 20)

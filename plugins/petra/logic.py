@@ -4,6 +4,7 @@ chart, fee. Reads live in ``queries.py``, state changes in ``operations.py``."""
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +26,8 @@ DEFAULTS: dict[str, int | str] = {
     "norm_school": 5,
     "norm_rondetafel": 3,
     "norm_ouder_kind": 1,
+    "norm_groep_sessies": 6,  # about 6 Wednesday afternoons (000:397)
+    "norm_groep_dagen": 1,  # plus a full Saturday (primary) or a multi-day stay (secondary)
     "fee_full": 50,
     "fee_vt": 25,
     "clarifying_max": 3,
@@ -69,7 +72,8 @@ def sdq_cutoffs(settings: dict, informant: str) -> tuple[int, int]:
 
 def referral_warnings(*, school_level: str | None, school_year: int | None, birth_date: date | None,
                       home_municipality: str | None, school_municipality: str | None,
-                      contra: list[str], settings: dict[str, str], on: date | None = None) -> list[str]:
+                      contra: list[str], settings: dict[str, str], on: date | None = None,
+                      safety: bool = False) -> list[str]:
     """Warnings for a referral. They never block: deciding is a professional judgement."""
     from .models import CONTRA_INDICATIONS
 
@@ -93,17 +97,20 @@ def referral_warnings(*, school_level: str | None, school_year: int | None, birt
     for key in contra:
         if key in lab:
             out.append(f"Contra-indicatie aangevinkt: {lab[key]}")
+    if safety:
+        out.append("Zorg over de veiligheid aangevinkt: de veiligheid van het kind of de ouders is mogelijk in gevaar "
+                   "(contra-indicatie). Het wordt een open zorg die de begeleiders stap voor stap opvolgen.")
     return out
 
 
-def trajectory_referral_warnings(t: Trajectory, settings: dict[str, str]) -> list[str]:
+def trajectory_referral_warnings(t: Trajectory, settings: dict[str, str], safety: bool = False) -> list[str]:
     child = t.child
     return referral_warnings(
         school_level=t.school_level, school_year=t.school_year,
         birth_date=child.birth_date if child else None,
         home_municipality=t.family.municipality if t.family else None,
         school_municipality=t.school.municipality if t.school else None,
-        contra=t.contra_keys, settings=settings, on=t.referred_on)
+        contra=t.contra_keys, settings=settings, on=t.referred_on, safety=safety)
 
 
 # --------------------------------------------------------------------------- duration
@@ -122,6 +129,31 @@ class Duration:
     days_left: int | None
     state: str  # "geen" (not started), "ok", "bijna" (near the end), "over" (past), "afgesloten"
     message: str | None
+
+
+def end_of(start: date, months: int) -> date:
+    """The last day of a trajectory that started on ``start`` and may last ``months`` months."""
+    return add_months(start, months)
+
+
+def half_way(start: date, months: int) -> date:
+    """When the interim evaluation is due: halfway the maximum duration (for an odd number of months, half a
+    month is 15 days). Non-decreasing in ``start``, so the team meeting can ask for it in SQL."""
+    return add_months(start, months // 2) + timedelta(days=15 * (months % 2))
+
+
+@functools.lru_cache(maxsize=512)
+def latest_start(fn, months: int, limit: date) -> date:
+    """The latest start date ``s`` with ``fn(s, months) <= limit`` for a non-decreasing ``fn`` (``end_of``,
+    ``half_way``): a rule on the computed date becomes ``start_on <= latest_start(...)`` in SQL."""
+    lo, hi = limit - timedelta(days=31 * months + 62), limit
+    while lo < hi:  # the largest s in [lo, hi] with fn(s) <= limit (fn(lo) <= limit by construction)
+        mid = lo + timedelta(days=(hi - lo).days // 2 + (hi - lo).days % 2)
+        if fn(mid, months) <= limit:
+            lo = mid
+        else:
+            hi = mid - timedelta(days=1)
+    return lo
 
 
 def duration_of(t: Trajectory, settings: dict[str, str], today: date | None = None) -> Duration:
@@ -233,8 +265,8 @@ def due_items(t: Trajectory, sdq_moments: set[tuple[str, str]], roundtable_kinds
     out: list[str] = []
     if t.start_on is None or t.status != "ongoing":
         return out
-    end = add_months(t.start_on, t.max_months)
-    half = t.start_on + (end - t.start_on) / 2
+    end = end_of(t.start_on, t.max_months)
+    half = half_way(t.start_on, t.max_months)
     if today >= t.start_on + timedelta(days=28) and not any(m == "voor" for _, m in sdq_moments):
         out.append("SDQ bij de start")
     if today >= half and "tussentijds" not in roundtable_kinds:

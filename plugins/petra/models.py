@@ -51,9 +51,11 @@ INDICATIONS = [
     ("onderwijs", "Het kind volgt 'gewoon' onderwijs of het reflectief vermogen is voldoende."),
     ("regio", "Het kind woont of gaat naar school in het gebied GAOZ."),
 ]
+# "veiligheid" (the safety of the child or the parents at risk) was a tick here; it is now a ``Concern`` with
+# its steps (petra_0004 turned every tick into an open concern). The referral form asks for it separately.
+SAFETY_CONTRA = "veiligheid"
 CONTRA_INDICATIONS = [
     ("reflectie", "Vermoeden van te beperkte mogelijkheden om te reflecteren op eigen gedrag."),
-    ("veiligheid", "De veiligheid van het kind of de ouders is in gevaar."),
     ("paralleltraject", "Paralleltraject met andere hulpverlening vanuit dezelfde hulpvraag (zonder afstemming)."),
     ("leer_taal", "Een leer- en/of taalproblematiek ligt aan de basis en vraagt andere ondersteuning."),
 ]
@@ -127,6 +129,12 @@ CLOSURE_REASONS = [
 ]
 
 
+PLAN_FORMS = [("individueel", "Individueel"), ("groep", "Groep"), ("beide", "Individueel en in groep")]
+PLAN_INTENSITIES = [("licht", "Licht (minder dan de richtaantallen)"), ("gewoon", "Gewoon (de richtaantallen)"),
+                    ("intensief", "Intensief (meer dan de richtaantallen)")]
+ACTION_STATUSES = [("todo", "Te doen"), ("busy", "Bezig"), ("done", "Gedaan"), ("dropped", "Vervallen")]
+
+
 def labels(choices) -> dict:
     return {k: v for k, v in choices}
 
@@ -163,6 +171,14 @@ class Trajectory(db.Model):
     decision_on: Mapped[date | None] = mapped_column(Date)
     decision_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    # intake (000:383): the upbringing situation and life events
+    upbringing: Mapped[str | None] = mapped_column(Text)
+    life_events: Mapped[str | None] = mapped_column(Text)
+
+    # the partnership plan (000:368-371): individual and/or group, and how intensive
+    plan_form: Mapped[str | None] = mapped_column(String(20))
+    plan_intensity: Mapped[str | None] = mapped_column(String(20))
 
     # the trajectory itself
     lead_worker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
@@ -221,6 +237,14 @@ class Trajectory(db.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def plan_form_label(self) -> str:
+        return labels(PLAN_FORMS).get(self.plan_form or "", "")
+
+    @property
+    def plan_intensity_label(self) -> str:
+        return labels(PLAN_INTENSITIES).get(self.plan_intensity or "", "")
+
 
 class Contact(db.Model):
     __tablename__ = "petra_contact"
@@ -235,6 +259,8 @@ class Contact(db.Model):
     roundtable_id: Mapped[int | None] = mapped_column(ForeignKey("petra_roundtable.id"))
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_petra_contact_on_date", "on_date"),)
 
     @property
@@ -261,7 +287,7 @@ class Roundtable(db.Model):
     trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     held_on: Mapped[date] = mapped_column(Date)
-    minutes: Mapped[int] = mapped_column(Integer, default=90)
+    minutes: Mapped[int] = mapped_column(Integer, default=120)  # about 2 hours (000:1015)
     participants: Mapped[str] = mapped_column(String(200))  # comma-separated keys
     other_participants: Mapped[str | None] = mapped_column(String(300))
     agreements: Mapped[str | None] = mapped_column(Text)
@@ -308,7 +334,15 @@ class PlanAction(db.Model):
     goal_id: Mapped[int] = mapped_column(ForeignKey("petra_plan_goal.id"), index=True)
     description: Mapped[str] = mapped_column(String(500))
     who: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="todo", server_default="todo")
+    due_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     goal: Mapped[PlanGoal] = relationship(back_populates="actions")
+
+    @property
+    def status_label(self) -> str:
+        return labels(ACTION_STATUSES).get(self.status, self.status)
 
 
 class SdqResult(db.Model):
@@ -369,3 +403,149 @@ class Fee(db.Model):
         if self.paid_on:
             return "betaald"
         return "open"
+
+
+# --------------------------------------------------------------------------- team meeting, supervision, concerns
+
+
+class ContactVersion(db.Model):
+    """A previous version of a corrected contact (what it said before the correction, who corrected it)."""
+
+    __tablename__ = "petra_contact_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("petra_contact.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    on_date: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    place: Mapped[str] = mapped_column(String(30))
+    parties: Mapped[str] = mapped_column(String(60), default="")
+    note: Mapped[str | None] = mapped_column(String(500))
+    replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    replaced_by: Mapped[User | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return labels(CONTACT_KINDS).get(self.kind, self.kind)
+
+    @property
+    def place_label(self) -> str:
+        return labels(PLACES).get(self.place, self.place)
+
+    @property
+    def parties_label(self) -> str:
+        lab = labels(PARTIES)
+        return ", ".join(lab.get(k, k) for k in (self.parties or "").split(",") if k)
+
+
+meeting_attendee = db.Table(
+    "petra_meeting_attendee",
+    db.Column("meeting_id", ForeignKey("petra_team_meeting.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("user_id", ForeignKey("app_user.id"), primary_key=True),
+)
+
+
+class TeamMeeting(db.Model):
+    """One biweekly team meeting (intervisie) of a PeTra team on a date, with who was present (000:952-955)."""
+
+    __tablename__ = "petra_team_meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    __table_args__ = (UniqueConstraint("team_id", "held_on", name="uq_petra_team_meeting_day"),)
+    team: Mapped[Team] = relationship()
+    present: Mapped[list[User]] = relationship(secondary=meeting_attendee, order_by="User.display_name")
+
+
+class TeamDecision(db.Model):
+    """What the team decided about one trajectory at a meeting: start, continue, change course, stop, refer."""
+
+    __tablename__ = "petra_team_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("petra_team_meeting.id"), index=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))  # core.vocabulary.TEAM_DECISIONS
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    meeting: Mapped[TeamMeeting] = relationship()
+    trajectory: Mapped[Trajectory] = relationship()
+
+    @property
+    def decision_label(self) -> str:
+        from core.vocabulary import TEAM_DECISION_LABELS
+
+        return TEAM_DECISION_LABELS.get(self.decision, self.decision)
+
+
+class Supervision(db.Model):
+    """Notes of a supervision session of a manager with a worker (about every two months, 000:957)."""
+
+    __tablename__ = "petra_supervision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    worker: Mapped[User] = relationship(foreign_keys=[worker_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+
+
+class Concern(db.Model):
+    """A concern about a child's safety (verontrusting), handled step by step (Kindreflex, 004:4557): observe,
+    consult, talk with the parents, decide. Open until the decision step."""
+
+    __tablename__ = "petra_concern"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    raised_on: Mapped[date] = mapped_column(Date)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open / closed
+    outcome: Mapped[str | None] = mapped_column(String(20))  # core.vocabulary.CONCERN_OUTCOMES
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_petra_concern_status", "status"),)
+    trajectory: Mapped[Trajectory] = relationship()
+    raised_by: Mapped[User | None] = relationship()
+    steps: Mapped[list[ConcernStep]] = relationship(back_populates="concern", cascade="all, delete-orphan",
+                                                    order_by="(ConcernStep.on_date, ConcernStep.id)")
+
+    @property
+    def outcome_label(self) -> str:
+        from core.vocabulary import CONCERN_OUTCOME_LABELS
+
+        return CONCERN_OUTCOME_LABELS.get(self.outcome or "", "")
+
+
+class ConcernStep(db.Model):
+    __tablename__ = "petra_concern_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("petra_concern.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(20))  # core.vocabulary.CONCERN_STEPS
+    on_date: Mapped[date] = mapped_column(Date)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # only for the decision step
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    concern: Mapped[Concern] = relationship(back_populates="steps")
+    by: Mapped[User | None] = relationship()
+
+    @property
+    def step_label(self) -> str:
+        from core.vocabulary import CONCERN_STEP_LABELS
+
+        return CONCERN_STEP_LABELS.get(self.step, self.step)
+
+    @property
+    def outcome_label(self) -> str:
+        from core.vocabulary import CONCERN_OUTCOME_LABELS
+
+        return CONCERN_OUTCOME_LABELS.get(self.outcome or "", "")

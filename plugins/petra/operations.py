@@ -21,12 +21,14 @@ from core import audit, people
 from core.access import register_involvement
 from core.extensions import db
 from core.formatting import format_date
-from core.models import Family, FamilyMember, Person
+from core.models import Family, FamilyMember, Membership, Person, User
 from core.operations import Refused, require, transition
 from core.plugins import current_plugins, team_ids_for
+from core.vocabulary import CONCERN_OUTCOME_LABELS, CONCERN_STEP_LABELS, TEAM_DECISION_LABELS
 
 from . import logic, queries
 from .models import (
+    ACTION_STATUSES,
     CLOSURE_REASONS,
     CONTACT_KINDS,
     EVALUATIONS,
@@ -34,16 +36,25 @@ from .models import (
     INFORMANTS,
     MOMENTS,
     PAY_METHODS,
+    PLACES,
+    PLAN_FORMS,
+    PLAN_INTENSITIES,
     ROUNDTABLE_KINDS,
     ROUNDTABLE_PARTICIPANTS,
     SDQ_SCALES,
     STATUSES,
+    Concern,
+    ConcernStep,
     Contact,
+    ContactVersion,
     Fee,
     PlanAction,
     PlanGoal,
     Roundtable,
     SdqResult,
+    Supervision,
+    TeamDecision,
+    TeamMeeting,
     Trajectory,
     labels,
 )
@@ -141,6 +152,9 @@ def register_referral(user, team_id: int, referral: Mapping, *, child_id: int | 
     db.session.add(t)
     db.session.flush()
     _audit("create", "petra_trajectory", t.id, t, user, "aanmelding")
+    if referral.get("safety_concern"):
+        raise_concern(t, user, raised_on=values["referred_on"],
+                      description="Bij de aanmelding: de veiligheid van het kind of de ouders is mogelijk in gevaar.")
     return t
 
 
@@ -178,7 +192,8 @@ def _check_workers(t: Trajectory, lead_worker_id: int | None, second_worker_id: 
 
 
 def decide_intake(t: Trajectory, user, decision: str, on: date, *, lead_worker_id: int | None = None,
-                  second_worker_id: int | None = None, org_id: int | None = None, reason: str | None = None) -> None:
+                  second_worker_id: int | None = None, org_id: int | None = None, reason: str | None = None,
+                  upbringing: str | None = None, life_events: str | None = None) -> None:
     """The intake decision on a waiting referral: ``start`` (clarifying talks, phase 2, with a lead and an
     optional second worker of the owning team), ``elders`` (referred to ``org_id``: calls
     ``hvhk_referral_recorded``) or ``geen_start`` (not started, ``reason`` required)."""
@@ -188,6 +203,7 @@ def decide_intake(t: Trajectory, user, decision: str, on: date, *, lead_worker_i
     require(on >= t.referred_on, "De beslissing kan niet vóór de aanmelding liggen.", "decision_on")
     require(on <= date.today(), "Deze datum ligt in de toekomst.", "decision_on")
     t.decision, t.decision_on, t.decision_reason = decision, on, (reason or "").strip() or None
+    t.upbringing, t.life_events = (upbringing or "").strip() or None, (life_events or "").strip() or None
     if decision == "start":
         _check_workers(t, lead_worker_id, second_worker_id)
         t.phase, t.phase2_on = 2, on
@@ -219,7 +235,7 @@ def _roundtable_parties(participants: Iterable[str]) -> str:
     return ",".join(sorted({p for p in participants if p in ("kind", "ouders")} | {"school"}))
 
 
-def hold_roundtable(t: Trajectory, user, kind: str, held_on: date, *, participants: list[str], minutes: int = 90,
+def hold_roundtable(t: Trajectory, user, kind: str, held_on: date, *, participants: list[str], minutes: int = 120,
                     other_participants: str | None = None, agreements: str | None = None) -> Roundtable:
     """Register a roundtable that took place, with its contact of kind ``rondetafel``. The start roundtable is
     the start: status ``ongoing``, ``start_on`` and the engagement fee (its amount from the settings and the
@@ -324,7 +340,55 @@ def delete_contact(t: Trajectory, c: Contact, user) -> None:
     _audit("delete", "petra_contact", contact_id, t, user)
 
 
+def correct_contact(t: Trajectory, c: Contact, user, *, on_date: date, minutes: int, kind: str, place: str,
+                    parties: list[str], note: str | None = None) -> list[str]:
+    """Correct a contact: the version as it was is kept (``ContactVersion``, shown as history), the contact
+    gets the new values; the same date rules as a new contact. A roundtable's contact follows its roundtable.
+    Returns the fields that changed (nothing is stored when none did)."""
+    _may_act(t, user)
+    require(c.trajectory_id == t.id, "Dit contact hoort niet bij dit traject.")
+    require(c.roundtable_id is None, "Dit contact hoort bij een rondetafel: verbeter de rondetafel zelf.")
+    require(kind in labels(CONTACT_KINDS), "Kies een soort contact.", "kind")
+    require(place in labels(PLACES), "Kies een plaats.", "place")
+    require(on_date >= t.referred_on, f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).",
+            "on_date")
+    require(not t.closed_on or on_date <= t.closed_on,
+            f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.", "on_date")
+    require(on_date <= date.today(), "Een contact kan niet in de toekomst liggen.", "on_date")
+    require(parties, "Duid aan wie deelnam (kind, ouders en/of school).", "parties")
+    new = dict(on_date=on_date, minutes=minutes, kind=kind, place=place, parties=",".join(parties),
+               note=(note or "").strip() or None)
+    changed = [k for k, v in new.items() if getattr(c, k) != v]
+    if not changed:
+        return []
+    db.session.add(ContactVersion(contact_id=c.id, version=c.version, on_date=c.on_date, minutes=c.minutes,
+                                  kind=c.kind, place=c.place, parties=c.parties, note=c.note, replaced_by_id=user.id))
+    for k, v in new.items():
+        setattr(c, k, v)
+    _audit("update", "petra_contact", c.id, t, user, "verbeterd: " + ",".join(changed))
+    return changed
+
+
 # --------------------------------------------------------------------------- partnership plan
+
+
+def plan_shape(t: Trajectory, user, *, form: str | None, intensity: str | None) -> None:
+    """The trajectory's form (individual, group or both) and intensity, as the partnership plan sets them."""
+    _may_act(t, user)
+    require(not form or form in labels(PLAN_FORMS), "Kies de vorm van het traject.", "plan_form")
+    require(not intensity or intensity in labels(PLAN_INTENSITIES), "Kies de intensiteit.", "plan_intensity")
+    t.plan_form, t.plan_intensity = form or None, intensity or None
+    _audit("update", "petra_trajectory", t.id, t, user, "vorm en intensiteit")
+
+
+def action_status(t: Trajectory, a: PlanAction, user, *, status: str, due_on: date | None) -> None:
+    """The status (to do, busy, done, dropped) and due date of a plan action."""
+    _may_act(t, user)
+    require(a.goal.trajectory_id == t.id, "Deze actie hoort niet bij dit traject.")
+    require(status in labels(ACTION_STATUSES), "Kies een status.", "status")
+    require(due_on is None or due_on >= t.referred_on, "De deadline ligt vóór de aanmelding.", "due_on")
+    a.status, a.due_on = status, due_on
+    _audit("update", "petra_plan_goal", a.goal_id, t, user, f"actie {a.id}: {status}")
 
 
 def _goal_of(t: Trajectory, g: PlanGoal) -> None:
@@ -347,12 +411,14 @@ def plan_goal(t: Trajectory, user, *, party: str, goal: str, action: str | None 
     return g
 
 
-def plan_action(t: Trajectory, g: PlanGoal, user, *, description: str, who: str | None = None) -> PlanAction:
-    """An action towards a goal, with who does it."""
+def plan_action(t: Trajectory, g: PlanGoal, user, *, description: str, who: str | None = None,
+                due_on: date | None = None) -> PlanAction:
+    """An action towards a goal, with who does it and an optional due date (status: to do)."""
     _may_act(t, user)
     _goal_of(t, g)
     require((description or "").strip(), "Actie niet opgeslagen: vul de actie in.", "description")
-    a = PlanAction(description=description.strip(), who=who or None)
+    require(due_on is None or due_on >= t.referred_on, "De deadline ligt vóór de aanmelding.", "due_on")
+    a = PlanAction(description=description.strip(), who=who or None, due_on=due_on, status="todo")
     g.actions.append(a)
     _audit("update", "petra_plan_goal", g.id, t, user, "actie")
     return a
@@ -480,6 +546,118 @@ def close_trajectory(t: Trajectory, user, *, closed_on: date, reason: str, final
     _audit("update", "petra_trajectory", t.id, t, user, "afronding")
 
 
+# --------------------------------------------------------------------------- team meeting and supervision
+
+OPEN_FOR_DECISIONS = ("waiting", "clarifying", "ongoing")
+
+
+def _team_staff(team_id: int) -> dict[int, str]:
+    """The active staff users of a team (members and managers; no partner users): id -> role."""
+    return dict(db.session.execute(
+        select(Membership.user_id, Membership.role).join(User, User.id == Membership.user_id)
+        .where(Membership.team_id == team_id, User.active.is_(True), User.organisation_id.is_(None))).all())
+
+
+def record_team_decision(t: Trajectory, user, *, decision: str, held_on: date, present_ids: Iterable[int],
+                         note: str | None = None) -> TeamDecision:
+    """The team's decision about a trajectory at the meeting of ``held_on`` (start, continue, change course,
+    stop, refer; 000:952-955). The meeting of that day is created or found; who was present (staff of the
+    trajectory's team) is stored on it. A closed trajectory takes no decision."""
+    _may_act(t, user)
+    require(t.status in OPEN_FOR_DECISIONS,
+            f"Dit traject is {STATUS_LABELS.get(t.status, t.status).lower()}: er kan geen teambeslissing meer "
+            "bij. Heropen het niet via het teamoverleg, maar registreer een nieuwe aanmelding.", "decision")
+    require(decision in TEAM_DECISION_LABELS, "Kies een beslissing.", "decision")
+    require(held_on <= date.today(), "Het overleg ligt in de toekomst: registreer een beslissing na het overleg.",
+            "held_on")
+    require(held_on >= t.referred_on, "Het overleg ligt vóór de aanmelding van dit traject.", "held_on")
+    staff = _team_staff(t.team_id)
+    present = sorted({int(i) for i in present_ids or []})
+    require(present, "Duid aan wie aanwezig was op het overleg.", "present")
+    require(all(i in staff for i in present), "Alleen medewerkers van het team kunnen aanwezig zijn.", "present")
+    meeting = db.session.scalar(select(TeamMeeting).where(TeamMeeting.team_id == t.team_id,
+                                                          TeamMeeting.held_on == held_on))
+    if meeting is None:
+        meeting = TeamMeeting(team_id=t.team_id, held_on=held_on, created_by_id=user.id)
+        db.session.add(meeting)
+    meeting.present = list(db.session.scalars(select(User).where(User.id.in_(present))))
+    db.session.flush()
+    d = TeamDecision(meeting_id=meeting.id, trajectory_id=t.id, decision=decision,
+                     note=(note or "").strip() or None, created_by_id=user.id)
+    db.session.add(d)
+    db.session.flush()
+    _audit("create", "petra_team_decision", d.id, t, user, decision)
+    return d
+
+
+def write_supervision(user, *, team_id: int, worker_id: int, held_on: date, notes: str) -> Supervision:
+    """A manager's notes of a supervision session with a worker of a team they manage (000:957)."""
+    require(team_id in user.managed_team_ids(), "Alleen een verantwoordelijke van het team schrijft supervisies.")
+    require(_team_staff(team_id).get(worker_id) is not None, "Deze medewerker hoort niet bij het team.", "worker_id")
+    require(held_on <= date.today(), "Een supervisie noteer je na afloop: de datum ligt in de toekomst.", "held_on")
+    require((notes or "").strip(), "Vul de notities van de supervisie in.", "notes")
+    s = Supervision(team_id=team_id, worker_id=worker_id, manager_id=user.id, held_on=held_on, notes=notes.strip())
+    db.session.add(s)
+    db.session.flush()
+    audit.record("create", "petra_supervision", s.id, detail=f"medewerker {worker_id}", user_id=user.id)
+    return s
+
+
+# --------------------------------------------------------------------------- concerns about a child's safety
+
+
+def may_see_concerns(t: Trajectory, user) -> bool:
+    """Concerns are for the trajectory's workers and the managers of its team only (not the rest of the team,
+    not an admin who is neither)."""
+    return user.id in (t.lead_worker_id, t.second_worker_id) or t.team_id in user.managed_team_ids()
+
+
+def _may_handle(t: Trajectory, user) -> None:
+    require(may_see_concerns(t, user), "Alleen de begeleiders van het traject en de verantwoordelijken van het team "
+                                       "behandelen een zorg over de veiligheid.")
+
+
+def raise_concern(t: Trajectory, user, *, raised_on: date, description: str | None) -> Concern:
+    """Record a concern about the child's safety (open until its decision step). Anyone of the owning team may
+    raise one (a worker who notices something must be able to say so); reading it is for ``may_see_concerns``."""
+    _may_act(t, user)
+    require(raised_on >= t.referred_on, "Een zorg kan niet vóór de aanmelding liggen.", "raised_on")
+    require(raised_on <= date.today(), "Deze datum ligt in de toekomst.", "raised_on")
+    c = Concern(trajectory_id=t.id, raised_on=raised_on, raised_by_id=user.id,
+                description=(description or "").strip() or None, status="open")
+    db.session.add(c)
+    db.session.flush()
+    _audit("create", "petra_concern", c.id, t, user)
+    return c
+
+
+def concern_step(t: Trajectory, c: Concern, user, *, step: str, on_date: date, by_id: int | None = None,
+                 outcome: str | None = None, note: str | None = None) -> ConcernStep:
+    """A step of the plan (observe, consult, talk with the parents, decide), dated and by whom (a staff member
+    of the team, default the user). Not before the concern, not in the future; the decision step needs an
+    outcome (continue, involve a specialised service, report) and closes the concern."""
+    _may_handle(t, user)
+    require(c.trajectory_id == t.id, "Deze zorg hoort niet bij dit traject.")
+    require(c.status == "open", "Over deze zorg is al beslist: ze is afgesloten.", "step")
+    require(step in CONCERN_STEP_LABELS, "Kies een stap.", "step")
+    require(on_date >= c.raised_on, f"Een stap kan niet vóór de zorg liggen ({format_date(c.raised_on)}).", "on_date")
+    require(on_date <= date.today(), "Deze datum ligt in de toekomst.", "on_date")
+    by_id = by_id or user.id
+    require(by_id in _team_staff(t.team_id), "Kies een medewerker van het team.", "by_id")
+    if step == "decide":
+        require(outcome in CONCERN_OUTCOME_LABELS, "Kies wat er beslist is.", "outcome")
+    else:
+        outcome = None
+    s = ConcernStep(concern_id=c.id, step=step, on_date=on_date, by_id=by_id, outcome=outcome,
+                    note=(note or "").strip() or None)
+    c.steps.append(s)
+    if step == "decide":
+        c.status, c.outcome, c.closed_on = "closed", outcome, on_date
+    db.session.flush()
+    _audit("update", "petra_concern", c.id, t, user, f"stap: {step}")
+    return s
+
+
 # --------------------------------------------------------------------------- settings
 
 
@@ -493,7 +671,8 @@ def save_settings(user, values: Mapping) -> list[str]:
 
 
 __all__ = [
-    "Refused", "add_contact", "assign_workers", "change_phase", "close_trajectory", "decide_intake",
+    "Refused", "action_status", "add_contact", "concern_step", "correct_contact", "plan_shape", "raise_concern",
+    "record_team_decision", "write_supervision", "assign_workers", "change_phase", "close_trajectory", "decide_intake",
     "delete_contact", "delete_goal", "edit_referral", "edit_roundtable", "evaluate_goal", "hold_roundtable",
     "pay_fee", "plan_action", "plan_goal", "record_sdq", "register_referral", "reopen_fee", "save_settings",
     "waive_fee",

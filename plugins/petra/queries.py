@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Numeric, Select, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy import Numeric, Select, and_, case, cast, extract, false, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import finance
 from core.extensions import db
-from core.models import FamilyMember, Membership, Organisation, Person, User
+from core.models import FamilyMember, Membership, Organisation, Person, Team, User
 from core.pagination import Page, paginate
 from core.ui import Period
 
@@ -21,11 +21,17 @@ from . import logic
 from .models import (
     INFORMANTS,
     STATUSES,
+    Concern,
+    ConcernStep,
     Contact,
+    ContactVersion,
     Fee,
     PlanGoal,
     Roundtable,
     SdqResult,
+    Supervision,
+    TeamDecision,
+    TeamMeeting,
     Trajectory,
 )
 
@@ -152,7 +158,8 @@ def contacts_of(trajectory_id: int, *, show_all: bool = False) -> tuple[list[Con
 
 
 def contact_counts(trajectory_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Contacts per kind for each trajectory (since the start, or all when not started), in one query."""
+    """Contacts per kind for each trajectory from the start roundtable on, in one query: the clarifying talks
+    before the start count for the intake (``clarifying_counts``), not toward the support norms (000:395-402)."""
     out: dict[int, dict[str, int]] = {tid: {} for tid in trajectory_ids}
     if not trajectory_ids:
         return out
@@ -160,7 +167,7 @@ def contact_counts(trajectory_ids: list[int]) -> dict[int, dict[str, int]]:
         select(Contact.trajectory_id, Contact.kind, func.count())
         .join(Trajectory, Trajectory.id == Contact.trajectory_id)
         .where(Contact.trajectory_id.in_(trajectory_ids),
-               (Trajectory.start_on.is_(None)) | (Contact.on_date >= Trajectory.start_on))
+               Trajectory.start_on.is_not(None), Contact.on_date >= Trajectory.start_on)
         .group_by(Contact.trajectory_id, Contact.kind))
     for tid, kind, n in rows:
         out[tid][kind] = n
@@ -178,6 +185,41 @@ def clarifying_counts(t: Trajectory) -> dict[str, int]:
             if p in counts:
                 counts[p] += 1
     return counts
+
+
+def group_part(t: Trajectory, settings: dict, today: date) -> dict | None:
+    """The group part of the trajectory (about 6 Wednesday afternoons and a Saturday or a multi-day stay,
+    000:397-398): what the child attended from the referral to the closure, as the group work's attendance says
+    through the core hook ``hvhk_group_participation`` (no plugin imports another). ``None`` without a child or
+    when no available plugin answers."""
+    if t.child_id is None:
+        return None
+    from core.plugins import current_plugins
+    from core.ui import Period
+
+    period = Period(t.referred_on, t.closed_on or today)
+    answers = current_plugins().hook_available("hvhk_group_participation")(person_ids=[t.child_id], period=period)
+    if not answers:
+        return None
+    mine = [row for rows in answers for row in rows or [] if row.get("person_id") == t.child_id]
+    return dict(sessions=sum(r.get("sessions", 0) for r in mine), days=sum(r.get("days", 0) for r in mine),
+                norm_sessions=logic.setting_int(settings, "norm_groep_sessies"),
+                norm_days=logic.setting_int(settings, "norm_groep_dagen"))
+
+
+def contact_history(contact_id: int) -> list[ContactVersion]:
+    """The previous versions of a corrected contact, newest first."""
+    return list(db.session.scalars(select(ContactVersion).options(joinedload(ContactVersion.replaced_by))
+                                   .where(ContactVersion.contact_id == contact_id)
+                                   .order_by(ContactVersion.version.desc())))
+
+
+def corrected_contacts(contact_ids: list[int]) -> set[int]:
+    """Which of these contacts were corrected (they have a history)."""
+    if not contact_ids:
+        return set()
+    return set(db.session.scalars(select(ContactVersion.contact_id).where(
+        ContactVersion.contact_id.in_(contact_ids)).distinct()))
 
 
 def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
@@ -198,40 +240,171 @@ def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
 
 # --------------------------------------------------------------------------- the team meeting
 
-
-def _with_worker(*where):
-    return (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
-            .where(*where))
+MEETING_PAGE = 25
 
 
-def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict) -> dict:
-    """For the biweekly meeting: referrals since ``since``, the waiting count, running trajectories near or
-    past their maximum duration, clarifying ones stalled for 30 days, what is due, the open fees."""
+def _months_in_use(where) -> list[int]:
+    """The maximum durations the running trajectories use (usually one or two values: the setting)."""
+    return sorted(m for m in db.session.scalars(select(Trajectory.max_months).where(*where).distinct()) if m)
+
+
+def _by_months(fn, limit: date, months: list[int]):
+    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per ``max_months`` in use."""
+    if not months:
+        return false()
+    return or_(*(and_(Trajectory.max_months == m, Trajectory.start_on <= logic.latest_start(fn, m, limit))
+                 for m in months))
+
+
+def _exists(model, *where):
+    return select(model.id).where(model.trajectory_id == Trajectory.id, *where).exists()
+
+
+def _row_columns():
+    """Only what the meeting's lists show: number, child, lead worker, dates (no ORM objects)."""
+    return (Trajectory.id, Trajectory.ref, Trajectory.family_id, Trajectory.status, Trajectory.start_on,
+            Trajectory.max_months, Trajectory.phase2_on, Trajectory.referred_on,
+            (Person.given_name + " " + Person.family_name).label("child_name"),
+            User.display_name.label("worker_name"))
+
+
+def _rows(*where):
+    return (select(*_row_columns()).outerjoin(Person, Person.id == Trajectory.child_id)
+            .outerjoin(User, User.id == Trajectory.lead_worker_id).where(*where))
+
+
+def _count(*where) -> int:
+    return db.session.scalar(select(func.count()).select_from(Trajectory).where(*where))
+
+
+def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *, pages: dict | None = None) -> dict:
+    """For the biweekly meeting, flat in the data size: referrals since ``since``, the waiting count, running
+    trajectories near or past their maximum duration, clarifying ones stalled for 30 days, what is due, the
+    open fees, and a page of the running trajectories to discuss with the team's last decision.
+
+    The rules (maximum duration, what is due) are conditions in SQL; each list is one page (``pages`` holds
+    the page number per list: ``duur``, ``todo``, ``bespreken``) of plain rows with only the columns shown."""
+    pages = pages or {}
+    team_ids = list(team_ids)
     mine = Trajectory.team_id.in_(team_ids)
-    new = list(db.session.scalars(
-        select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.referrer_org))
-        .where(mine, Trajectory.referred_on >= since).order_by(Trajectory.referred_on, Trajectory.id).limit(100)))
-    active = list(db.session.scalars(_with_worker(mine, Trajectory.status == "ongoing")
-                                     .order_by(Trajectory.start_on, Trajectory.id)))
-    stalled = list(db.session.scalars(
-        _with_worker(mine, Trajectory.status == "clarifying", Trajectory.phase2_on <= today - timedelta(days=30))
-        .order_by(Trajectory.phase2_on, Trajectory.id).limit(100)))
-    ids = [t.id for t in active]
-    sdq_moments: dict[int, set] = {i: set() for i in ids}
-    rt_kinds: dict[int, set] = {i: set() for i in ids}
-    if ids:
-        for tid, inf, mom in db.session.execute(select(SdqResult.trajectory_id, SdqResult.informant, SdqResult.moment)
-                                                .where(SdqResult.trajectory_id.in_(ids))):
-            sdq_moments[tid].add((inf, mom))
-        for tid, kind in db.session.execute(select(Roundtable.trajectory_id, Roundtable.kind)
-                                            .where(Roundtable.trajectory_id.in_(ids))):
-            rt_kinds[tid].add(kind)
-    durations = {t.id: logic.duration_of(t, settings, today) for t in active}
-    nearing = [t for t in active if durations[t.id].state in ("bijna", "over")]
-    due = [(t, items) for t in active
-           if (items := logic.due_items(t, sdq_moments[t.id], rt_kinds[t.id], settings, today))]
-    return dict(new=new, waiting=count_waiting(team_ids), nearing=nearing, due=due, stalled=stalled,
-                durations=durations, open_fees=open_fee_totals(team_ids), n_active=len(active))
+    ongoing = (mine, Trajectory.status == "ongoing")
+    new = list(db.session.execute(
+        select(Trajectory.id, Trajectory.ref, Trajectory.family_id, Trajectory.referred_on, Trajectory.status,
+               Trajectory.referrer_kind, (Person.given_name + " " + Person.family_name).label("child_name"),
+               Organisation.name.label("referrer_name"))
+        .outerjoin(Person, Person.id == Trajectory.child_id)
+        .outerjoin(Organisation, Organisation.id == Trajectory.referrer_org_id)
+        .where(mine, Trajectory.referred_on >= since).order_by(Trajectory.referred_on, Trajectory.id)
+        .limit(MEETING_PAGE)))
+    stalled = list(db.session.execute(
+        _rows(mine, Trajectory.status == "clarifying", Trajectory.phase2_on <= today - timedelta(days=30))
+        .order_by(Trajectory.phase2_on, Trajectory.id).limit(MEETING_PAGE)))
+    warn = today + timedelta(days=logic.setting_int(settings, "warn_days"))
+    months = _months_in_use(ongoing)
+    nearing_where = (*ongoing, _by_months(logic.end_of, warn, months))
+    nearing = paginate(_rows(*nearing_where).order_by(Trajectory.start_on, Trajectory.id),
+                       pages.get("duur", 1), MEETING_PAGE, rows=True)
+    sdq_start = and_(Trajectory.start_on <= today - timedelta(days=28),
+                     ~_exists(SdqResult, SdqResult.moment == "voor"))
+    interim = and_(_by_months(logic.half_way, today, months), ~_exists(Roundtable, Roundtable.kind == "tussentijds"))
+    near_end = _by_months(logic.end_of, warn, months)
+    final_rt = and_(near_end, ~_exists(Roundtable, Roundtable.kind == "eind"))
+    sdq_end = and_(near_end, ~_exists(SdqResult, SdqResult.moment == "na"))
+    due_where = (*ongoing, Trajectory.start_on.is_not(None), or_(sdq_start, interim, final_rt, sdq_end))
+    due_page = paginate(
+        _rows(*due_where).add_columns(sdq_start.label("due_sdq_start"), interim.label("due_interim"),
+                                      final_rt.label("due_final"), sdq_end.label("due_sdq_end"))
+        .order_by(Trajectory.start_on, Trajectory.id), pages.get("todo", 1), MEETING_PAGE, rows=True)
+    due_labels = (("due_sdq_start", "SDQ bij de start"), ("due_interim", "Tussentijdse evaluatie"),
+                  ("due_final", "Eindevaluatie"), ("due_sdq_end", "SDQ bij de afronding"))
+    due = [(r, [label for key, label in due_labels if getattr(r, key)]) for r in due_page.items]
+    discuss = discussion(team_ids, pages.get("bespreken", 1))
+    durations = {r.id: logic.duration_of(r, settings, today) for r in [*nearing.items, *discuss.items]}
+    return dict(new=new, waiting=count_waiting(team_ids), nearing=nearing, n_nearing=_count(*nearing_where),
+                due=due, due_page=due_page, n_due=_count(*due_where), stalled=stalled, durations=durations,
+                open_fees=open_fee_totals(team_ids), n_active=_count(*ongoing), discuss=discuss)
+
+
+def discussion(team_ids: Iterable[int], page: int = 1) -> Page:
+    """A page of the trajectories the team follows (waiting, clarifying, running), oldest start first, each
+    with the team's last decision (label and date) in the same query."""
+    last = (select(TeamDecision.trajectory_id, func.max(TeamDecision.id).label("decision_id"))
+            .group_by(TeamDecision.trajectory_id).subquery())
+    stmt = (_rows(Trajectory.team_id.in_(list(team_ids)), Trajectory.status.in_(("waiting", *ACTIVE)))
+            .outerjoin(last, last.c.trajectory_id == Trajectory.id)
+            .outerjoin(TeamDecision, TeamDecision.id == last.c.decision_id)
+            .outerjoin(TeamMeeting, TeamMeeting.id == TeamDecision.meeting_id)
+            .add_columns(TeamDecision.decision.label("last_decision"), TeamMeeting.held_on.label("last_decided_on"))
+            .order_by(Trajectory.start_on.is_(None), Trajectory.start_on, Trajectory.id))
+    return paginate(stmt, page, MEETING_PAGE, rows=True)
+
+
+def meeting_of(team_id: int, held_on: date) -> TeamMeeting | None:
+    return db.session.scalar(select(TeamMeeting).options(selectinload(TeamMeeting.present))
+                             .where(TeamMeeting.team_id == team_id, TeamMeeting.held_on == held_on))
+
+
+def recent_meetings(team_ids: Iterable[int], limit: int = 10) -> list:
+    """The teams' last meetings with their number of decisions (for the links to the minutes)."""
+    return list(db.session.execute(
+        select(TeamMeeting.id, TeamMeeting.held_on, Team.name.label("team_name"), func.count(TeamDecision.id))
+        .join(Team, Team.id == TeamMeeting.team_id).outerjoin(TeamDecision, TeamDecision.meeting_id == TeamMeeting.id)
+        .where(TeamMeeting.team_id.in_(list(team_ids)))
+        .group_by(TeamMeeting.id, TeamMeeting.held_on, Team.name)
+        .order_by(TeamMeeting.held_on.desc(), TeamMeeting.id.desc()).limit(limit)))
+
+
+def minutes_of(meeting_id: int) -> list:
+    """The decisions of one meeting for its minutes: trajectory, child, decision, note (one query)."""
+    return list(db.session.execute(
+        select(TeamDecision.id, TeamDecision.decision, TeamDecision.note, Trajectory.id.label("trajectory_id"),
+               Trajectory.ref, Trajectory.family_id,
+               (Person.given_name + " " + Person.family_name).label("child_name"))
+        .join(Trajectory, Trajectory.id == TeamDecision.trajectory_id)
+        .outerjoin(Person, Person.id == Trajectory.child_id)
+        .where(TeamDecision.meeting_id == meeting_id).order_by(Trajectory.ref, TeamDecision.id)))
+
+
+def decisions_of(trajectory_id: int) -> list[TeamDecision]:
+    return list(db.session.scalars(
+        select(TeamDecision).options(joinedload(TeamDecision.meeting))
+        .where(TeamDecision.trajectory_id == trajectory_id).order_by(TeamDecision.id.desc())))
+
+
+# --------------------------------------------------------------------------- supervision and concerns
+
+
+def supervisions_of(worker_id: int, team_ids: Iterable[int]) -> list[Supervision]:
+    return list(db.session.scalars(
+        select(Supervision).options(joinedload(Supervision.manager))
+        .where(Supervision.worker_id == worker_id, Supervision.team_id.in_(list(team_ids)))
+        .order_by(Supervision.held_on.desc(), Supervision.id.desc())))
+
+
+def concerns_of(trajectory_id: int) -> list[Concern]:
+    return list(db.session.scalars(
+        select(Concern).options(selectinload(Concern.steps).joinedload(ConcernStep.by), joinedload(Concern.raised_by))
+        .where(Concern.trajectory_id == trajectory_id).order_by(Concern.raised_on.desc(), Concern.id.desc())))
+
+
+def count_open_concerns(trajectory_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Concern).where(
+        Concern.trajectory_id == trajectory_id, Concern.status == "open"))
+
+
+def open_concerns(team_ids: Iterable[int], limit: int = 10) -> tuple[list, int]:
+    """The open concerns of these teams (oldest first, ``limit`` rows) and how many there are."""
+    where = (Concern.status == "open", Trajectory.team_id.in_(list(team_ids)))
+    last_step = (select(func.max(ConcernStep.on_date)).where(ConcernStep.concern_id == Concern.id)
+                 .correlate(Concern).scalar_subquery())
+    rows = list(db.session.execute(
+        select(Concern.id, Concern.raised_on, Trajectory.id.label("trajectory_id"), Trajectory.ref,
+               Trajectory.family_id, last_step.label("last_step_on"))
+        .join(Trajectory, Trajectory.id == Concern.trajectory_id).where(*where)
+        .order_by(Concern.raised_on, Concern.id).limit(limit)))
+    total = db.session.scalar(select(func.count()).select_from(Concern)
+                              .join(Trajectory, Trajectory.id == Concern.trajectory_id).where(*where))
+    return rows, total
 
 
 # --------------------------------------------------------------------------- the year in figures
@@ -263,8 +436,10 @@ def year_overview(team_ids: Iterable[int], year: int, settings: dict) -> dict:
     # contacts per closed trajectory (the whole trajectory) against the norms
     closed_ids = select(Trajectory.id).where(mine, Trajectory.closed_on.between(first, last),
                                              Trajectory.start_on.is_not(None))
-    per_kind_closed = dict(db.session.execute(
-        select(Contact.kind, func.count()).where(Contact.trajectory_id.in_(closed_ids)).group_by(Contact.kind)).all())
+    per_kind_closed = dict(db.session.execute(  # from the start on: clarifying talks are not support
+        select(Contact.kind, func.count()).join(Trajectory, Trajectory.id == Contact.trajectory_id)
+        .where(Contact.trajectory_id.in_(closed_ids), Contact.on_date >= Trajectory.start_on)
+        .group_by(Contact.kind)).all())
     n_closed_started = db.session.scalar(select(func.count()).select_from(closed_ids.subquery()))
     norms = [(n.label, round(n.done / n_closed_started, 1) if n_closed_started else 0, n.norm)
              for n in logic.norm_progress(per_kind_closed, settings)]

@@ -19,18 +19,22 @@ from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
 from core.people import PersonCard
 from core.plugins import team_ids_for, teams_for
 from core.ui import render, wants_fragment
+from core.vocabulary import TEAM_DECISION_LABELS
 
 from . import logic, operations, queries
 from .access import get_trajectory, owns
 from .forms import (
     ActionForm,
+    ActionStatusForm,
     ClosureForm,
+    ContactEditForm,
     ContactForm,
     DecisionForm,
     EvaluationForm,
     FeeForm,
     GoalForm,
     PhaseForm,
+    PlanShapeForm,
     ReferralEditForm,
     ReferralForm,
     RoundtableEditForm,
@@ -51,6 +55,7 @@ from .models import (
     SDQ_SCALES,
     STATUSES,
     Contact,
+    PlanAction,
     PlanGoal,
     Roundtable,
     Trajectory,
@@ -153,11 +158,15 @@ def _form_warnings(form: ReferralForm, chosen: PersonCard | None, settings) -> l
         school_level=level, school_year=year, birth_date=birth_date,
         home_municipality=chosen.municipality if chosen else form.municipality.data,
         school_municipality=school.municipality if school else None,
-        contra=form.contra_indications.data or [], settings=settings, on=form.referred_on.data)
+        contra=form.contra_indications.data or [], settings=settings, on=form.referred_on.data,
+        safety=bool(form.safety_concern.data))
 
 
 def _referral_of(form) -> dict:
-    return {name: form[name].data for name in operations.REFERRAL_FIELDS}
+    values = {name: form[name].data for name in operations.REFERRAL_FIELDS}
+    if "safety_concern" in form:
+        values["safety_concern"] = bool(form.safety_concern.data)
+    return values
 
 
 @bp.route("/aanmelding", methods=["GET", "POST"])
@@ -198,7 +207,7 @@ def referral():
                     current_user, form.team_id.data, _referral_of(form), new_child=new_child,
                     child_id=chosen.person_id if chosen else None, family_id=chosen.family_id if chosen else None,
                     token=form.sleutel.data or None)
-                warnings = logic.trajectory_referral_warnings(t, settings)
+                warnings = logic.trajectory_referral_warnings(t, settings, safety=bool(form.safety_concern.data))
             if save.saved:
                 flash(f"Aanmelding {t.ref} geregistreerd en op de wachtlijst gezet.", "success")
                 for w in warnings:
@@ -250,10 +259,11 @@ def _contacts_context(t: Trajectory, settings, form: ContactForm | None = None, 
         form = ContactForm(formdata=None)
         form.on_date.data = date.today()
         form.minutes.data = 60
-    clarifying = queries.clarifying_counts(t) if t.start_on is None or t.status == "ongoing" else None
+    clarifying = queries.clarifying_counts(t)  # the intake's talks: always shown, never toward the norms
     return dict(t=t, contacts=contacts, more=more, norms=logic.norm_progress(counts, settings), contact_form=form,
                 contact_warnings=warnings or [], clarifying=clarifying,
-                can_add_contact=t.status not in operations.ENDED)
+                can_add_contact=t.status not in operations.ENDED,
+                corrected=queries.corrected_contacts([c.id for c in contacts]))
 
 
 @bp.get("/traject/<int:trajectory_id>")
@@ -266,8 +276,12 @@ def show(trajectory_id: int):
     phase_form = PhaseForm(formdata=None)
     phase_form.version.data = t.version
     phase_form.on.data = date.today()
+    may_see_concerns = operations.may_see_concerns(t, current_user)
     return render_template(
         "petra/show.html", duration=logic.duration_of(t, settings),
+        group=queries.group_part(t, settings, date.today()), decisions=queries.decisions_of(t.id)[:5],
+        may_see_concerns=may_see_concerns,
+        open_concerns=queries.count_open_concerns(t.id) if may_see_concerns else None,
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
         roundtables=queries.roundtables_of(t.id), planned=queries.planned_roundtables(t.id), sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
@@ -300,6 +314,32 @@ def add_contact(trajectory_id: int):
     ctx = _contacts_context(t, settings, form=form, warnings=warnings)
     # 200 also after a refusal: htmx swaps only a 2xx answer, and the fragment carries the messages
     return render("petra/contact_page.html", "petra/_contacts.html", saved=ok, **ctx)
+
+
+@bp.route("/traject/<int:trajectory_id>/contact/<int:contact_id>/verbeteren", methods=["GET", "POST"])
+def correct_contact(trajectory_id: int, contact_id: int):
+    """Correct a contact; the previous versions stay visible below the form (audited like the trajectory)."""
+    t = get_trajectory(trajectory_id, what="contact verbeteren")
+    c = db.session.get(Contact, contact_id)
+    if c is None or c.trajectory_id != t.id:
+        abort(404)
+    form = ContactEditForm(obj=c if request.method == "GET" else None)
+    if request.method == "GET":
+        form.parties.data = c.party_keys
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        with save:
+            save.check(c)
+            changed = operations.correct_contact(t, c, current_user, on_date=form.on_date.data,
+                                                 minutes=form.minutes.data, kind=form.kind.data,
+                                                 place=form.place.data, parties=form.parties.data,
+                                                 note=form.note.data)
+        if save.saved:
+            flash("Contact verbeterd; de vorige versie blijft zichtbaar." if changed else "Niets gewijzigd.",
+                  "success")
+            return _to_show(t)
+    return render_template("petra/contact_edit.html", t=t, c=c, form=form,
+                           history=queries.contact_history(c.id)), save.status
 
 
 @bp.post("/traject/<int:trajectory_id>/contact/<int:contact_id>/verwijderen")
@@ -347,7 +387,8 @@ def decision(trajectory_id: int):
             operations.decide_intake(t, current_user, form.decision.data, form.decision_on.data,
                                      lead_worker_id=form.lead_worker_id.data or None,
                                      second_worker_id=form.second_worker_id.data or None,
-                                     org_id=form.decision_org_id.data or None, reason=form.decision_reason.data)
+                                     org_id=form.decision_org_id.data or None, reason=form.decision_reason.data,
+                                     upbringing=form.upbringing.data, life_events=form.life_events.data)
     return _answer(save, "Intakebeslissing opgeslagen.", "petra/decision.html", t, form=form)
 
 
@@ -497,8 +538,47 @@ def plan(trajectory_id: int):
         if save.saved:
             flash("Doel toegevoegd aan het partnerschapsplan.", "success")
             return _to_plan(t)
-    return render_template("petra/plan.html", t=t, form=form, goals=queries.goals_of(t.id),
-                           action_form=ActionForm(formdata=None), eval_form=EvaluationForm(formdata=None)), save.status
+    shape_form = PlanShapeForm(formdata=None)
+    shape_form.version.data = t.version
+    shape_form.plan_form.data, shape_form.plan_intensity.data = t.plan_form or "", t.plan_intensity or ""
+    return render_template("petra/plan.html", t=t, form=form, goals=queries.goals_of(t.id), shape_form=shape_form,
+                           action_form=ActionForm(formdata=None), eval_form=EvaluationForm(formdata=None),
+                           status_form=ActionStatusForm(formdata=None)), save.status
+
+
+@bp.post("/traject/<int:trajectory_id>/plan/vorm")
+def plan_shape(trajectory_id: int):
+    """The trajectory's form (individual, group, both) and intensity, as decided in the partnership plan."""
+    t = get_trajectory(trajectory_id, read=False)
+    form = PlanShapeForm()
+    if not form.validate():
+        flash("Niet opgeslagen: kies een vorm en een intensiteit uit de lijst.", "error")
+        return _to_plan(t)
+    with conflict_safe(form, flash_message=True) as save:
+        save.check(t)
+        operations.plan_shape(t, current_user, form=form.plan_form.data, intensity=form.plan_intensity.data)
+    if save.saved:
+        flash("Vorm en intensiteit opgeslagen.", "success")
+    return _to_plan(t)
+
+
+@bp.post("/traject/<int:trajectory_id>/plan/actie/<int:action_id>")
+def action_status(trajectory_id: int, action_id: int):
+    """The status and due date of one action."""
+    t = get_trajectory(trajectory_id, read=False)
+    a = db.session.get(PlanAction, action_id)
+    if a is None or a.goal.trajectory_id != t.id:
+        abort(404)
+    form = ActionStatusForm()
+    if not form.validate():
+        flash("Actie niet bijgewerkt: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
+        return _to_plan(t)
+    with conflict_safe(form, flash_message=True) as save:
+        save.check(a)
+        operations.action_status(t, a, current_user, status=form.status.data, due_on=form.due_on.data)
+    if save.saved:
+        flash("Actie bijgewerkt.", "success")
+    return _to_plan(t)
 
 
 def _goal_of(t: Trajectory, goal_id: int) -> PlanGoal:
@@ -517,7 +597,8 @@ def add_action(trajectory_id: int, goal_id: int):
         flash("Actie niet opgeslagen: vul de actie in.", "error")
         return _to_plan(t)
     with conflict_safe(form, flash_message=True) as save:
-        operations.plan_action(t, g, current_user, description=form.description.data, who=form.who.data)
+        operations.plan_action(t, g, current_user, description=form.description.data, who=form.who.data,
+                               due_on=form.due_on.data)
     if save.saved:
         flash("Actie toegevoegd.", "success")
     return _to_plan(t)
@@ -649,12 +730,19 @@ def close(trajectory_id: int):
 
 @bp.get("/teamoverleg")
 def meeting():
+    """The biweekly team meeting: a constant number of queries whatever the team's size (the rules are SQL
+    conditions, each list one page of plain rows); only the rows shown are audited."""
     today = date.today()
     since = today - timedelta(days=arg_int("dagen", 14, min=1, max=3660))
-    data = queries.meeting(team_ids_for(), since, today, logic.load_settings())
-    listed = data["new"] + data["nearing"] + data["stalled"] + [t for t, _ in data["due"]]
-    audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in listed], detail="lijst: teamoverleg")
-    return render_template("petra/meeting.html", since=since, today=today, **data)
+    pages = {key: arg_int(f"pagina_{key}", 1, min=1, max=100_000) for key in ("duur", "todo", "bespreken")}
+    teams = team_ids_for()
+    data = queries.meeting(teams, since, today, logic.load_settings(), pages=pages)
+    listed = [*data["new"], *data["stalled"], *data["nearing"].items, *(r for r, _ in data["due"]),
+              *data["discuss"].items]
+    audit.record_list_read("petra_trajectory", [(r.family_id, r.id) for r in listed], detail="lijst: teamoverleg")
+    return render_template("petra/meeting.html", since=since, today=today, pages=pages,
+                           meetings=queries.recent_meetings(teams, 6), decision_labels=TEAM_DECISION_LABELS,
+                           referrer_labels=labels(REFERRER_KINDS), status_labels=labels(STATUSES), **data)
 
 
 @bp.get("/jaaroverzicht")
@@ -701,3 +789,5 @@ def widget_caseload():
 
 
 __all__ = ["bp", "owns"]
+
+from . import views_team  # noqa: E402,F401  (the team's pages: decisions, minutes, supervision, concerns)

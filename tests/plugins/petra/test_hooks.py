@@ -76,7 +76,7 @@ def test_family_export_holds_everything(app, world, make_trajectory):
     [tr] = data["petra"]
     assert tr["ref"] == t.ref and tr["child"] == "Lotte Peeters" and tr["question"] == "Vraag"
     assert tr["contacts"][0]["note"] == "geheime notitie" and tr["roundtables"][0]["agreements"] == "Afspraak met mama"
-    assert tr["plan"][0]["actions"] == [{"description": "Dagboek", "who": "mama"}]
+    assert tr["plan"][0]["actions"] == [{"description": "Dagboek", "who": "mama", "status": "todo", "due_on": None}]
     assert tr["sdq"][0]["total"] == 12 and tr["fee"]["waived"] is True
 
 
@@ -127,6 +127,15 @@ def test_demo_data_covers_every_phase(app):
     # one involvement per family, the pseudonymous numbers are unique per year
     refs = list(db.session.scalars(select(Trajectory.ref)))
     assert len(refs) == len(set(refs))
+    # the team's demo rows: meetings with decisions, a supervision log, concerns at various steps
+    from plugins.petra.models import Concern, Supervision, TeamDecision, TeamMeeting
+
+    assert db.session.scalar(select(func.count(TeamMeeting.id))) == 2
+    assert db.session.scalar(select(func.count(TeamDecision.id))) >= 6
+    assert db.session.scalar(select(func.count(Supervision.id))) == 3
+    concerns = list(db.session.scalars(select(Concern)))
+    assert sorted(len(c.steps) for c in concerns) == [0, 2, 4]
+    assert sorted(c.status for c in concerns) == ["closed", "open", "open"]
 
 
 def _seed(world, make_trajectory, make_family, n):

@@ -48,16 +48,26 @@ def test_region_warning_only_when_home_and_school_are_outside(client, login, wor
 
 def test_contra_indication_ticked_warns_and_live_check_fragment(client, login, world):
     login(client, "worker")
-    data = referral_data(world, contra_indications=["veiligheid"])
+    # the safety tick is no longer a contra-indication key: it becomes an open concern (petra_0004)
+    from plugins.petra.models import Concern
+
+    data = referral_data(world, contra_indications=["reflectie"], safety_concern="y")
     resp = client.post("/petra/aanmelding/controle", data=data, htmx=True)
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "<html" not in body
-    assert "Contra-indicatie aangevinkt: De veiligheid van het kind of de ouders is in gevaar." in body
+    assert "Contra-indicatie aangevinkt: Vermoeden van te beperkte mogelijkheden" in body
+    assert "Zorg over de veiligheid aangevinkt" in body
     body = client.post("/petra/aanmelding/controle", data=referral_data(world), htmx=True).get_data(as_text=True)
     assert "Geen waarschuwingen." in body
     body = client.post("/petra/aanmelding", data=data, follow_redirects=True).get_data(as_text=True)
-    assert "Contra-indicatie aangevinkt" in body
-    assert db.session.scalar(select(Trajectory)).contra_keys == ["veiligheid"]
+    assert "Contra-indicatie aangevinkt" in body and "Zorg over de veiligheid aangevinkt" in body
+    t = db.session.scalar(select(Trajectory))
+    assert t.contra_keys == ["reflectie"]
+    assert [c.status for c in db.session.scalars(select(Concern).where(Concern.trajectory_id == t.id))] == ["open"]
+    # the old key is refused by the form (no silent tick)
+    body = client.post("/petra/aanmelding/controle", data=referral_data(world, contra_indications=["veiligheid"]),
+                       htmx=True).get_data(as_text=True)
+    assert "Contra-indicatie aangevinkt: De veiligheid" not in body
 
 
 def test_region_is_a_setting(app, world):
