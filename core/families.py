@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
@@ -36,7 +36,6 @@ from .models import (
     Family,
     FamilyMember,
     Involvement,
-    Membership,
     Organisation,
     Person,
     Team,
@@ -148,10 +147,9 @@ def directory():
 
 
 def _team_choices() -> list[tuple[int, str]]:
-    q = select(Team).order_by(Team.name)
-    if not current_user.is_admin:
-        q = q.join(Membership).where(Membership.user_id == current_user.id)
-    return [(t.id, t.name) for t in db.session.scalars(q)]
+    if not current_user.is_admin:  # the user's teams, loaded with the user (core.security.load_user)
+        return sorted(((m.team.id, m.team.name) for m in current_user.memberships), key=lambda t: (t[1], t[0]))
+    return [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
 
 
 def _school_choices() -> list[tuple[str, str]]:
@@ -270,29 +268,32 @@ def _str(value) -> str | None:
 
 @bp.get("/<int:family_id>")
 def show(family_id: int):
-    family = db.session.get(Family, family_id)
+    # A constant number of queries (tests/test_query_counts.py): the family with its members, their people and
+    # schools in one; the active involvements (which also answer need-to-know) in one; consents; who looked.
+    family = db.session.scalars(
+        select(Family).where(Family.id == family_id)
+        .options(joinedload(Family.members).joinedload(FamilyMember.person).joinedload(Person.school))
+    ).unique().first()
     if family is None:
         abort(404)
-    if not can_see_family(current_user, family_id):
+    involvements = list(db.session.scalars(
+        select(Involvement).options(joinedload(Involvement.team))
+        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None))
+        .order_by(Involvement.started_at, Involvement.id)
+    ))
+    if not can_see_family(current_user, family_id, involved={i.team_id for i in involvements}):
         audit.record_denied("family", family_id, family_id=family_id)
         teams = involved_teams_by_family([family_id])[family_id]
         form = InvolvementForm()
         form.team_id.choices = _team_choices()
         return render_template("core/families/no_access.html", family=family, teams=teams, form=form), 403
-    members = list(db.session.scalars(
-        select(FamilyMember).options(selectinload(FamilyMember.person).selectinload(Person.school))
-        .where(FamilyMember.family_id == family_id).order_by(FamilyMember.role, FamilyMember.id)
-    ))
+    members = sorted(family.members, key=lambda m: (m.role, m.id))
     consents = list(db.session.scalars(
-        select(Consent).options(selectinload(Consent.organisation), selectinload(Consent.given_by))
+        select(Consent).options(joinedload(Consent.organisation), joinedload(Consent.given_by))
         .where(Consent.family_id == family_id).order_by(Consent.given_on.desc())
     ))
-    involvements = list(db.session.scalars(
-        select(Involvement).options(selectinload(Involvement.team))
-        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None)).order_by(Involvement.started_at)
-    ))
     viewers = list(db.session.scalars(
-        select(AuditEntry).options(selectinload(AuditEntry.user))
+        select(AuditEntry).options(joinedload(AuditEntry.user))
         .where(AuditEntry.family_id == family_id).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(15)
     ))
     panels = []
