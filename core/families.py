@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import and_, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -77,25 +77,45 @@ def person_match(query: str):
 
 def search_families(q: str = "", born: date | None = None, municipality: str | None = None,
                     include_archived: bool = False, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
-    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved)."""
+    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved).
+
+    Flat in the data size: a common name matches a share of all people, so each way of matching (people by
+    name, households by label) is cut to the families up to the end of the asked page, in name order, before
+    they are combined (LIMIT early, walking the name indexes), instead of combining every match and sorting."""
     stmt = select(Family)
     key = fold(q)
+    family_filters = []
+    if municipality:
+        family_filters.append(Family.municipality == municipality)
+    if not include_archived:
+        family_filters.append(Family.archived.is_(False))
     if key or born:
-        # a UNION of two index range scans (people by name, households by label): no OR across tables,
-        # so both SQLite and PostgreSQL use their b-tree indexes at 100,000 families
-        member_q = select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
+        enough = max(1, page) * page_size + 1  # every family up to the end of this page, and one to say "more"
+        if db.session.get_bind().dialect.name == "postgresql":
+            # the families of each matching person through the person_id index (a nested loop): without the
+            # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
+            families_of = (select(FamilyMember.family_id).where(FamilyMember.person_id == Person.id)
+                           .offset(0).lateral())
+            member_q = (select(Family.id, Family.label_key).select_from(Person)
+                        .join(families_of, true())
+                        .join(Family, Family.id == families_of.c.family_id))
+        else:  # SQLite walks the indexes on its own
+            member_q = (select(Family.id, Family.label_key)
+                        .join(FamilyMember, FamilyMember.family_id == Family.id)
+                        .join(Person, Person.id == FamilyMember.person_id))
+        member_q = member_q.where(*family_filters)
         if key:
             member_q = member_q.where(person_match(q))
         if born:
             member_q = member_q.where(Person.birth_date == born)
-        ids = member_q
+        branches = [member_q.distinct().order_by(Family.label_key, Family.id).limit(enough)]
         if key and not born:
-            ids = union(member_q, select(Family.id).where(_prefix_range(Family.label_key, key)))
+            branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
+                            .order_by(Family.label_key, Family.id).limit(enough))
+        # each branch as a subquery of its own: a compound SELECT may not hold ORDER BY/LIMIT per part (SQLite)
+        ids = union(*(select(b.subquery().c.id) for b in branches))
         stmt = stmt.where(Family.id.in_(ids))
-    if municipality:
-        stmt = stmt.where(Family.municipality == municipality)
-    if not include_archived:
-        stmt = stmt.where(Family.archived.is_(False))
+    stmt = stmt.where(*family_filters)
     return paginate(stmt.order_by(Family.label_key, Family.id), page, page_size)
 
 
