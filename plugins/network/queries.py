@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -205,7 +206,36 @@ class MapFilters:
     focus: int | None = None
 
 
+_MAP_CACHE_SIZE = 32  # per app (one per worker process): (filters, map version) -> the map's data
+
+
+def map_version() -> tuple:
+    """What the map is drawn from, in one small statement: per table the number of rows, the sum of their
+    versions (every ORM update raises a row's version) and the highest id. Another value means the map changed
+    (in this process or any other), so a cached layout is used only while it is still the same."""
+    row = db.session.execute(union_all(*(
+        select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0), func.coalesce(func.max(m.id), 0))
+        .select_from(m) for i, m in enumerate((Organisation, Partner, Relation))))).all()
+    return tuple(sorted(tuple(r) for r in row))
+
+
 def map_data(f: MapFilters) -> dict:
+    """The network map's data (``layout_map``), cached per process while ``map_version()`` stays the same:
+    the layout is not recomputed per request. Callers must not change the returned dict."""
+    cache = current_app.extensions.setdefault("hvhk_network_map", OrderedDict())
+    key = (astuple(f), map_version())
+    found = cache.get(key)
+    if found is not None:
+        cache.move_to_end(key)
+        return found
+    data = layout_map(f)
+    cache[key] = data
+    while len(cache) > _MAP_CACHE_SIZE:
+        cache.popitem(last=False)
+    return data
+
+
+def layout_map(f: MapFilters) -> dict:
     """Nodes (with positions) and edges for the network map: two SQL statements, O(n) layout.
 
     Organisations are grouped by sector; each sector forms a sunflower-shaped cluster, the clusters sit on
