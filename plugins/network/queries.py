@@ -171,6 +171,17 @@ def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]
     return [(i, f"{n} ({m})" if m else n) for i, n, m in db.session.execute(stmt.order_by(func.lower(Organisation.name)))]
 
 
+def pick_organisations(query: str, page: int = 1, per_page: int = 10) -> Page:
+    """A page of ``(id, name, municipality)`` of the organisations whose name holds ``query`` (two characters
+    or more), by name: what the ecomap's organisation picker offers."""
+    if len(query.strip()) < 2:
+        return Page([], 1, False)
+    stmt = (select(Organisation.id, Organisation.name, Organisation.municipality)
+            .where(Organisation.archived.is_(False), func.lower(Organisation.name).like(_like(query.strip().lower())))
+            .order_by(func.lower(Organisation.name), Organisation.id))
+    return paginate(stmt, page, per_page, rows=True)
+
+
 def relations_of(org_id: int) -> list[Relation]:
     return list(db.session.scalars(
         select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
