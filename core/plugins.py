@@ -40,6 +40,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager("hvhk")
         self.pm.add_hookspecs(hookspecs)
         self.blueprint_owner: dict[str, str] = {}
+        self._subset_callers: dict[tuple, object] = {}
         self._packages: list[tuple[str, str]] | None = None
         wanted = _parse_plugin_setting(load)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -135,15 +136,21 @@ class PluginHost:
     # ------------------------------------------------------------------ hook calls
     def hook_for(self, user, name: str):
         """The hook ``name`` restricted to the plugins enabled for ``user`` (pluggy's subset_hook_caller)."""
-        enabled = self.enabled_for_user(user)
-        remove = [p for n, p in self.pm.list_name_plugin() if n not in enabled]
-        return self.pm.subset_hook_caller(name, remove_plugins=remove)
+        return self._subset(name, frozenset(self.enabled_for_user(user)))
 
     def hook_available(self, name: str):
         """The hook ``name`` on every available plugin (data rights, finance, demo data)."""
-        available = self.available_names()
-        remove = [p for n, p in self.pm.list_name_plugin() if n not in available]
-        return self.pm.subset_hook_caller(name, remove_plugins=remove)
+        return self._subset(name, frozenset(self.available_names()))
+
+    def _subset(self, name: str, keep: frozenset[str]):
+        """pluggy's subset caller of ``name`` for the plugins ``keep``, made once per process and set of plugins
+        (it reads the registered implementations at each call, so it never goes stale)."""
+        key = (name, keep, len(self.pm.get_plugins()))  # a plugin registered later makes a new one
+        caller = self._subset_callers.get(key)
+        if caller is None:
+            remove = [p for n, p in self.pm.list_name_plugin() if n not in keep]
+            caller = self._subset_callers[key] = self.pm.subset_hook_caller(name, remove_plugins=remove)
+        return caller
 
     def call_each(self, name: str, **kwargs) -> dict:
         """Call hook ``name`` on every available plugin separately: ``{plugin name: its result}``."""

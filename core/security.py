@@ -168,7 +168,8 @@ def security_headers(resp):
 def refuse_control_characters():
     """before_request: a NUL or other control character in a submitted value is never typed by a person, and
     PostgreSQL refuses NUL in text. Answer 400 in Dutch before any view sees it (tabs and newlines are fine)."""
-    for values in (request.args, request.form):
+    sources = (request.args,) if request.method in ("GET", "HEAD", "OPTIONS") else (request.args, request.form)
+    for values in sources:  # a GET has no form body: not parsed for nothing on every page view
         for value in values.values():
             if _CONTROL.search(value):
                 from werkzeug.exceptions import BadRequest
