@@ -5,6 +5,7 @@ never write (``operations`` does)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections import OrderedDict
@@ -233,17 +234,28 @@ def map_version() -> tuple:
 def map_data(f: MapFilters) -> dict:
     """The network map's data (``layout_map``), cached per process while ``map_version()`` stays the same:
     the layout is not recomputed per request. Callers must not change the returned dict."""
+    return _map_entry(f)["data"]
+
+
+def map_json(f: MapFilters) -> str:
+    """``map_data`` as JSON text, encoded once per cached layout."""
+    entry = _map_entry(f)
+    if entry["json"] is None:
+        entry["json"] = json.dumps(entry["data"], separators=(",", ":"))
+    return entry["json"]
+
+
+def _map_entry(f: MapFilters) -> dict:
     cache = current_app.extensions.setdefault("hvhk_network_map", OrderedDict())
     key = (astuple(f), map_version())
     found = cache.get(key)
     if found is not None:
         cache.move_to_end(key)
         return found
-    data = layout_map(f)
-    cache[key] = data
+    entry = cache[key] = {"data": layout_map(f), "json": None}
     while len(cache) > _MAP_CACHE_SIZE:
         cache.popitem(last=False)
-    return data
+    return entry
 
 
 def layout_map(f: MapFilters) -> dict:

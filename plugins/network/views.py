@@ -13,8 +13,8 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -378,7 +378,7 @@ def network_map():
 def network_map_json():
     f = _map_filters()
     _focus_by_name(f)
-    return jsonify(map_data(f))
+    return current_app.response_class(queries.map_json(f), mimetype="application/json")
 
 
 # --------------------------------------------------------------------------- referrals: per partner
