@@ -134,7 +134,14 @@ def test_the_everyday_formats_written_without_babel_are_babels_own():
 
     from babel import dates as babel_dates
 
-    from core.formatting import DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT, format_date, format_datetime, format_time
+    from core.formatting import (
+        DATE_FORMAT,
+        DATETIME_FORMAT,
+        TIME_FORMAT,
+        format_date,
+        format_datetime,
+        format_time,
+    )
 
     moment = datetime(1000, 1, 1, 0, 0)
     for _ in range(400):
