@@ -94,21 +94,25 @@ def search_families(q: str = "", born: date | None = None, municipality: str | N
         if db.session.get_bind().dialect.name == "postgresql":
             # the families of each matching person through the person_id index (a nested loop): without the
             # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
-            families_of = (select(FamilyMember.family_id).where(FamilyMember.person_id == Person.id)
+            # (the family inside the fence too: else the planner may walk every family in name order, hoping
+            # to meet the LIMIT early, and compare each with every match)
+            families_of = (select(Family.id, Family.label_key)
+                           .join(FamilyMember, FamilyMember.family_id == Family.id)
+                           .where(FamilyMember.person_id == Person.id, *family_filters)
                            .offset(0).lateral())
-            member_q = (select(Family.id, Family.label_key).select_from(Person)
-                        .join(families_of, true())
-                        .join(Family, Family.id == families_of.c.family_id))
+            member_q = select(families_of.c.id, families_of.c.label_key).select_from(Person).join(families_of, true())
+            order = (families_of.c.label_key, families_of.c.id)
         else:  # SQLite walks the indexes on its own
             member_q = (select(Family.id, Family.label_key)
                         .join(FamilyMember, FamilyMember.family_id == Family.id)
-                        .join(Person, Person.id == FamilyMember.person_id))
-        member_q = member_q.where(*family_filters)
+                        .join(Person, Person.id == FamilyMember.person_id)
+                        .where(*family_filters))
+            order = (Family.label_key, Family.id)
         if key:
             member_q = member_q.where(person_match(q))
         if born:
             member_q = member_q.where(Person.birth_date == born)
-        branches = [member_q.distinct().order_by(Family.label_key, Family.id).limit(enough)]
+        branches = [member_q.distinct().order_by(*order).limit(enough)]
         if key and not born:
             branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
                             .order_by(Family.label_key, Family.id).limit(enough))
