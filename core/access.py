@@ -59,12 +59,16 @@ def involved_team_ids(family_id: int) -> set[int]:
     ))
 
 
-def can_see_family(user, family_id: int) -> bool:
-    """Staff see details when one of their teams is involved; admins always; partners never."""
+def can_see_family(user, family_id: int, *, involved: set[int] | None = None) -> bool:
+    """Staff see details when one of their teams is involved; admins always; partners never.
+
+    ``involved``: the ids of the teams actively involved, when the caller loaded them already (no query)."""
     if not getattr(user, "is_authenticated", False) or user.is_partner:
         return False
     if user.is_admin:
         return True
+    if involved is not None:
+        return bool(involved & user.team_ids())
     return db.session.scalar(
         select(exists().where(
             Involvement.family_id == family_id,

@@ -86,8 +86,14 @@ def commit_reads(response):
     rows = g.pop("_hvhk_reads", None)
     if rows:
         if response.status_code < 500:
-            db.session.execute(insert(AuditEntry), rows)
-            db.session.commit()
+            db.session.execute(insert(AuditEntry), rows)  # one INSERT in the request's transaction
+            session = db.session()
+            keep = session.expire_on_commit
+            session.expire_on_commit = False  # the page is rendered: nothing loaded needs reloading (the user)
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = keep
         else:
             db.session.rollback()
     return response

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import make_url
@@ -74,17 +77,139 @@ def engine_options(config, given: dict | None) -> dict:
 
 
 def database_answers(engine, connect_args: dict, timeout: float) -> bool:
-    """Does the database answer ``SELECT 1`` within ``timeout`` seconds? A fresh connection outside the pool,
-    so a pooled connection stuck in a stalled network cannot hold the health check up."""
+    """Does the database answer ``SELECT 1`` within ``timeout`` seconds? Asked on the process's own health
+    connection, outside the pool, so a pooled connection stuck in a stalled network cannot hold the health check
+    up; the wait for the answer is bounded. Opening a connection per check cost more than the rest of the request
+    together, so the connection is kept; when it fails (the server restarted, the network broke) a fresh one is
+    tried at once within the same time limit."""
     if engine.url.get_backend_name() != "postgresql":
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return True
-    import psycopg
+    key = (engine.url.render_as_string(hide_password=False), repr(sorted(connect_args.items())))
+    probe = _HEALTH_PROBES.get(key)
+    if probe is None:
+        probe = _HEALTH_PROBES.setdefault(key, _HealthProbe())
+    return probe.answers(engine, connect_args, timeout)
 
+
+class _HealthProbe:
+    """One kept connection per process and database for /healthz (a second concurrent check in the same process
+    uses a fresh connection, as every check did before)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.conn = None
+        self.pid = None
+
+    def answers(self, engine, connect_args: dict, timeout: float) -> bool:
+        if not self.lock.acquire(blocking=False):
+            return _fresh_connection_answers(engine, connect_args, timeout)
+        try:
+            deadline = time.monotonic() + timeout
+            if self.conn is not None and self.pid != os.getpid():
+                self.conn = None  # inherited through a fork: the parent's socket, never ours to use or close
+            if self.conn is not None:
+                outcome = _select_one(self.conn.pgconn, deadline)
+                if outcome is True:
+                    return True
+                self._drop()
+                if outcome is None:  # no answer in time: the database (or the network to it) stalls
+                    return False
+            return self._connect(engine, connect_args, deadline)
+        finally:
+            self.lock.release()
+
+    def _connect(self, engine, connect_args: dict, deadline: float) -> bool:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        conn = _run(_bounded_connect(engine, connect_args, left))
+        if conn is None:
+            return False
+        self.conn, self.pid = conn, os.getpid()  # used through its libpq connection only, without an event loop
+        if _select_one(conn.pgconn, deadline) is True:
+            return True
+        self._drop()
+        return False
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.pgconn.finish()  # never waits for the server
+            except Exception:
+                pass
+
+
+def _select_one(pgconn, deadline: float) -> bool | None:
+    """``SELECT 1`` on a libpq connection without ever blocking past ``deadline``: True when answered, False on
+    an error (closed connection, server gone), None when no answer came in time."""
+    from psycopg import pq
+
+    try:
+        pgconn.nonblocking = 1
+        pgconn.send_query(b"SELECT 1")
+        while pgconn.flush() != 0:
+            if not _wait(pgconn.socket, deadline, write=True):
+                return None
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            if not _wait(pgconn.socket, deadline):
+                return None
+        ok = False
+        while (res := pgconn.get_result()) is not None:
+            ok = ok or res.status == pq.ExecStatus.TUPLES_OK
+        return ok
+    except Exception:
+        return False
+
+
+def _wait(fd: int, deadline: float, write: bool = False) -> bool:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return False
+    r, w, x = select.select([] if write else [fd], [fd] if write else [], [fd], left)
+    return bool(r or w or x)
+
+
+_HEALTH_PROBES: dict[tuple, _HealthProbe] = {}
+
+
+def _connect_kwargs(engine, connect_args: dict, timeout: float) -> dict:
     _args, kwargs = engine.dialect.create_connect_args(engine.url)
     kwargs.update(connect_args)
     kwargs["connect_timeout"] = max(1, int(round(timeout)))
+    return kwargs
+
+
+async def _bounded_connect(engine, connect_args: dict, timeout: float):
+    """A new autocommit connection within ``timeout`` seconds, or None."""
+    import psycopg
+
+    try:
+        return await asyncio.wait_for(
+            psycopg.AsyncConnection.connect(autocommit=True, **_connect_kwargs(engine, connect_args, timeout)), timeout)
+    except (TimeoutError, psycopg.Error, OSError):
+        return None
+
+
+def _run(coroutine):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:  # called from inside an event loop: run it in a thread of its own
+        return pool.submit(lambda: asyncio.run(coroutine)).result()
+
+
+def _fresh_connection_answers(engine, connect_args: dict, timeout: float) -> bool:
+    """The check on a connection of its own, opened and closed here (bounded by ``timeout`` as a whole)."""
+    import psycopg
+
+    kwargs = _connect_kwargs(engine, connect_args, timeout)
 
     async def probe() -> None:
         conn = await psycopg.AsyncConnection.connect(autocommit=True, **kwargs)
@@ -100,9 +225,4 @@ def database_answers(engine, connect_args: dict, timeout: float) -> bool:
         except (TimeoutError, psycopg.Error, OSError):
             return False
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # the usual case: no event loop in this thread
-        return asyncio.run(bounded())
-    with ThreadPoolExecutor(1) as pool:  # called from inside an event loop: probe from a thread of its own
-        return pool.submit(lambda: asyncio.run(bounded())).result()
+    return _run(bounded())

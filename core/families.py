@@ -10,9 +10,9 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import and_, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
@@ -36,7 +36,6 @@ from .models import (
     Family,
     FamilyMember,
     Involvement,
-    Membership,
     Organisation,
     Person,
     Team,
@@ -78,25 +77,49 @@ def person_match(query: str):
 
 def search_families(q: str = "", born: date | None = None, municipality: str | None = None,
                     include_archived: bool = False, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
-    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved)."""
+    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved).
+
+    Flat in the data size: a common name matches a share of all people, so each way of matching (people by
+    name, households by label) is cut to the families up to the end of the asked page, in name order, before
+    they are combined (LIMIT early, walking the name indexes), instead of combining every match and sorting."""
     stmt = select(Family)
     key = fold(q)
+    family_filters = []
+    if municipality:
+        family_filters.append(Family.municipality == municipality)
+    if not include_archived:
+        family_filters.append(Family.archived.is_(False))
     if key or born:
-        # a UNION of two index range scans (people by name, households by label): no OR across tables,
-        # so both SQLite and PostgreSQL use their b-tree indexes at 100,000 families
-        member_q = select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
+        enough = max(1, page) * page_size + 1  # every family up to the end of this page, and one to say "more"
+        if db.session.get_bind().dialect.name == "postgresql":
+            # the families of each matching person through the person_id index (a nested loop): without the
+            # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
+            # (the family inside the fence too: else the planner may walk every family in name order, hoping
+            # to meet the LIMIT early, and compare each with every match)
+            families_of = (select(Family.id, Family.label_key)
+                           .join(FamilyMember, FamilyMember.family_id == Family.id)
+                           .where(FamilyMember.person_id == Person.id, *family_filters)
+                           .offset(0).lateral())
+            member_q = select(families_of.c.id, families_of.c.label_key).select_from(Person).join(families_of, true())
+            order = (families_of.c.label_key, families_of.c.id)
+        else:  # SQLite walks the indexes on its own
+            member_q = (select(Family.id, Family.label_key)
+                        .join(FamilyMember, FamilyMember.family_id == Family.id)
+                        .join(Person, Person.id == FamilyMember.person_id)
+                        .where(*family_filters))
+            order = (Family.label_key, Family.id)
         if key:
             member_q = member_q.where(person_match(q))
         if born:
             member_q = member_q.where(Person.birth_date == born)
-        ids = member_q
+        branches = [member_q.distinct().order_by(*order).limit(enough)]
         if key and not born:
-            ids = union(member_q, select(Family.id).where(_prefix_range(Family.label_key, key)))
+            branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
+                            .order_by(Family.label_key, Family.id).limit(enough))
+        # each branch as a subquery of its own: a compound SELECT may not hold ORDER BY/LIMIT per part (SQLite)
+        ids = union(*(select(b.subquery().c.id) for b in branches))
         stmt = stmt.where(Family.id.in_(ids))
-    if municipality:
-        stmt = stmt.where(Family.municipality == municipality)
-    if not include_archived:
-        stmt = stmt.where(Family.archived.is_(False))
+    stmt = stmt.where(*family_filters)
     return paginate(stmt.order_by(Family.label_key, Family.id), page, page_size)
 
 
@@ -148,10 +171,9 @@ def directory():
 
 
 def _team_choices() -> list[tuple[int, str]]:
-    q = select(Team).order_by(Team.name)
-    if not current_user.is_admin:
-        q = q.join(Membership).where(Membership.user_id == current_user.id)
-    return [(t.id, t.name) for t in db.session.scalars(q)]
+    if not current_user.is_admin:  # the user's teams, loaded with the user (core.security.load_user)
+        return sorted(((m.team.id, m.team.name) for m in current_user.memberships), key=lambda t: (t[1], t[0]))
+    return [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
 
 
 def _school_choices() -> list[tuple[str, str]]:
@@ -270,29 +292,32 @@ def _str(value) -> str | None:
 
 @bp.get("/<int:family_id>")
 def show(family_id: int):
-    family = db.session.get(Family, family_id)
+    # A constant number of queries (tests/test_query_counts.py): the family with its members, their people and
+    # schools in one; the active involvements (which also answer need-to-know) in one; consents; who looked.
+    family = db.session.scalars(
+        select(Family).where(Family.id == family_id)
+        .options(joinedload(Family.members).joinedload(FamilyMember.person).joinedload(Person.school))
+    ).unique().first()
     if family is None:
         abort(404)
-    if not can_see_family(current_user, family_id):
+    involvements = list(db.session.scalars(
+        select(Involvement).options(joinedload(Involvement.team))
+        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None))
+        .order_by(Involvement.started_at, Involvement.id)
+    ))
+    if not can_see_family(current_user, family_id, involved={i.team_id for i in involvements}):
         audit.record_denied("family", family_id, family_id=family_id)
         teams = involved_teams_by_family([family_id])[family_id]
         form = InvolvementForm()
         form.team_id.choices = _team_choices()
         return render_template("core/families/no_access.html", family=family, teams=teams, form=form), 403
-    members = list(db.session.scalars(
-        select(FamilyMember).options(selectinload(FamilyMember.person).selectinload(Person.school))
-        .where(FamilyMember.family_id == family_id).order_by(FamilyMember.role, FamilyMember.id)
-    ))
+    members = sorted(family.members, key=lambda m: (m.role, m.id))
     consents = list(db.session.scalars(
-        select(Consent).options(selectinload(Consent.organisation), selectinload(Consent.given_by))
+        select(Consent).options(joinedload(Consent.organisation), joinedload(Consent.given_by))
         .where(Consent.family_id == family_id).order_by(Consent.given_on.desc())
     ))
-    involvements = list(db.session.scalars(
-        select(Involvement).options(selectinload(Involvement.team))
-        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None)).order_by(Involvement.started_at)
-    ))
     viewers = list(db.session.scalars(
-        select(AuditEntry).options(selectinload(AuditEntry.user))
+        select(AuditEntry).options(joinedload(AuditEntry.user))
         .where(AuditEntry.family_id == family_id).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(15)
     ))
     panels = []

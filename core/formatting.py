@@ -22,10 +22,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 LOCALE = "nl_BE"
+_LOCALE = Locale.parse(LOCALE)  # once per process: Babel builds (and looks up on disk) a Locale per call given a str
 DATE_FORMAT = "dd/MM/y"
 DATETIME_FORMAT = "dd/MM/y HH:mm"
 TIME_FORMAT = "HH:mm"
@@ -52,7 +54,9 @@ def format_date(value: date | datetime | None, format: str = DATE_FORMAT) -> str
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return babel_dates.format_date(value, format=NAMED_FORMATS.get(format, format), locale=LOCALE)
+    if format == DATE_FORMAT and value.year >= 1000:  # the everyday case, without Babel's pattern machinery
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    return babel_dates.format_date(value, format=NAMED_FORMATS.get(format, format), locale=_LOCALE)
 
 
 def format_datetime(value: datetime | date | None, format: str = DATETIME_FORMAT) -> str:
@@ -62,14 +66,18 @@ def format_datetime(value: datetime | date | None, format: str = DATETIME_FORMAT
         return ""
     if not isinstance(value, datetime):
         return format_date(value)
-    return babel_dates.format_datetime(value, format=format, locale=LOCALE)
+    if format == DATETIME_FORMAT and value.year >= 1000:
+        return f"{value.day:02d}/{value.month:02d}/{value.year} {value.hour:02d}:{value.minute:02d}"
+    return babel_dates.format_datetime(value, format=format, locale=_LOCALE)
 
 
 def format_time(value: datetime | time | None, format: str = TIME_FORMAT) -> str:
     """A clock time: ``14:30``."""
     if not value:
         return ""
-    return babel_dates.format_time(value, format=format, locale=LOCALE)
+    if format == TIME_FORMAT:
+        return f"{value.hour:02d}:{value.minute:02d}"
+    return babel_dates.format_time(value, format=format, locale=_LOCALE)
 
 
 def format_period(start: datetime | None, end: datetime | None = None) -> str:
@@ -94,10 +102,10 @@ def format_number(value, decimals: int | None = None) -> str:
     if decimals is None:
         # a Decimal (amounts, hours, inputs) is exact: show every significant decimal; a float at most three
         exact = isinstance(value, Decimal | int)
-        return babel_numbers.format_decimal(d.normalize() if exact else d, locale=LOCALE, decimal_quantization=not exact)
+        return babel_numbers.format_decimal(d.normalize() if exact else d, locale=_LOCALE, decimal_quantization=not exact)
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return babel_numbers.format_decimal(d, format=pattern, locale=LOCALE, decimal_quantization=False)
+    return babel_numbers.format_decimal(d, format=pattern, locale=_LOCALE, decimal_quantization=False)
 
 
 def format_euro(value) -> str:
@@ -107,12 +115,12 @@ def format_euro(value) -> str:
     if d is None:
         return EMPTY
     d = d.quantize(_CENT, rounding=ROUND_HALF_UP)
-    return babel_numbers.format_currency(d, "EUR", locale=LOCALE)
+    return babel_numbers.format_currency(d, "EUR", locale=_LOCALE)
 
 
 def month_label(value: date) -> str:
     """``maart 2025``: a month heading."""
-    return babel_dates.format_date(value, format="LLLL y", locale=LOCALE)
+    return babel_dates.format_date(value, format="LLLL y", locale=_LOCALE)
 
 
 FILTERS = {

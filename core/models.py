@@ -447,7 +447,7 @@ class AuditEntry(db.Model):
     address: Mapped[str | None] = mapped_column(String(64))
     user: Mapped[User | None] = relationship()
     __table_args__ = (
-        Index("ix_audit_entry_family_at", "family_id", "at"),
+        Index("ix_audit_entry_family_at_id", "family_id", "at", "id"),  # "who looked" (core_0008)
         Index("ix_audit_entry_user_at", "user_id", "at"),
         Index("ix_audit_entry_at", "at"),
     )

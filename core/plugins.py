@@ -40,6 +40,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager("hvhk")
         self.pm.add_hookspecs(hookspecs)
         self.blueprint_owner: dict[str, str] = {}
+        self._subset_callers: dict[tuple, object] = {}
         self._packages: list[tuple[str, str]] | None = None
         wanted = _parse_plugin_setting(load)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -91,31 +92,42 @@ class PluginHost:
             return set()
         if user.is_admin:
             return self.available_names()
+        installed = set(self.names)
+        return {p for _team, p, available in self._user_switches(user) if available and p in installed}
+
+    def _user_switches(self, user) -> frozenset[tuple[int, str, bool]]:
+        """``(team id, plugin, available)`` for every plugin switched on in one of ``user``'s teams: one query
+        per request answers both which plugins the user may use and which of their teams use a plugin."""
         cache = _request_cache()
-        key = ("enabled", user.id)
+        key = ("switches", user.id)
         if cache is not None and key in cache:
-            return set(cache[key])
-        rows = db.session.scalars(
-            select(TeamPlugin.plugin)
-            .join(Membership, Membership.team_id == TeamPlugin.team_id)
-            .where(Membership.user_id == user.id, TeamPlugin.enabled.is_(True))
-        )
-        names = set(rows) & self.available_names()
+            return cache[key]
+        rows = frozenset(
+            (team_id, plugin, available is not False) for team_id, plugin, available in db.session.execute(
+                select(TeamPlugin.team_id, TeamPlugin.plugin, PluginState.available)
+                .join(Membership, Membership.team_id == TeamPlugin.team_id)
+                .outerjoin(PluginState, PluginState.name == TeamPlugin.plugin)
+                .where(Membership.user_id == user.id, TeamPlugin.enabled.is_(True))))
         if cache is not None:
-            cache[key] = frozenset(names)
-        return names
+            cache[key] = rows
+        return rows
+
+    def user_team_ids_with(self, user, plugin: str) -> set[int]:
+        """Ids of ``user``'s teams that switched ``plugin`` on (a non-admin; see ``team_ids_for``)."""
+        return {team_id for team_id, p, _available in self._user_switches(user) if p == plugin}
 
     def team_ids_with(self, plugin: str) -> set[int]:
-        """Ids of the teams that switched ``plugin`` on. Cached per request."""
+        """Ids of the teams that switched ``plugin`` on. Cached per request (one query for every plugin)."""
         cache = _request_cache()
-        key = ("teams", plugin)
-        if cache is not None and key in cache:
-            return set(cache[key])
-        ids = set(db.session.scalars(
-            select(TeamPlugin.team_id).where(TeamPlugin.plugin == plugin, TeamPlugin.enabled.is_(True))))
+        if cache is not None and "all_switches" in cache:
+            return set(cache["all_switches"].get(plugin, ()))
+        by_plugin: dict[str, set[int]] = {}
+        for team_id, name in db.session.execute(
+                select(TeamPlugin.team_id, TeamPlugin.plugin).where(TeamPlugin.enabled.is_(True))):
+            by_plugin.setdefault(name, set()).add(team_id)
         if cache is not None:
-            cache[key] = frozenset(ids)
-        return ids
+            cache["all_switches"] = {name: frozenset(ids) for name, ids in by_plugin.items()}
+        return by_plugin.get(plugin, set())
 
     def teams_with(self, plugin: str) -> list[Team]:
         """Every team that switched ``plugin`` on, ordered by name (plugins: ``plugin_teams()``)."""
@@ -124,15 +136,21 @@ class PluginHost:
     # ------------------------------------------------------------------ hook calls
     def hook_for(self, user, name: str):
         """The hook ``name`` restricted to the plugins enabled for ``user`` (pluggy's subset_hook_caller)."""
-        enabled = self.enabled_for_user(user)
-        remove = [p for n, p in self.pm.list_name_plugin() if n not in enabled]
-        return self.pm.subset_hook_caller(name, remove_plugins=remove)
+        return self._subset(name, frozenset(self.enabled_for_user(user)))
 
     def hook_available(self, name: str):
         """The hook ``name`` on every available plugin (data rights, finance, demo data)."""
-        available = self.available_names()
-        remove = [p for n, p in self.pm.list_name_plugin() if n not in available]
-        return self.pm.subset_hook_caller(name, remove_plugins=remove)
+        return self._subset(name, frozenset(self.available_names()))
+
+    def _subset(self, name: str, keep: frozenset[str]):
+        """pluggy's subset caller of ``name`` for the plugins ``keep``, made once per process and set of plugins
+        (it reads the registered implementations at each call, so it never goes stale)."""
+        key = (name, keep, len(self.pm.get_plugins()))  # a plugin registered later makes a new one
+        caller = self._subset_callers.get(key)
+        if caller is None:
+            remove = [p for n, p in self.pm.list_name_plugin() if n not in keep]
+            caller = self._subset_callers[key] = self.pm.subset_hook_caller(name, remove_plugins=remove)
+        return caller
 
     def call_each(self, name: str, **kwargs) -> dict:
         """Call hook ``name`` on every available plugin separately: ``{plugin name: its result}``."""
@@ -294,10 +312,11 @@ def team_ids_for(user=None, plugin: str | None = None, *, manager: bool = False)
     user = current_user if user is None else user
     if not getattr(user, "is_authenticated", False) or user.is_partner:
         return set()
-    with_plugin = current_plugins().team_ids_with(plugin)
+    host = current_plugins()
     if user.is_admin:
-        return with_plugin
-    return with_plugin & (user.managed_team_ids() if manager else user.team_ids())
+        return host.team_ids_with(plugin)
+    with_plugin = host.user_team_ids_with(user, plugin)
+    return with_plugin & user.managed_team_ids() if manager else with_plugin
 
 
 def teams_for(user=None, plugin: str | None = None, *, manager: bool = False) -> list[Team]:

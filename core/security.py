@@ -13,9 +13,10 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
-from .models import User, UserSession, utcnow
+from .models import Membership, User, UserSession, utcnow
 from .ui import htmx_redirect
 
 SESSION_KEY = "_hvhk_sid"  # the session id in the signed cookie; the database keeps only its digest
@@ -98,10 +99,11 @@ def load_user(user_id: str):
         return None
     if not isinstance(sid, str):
         return None
-    found = db.session.execute(
+    found = db.session.execute(  # one query: the user, the session row and the user's teams (menus, access, 2FA)
         select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.memberships).joinedload(Membership.team))
         .where(User.id == uid, UserSession.token_hash == _digest(sid), UserSession.expires_at > utcnow())
-    ).first()
+    ).unique().first()
     if found is None:
         return None
     user, row = found
@@ -166,7 +168,8 @@ def security_headers(resp):
 def refuse_control_characters():
     """before_request: a NUL or other control character in a submitted value is never typed by a person, and
     PostgreSQL refuses NUL in text. Answer 400 in Dutch before any view sees it (tabs and newlines are fine)."""
-    for values in (request.args, request.form):
+    sources = (request.args,) if request.method in ("GET", "HEAD", "OPTIONS") else (request.args, request.form)
+    for values in sources:  # a GET has no form body: not parsed for nothing on every page view
         for value in values.values():
             if _CONTROL.search(value):
                 from werkzeug.exceptions import BadRequest

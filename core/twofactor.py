@@ -14,7 +14,7 @@ import time
 import pyotp
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -23,7 +23,7 @@ from . import audit
 from .access import partner_view, public_view
 from .extensions import db
 from .forms import Form
-from .models import Membership, RecoveryCode, Setting, Team, User, utcnow
+from .models import RecoveryCode, Setting, User, utcnow
 from .security import current_user_session, start_session
 from .ui import htmx_redirect
 
@@ -44,8 +44,7 @@ def setting_on(key: str) -> bool:
 def requires_2fa(user: User) -> bool:
     if user.is_partner:
         return setting_on("require_2fa_partners")
-    return db.session.scalar(select(exists().where(
-        Membership.user_id == user.id, Membership.team_id == Team.id, Team.require_2fa.is_(True))))
+    return any(m.team.require_2fa for m in user.memberships)  # loaded with the user (core.security.load_user)
 
 
 def verify_totp(user: User, code: str) -> bool:

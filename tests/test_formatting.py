@@ -125,3 +125,30 @@ def test_the_source_check_catches_each_old_way(tmp_path):
     for sample in samples:
         assert any(rx.search(sample) for rx in FORBIDDEN_IN_TEMPLATES.values()), sample
     assert not any(rx.search("{{ v|euro }} {{ d|datum }}") for rx in FORBIDDEN_IN_TEMPLATES.values())
+
+
+def test_the_everyday_formats_written_without_babel_are_babels_own():
+    """format_date/format_datetime/format_time write the default patterns themselves (per page, dozens of
+    times): the text must be exactly Babel's for nl_BE."""
+    from datetime import datetime, time, timedelta
+
+    from babel import dates as babel_dates
+
+    from core.formatting import (
+        DATE_FORMAT,
+        DATETIME_FORMAT,
+        TIME_FORMAT,
+        format_date,
+        format_datetime,
+        format_time,
+    )
+
+    moment = datetime(1000, 1, 1, 0, 0)
+    for _ in range(400):
+        moment += timedelta(days=9137, minutes=797)
+        assert format_date(moment.date()) == babel_dates.format_date(moment.date(), DATE_FORMAT, locale="nl_BE")
+        assert format_datetime(moment) == babel_dates.format_datetime(moment, DATETIME_FORMAT, locale="nl_BE")
+        assert format_time(moment.time()) == babel_dates.format_time(moment.time(), TIME_FORMAT, locale="nl_BE")
+        if moment.year > 9000:
+            break
+    assert format_time(time(7, 3)) == "07:03"

@@ -25,18 +25,18 @@ def hvhk_blueprints():
 
 @hookimpl
 def hvhk_nav_items(user):
-    from .access import access_for
+    from .access import access_of
 
-    if not access_for(user).any:
+    if not access_of(user).any:
         return []
     return [NavItem("Kostprijs", "/kostprijs/", order=80)]
 
 
 @hookimpl
 def hvhk_dashboard_widgets(user):
-    from .access import access_for
+    from .access import access_of
 
-    if not access_for(user).any:
+    if not access_of(user).any:
         return []
     return [Widget("Kostprijs van een traject", url="/kostprijs/tegel", order=70)]
 

@@ -66,6 +66,13 @@ def current_access() -> CostingAccess:
     return g._costing_access
 
 
+def access_of(user) -> CostingAccess:
+    """``access_for(user)``, asked once per request for the logged-in user (menu, tile and page ask it)."""
+    if user is not None and getattr(user, "is_authenticated", False) and getattr(current_user, "id", None) == user.id:
+        return current_access()
+    return access_for(user)
+
+
 def require_any() -> CostingAccess:
     acc = current_access()
     if not acc.any:

@@ -161,7 +161,8 @@ class TieForm(VersionedForm):
     kind = SelectField("Soort", choices=TIE_KINDS)
     label = StringField("Wie of wat", validators=[Length(max=160)])
     person_id = SelectField("Rond", coerce=int, validate_choice=True)
-    organisation_id = SelectField("Organisatie (bij een dienst)", coerce=int, validate_choice=False)
+    # picked from a paged search (network/_org_picker.html), never a list of every organisation in the page
+    organisation_id = IntegerField("Organisatie (bij een dienst)", validators=[Optional()], filters=[lambda v: v or 0])
     strength = SelectField("Band", choices=TIE_STRENGTHS, default="gewoon")
     note = StringField("Opmerking", validators=[Optional(), Length(max=300)])
 

@@ -5,13 +5,15 @@ never write (``operations`` does)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -170,6 +172,17 @@ def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]
     return [(i, f"{n} ({m})" if m else n) for i, n, m in db.session.execute(stmt.order_by(func.lower(Organisation.name)))]
 
 
+def pick_organisations(query: str, page: int = 1, per_page: int = 10) -> Page:
+    """A page of ``(id, name, municipality)`` of the organisations whose name holds ``query`` (two characters
+    or more), by name: what the ecomap's organisation picker offers."""
+    if len(query.strip()) < 2:
+        return Page([], 1, False)
+    stmt = (select(Organisation.id, Organisation.name, Organisation.municipality)
+            .where(Organisation.archived.is_(False), func.lower(Organisation.name).like(_like(query.strip().lower())))
+            .order_by(func.lower(Organisation.name), Organisation.id))
+    return paginate(stmt, page, per_page, rows=True)
+
+
 def relations_of(org_id: int) -> list[Relation]:
     return list(db.session.scalars(
         select(Relation).options(selectinload(Relation.source), selectinload(Relation.target))
@@ -205,7 +218,47 @@ class MapFilters:
     focus: int | None = None
 
 
+_MAP_CACHE_SIZE = 32  # per app (one per worker process): (filters, map version) -> the map's data
+
+
+def map_version() -> tuple:
+    """What the map is drawn from, in one small statement: per table the number of rows, the sum of their
+    versions (every ORM update raises a row's version) and the highest id. Another value means the map changed
+    (in this process or any other), so a cached layout is used only while it is still the same."""
+    row = db.session.execute(union_all(*(
+        select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0), func.coalesce(func.max(m.id), 0))
+        .select_from(m) for i, m in enumerate((Organisation, Partner, Relation))))).all()
+    return tuple(sorted(tuple(r) for r in row))
+
+
 def map_data(f: MapFilters) -> dict:
+    """The network map's data (``layout_map``), cached per process while ``map_version()`` stays the same:
+    the layout is not recomputed per request. Callers must not change the returned dict."""
+    return _map_entry(f)["data"]
+
+
+def map_json(f: MapFilters) -> str:
+    """``map_data`` as JSON text, encoded once per cached layout."""
+    entry = _map_entry(f)
+    if entry["json"] is None:
+        entry["json"] = json.dumps(entry["data"], separators=(",", ":"))
+    return entry["json"]
+
+
+def _map_entry(f: MapFilters) -> dict:
+    cache = current_app.extensions.setdefault("hvhk_network_map", OrderedDict())
+    key = (astuple(f), map_version())
+    found = cache.get(key)
+    if found is not None:
+        cache.move_to_end(key)
+        return found
+    entry = cache[key] = {"data": layout_map(f), "json": None}
+    while len(cache) > _MAP_CACHE_SIZE:
+        cache.popitem(last=False)
+    return entry
+
+
+def layout_map(f: MapFilters) -> dict:
     """Nodes (with positions) and edges for the network map: two SQL statements, O(n) layout.
 
     Organisations are grouped by sector; each sector forms a sunflower-shaped cluster, the clusters sit on

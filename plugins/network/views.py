@@ -13,8 +13,8 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -29,7 +29,7 @@ from core.forms import conflict_safe
 from core.geo import MUNICIPALITIES
 from core.models import ORGANISATION_KIND_LABELS, ORGANISATION_KINDS, Organisation
 from core.pagination import page_number as _page_no
-from core.params import arg_bool, arg_choice, arg_id, arg_str
+from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
 from core.ui import render, wants_fragment
 from core.xlsx import send_xlsx
 
@@ -378,7 +378,7 @@ def network_map():
 def network_map_json():
     f = _map_filters()
     _focus_by_name(f)
-    return jsonify(map_data(f))
+    return current_app.response_class(queries.map_json(f), mimetype="application/json")
 
 
 # --------------------------------------------------------------------------- referrals: per partner
@@ -426,15 +426,20 @@ def import_template():
 def _tie_form(people) -> TieForm:
     form = TieForm()
     form.person_id.choices = [(0, "Het hele gezin")] + [(p.id, p.given_name) for p in people]
-    form.organisation_id.choices = [(0, "—")] + organisation_choices()
     return form
+
+
+def _org_picker_ctx(query: str, chosen_id: int | None, page: int = 1) -> dict:
+    """What the organisation picker shows: the chosen organisation and a page of what the search found."""
+    chosen = db.session.get(Organisation, chosen_id) if chosen_id else None
+    return dict(org_query=query, orgs=queries.pick_organisations(query, page), chosen_org=chosen)
 
 
 def _ecomap_ctx(family, form, people):
     ties = queries.family_ties(family.id)
     names = {p.id: p.given_name for p in people}
     return dict(family=family, ties=ties, form=form, drawing=ecomap.layout(family.label, ties, names),
-                names=names)
+                names=names, **_org_picker_ctx("", form.organisation_id.data))
 
 
 def _tie_of(family, tie_id: int) -> EcoTie:
@@ -469,6 +474,16 @@ def family_ecomap(family_id: int):
     return render(None, "network/_ecomap.html", title="Ecomap", **_ecomap_ctx(family, form, people)), status
 
 
+@bp.get("/gezin/<int:family_id>/ecomap/organisaties")
+def family_tie_organisations(family_id: int):
+    """The ecomap's organisation picker (htmx): a page of organisations whose name holds ``organisatie``."""
+    family = require_family(family_id, "network_ecomap")
+    return render(None, "network/_org_options.html", title=f"Organisaties · ecomap gezin {family.label}",
+                  family=family, **_org_picker_ctx(arg_str("organisatie", max_len=100),
+                                                   arg_int("organisation_id", None, min=0),
+                                                   _page_no()))
+
+
 @bp.route("/gezin/<int:family_id>/ecomap/<int:tie_id>", methods=["GET", "POST"])
 def family_tie_edit(family_id: int, tie_id: int):
     family = require_family(family_id, "network_eco_tie", tie_id)
@@ -488,7 +503,8 @@ def family_tie_edit(family_id: int, tie_id: int):
         if save.saved:
             flash("Band gewijzigd.", "success")
             return redirect(url_for("families.show", family_id=family.id))
-    return render_template("network/tie_form.html", form=form, family=family, tie=tie), save.status
+    return render_template("network/tie_form.html", form=form, family=family, tie=tie,
+                           **_org_picker_ctx("", form.organisation_id.data)), save.status
 
 
 @bp.post("/gezin/<int:family_id>/ecomap/<int:tie_id>/verwijderen")

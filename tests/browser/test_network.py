@@ -108,6 +108,18 @@ def test_who_to_call_and_ecomap_panel(page, live_server, browser_login_as, net):
     page.wait_for_selector("#network-ecomap svg.network-ecomap")
     assert "grootmoeder Maria" in panel.locator("svg").inner_html()
     assert page.url == url_before  # swapped in with htmx, no page reload
+    # a service: the organisation is picked from a search (htmx), not from a list of every organisation
+    panel.get_by_text("Band toevoegen").click()
+    panel.locator("select[name=kind]").select_option("dienst")
+    panel.locator("input[name=organisatie]").fill("clb")
+    panel.get_by_label("CLB Genk").check()
+    panel.get_by_role("button", name="Toevoegen").click()
+    for _ in range(50):  # the page's CSP allows no evaluated script (wait_for_function): look every 0.2 s
+        if "CLB Genk" in panel.locator("svg").inner_html():
+            break
+        page.wait_for_timeout(200)
+    assert "CLB Genk" in panel.locator("svg").inner_html()
+    assert page.url == url_before
     assert page.console_errors == []
 
 
