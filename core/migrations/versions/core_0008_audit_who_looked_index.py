@@ -5,7 +5,7 @@ the id to a sort of every entry of that time. This index answers the ORDER BY ..
 and replaces the narrower one (its prefix).
 
 Revision ID: core_0008
-Revises: core_0004
+Revises: core_0006
 Create Date: 2026-11-30 19:20:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'core_0008'
-down_revision = 'core_0004'
+down_revision = 'core_0006'
 branch_labels = None
 depends_on = None
 
