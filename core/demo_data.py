@@ -301,9 +301,8 @@ def load_core_demo(session, scale: int = 1) -> dict:
         specs[fid] = dict(spec, house=house, first=first)
         return fid, parents, children, has_vt
 
-    story = build_story(session, rng, timeline, houses, units, {n: o.id for n, o in orgs.items()}, make_family)
-    story.partner_org_id = orgs["Basisschool De Linde"].id
-    story.partner_user_id = users["partner"]
+    story = build_story(session, rng, timeline, houses, units, {n: o.id for n, o in orgs.items()}, make_family,
+                        partner_org_id=orgs["Basisschool De Linde"].id, partner_user_id=users["partner"])
     story.users = users
     session.info[STORY_KEY] = story
 

@@ -125,6 +125,15 @@ class Timeline:
             o += 1
         return day
 
+    def school_day_before(self, day: date) -> date:
+        """The last school day on or before ``day``."""
+        o = day.toordinal()
+        for _ in range(120):
+            if o in self._school:
+                return date.fromordinal(o)
+            o -= 1
+        return day
+
     def workday(self, day: date) -> date:
         """The first working day (Monday to Friday, no bank holiday) on or after ``day``."""
         while not self.is_workday(day):
@@ -379,10 +388,11 @@ def _dt(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def build_story(session, rng: random.Random, timeline: Timeline, houses: list[House], units: list[Unit],
-                orgs: dict, make_family) -> Story:
+                orgs: dict, make_family, partner_org_id: int | None = None, partner_user_id: int | None = None) -> Story:
     """Decide every family's story, unit by unit; ``make_family(unit, spec)`` writes the family's rows
     (the core's family generator) and returns (family_id, parent ids, child ids, has_vt)."""
-    story = Story(timeline=timeline, houses=houses, units=units, orgs=orgs)
+    story = Story(timeline=timeline, houses=houses, units=units, orgs=orgs, partner_org_id=partner_org_id,
+                  partner_user_id=partner_user_id)
     refs: dict[int, int] = {}
     for unit in units:
         _unit_story(rng, story, unit, make_family, refs)
@@ -412,7 +422,7 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
         for season, first_from in (("najaar", date(sy, 10, 1)), ("voorjaar", date(sy + 1, 3, 1))):
             for band_no, band in enumerate(("lager", "secundair")):
                 weds = tl.school_weekdays(first_from, 2, 6)
-                info = weds[0] - timedelta(days=8)
+                info = tl.school_day_before(weds[0] - timedelta(days=8))
                 if info > today + timedelta(days=120):  # the next group is planned a season ahead
                     continue
                 sessions = [SessionPlan("info", _dt(info, 18, 30), _dt(info, 20), "Infomoment voor ouders")]
@@ -474,7 +484,7 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
     for sy in story.timeline.school_years:
         for season, first_from in (("najaar", date(sy, 10, 6)), ("voorjaar", date(sy + 1, 3, 2))):
             tuesdays = tl.school_weekdays(first_from, 1, 6)
-            if tuesdays[0] > today + timedelta(days=21):
+            if tuesdays[0] > today + timedelta(days=120):  # the next parent group is planned a season ahead
                 continue
             title, themes = PARENT_GROUPS[season]
             sessions = [SessionPlan("session", _dt(d, 19), _dt(d, 21), themes[i]) for i, d in enumerate(tuesdays)]
@@ -495,13 +505,33 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
                                 themes="taal, spel, buiten spelen", sessions=sessions, leaders=ovw_staff[-2:],
                                 age_min=6, age_max=12))
 
-    # 3. parents in a parent group, children at the summer school
+    drop_in = []  # reception's weekly drop-in for parents with toddlers, every school-week Friday morning
+    for sy in story.timeline.school_years:
+        fridays = tl.school_weekdays(school_year_start(sy), 4, 1)
+        day, out = fridays[0], []
+        while day <= school_year_end(sy):
+            if tl.is_school_day(day):
+                out.append(day)
+            day += timedelta(days=7)
+        sessions = [SessionPlan("session", _dt(d, 9, 30), _dt(d, 11, 30), "Inloop: spelen en praten")
+                    for d in out]
+        drop_in.append(GroupPlan(unit=unit, team_key=RECEPTION, kind="weekly", age_group="ouders",
+                                 name=f"Inloopmoment ouders en peuters {sy}-{sy + 1}{suffix}",
+                                 location=house.rooms[2], capacity=12, themes="ontmoeting, spel, vragen",
+                                 sessions=sessions, leaders=unit.staff.get(RECEPTION, [])[:1]))
+
+    # 3. parents in a parent group, children at the summer school, toddlers at the drop-in
     for plan in parent_plans:
-        for i in range(10 + (2 if plan.last_day >= today else 0)):
-            since = _dt(tl.workday(plan.first_day - timedelta(days=rng.randint(7, 35))), 10)
+        planned = plan.first_day > today  # registrations so far: full, and a waiting list
+        for i in range(15 if planned else 10):
+            day = tl.workday(plan.first_day - timedelta(days=rng.randint(7, 35)))
+            if day > today:
+                day = tl.workday(today - timedelta(days=rng.randint(3, 40)))
+                while day > today:
+                    day -= timedelta(days=1)
+            since = _dt(day, 10)
             fam = make_family(unit, {"story": "oudergroep", "first": since.date()})
-            waiting = i >= 10
-            _participant(rng, tl, plan, fam[1][0], fam[0], since, waiting, streak=i == 3)
+            _participant(rng, tl, plan, fam[1][0], fam[0], since, i >= plan.capacity, streak=i == 3)
     for plan in summer:
         for i in range(16):
             since = _dt(tl.workday(plan.first_day - timedelta(days=rng.randint(14, 60))), 10)
@@ -509,7 +539,15 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
             fam = make_family(unit, {"story": "zomerschool", "first": since.date(),
                                      "born": plan.first_day - timedelta(days=int(age * 365.25) + rng.randint(10, 300))})
             _participant(rng, tl, plan, fam[2][0], fam[0], since, False, streak=i == 2)
-    story.groups.extend(parent_plans + summer)
+    for plan in drop_in:
+        for _ in range(8):
+            day = tl.workday(plan.first_day + timedelta(days=rng.randint(-10, 120)))
+            if day > today:
+                continue
+            fam = make_family(unit, {"story": "inloop", "first": day,
+                                     "born": day - timedelta(days=rng.randint(300, 900))})
+            _participant(rng, tl, plan, fam[2][0], fam[0], _dt(day, 9), False, streak=False, drop_in=True)
+    story.groups.extend(parent_plans + summer + drop_in)
 
     # 4. reception: first talks, some referred on to a partner (with the family's consent)
     for i in range(30):
@@ -554,14 +592,14 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
 
     # 6. past their retention term: two trajectories closed six years ago, two archived families
     for _ in range(2):
-        closed = tl.workday(today - timedelta(days=365 * 6 + rng.randint(30, 300)))
+        closed = tl.school_day(today - timedelta(days=365 * 6 + rng.randint(30, 300)))
         referred = closed - timedelta(days=rng.randint(180, 230))
         level = rng.choice(["lager", "secundair"])
         age = 10 if level == "lager" else 13
         born = referred - timedelta(days=int(age * 365.25) + 40)
         school = rng.choice(house.schools[level])
         fam = make_family(unit, {"story": "archief", "born": born, "school_id": school, "referred": referred})
-        start = tl.workday(referred + timedelta(days=30))
+        start = tl.school_day(referred + timedelta(days=30))
         t = TrajectoryStory(unit=unit, ref=_next_ref(refs, referred), family_id=fam[0], child_id=fam[2][0],
                             parent_ids=fam[1], born=born, level=level, year=age - 5 if level == "lager" else age - 11,
                             school_id=school, referred_on=referred, referrer_kind="clb", referrer_org_id=house.clb,
@@ -574,7 +612,7 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
     for _ in range(2):
         make_family(unit, {"story": "gearchiveerd"})
     # 7. everyone else: in the directory (a few with an old question to the parenting shop)
-    for _ in range(300 - 120 - 30 - 2 - 2 - sum(len(p.participants) for p in parent_plans + summer)):
+    for _ in range(300 - 120 - 30 - 2 - 2 - sum(len(p.participants) for p in parent_plans + summer + drop_in)):
         make_family(unit, {"story": "vraag" if rng.random() < 0.25 else "geen",
                            "first": tl.workday(tl.start + timedelta(days=rng.randint(0, span)))})
 
@@ -677,19 +715,22 @@ def _waiting_list(rng, tl: Timeline, plan: GroupPlan, trajectories: list) -> Non
 
 
 def _participant(rng, tl: Timeline, plan: GroupPlan, person_id: int, family_id: int, since: datetime,
-                 waiting: bool, streak: bool = False, trajectory=None) -> None:
+                 waiting: bool, streak: bool = False, trajectory=None, drop_in: bool = False) -> None:
     marks = []
-    if not waiting:
+    if drop_in:  # comes when it suits: marked present on the mornings the family came, from the first one on
+        marks = [("present" if rng.random() < 0.55 else None) if since <= s.starts_at < tl.now else None
+                 for s in plan.sessions]
+    elif not waiting:
         past = [i for i, s in enumerate(plan.sessions) if s.kind != "info" and s.starts_at < tl.now]
         for i, s in enumerate(plan.sessions):
-            if i not in past:
+            if i not in past or s.starts_at < since:
                 marks.append(None)
-            elif streak and i in past[-2:] and s.kind != "showcase":
+            elif streak and i in past[-2:]:
                 marks.append("absent")
             else:
                 r = rng.random()
                 marks.append("present" if r < 0.86 else ("absent" if r < 0.93 else "excused"))
-    else:
+    if waiting:
         marks = [None] * len(plan.sessions)
     plan.participants.append(Participant(
         person_id=person_id, family_id=family_id, status="waiting" if waiting else "enrolled", since=since,

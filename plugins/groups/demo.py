@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 
 from core.demo_data import enable_for_teams
-from core.demo_story import PARENTING, TRAJECTORIES, bulk_insert, fix_sequences, story_for
+from core.demo_story import PARENTING, RECEPTION, TRAJECTORIES, bulk_insert, fix_sequences, story_for
 
 from .models import Attendance, Enrolment, GroupSession, Programme, programme_leader, programme_partner
 
@@ -37,7 +37,8 @@ def load_demo(session, scale: int = 1) -> dict:
     if story is None:
         return {}
     rng = random.Random(5005)
-    enable_for_teams(session, story.team_names(TRAJECTORIES) + story.team_names(PARENTING))
+    enable_for_teams(session, story.team_names(TRAJECTORIES) + story.team_names(PARENTING)
+                     + story.team_names(RECEPTION))
     rows = Rows(session)
     now = story.timeline.now
     for plan in story.groups:

@@ -150,11 +150,12 @@ def _trajectory(rng, tl, t, rows: Rows) -> None:
     lead = t.lead
 
     def contact(day, kind, parties, minutes=None, place=None, note=0, rt=None, worker=None):
+        note = rng.choice(NOTES[kind]) if note == 0 else note
+        place = place or ("huisbezoek" if note and note.startswith("Huisbezoek") else rng.choice(PLACES_FOR[kind]))
         rows.contacts.append(dict(
-            trajectory_id=tid, on_date=day, kind=kind, parties=parties,
-            place=place or rng.choice(PLACES_FOR[kind]), minutes=minutes or rng.choice([30, 45, 60, 60, 90]),
-            note=rng.choice(NOTES[kind]) if note == 0 else note, roundtable_id=rt, worker_id=worker or lead,
-            created_at=_at(day, 17)))
+            trajectory_id=tid, on_date=day, kind=kind, parties=parties, place=place,
+            minutes=minutes or rng.choice([30, 45, 60, 60, 90]), note=note, roundtable_id=rt,
+            worker_id=worker or lead, created_at=_at(day, 17)))
 
     # clarifying: at most three talks per party before the start roundtable (weekdays only)
     until = min(t.start_on or today, today)
