@@ -6,6 +6,9 @@ documents appears. Deterministic (seeded) and written with bulk inserts so large
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import random
 import sys
 from datetime import date, datetime, timedelta
@@ -107,6 +110,13 @@ HOUSE_TOWNS = [("Hasselt", "3500"), ("Maasmechelen", "3630"), ("Houthalen-Helcht
 SCHOOL_WORDS = ["De Regenboog", "Het Kompas", "De Wegwijzer", "De Klimop", "Het Klaverblad", "De Vlieger",
                 "Sint-Jozef", "De Horizon", "Het Spoor", "De Zonnewijzer"]
 GAOZ = [p for p in PLACES if p[0] in ("Genk", "As", "Oudsbergen", "Zutendaal")]
+CHANNEL_CHOICES = [[a] for a in ("telefoon", "e-mail", "berichtenapp")] + [
+    [a, b] for a in ("telefoon", "e-mail", "berichtenapp") for b in ("telefoon", "e-mail", "berichtenapp") if a != b]
+
+
+def _mobile(rnd) -> str:
+    n = int(rnd() * 30_000_000)
+    return f"04{70 + n // 1_000_000} {10 + n // 10_000 % 90} {10 + n // 100 % 90} {10 + n % 90}"
 
 
 def _houses(session, scale: int, orgs: dict[str, Organisation]):
@@ -169,6 +179,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
     rng = random.Random(20251)
     today = date.today()
     timeline = Timeline(today)
+    ffold = functools.lru_cache(maxsize=None)(fold)  # the same few hundred names, folded once
     pw_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
 
     orgs: dict[str, Organisation] = {}
@@ -238,7 +249,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
     def person(fid, given, fname, born, role, **extra):
         pid = counter["pid"]
         counter["pid"] += 1
-        persons.append(dict(id=pid, given_name=given, family_name=fname, given_key=fold(given), family_key=fold(fname),
+        persons.append(dict(id=pid, given_name=given, family_name=fname, given_key=ffold(given), family_key=ffold(fname),
                             birth_date=born, expected=role == "verwacht", gender=extra.pop("gender", None),
                             school_id=extra.get("school_id"), school_level=extra.get("school_level"),
                             school_year=extra.get("school_year"), class_teacher=extra.get("class_teacher"),
@@ -259,27 +270,34 @@ def load_core_demo(session, scale: int = 1) -> dict:
                       school_id=school, school_level=level, school_year=year,
                       class_teacher=f"juf {rng.choice(GIVEN_PARENT)}" if level == "lager" else None)
 
+    rnd = rng.random
+    cumulative, cumulative_w = {}, {}
+    for places in [GAOZ] + [h.places for h in houses]:
+        cumulative[id(places)] = [(m, pc) for m, pc, _ in places]
+        cumulative_w[id(places)] = list(itertools.accumulate(w for *_, w in places))
+
     def make_family(unit, spec):
         house = unit.house
         fid = counter["fid"]
         counter["fid"] += 1
         kind = spec["story"]
-        fname = rng.choice(FAMILY_NAMES)
+        fname = FAMILY_NAMES[int(rnd() * len(FAMILY_NAMES))]
         places = GAOZ if (house.index == 0 and kind in ("traject", "archief")) else house.places
-        mun, pc, _ = rng.choices(places, [w for *_, w in places])[0]
-        langs = sorted({"Nederlands", rng.choice(LANGUAGES)})
-        channels = rng.sample(["telefoon", "e-mail", "berichtenapp"], rng.randint(1, 2))
+        mun, pc = cumulative[id(places)][bisect.bisect(cumulative_w[id(places)], rnd() * cumulative_w[id(places)][-1])]
+        lang = LANGUAGES[int(rnd() * len(LANGUAGES))]
+        langs = ["Nederlands"] if lang == "Nederlands" else sorted(["Nederlands", lang])
+        channels = CHANNEL_CHOICES[int(rnd() * len(CHANNEL_CHOICES))]
         first = spec.get("referred") or spec.get("first") or (today - timedelta(days=rng.randint(30, 1500)))
         created = datetime.combine(first, datetime.min.time()) + timedelta(hours=9, minutes=rng.randint(0, 400))
         if kind == "gearchiveerd":
             created = datetime.combine(today - timedelta(days=365 * 6 + rng.randint(30, 400)), datetime.min.time())
         parents = []
         for _ in range(2 if rng.random() < 0.45 else 1):
-            g = rng.choice(GIVEN_PARENT)
-            parents.append(person(fid, g, fname, today - timedelta(days=rng.randint(27 * 365, 52 * 365)), "ouder"))
+            g = GIVEN_PARENT[int(rnd() * len(GIVEN_PARENT))]
+            parents.append(person(fid, g, fname, today - timedelta(days=27 * 365 + int(rnd() * 25 * 365)), "ouder"))
         email = None
         if "e-mail" in channels:
-            email = f"{fold(persons[-len(parents)]['given_name'])}.{fold(fname).replace(' ', '')}{fid % 97}@example.org"
+            email = f"{ffold(persons[-len(parents)]['given_name'])}.{ffold(fname).replace(' ', '')}{fid % 97}@example.org"
         children = []
         if spec.get("born"):
             children.append(child(fid, fname, house, spec["born"], spec.get("school_id")))
@@ -293,9 +311,9 @@ def load_core_demo(session, scale: int = 1) -> dict:
             persons[-1]["given_key"] = "verwacht"
         has_vt = rng.random() < 0.35
         families.append(dict(
-            id=fid, label=fname, label_key=fold(fname), street=f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
+            id=fid, label=fname, label_key=ffold(fname), street=f"{STREETS[int(rnd() * len(STREETS))]} {int(rnd() * 180) + 1}",
             postcode=pc, municipality=mun, languages=", ".join(langs), contact_channels=", ".join(channels),
-            phone=f"04{rng.randint(70, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            phone=_mobile(rnd),
             email=email, has_vt=has_vt, notes=None, archived=kind == "gearchiveerd", legal_hold=False,
             created_at=created, updated_at=created, version=1))
         specs[fid] = dict(spec, house=house, first=first)

@@ -320,17 +320,16 @@ def story_for(session) -> Story | None:
 
 # --------------------------------------------------------------------------- writing fast
 
-def bulk_insert(session, target, rows: list[dict], chunk: int = 5000) -> None:
-    """Insert ``rows`` (dicts with the same keys) into a model's table or a ``Table``: COPY on PostgreSQL,
-    executemany elsewhere. Python-side column defaults fill the columns the rows leave out."""
+def bulk_insert(session, target, rows: list[dict], chunk: int = 20000) -> None:
+    """Insert ``rows`` (dicts with the same keys) into a model's table or a ``Table`` in the session's
+    transaction, past the ORM: COPY on PostgreSQL, the driver's executemany elsewhere (values through the
+    columns' own bind processors). Python-side column defaults fill the columns the rows leave out."""
     if not rows:
         return
     table = getattr(target, "__table__", target)
     session.flush()
-    if session.get_bind().dialect.name != "postgresql":
-        for i in range(0, len(rows), chunk):
-            session.execute(insert(table), rows[i:i + chunk])
-        return
+    conn = session.connection()
+    dialect = conn.dialect
     cols = list(rows[0].keys())
     fill = {}
     for c in table.columns:
@@ -339,15 +338,36 @@ def bulk_insert(session, target, rows: list[dict], chunk: int = 5000) -> None:
             fill[c.name] = d.arg(None) if d.is_callable else (d.arg if d.is_scalar else None)
     names = cols + list(fill)
     extra = list(fill.values())
-    raw = session.connection().connection.driver_connection
+    raw = conn.connection.driver_connection
     quoted = ", ".join(f'"{n}"' for n in names)
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        if extra:
+    if dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for r in rows:
                 copy.write_row([r[c] for c in cols] + extra)
-        else:
-            for r in rows:
-                copy.write_row([r[c] for c in cols])
+        return
+    procs = [table.c[n].type.bind_processor(dialect) for n in names]
+    extra_values = [p(v) if p and v is not None else v for p, v in zip(procs[len(cols):], extra, strict=True)]
+    col_procs = list(enumerate(procs[:len(cols)]))
+    conv = [(i, p) for i, p in col_procs if p is not None]
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
+
+    def values():
+        for r in rows:
+            v = [r[c] for c in cols]
+            for i, p in conv:
+                if v[i] is not None:
+                    v[i] = p(v[i])
+            yield v + extra_values if extra_values else v
+
+    if dialect.name == "sqlite":
+        cur = raw.cursor()
+        try:
+            cur.executemany(sql, values())
+        finally:
+            cur.close()
+        return
+    for i in range(0, len(rows), chunk):
+        session.execute(insert(table), rows[i:i + chunk])
 
 
 def fix_sequences(session, tables: list[str]) -> None:

@@ -9,7 +9,7 @@ More parts: add ``demo_<thing>(session, story, rows)`` and one line in ``STEPS``
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -72,6 +72,7 @@ PLACES_FOR = {"sessie_kind": ["school", "huis_van_het_kind", "huisbezoek"],
               "contact_school": ["school", "school", "telefoon_online"], "telefoon_online": ["telefoon_online"]}
 QUESTIONS = {"lager": "Moeilijkheden in de klas en thuis: vaak boos, ruzie op de speelplaats, weinig zelfvertrouwen.",
              "secundair": "Spanningen thuis en op school: trekt zich terug, conflicten met leerkrachten, spijbelt soms."}
+MINUTES = [30, 45, 60, 60, 90]
 RT_NOTES = {"start": "Startrondetafel", "tussentijds": "Tussentijdse evaluatie", "eind": "Eindevaluatie"}
 
 
@@ -149,12 +150,18 @@ def _trajectory(rng, tl, t, rows: Rows) -> None:
     row.update(decision="start", phase2_on=t.decision_on)
     lead = t.lead
 
+    rnd = rng.random
+
     def contact(day, kind, parties, minutes=None, place=None, note=0, rt=None, worker=None):
-        note = rng.choice(NOTES[kind]) if note == 0 else note
-        place = place or ("huisbezoek" if note and note.startswith("Huisbezoek") else rng.choice(PLACES_FOR[kind]))
+        if note == 0:
+            notes = NOTES[kind]
+            note = notes[int(rnd() * len(notes))]
+        if not place:
+            places = PLACES_FOR[kind]
+            place = "huisbezoek" if note and note.startswith("Huisbezoek") else places[int(rnd() * len(places))]
         rows.contacts.append(dict(
             trajectory_id=tid, on_date=day, kind=kind, parties=parties, place=place,
-            minutes=minutes or rng.choice([30, 45, 60, 60, 90]), note=note, roundtable_id=rt,
+            minutes=minutes or MINUTES[int(rnd() * 5)], note=note, roundtable_id=rt,
             worker_id=worker or lead, created_at=_at(day, 17)))
 
     # clarifying: at most three talks per party before the start roundtable (weekdays only)
@@ -189,7 +196,7 @@ def _trajectory(rng, tl, t, rows: Rows) -> None:
         rows.rt_id += 1
 
     def some_day(school=False):
-        day = start + timedelta(days=rng.randint(1, span))
+        day = start + timedelta(days=1 + int(rnd() * span))
         day = tl.school_day(day) if school else tl.workday(day)
         return day if day < end else None
 
@@ -280,10 +287,8 @@ def _trajectory(rng, tl, t, rows: Rows) -> None:
                           method=rng.choice(["overschrijving", "cash", "bancontact"]) if paid else None, version=1))
 
 
-def _at(day: date, hour: int):
-    from datetime import datetime, time
-
-    return datetime.combine(day, time(hour))
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour)
 
 
 __all__ = ["load_demo", "add_months", "NOTES"]
