@@ -1,6 +1,15 @@
-"""Fictional demo data for the core; plugins add theirs through ``hvhk_demo_data``."""
+"""Fictional demo data for the core; plugins add theirs through ``hvhk_demo_data``.
+
+The whole demo follows one story (``core.demo_story``): the core decides it in ``load_core_demo`` and every
+plugin's demo hook derives its rows from ``story_for(session)``. A new core table's demo rows are a function
+``demo_things(session, story)`` added to ``STEPS`` (one line); a plugin adds its own to its demo module's
+``STEPS``.
+"""
 
 from __future__ import annotations
+
+# The core's further demo parts, run in this order after the plugins' hooks, each as step(session, story).
+STEPS: list = []
 
 
 def load_demo(scale: int = 1) -> None:
@@ -8,6 +17,7 @@ def load_demo(scale: int = 1) -> None:
     interrupted (killed, a hook that raises) leaves nothing behind, so the next ``hvhk demo`` or
     ``hvhk serve --demo`` loads it all. Plugins' ``hvhk_demo_data`` flush but never commit."""
     from .demo_data import load_core_demo
+    from .demo_story import story_for
     from .extensions import db
     from .plugins import current_plugins
 
@@ -15,7 +25,12 @@ def load_demo(scale: int = 1) -> None:
         load_core_demo(db.session, scale)
         db.session.flush()
         current_plugins().hook_available("hvhk_demo_data")(session=db.session, scale=scale)
+        story = story_for(db.session)
+        for step in STEPS:
+            step(db.session, story)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        db.session.info.pop("hvhk_demo_story", None)  # the story is big at large scales: let it go

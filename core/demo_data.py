@@ -174,7 +174,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
         build_story,
         bulk_insert,
     )
-    from .models import ChangeRecord, Consent
+    from .models import AuditEntry, ChangeRecord, Consent
 
     rng = random.Random(20251)
     today = date.today()
@@ -306,6 +306,12 @@ def load_core_demo(session, scale: int = 1) -> dict:
                                   spec["school_id"]))
         for _ in range(rng.choice([0, 1, 1, 2]) if children else rng.choice([1, 1, 1, 2])):
             children.append(child(fid, fname, house, today - timedelta(days=rng.randint(60, 17 * 365))))
+        if children:  # parents are at least 20 years older than their eldest child
+            eldest = min(persons[pid - person_start]["birth_date"] for pid in children)
+            for pid in parents:
+                row = persons[pid - person_start]
+                if (eldest - row["birth_date"]).days < 20 * 365:
+                    row["birth_date"] = eldest - timedelta(days=20 * 365 + int(rnd() * 16 * 365))
         if kind == "geen" and rng.random() < 0.04:
             person(fid, "(verwacht)", fname, today + timedelta(days=rng.randint(20, 200)), "verwacht")
             persons[-1]["given_key"] = "verwacht"
@@ -381,12 +387,26 @@ def load_core_demo(session, scale: int = 1) -> dict:
         changes.append(dict(at=at, user_id=who, family_id=fam["id"], object_type="family", object_id=fam["id"],
                             field="phone", old_value=old_phone, new_value=fam["phone"]))
         fam["updated_at"] = at
+    # who looked: the workers opened the family's record on the days they worked with it
+    audit = []
+    for t in story.trajectories:
+        if t.lead is None or t.archive:
+            continue
+        for day in (t.decision_on, t.start_on, t.phase3_on, t.phase4_on, t.closed_on):
+            if day:
+                audit.append(dict(at=datetime.combine(day, datetime.min.time()) + timedelta(hours=14, minutes=t.family_id % 50),
+                                  user_id=t.lead, action="view", object_type="family", object_id=t.family_id,
+                                  family_id=t.family_id, detail=None, address="10.20.0.15"))
+    for c in changes:
+        audit.append(dict(at=c["at"], user_id=c["user_id"], action="update", object_type="family",
+                          object_id=c["family_id"], family_id=c["family_id"], detail="phone", address="10.20.0.15"))
     bulk_insert(session, Family, families)
     bulk_insert(session, Person, persons)
     bulk_insert(session, FamilyMember, members)
     bulk_insert(session, Involvement, involvements)
     bulk_insert(session, Consent, consents)
     bulk_insert(session, ChangeRecord, changes)
+    bulk_insert(session, AuditEntry, sorted(audit, key=lambda a: a["at"]))
     _fix_sequences(session)
     return {"families": len(families), "persons": len(persons)}
 

@@ -10,8 +10,8 @@ statuses, notes and attendance agree across plugins. The core names no plugin: t
 Deterministic for a given date and seed. Everything is computed in Python once and written with bulk
 inserts (``bulk_insert``: COPY on PostgreSQL, executemany elsewhere).
 
-Adding a part (a helper's new tables): write ``demo_things(session, story)`` next to your models and call it
-from your plugin's demo hook with one line; ``STORY_STEPS`` below lists the steps the core itself runs.
+Adding a part (a new table's demo rows): write ``demo_things(session, story, ...)`` next to your models and add
+it with one line to the ``STEPS`` list of your plugin's demo module (``core.demo.STEPS`` for a core table).
 """
 
 from __future__ import annotations
@@ -469,7 +469,7 @@ def _unit_story(rng, story: Story, unit: Unit, make_family, refs: dict) -> None:
     step = (span + 120) / 120
     for i in range(120):  # spread evenly over the time, with some jitter; the bands alternate
         referred = tl.start + timedelta(days=int(-120 + i * step + rng.uniform(0, step)))
-        level = "lager" if (i % 2 == 0 or rng.random() < 0.1) else "secundair"
+        level = "lager" if i % 2 == 0 else "secundair"
         age = rng.randint(9, 11) if level == "lager" else rng.randint(12, 15)
         born = referred - timedelta(days=int(age * 365.25) + rng.randint(15, 350))
         year = age - 5 if level == "lager" else age - 11
@@ -722,7 +722,7 @@ def _enrol(rng, tl: Timeline, plan: GroupPlan, t: TrajectoryStory) -> None:
 def _waiting_list(rng, tl: Timeline, plan: GroupPlan, trajectories: list) -> None:
     first = plan.sessions[1].starts_at.date()
     waiting = [t for t in trajectories if t.group is None and t.level == plan.age_group and t.outcome == ONGOING
-               and t.start_on <= tl.today - timedelta(days=3) and t.start_on >= first - timedelta(days=150)]
+               and t.start_on <= tl.today - timedelta(days=3) and t.start_on >= first - timedelta(days=210)]
     free = plan.capacity - sum(p.status == "enrolled" for p in plan.participants)
     for t in waiting[:free + 3]:  # registered for the next group while places last, then on its waiting list
         since = _dt(tl.workday(t.start_on + timedelta(days=1)), 10)
@@ -780,8 +780,3 @@ def _consent(fam, org, on, purpose, kinds, withdrawn, today, rng, valid_until=No
         gone = datetime.combine(min(today, on + timedelta(days=rng.randint(20, 120))), time(11, 15))
     return dict(family_id=fam[0], organisation_id=org, purpose=purpose, info_kinds=kinds,
                 given_by_person_id=giver, given_on=on, valid_until=valid_until, withdrawn_at=gone)
-
-
-# The steps the core runs, in order (plugins add theirs in their own demo hooks, one line each).
-STORY_STEPS = ["houses and teams", "accounts", "organisations", "families and their stories", "involvements",
-               "consents", "change history"]

@@ -288,8 +288,14 @@ def load_demo(session, scale: int = 1) -> dict:
                          "created_at": datetime.combine(t.start_on, time(15)), "version": 1})
     bulk_insert(session, Referral, referrals)
     bulk_insert(session, EcoTie, ties)
+    for step in STEPS:
+        step(session, story)
     session.flush()
     return {"organisations": len(orgs), "relations": len(relations), "referrals": len(referrals)}
+
+
+# Further demo parts of this plugin, each step(session, story), run after the rows above (one line each).
+STEPS: list = []
 
 
 def _relations(rng, story, orgs, hubs_by_house, today) -> list[dict]:
