@@ -3,7 +3,7 @@
 parent groups and its summer school, with the enrolments, the waiting list and the attendance the story decided
 (the same attendance the PeTra trajectories count as group sessions). Deterministic; bulk inserts.
 
-More parts: add ``demo_<thing>(session, story, rows)`` and one line in ``STEPS``.
+More parts: add ``demo_<thing>(session, story)`` and one line in ``STEPS``.
 """
 
 from __future__ import annotations
@@ -41,12 +41,17 @@ def load_demo(session, scale: int = 1) -> dict:
                      + story.team_names(RECEPTION))
     rows = Rows(session)
     now = story.timeline.now
+    counts = {"programmes": 0, "sessions": 0, "enrolments": 0, "attendance": 0}
     for plan in story.groups:
         _programme(rng, now, plan, rows)
+        if len(rows.attendance) > 50_000:  # write as we go: memory stays flat at large scales
+            _write(session, rows, counts)
+    _write(session, rows, counts)
+    fix_sequences(session, ["groups_programme", "groups_session", "groups_enrolment"])
     for step in STEPS:
-        step(session, story, rows)
-    return {"programmes": len(rows.programmes), "sessions": len(rows.sessions), "enrolments": len(rows.enrolments),
-            "attendance": len(rows.attendance)}
+        step(session, story)
+    session.flush()  # the core commits the whole demo once (core.demo.load_demo)
+    return counts
 
 
 def _programme(rng, now: datetime, plan, rows: Rows) -> None:
@@ -89,16 +94,14 @@ def _programme(rng, now: datetime, plan, rows: Rows) -> None:
                                             recorded_by_id=plan.leaders[0] if plan.leaders else None))
 
 
-def _write(session, story, rows: Rows) -> None:
-    bulk_insert(session, Programme, rows.programmes)
-    bulk_insert(session, programme_leader, rows.leaders)
-    bulk_insert(session, programme_partner, rows.partners)
-    bulk_insert(session, GroupSession, rows.sessions)
-    bulk_insert(session, Enrolment, rows.enrolments)
-    bulk_insert(session, Attendance, rows.attendance)
-    fix_sequences(session, ["groups_programme", "groups_session", "groups_enrolment"])
-    session.flush()  # the core commits the whole demo once (core.demo.load_demo)
+def _write(session, rows: Rows, counts: dict) -> None:
+    for model, name in ((Programme, "programmes"), (programme_leader, "leaders"), (programme_partner, "partners"),
+                        (GroupSession, "sessions"), (Enrolment, "enrolments"), (Attendance, "attendance")):
+        data = getattr(rows, name)
+        counts[name] = counts.get(name, 0) + len(data)
+        bulk_insert(session, model, data)
+        data.clear()
 
 
-# The steps after the programmes are laid out; a new table's demo rows are one more line here.
-STEPS = [_write]
+# Further demo parts of this plugin, each step(session, story), run after the programmes (one line each).
+STEPS: list = []

@@ -3,7 +3,7 @@ story decided (referred, not started, referred elsewhere, clarifying, ongoing, c
 with clarifying talks, contacts whose notes fit their kind, the group sessions the child attended, roundtables,
 partnership plans, SDQs (most better, some the same or worse) and fees. Deterministic; bulk inserts.
 
-More parts: add ``demo_<thing>(session, story, rows)`` and one line in ``STEPS``.
+More parts: add ``demo_<thing>(session, story)`` and one line in ``STEPS``.
 """
 
 from __future__ import annotations
@@ -92,27 +92,30 @@ def load_demo(session, scale: int = 1) -> dict:
     rng = random.Random(4242)
     enable_for_teams(session, story.team_names(TRAJECTORIES))
     rows = Rows(session)
+    counts = {"trajectories": 0, "contacts": 0}
     for t in story.trajectories:
         _trajectory(rng, story.timeline, t, rows)
-    for step in STEPS:
-        step(session, story, rows)
-    return {"trajectories": len(rows.trajectories), "contacts": len(rows.contacts)}
-
-
-def _write(session, story, rows: Rows) -> None:
-    bulk_insert(session, Trajectory, rows.trajectories)
-    bulk_insert(session, Roundtable, rows.roundtables)
-    bulk_insert(session, Contact, rows.contacts)
-    bulk_insert(session, PlanGoal, rows.goals)
-    bulk_insert(session, PlanAction, rows.actions)
-    bulk_insert(session, SdqResult, rows.sdqs)
-    bulk_insert(session, Fee, rows.fees)
+        if len(rows.contacts) > 50_000:  # write as we go: memory stays flat at large scales
+            _write(session, rows, counts)
+    _write(session, rows, counts)
     fix_sequences(session, ["petra_trajectory", "petra_roundtable", "petra_plan_goal"])
+    for step in STEPS:
+        step(session, story)
     session.flush()  # the core commits the whole demo once (core.demo.load_demo)
+    return counts
 
 
-# The steps after the trajectories are decided; a new table's demo rows are one more line here.
-STEPS = [_write]
+def _write(session, rows: Rows, counts: dict) -> None:
+    counts["trajectories"] += len(rows.trajectories)
+    counts["contacts"] += len(rows.contacts)
+    for model, name in ((Trajectory, "trajectories"), (Roundtable, "roundtables"), (Contact, "contacts"),
+                        (PlanGoal, "goals"), (PlanAction, "actions"), (SdqResult, "sdqs"), (Fee, "fees")):
+        bulk_insert(session, model, getattr(rows, name))
+        getattr(rows, name).clear()
+
+
+# Further demo parts of this plugin, each step(session, story), run after the trajectories (one line each).
+STEPS: list = []
 
 
 def _trajectory(rng, tl, t, rows: Rows) -> None:
