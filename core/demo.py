@@ -16,12 +16,19 @@ def load_demo(scale: int = 1) -> None:
     """Load the core's demo data and every available plugin's in ONE transaction: a load that is
     interrupted (killed, a hook that raises) leaves nothing behind, so the next ``hvhk demo`` or
     ``hvhk serve --demo`` loads it all. Plugins' ``hvhk_demo_data`` flush but never commit."""
+    from sqlalchemy import text
+
     from .demo_data import load_core_demo
     from .demo_story import story_for
     from .extensions import db
     from .plugins import current_plugins
 
     try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            # a batch job, not a request: lift the server's per-request timeouts for this one transaction
+            # (at large scales the stories take a while to decide before the first rows are written)
+            db.session.execute(text("SET LOCAL statement_timeout = 0"))
+            db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
         load_core_demo(db.session, scale)
         db.session.flush()
         current_plugins().hook_available("hvhk_demo_data")(session=db.session, scale=scale)

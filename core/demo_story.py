@@ -674,19 +674,19 @@ def _decide_trajectory(rng, tl: Timeline, unit: Unit, t: TrajectoryStory, care: 
             closed = t.planned_end
     closed = tl.school_day(closed) if reason != "vroegtijdig_gezin" else tl.workday(closed)
     t.outcome = ONGOING
-    p3 = start + timedelta(days=rng.randint(21, 42))
+    p3 = tl.workday(start + timedelta(days=rng.randint(21, 42)))
     if p3 <= min(today, closed):
         t.phase3_on = p3
     if closed <= today:
         t.outcome, t.closed_on, t.closure_reason = CLOSED, closed, reason
         t.closure_org_id = (rng.choice(care) if care else None) if reason == "doorverwijzing" else None
-        t.phase4_on = closed if reason in EARLY_STOPS else closed - timedelta(days=rng.randint(10, 25))
+        t.phase4_on = closed if reason in EARLY_STOPS else tl.workday(closed - timedelta(days=rng.randint(12, 25)))
         t.sdq_trend = rng.choices(["beter", "gelijk", "slechter"], {
             "zelfstandig": [76, 17, 7], "doorverwijzing": [30, 40, 30], "andere": [50, 30, 20]}.get(
             reason, [0, 50, 50]))[0]
     else:
         t.closure_reason = None
-        p4 = t.planned_end - timedelta(days=rng.randint(10, 25))
+        p4 = tl.workday(t.planned_end - timedelta(days=rng.randint(10, 25)))
         if p4 <= today:
             t.phase4_on = p4
     if group is not None:
