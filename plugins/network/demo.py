@@ -8,14 +8,15 @@ Deterministic (seeded) and written with bulk inserts. Names are made up by combi
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
 from core.demo_data import FAMILY_NAMES, GIVEN_PARENT, enable_for_teams
-from core.models import Consent, Family, FamilyMember, Involvement, Organisation, Person, Team, fold
+from core.demo_story import PARENTING, RECEPTION, TRAJECTORIES, bulk_insert, story_for
+from core.models import Involvement, Organisation, fold
 
-from .models import SECTOR_FOR_KIND, Contact, EcoTie, Partner, Referral, Relation, Service
+from .models import SECTOR_FOR_KIND, Contact, EcoTie, Partner, PartnerChange, Referral, Relation, Service
 
 AREA = ["Genk", "Genk", "Genk", "As", "Oudsbergen", "Zutendaal", "Hasselt", "Maasmechelen",
         "Houthalen-Helchteren", "Zonhoven", "Diepenbeek", "Lanaken", "Bilzen-Hoeselt"]
@@ -33,7 +34,7 @@ TEMPLATES = {
     "onderwijs": ("school", 1, ["Basisschool {w}", "Kleuterschool {w}", "Secundaire school {w}", "Academie {w}"],
                   [("Zorgoverleg met ouders", 3, 12, "gratis", None), ("Huiswerkbegeleiding", 6, 14, "gratis", None),
                    ("Brugfiguur voor ouders", 3, 14, "gratis", None)]),
-    "leerlingenbegeleiding": ("clb", 1, ["CLB-antenne {w}"],
+    "leerlingenbegeleiding": ("clb", 1, ["CLB-antenne {m}"],
                               [("Leerlingenbegeleiding", 3, 18, "gratis", "1 week"),
                                ("Onthaal schoolvragen", 3, 18, "gratis", None)]),
     "welzijn": ("caw", 1, ["Sociaal huis {m}", "Buurtwerk {w}", "Welzijnsschakel {w}", "JAC-antenne {w}"],
@@ -75,8 +76,45 @@ TEMPLATES = {
 SECTOR_WEIGHTS = {"onderwijs": 18, "leerlingenbegeleiding": 3, "welzijn": 12, "gezondheid": 12, "jeugdhulp": 8,
                   "gezinsondersteuning": 10, "handicap": 4, "vrije_tijd": 18, "lokaal_bestuur": 4,
                   "politie_justitie": 3, "wonen_werk_inkomen": 4, "informeel": 8}
-ROLES = ["zorgcoördinator", "directeur", "maatschappelijk werker", "onthaalmedewerker", "teamverantwoordelijke",
-         "psycholoog", "brugfiguur", "jeugdconsulent", "trainer", "coördinator vrijwilligers"]
+# districts: an organisation named after one lies in its municipality
+DISTRICTS = {"Waterschei": "Genk", "Winterslag": "Genk", "Zwartberg": "Genk", "Termien": "Genk", "Bret": "Genk",
+             "Gelieren": "Genk", "Sledderlo": "Genk", "Boxbergheide": "Genk", "Kolderhof": "Genk",
+             "Meeuwen": "Oudsbergen", "Opglabbeek": "Oudsbergen"}
+# contact roles that fit the organisation: by a word in its name first, else by sector
+ROLES_BY_WORD = {"Logopedie": ["logopedist"], "Huisarts": ["huisarts", "praktijkassistent"],
+                 "Kinesitherapie": ["kinesitherapeut"], "kinderpsychologie": ["psycholoog", "onthaalmedewerker"],
+                 "Wijkgezondheidscentrum": ["verpleegkundige", "maatschappelijk werker"],
+                 "Politie": ["wijkagent"], "Justitiehuis": ["justitieassistent"],
+                 "Slachtofferhulp": ["medewerker slachtofferhulp"], "Bibliotheek": ["bibliothecaris"],
+                 "Muziekschool": ["directeur", "leerkracht"], "Voedselbank": ["coördinator vrijwilligers"],
+                 "Kinderopvang": ["verantwoordelijke kinderopvang"], "Consultatiebureau": ["verpleegkundige"]}
+ROLES = {
+    "onderwijs": ["zorgcoördinator", "directeur", "leerlingenbegeleider", "brugfiguur"],
+    "leerlingenbegeleiding": ["CLB-medewerker", "maatschappelijk werker", "psycholoog", "teamverantwoordelijke"],
+    "welzijn": ["maatschappelijk werker", "onthaalmedewerker", "jeugdconsulent", "teamverantwoordelijke"],
+    "gezondheid": ["psycholoog", "onthaalmedewerker"],
+    "jeugdhulp": ["contextbegeleider", "intakemedewerker", "teamverantwoordelijke"],
+    "gezinsondersteuning": ["gezinsondersteuner", "onthaalmedewerker", "coördinator"],
+    "handicap": ["intakemedewerker", "begeleider", "teamverantwoordelijke"],
+    "vrije_tijd": ["jeugdverantwoordelijke", "trainer", "voorzitter"],
+    "lokaal_bestuur": ["beleidsmedewerker jeugd", "coördinator Huis van het Kind", "onthaalmedewerker"],
+    "politie_justitie": ["wijkagent", "justitieassistent"],
+    "wonen_werk_inkomen": ["woonbegeleider", "trajectbegeleider", "onthaalmedewerker"],
+    "informeel": ["coördinator vrijwilligers", "buddy-coördinator", "vrijwilliger"],
+}
+# who refers to whom: the seeds' routes (school -> CLB, secondary school -> the city's reporting point,
+# CLB and reporting point -> the PeTra team) and services that send families on to others
+REFERS_TO = {"leerlingenbegeleiding": ("gezondheid", "jeugdhulp", "handicap"),
+             "welzijn": ("informeel", "wonen_werk_inkomen", "gezinsondersteuning"),
+             "gezinsondersteuning": ("gezondheid", "informeel", "vrije_tijd"),
+             "gezondheid": ("jeugdhulp", "handicap"), "jeugdhulp": ("gezondheid", "welzijn")}
+
+
+def _role(rng, name: str, sector: str) -> str:
+    for word, roles in ROLES_BY_WORD.items():
+        if word in name:
+            return rng.choice(roles)
+    return rng.choice(ROLES[sector])
 TIE_LABELS_INFORMAL = ["grootmoeder", "grootvader", "tante", "oom", "buurvrouw", "buurman", "beste vriend(in)",
                        "meter", "peter", "nieuwe partner van mama", "oudere zus", "vriendin van mama"]
 
@@ -92,20 +130,25 @@ def _slug(text: str) -> str:
 
 
 def load_demo(session, scale: int = 1) -> dict:
+    story = story_for(session)
+    if story is None:
+        return {}
     rng = random.Random(60601)
-    enable_for_teams(session, ["PeTra", "Opvoedingswinkel", "Onthaal"])
-    today = date.today()
+    enable_for_teams(session, story.team_names(TRAJECTORIES) + story.team_names(PARENTING)
+                     + story.team_names(RECEPTION))
+    today = story.timeline.today
     target = 150 if scale <= 1 else min(1000, 150 * scale)
 
     existing = list(session.execute(select(Organisation.id, Organisation.name, Organisation.kind,
-                                           Organisation.municipality)).all())
+                                           Organisation.municipality).order_by(Organisation.id)).all())
     names = {n for _, n, _, _ in existing}
     new_rows = []
-    hub_name = "Huis van het Kind Genk - Campus O3"
-    if hub_name not in names:
-        new_rows.append({"name": hub_name, "kind": "gemeente", "municipality": "Genk", "archived": False,
-                         "version": 1, "_sector": "gezinsondersteuning"})
-        names.add(hub_name)
+    hubs_by_house = {}
+    for house in story.houses:
+        if house.name not in names:
+            new_rows.append({"name": house.name, "kind": "gemeente", "municipality": house.town, "archived": False,
+                             "version": 1, "_sector": "gezinsondersteuning"})
+            names.add(house.name)
     sectors = list(SECTOR_WEIGHTS)
     weights = [SECTOR_WEIGHTS[s] for s in sectors]
     attempts = 0
@@ -115,11 +158,13 @@ def load_demo(session, scale: int = 1) -> dict:
         kind, _line, patterns, _offers = TEMPLATES[sector]
         mun = rng.choice(AREA)
         pattern = rng.choice(patterns)
-        name = pattern.format(w=rng.choice(WORDS), m=mun)
-        if "{m}" not in pattern and rng.random() < 0.5:
+        word = rng.choice(WORDS)
+        mun = DISTRICTS.get(word, mun)
+        name = pattern.format(w=word, m=mun)
+        if "{m}" not in pattern and word not in DISTRICTS and rng.random() < 0.5:
             name = f"{name} {mun}"
         if name in names:
-            name = f"{name} {rng.choice(['Noord', 'Zuid', 'Centrum', 'Oost', 'West', 'II', 'III'])}"
+            name = f"{name} {rng.choice(['Noord', 'Zuid', 'Centrum', 'Oost', 'West'])}"
         if name in names:
             continue
         names.add(name)
@@ -137,15 +182,18 @@ def load_demo(session, scale: int = 1) -> dict:
     mun_of_new = {r["name"]: r["municipality"] for r in new_rows}
     for oid, name in added:
         orgs.append((oid, name, sector_of_new[name], mun_of_new[name]))
+    id_of = {n: i for i, n, _s, _m in orgs}
+    for house in story.houses:
+        hubs_by_house[house.index] = id_of[house.name]
     have_profile = set(session.scalars(select(Partner.organisation_id)))
 
     partners, contacts, services = [], [], []
     for oid, name, sector, mun in orgs:
         line = TEMPLATES[sector][1]
-        if name.startswith(("CGG", "CKG")):
-            line = 2
+        if name.startswith(("CGG", "CKG")) or "meldpunt" in name:
+            line = 2 if name.startswith(("CGG", "CKG")) else 1
         area = [mun] if mun else ["Genk"]
-        if rng.random() < 0.35:
+        if sector in ("leerlingenbegeleiding", "welzijn", "gezondheid", "jeugdhulp") and rng.random() < 0.5:
             area = sorted(set(area + rng.sample(["Genk", "As", "Oudsbergen", "Zutendaal"], rng.randint(1, 3))))
         verified = today - timedelta(days=rng.choice([rng.randint(5, 300), rng.randint(5, 300), rng.randint(380, 900)]))
         if oid not in have_profile:
@@ -159,7 +207,7 @@ def load_demo(session, scale: int = 1) -> dict:
         for i in range(rng.choice([1, 1, 2, 2, 3])):
             given, family = rng.choice(GIVEN_PARENT), rng.choice(FAMILY_NAMES)
             contacts.append({
-                "organisation_id": oid, "name": f"{given} {family}", "role": rng.choice(ROLES),
+                "organisation_id": oid, "name": f"{given} {family}", "role": _role(rng, name, sector),
                 "phone": _phone(rng, rng.random() < 0.5), "email": f"{_slug(given)}.{_slug(family)}@{_slug(name)}.example.be",
                 "is_primary": i == 0, "shareable": rng.random() < 0.85, "version": 1,
             })
@@ -169,31 +217,102 @@ def load_demo(session, scale: int = 1) -> dict:
             services.append({"organisation_id": oid, "name": oname, "description": None, "age_min": amin,
                              "age_max": amax, "cost": cost, "cost_note": "volgens inkomen" if cost == "betalend" else None,
                              "waiting_time": wait, "shareable": rng.random() < 0.9, "version": 1})
-    for table, rows in ((Partner, partners), (Contact, contacts), (Service, services)):
-        for chunk in range(0, len(rows), 5000):
-            session.execute(insert(table), rows[chunk:chunk + 5000])
 
-    # relations: hubs (Campus O3, CLB, OCMW, CGG) with many ties; about 8% of organisations stay islands
-    ids_by_sector: dict[str, list[int]] = {}
-    for oid, _n, sector, _m in orgs:
-        ids_by_sector.setdefault(sector, []).append(oid)
-    id_of = {n: i for i, n, _s, _m in orgs}
-    org_names_all = {i: n for i, n, _s, _m in orgs}
-    hub = id_of.get(hub_name)
-    hubs = [id_of[n] for n in ("CLB Genk", "Vrij CLB Limburg-Oost", "OCMW Genk", "CGG Limburg", "CAW Limburg - JAC Genk")
-            if n in id_of]
-    relations = []
-    pairs: set[tuple[int, int]] = set()
+    # the partner school's user kept its own page up to date: contacts and an offer changed, with history
+    changes = []
+    linde = story.partner_org_id
+    if linde is not None:
+        mine = [c for c in contacts if c["organisation_id"] == linde]
+        mine[0].update(role="zorgcoördinator")
+        old_phone, mine[0]["phone"] = mine[0]["phone"], _phone(rng, True)
+        when = datetime.combine(today - timedelta(days=40), time(10, 12))
+        changes.append(dict(organisation_id=linde, user_id=story.partner_user_id, at=when, object_type="contact",
+                            object_id=None, action="update", field="phone", old_value=old_phone,
+                            new_value=mine[0]["phone"]))
+        contacts.append({"organisation_id": linde, "name": "Pascale Zorgcoördinator", "role": "brugfiguur",
+                         "phone": _phone(rng, True), "email": "pascale@basisschooldelinde.example.be",
+                         "is_primary": False, "shareable": True, "version": 1})
+        changes.append(dict(organisation_id=linde, user_id=story.partner_user_id, at=when + timedelta(minutes=3),
+                            object_type="contact", object_id=None, action="create", field=None, old_value=None,
+                            new_value="Pascale Zorgcoördinator"))
+        services.append({"organisation_id": linde, "name": "Brugfiguur voor ouders", "description":
+                         "Laagdrempelig aanspreekpunt voor ouders op school, ook in het Turks en Arabisch.",
+                         "age_min": 3, "age_max": 12, "cost": "gratis", "cost_note": None, "waiting_time": "geen",
+                         "shareable": True, "version": 1})
+        changes.append(dict(organisation_id=linde, user_id=story.partner_user_id, at=when + timedelta(days=12),
+                            object_type="service", object_id=None, action="update", field="waiting_time",
+                            old_value="2 weken", new_value="geen"))
+        changes.append(dict(organisation_id=linde, user_id=story.partner_user_id, at=when + timedelta(days=12, hours=1),
+                            object_type="profile", object_id=None, action="update", field="last_verified",
+                            old_value=None, new_value=today.isoformat()))
+        for p in partners:
+            if p["organisation_id"] == linde:
+                p["last_verified"] = (when + timedelta(days=12)).date()
+    bulk_insert(session, Partner, partners)
+    bulk_insert(session, Contact, contacts)
+    bulk_insert(session, Service, services)
+    bulk_insert(session, PartnerChange, changes)
 
-    def add(s, t, kind, structural=True, agreement=False):
-        if s == t or (s, t) in pairs or (t, s) in pairs:
+    relations = _relations(rng, story, orgs, hubs_by_house, today)
+    bulk_insert(session, Relation, relations)
+
+    # referrals the story decided (reception and the trajectory team referring families on), and ecomaps
+    referrals = []
+    for r in story.referrals:
+        referrals.append({
+            "family_id": r.family_id, "organisation_id": r.organisation_id, "referred_on": r.on,
+            "accompanied": r.accompanied, "waiting_status": r.waiting_status, "outcome": r.outcome,
+            "question": r.question, "note": ("Interne notitie: ouders vragen een tolk bij het eerste gesprek."
+                                             if r.family_id % 4 == 0 else None),
+            "source": "network", "source_ref": r.trajectory_ref, "team_id": r.house.teams[r.team_key],
+            "created_at": datetime.combine(r.on, time(11)), "version": 1})
+    team_of: dict[int, int] = {}
+    for fid, tid in session.execute(select(Involvement.family_id, Involvement.team_id)
+                                    .where(Involvement.ended_at.is_(None)).order_by(Involvement.id)):
+        team_of.setdefault(fid, tid)
+    services_for_ties = [o for o in orgs if o[2] in ("gezondheid", "jeugdhulp", "welzijn", "gezinsondersteuning",
+                                                     "vrije_tijd", "informeel")] or orgs
+    ties = []
+    for t in story.trajectories:
+        if t.archive or not t.start_on or t.family_id not in team_of or rng.random() > 0.35:
+            continue
+        for _ in range(rng.randint(3, 6)):
+            informal = rng.random() < 0.6
+            org = rng.choice(services_for_ties)
+            ties.append({"family_id": t.family_id, "person_id": t.child_id if rng.random() < 0.5 else None,
+                         "kind": "informeel" if informal else "dienst",
+                         "label": rng.choice(TIE_LABELS_INFORMAL) if informal else org[1][:160],
+                         "organisation_id": None if informal else org[0],
+                         "strength": rng.choice(["sterk", "gewoon", "gewoon", "zwak", "stressvol"]),
+                         "team_id": team_of[t.family_id], "created_by_id": t.lead,
+                         "created_at": datetime.combine(t.start_on, time(15)), "version": 1})
+    bulk_insert(session, Referral, referrals)
+    bulk_insert(session, EcoTie, ties)
+    for step in STEPS:
+        step(session, story)
+    session.flush()
+    return {"organisations": len(orgs), "relations": len(relations), "referrals": len(referrals)}
+
+
+# Further demo parts of this plugin, each step(session, story), run after the rows above (one line each).
+STEPS: list = []
+
+
+def _relations(rng, story, orgs, hubs_by_house, today) -> list[dict]:
+    """Relations that make sense: the seeds' referral routes, agreements of the house with welfare and care
+    partners, shared offers with leisure and volunteers, and consultation between care partners in one area;
+    about 8% of organisations stay islands."""
+    relations, pairs = [], set()
+
+    def add(s, t, kind, structural=True, agreement=False, description=None):
+        if s is None or t is None or s == t or (s, t) in pairs or (t, s) in pairs:
             return
         pairs.add((s, t))
         start = today - timedelta(days=rng.randint(60, 1500)) if agreement else None
         relations.append({
             "source_id": s, "target_id": t, "kind": kind,
             "direction": "heen" if kind == "verwijsroute" else "wederzijds", "structural": structural,
-            "description": None,
+            "description": description,
             "privacy_terms": "Enkel gegevens delen met schriftelijke toestemming van de ouders; doelgebonden en "
                              "minimaal." if agreement else None,
             "secrecy_terms": "Gedeeld beroepsgeheim enkel binnen het overleg, in het belang van het kind." if agreement else None,
@@ -201,97 +320,47 @@ def load_demo(session, scale: int = 1) -> dict:
             "review_date": (today + timedelta(days=rng.randint(-30, 300))) if agreement else None, "version": 1,
         })
 
-    islands = set(rng.sample([o[0] for o in orgs if o[0] not in hubs and o[0] != hub], max(1, len(orgs) // 12)))
-    for oid, _name, sector, _m in orgs:
-        if oid in islands or oid == hub or oid in hubs:
+    house_of_mun = {h.town: h for h in story.houses}
+    genk = story.houses[0]
+    # the seeds' routes first: CLB and the city's reporting point to the trajectory team, schools to the CLB
+    for h in story.houses:
+        hub = hubs_by_house[h.index]
+        add(h.clb, hub, "verwijsroute", description="Aanmelding voor een pedagogisch traject (het CLB als draaischijf)")
+        add(h.meldpunt, hub, "verwijsroute", description="Aanmeldingen uit het secundair onderwijs via het meldpunt")
+        for sid in h.schools["lager"]:
+            add(sid, h.clb, "verwijsroute", description="Zorgvragen over leerlingen gaan via het CLB")
+        for sid in h.schools["secundair"]:
+            add(sid, h.meldpunt, "verwijsroute", description="Aanmeldingsformulier via het stedelijk meldpunt")
+            add(sid, h.clb, "consult")
+        if h.ocmw:
+            add(hub, h.ocmw, "samenwerkingsakkoord", agreement=True)
+    if story.partner_org_id:
+        add(hubs_by_house[0], story.partner_org_id, "samenwerkingsakkoord", agreement=True)
+    clbs = [o for o in orgs if o[2] == "leerlingenbegeleiding"]
+    by_sector: dict[str, list] = {}
+    for o in orgs:
+        by_sector.setdefault(o[2], []).append(o)
+    hub_ids = set(hubs_by_house.values())
+    islands = set(rng.sample([o[0] for o in orgs if o[0] not in hub_ids], max(1, len(orgs) // 12)))
+    for oid, _name, sector, mun in orgs:
+        if oid in islands or oid in hub_ids:
             continue
-        if sector == "onderwijs" and hubs:
-            add(oid, rng.choice(hubs[:2]), "verwijsroute")
-            if hub and rng.random() < 0.5:
-                add(hub, oid, "samenwerkingsakkoord", agreement=True)
-        elif hub and sector in ("gezinsondersteuning", "welzijn", "jeugdhulp") and rng.random() < 0.7:
-            add(hub, oid, rng.choice(["samenwerkingsakkoord", "consult", "gedeeld_aanbod"]),
-                agreement=rng.random() < 0.5)
-        others = [o for o in rng.sample(orgs, 3) if o[0] not in islands]
-        for other in others[: rng.randint(1, 2)]:
-            add(oid, other[0], rng.choice(["verwijsroute", "consult", "gedeeld_aanbod", "consult"]),
-                structural=rng.random() < 0.6)
-    if hub:
-        for h in hubs:
-            add(hub, h, "coordinatiemandaat" if "CLB" in org_names_all[h] else "samenwerkingsakkoord", agreement=True)
-    linde = id_of.get("Basisschool De Linde")
-    if hub and linde:
-        pairs.discard((hub, linde))
-        pairs.discard((linde, hub))
-        relations = [r for r in relations if {r["source_id"], r["target_id"]} != {hub, linde}]
-        add(hub, linde, "samenwerkingsakkoord", agreement=True)
-    for chunk in range(0, len(relations), 5000):
-        session.execute(insert(Relation), relations[chunk:chunk + 5000])
-
-    # referrals and ecomaps for families some team works with
-    team_ids = {n: i for i, n in session.execute(select(Team.name, Team.id))}
-    petra = team_ids.get("PeTra")
-    team_of: dict[int, int] = {}
-    for fid, tid in session.execute(select(Involvement.family_id, Involvement.team_id)
-                                    .where(Involvement.ended_at.is_(None)).order_by(Involvement.id)):
-        team_of.setdefault(fid, tid)
-    fam_ids = sorted(team_of)
-    targets = [o[0] for o in orgs if o[2] in ("gezondheid", "jeugdhulp", "welzijn", "gezinsondersteuning",
-                                                "vrije_tijd", "informeel")] or [o[0] for o in orgs]
-    referrals, ties = [], []
-    for fid in fam_ids:
-        if rng.random() < 0.25:
-            for _ in range(rng.choice([1, 1, 2])):
-                day = today - timedelta(days=rng.randint(3, 500))
-                waiting = rng.choice(["registered", "waiting", "started", "started", "not_started"])
-                outcome = {"started": rng.choice(["ongoing", "completed"]), "not_started": rng.choice(
-                    ["declined", "refused", "referred"])}.get(waiting, "open")
-                referrals.append({"family_id": fid, "organisation_id": rng.choice(targets), "referred_on": day,
-                                  "accompanied": rng.random() < 0.55, "waiting_status": waiting, "outcome": outcome,
-                                  "question": None, "note": None, "source": "network", "source_ref": None,
-                                  "team_id": team_of[fid], "version": 1})
-        if rng.random() < 0.15:
-            for _ in range(rng.randint(3, 7)):
-                informal = rng.random() < 0.6
-                org = rng.choice(targets)
-                ties.append({"family_id": fid, "kind": "informeel" if informal else "dienst",
-                             "label": rng.choice(TIE_LABELS_INFORMAL) if informal else "",
-                             "organisation_id": None if informal else org,
-                             "strength": rng.choice(["sterk", "gewoon", "gewoon", "zwak", "stressvol"]),
-                             "team_id": team_of[fid], "version": 1})
-    org_names = {o[0]: o[1] for o in orgs}
-    for t in ties:
-        if t["kind"] == "dienst":
-            t["label"] = org_names[t["organisation_id"]][:160]
-
-    # the partner school: three families with referrals, two of them with consent
-    if linde:
-        pupils = list(session.scalars(
-            select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
-            .where(Person.school_id == linde).distinct().order_by(FamilyMember.family_id).limit(3)))
-        consents = []
-        for i, fid in enumerate(pupils):
-            referrals.append({"family_id": fid, "organisation_id": linde, "referred_on": today - timedelta(days=10 + i),
-                              "accompanied": i != 1, "waiting_status": "registered", "outcome": "open",
-                              "question": "Samen met school bekijken hoe we de overgang naar de klas na de "
-                                          "middagpauze rustiger maken.", "note": "Interne notitie: niet delen.",
-                              "source": "network", "source_ref": None, "team_id": petra, "version": 1})
-            if i < 2:
-                consents.append({"family_id": fid, "organisation_id": linde,
-                                 "purpose": "Afstemming met school over de hulpvraag",
-                                 "info_kinds": "verwijzing,contactgegevens" if i == 0 else "verwijzing",
-                                 "given_on": today - timedelta(days=20)})
-        if consents:
-            session.execute(insert(Consent), consents)
-        with_petra = set(session.scalars(select(Involvement.family_id).where(
-            Involvement.team_id == petra, Involvement.family_id.in_(pupils), Involvement.ended_at.is_(None))))
-        missing = [fid for fid in pupils if fid not in with_petra]
-        if petra and missing:
-            session.execute(insert(Involvement), [{"family_id": fid, "team_id": petra, "source": "network",
-                                                   "reason": "Afstemming met school (demo)"} for fid in missing])
-    for table, rows in ((Referral, referrals), (EcoTie, ties)):
-        for chunk in range(0, len(rows), 5000):
-            session.execute(insert(table), rows[chunk:chunk + 5000])
-    session.flush()
-    assert session.scalar(select(func.count(Family.id))) is not None
-    return {"organisations": len(orgs), "relations": len(relations), "referrals": len(referrals)}
+        house = house_of_mun.get(mun, genk)
+        hub = hubs_by_house[house.index]
+        if sector == "onderwijs":
+            near = [c for c in clbs if c[3] == mun] or [(house.clb,)]
+            add(oid, near[0][0], "verwijsroute", description="Zorgvragen over leerlingen gaan via het CLB")
+        elif sector in ("welzijn", "jeugdhulp", "gezinsondersteuning", "gezondheid") and rng.random() < 0.6:
+            add(hub, oid, rng.choice(["samenwerkingsakkoord", "consult"]), agreement=rng.random() < 0.5)
+        elif sector in ("vrije_tijd", "informeel") and rng.random() < 0.4:
+            add(hub, oid, "gedeeld_aanbod", structural=rng.random() < 0.5)
+        if sector in REFERS_TO:
+            targets = [o for s in REFERS_TO[sector] for o in by_sector.get(s, []) if o[0] not in islands]
+            near = [o for o in targets if o[3] == mun] or targets
+            for other in rng.sample(near, min(len(near), rng.randint(1, 2))):
+                add(oid, other[0], "verwijsroute", structural=rng.random() < 0.7)
+        if sector in ("welzijn", "jeugdhulp", "gezondheid", "gezinsondersteuning"):
+            peers = [o for o in by_sector.get(sector, []) if o[3] == mun and o[0] != oid and o[0] not in islands]
+            if peers and rng.random() < 0.5:
+                add(oid, rng.choice(peers)[0], "consult", structural=False)
+    return relations

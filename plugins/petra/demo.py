@@ -1,16 +1,32 @@
-"""Fictional PeTra demo data: about 65 trajectories a year over two years (times ``scale``) in every phase,
-with clarifying talks, contacts, roundtables, partnership plans, SDQs and fees. Deterministic; bulk inserts."""
+"""Fictional PeTra demo data, derived from the core's demo story (``core.demo_story``): every trajectory the
+story decided (referred, not started, referred elsewhere, clarifying, ongoing, closed; some stopped early),
+with clarifying talks, contacts whose notes fit their kind, the group sessions the child attended, roundtables,
+partnership plans, SDQs (most better, some the same or worse) and fees. Deterministic; bulk inserts.
+
+More parts: add ``demo_<thing>(session, story)`` and one line in ``STEPS``.
+"""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 
 from core.demo_data import enable_for_teams
-from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team
+from core.demo_story import (
+    CLARIFYING,
+    CLOSED,
+    EARLY_STOPS,
+    NOT_STARTED,
+    ONGOING,
+    REFERRED_ELSEWHERE,
+    TRAJECTORIES,
+    bulk_insert,
+    fix_sequences,
+    story_for,
+)
 from core.vocabulary import age_group_of
 
 from .demo_team import demo_team
@@ -28,227 +44,66 @@ GOALS = {
 }
 ACTIONS = ["Wekelijks kort overleg", "Rustkaart gebruiken", "Talentenfluisteraar-oefening", "Dagboekje positieve momenten",
            "Window of Tolerance bespreken", "Aankondiging (Nieuwe Autoriteit)", "Beloningssysteem samen opstellen"]
-AGREEMENTS = ["Afspraken over communicatie tussen school en ouders; volgende rondetafel over 3 maanden.",
-              "Kind volgt het groepstraject; ouders komen naar het infomoment.",
-              "Zorgcoördinator is aanspreekpunt op school; begeleider komt tweewekelijks langs."]
-NOTES = [None, None, "Goed gesprek", "Oefening rond emoties", "Huisbezoek verliep rustig", "Telefonische opvolging",
-         "Talenteninterview", "Afspraken overlopen"]
+AGREEMENTS = {
+    "start": ["Partnerschapsplan opgesteld: doelen voor kind, ouders en school; tussentijdse evaluatie over 3 maanden.",
+              "Kind neemt deel aan het groepstraject; ouders komen naar het infomoment."],
+    "tussentijds": ["Doelen overlopen: vooruitgang thuis, op school nog moeilijk na de middagpauze.",
+                    "Zorgcoördinator blijft aanspreekpunt; begeleider komt tweewekelijks langs."],
+    "eind": ["Eindevaluatie: ouders en school kunnen zelfstandig verder met de afspraken.",
+             "Afronding besproken; school volgt op via het zorgteam."],
+}
+# the notes a contact of each kind may carry (the demo consistency test checks them)
+NOTES = {
+    "sessie_kind": [None, "Talenteninterview", "Oefening rond emoties met de gevoelsthermometer",
+                    "Window of Tolerance: wanneer ga ik buiten mijn raampje?", "Rustkaart samen gemaakt",
+                    "Gesprek over vriendschap op de speelplaats"],
+    "gesprek_ouders": [None, "Opvoedingsvragen overlopen", "Afspraken rond schermtijd besproken",
+                       "Aankondiging (Nieuwe Autoriteit) voorbereid", "Positieve momenten van de week besproken",
+                       "Huisbezoek: thuissituatie en dagritme besproken"],
+    "contact_school": [None, "Overleg met de zorgcoördinator", "Klasobservatie",
+                       "Afstemming met de klasleerkracht"],
+    "telefoon_online": [None, "Telefonische opvolging", "Kort belmoment met de ouders", "Afspraak verplaatst"],
+    "rondetafel": ["Startrondetafel", "Tussentijdse evaluatie", "Eindevaluatie"],
+    "groepssessie": None,  # "Groepssessie: <thema>", "Groepsdag", "Groepsweekend"
+    "ouder_kind": ["Ouder-kindactiviteit: samen koken", "Toonmoment met film, samen met de ouders",
+                   "Ouder-kindactiviteit: spelnamiddag"],
+}
+PLACES_FOR = {"sessie_kind": ["school", "huis_van_het_kind", "huisbezoek"],
+              "gesprek_ouders": ["huisbezoek", "huis_van_het_kind", "huisbezoek"],
+              "contact_school": ["school", "school", "telefoon_online"], "telefoon_online": ["telefoon_online"]}
+QUESTIONS = {"lager": "Moeilijkheden in de klas en thuis: vaak boos, ruzie op de speelplaats, weinig zelfvertrouwen.",
+             "secundair": "Spanningen thuis en op school: trekt zich terug, conflicten met leerkrachten, spijbelt soms."}
+MINUTES = [30, 45, 60, 60, 90]
+RT_NOTES = {"start": "Startrondetafel", "tussentijds": "Tussentijdse evaluatie", "eind": "Eindevaluatie"}
 
 
-def load_demo(session, scale: int = 1) -> None:
+class Rows:
+    def __init__(self, session):
+        self.t_id = (session.scalar(select(func.max(Trajectory.id))) or 0) + 1
+        self.rt_id = (session.scalar(select(func.max(Roundtable.id))) or 0) + 1
+        self.g_id = (session.scalar(select(func.max(PlanGoal.id))) or 0) + 1
+        self.trajectories, self.contacts, self.roundtables = [], [], []
+        self.goals, self.actions, self.sdqs, self.fees = [], [], [], []
+
+
+def load_demo(session, scale: int = 1) -> dict:
+    story = story_for(session)
+    if story is None:
+        return {}
     rng = random.Random(4242)
-    today = date.today()
-    enable_for_teams(session, ["PeTra"])
-    team = session.scalar(select(Team).where(Team.name == "PeTra"))
-    if team is None:
-        return
-    workers = list(session.scalars(select(Membership.user_id).where(Membership.team_id == team.id)
-                                   .order_by(Membership.user_id)))
-    orgs = {name: oid for oid, name in session.execute(select(Organisation.id, Organisation.name))}
-    clb = [oid for name, oid in orgs.items() if "CLB" in name] or [None]
-    others = [orgs.get(n) for n in ("CGG Limburg", "CKG De Vlinder", "CAW Limburg - JAC Genk", "OCMW Genk") if orgs.get(n)]
-    ovw = orgs.get("Opvoedingswinkel Genk")
-    meldpunt = orgs.get("Stad Genk - stedelijk meldpunt")
-    region = ("Genk", "As", "Oudsbergen", "Zutendaal")
-    n_total = 130 * max(1, scale)
-    youngest, oldest = today - timedelta(days=int(9 * 365.25)), today - timedelta(days=int(16.5 * 365.25))
-    children = list(session.execute(
-        select(Person.id, FamilyMember.family_id, Person.birth_date, Person.school_id, Person.school_level,
-               Person.school_year, Family.has_vt)
-        .join(FamilyMember, FamilyMember.person_id == Person.id).join(Family, Family.id == FamilyMember.family_id)
-        .where(FamilyMember.role == "kind", Family.municipality.in_(region), Person.birth_date <= youngest,
-               Person.birth_date >= oldest, Person.expected.is_(False))
-        .order_by(Person.id).limit(n_total)))
-    if not children or not workers:
-        return
-    rng.shuffle(children)
-    dates = sorted(today - timedelta(days=rng.randint(0, 730)) for _ in children)
-
-    t_id = (session.scalar(select(func.max(Trajectory.id))) or 0) + 1
-    rt_id = (session.scalar(select(func.max(Roundtable.id))) or 0) + 1
-    g_id = (session.scalar(select(func.max(PlanGoal.id))) or 0) + 1
-    seq: dict[int, int] = {}
-    existing_refs = set(session.scalars(select(Trajectory.ref)))
-    trajectories, contacts, roundtables, goals, actions, sdqs, fees = [], [], [], [], [], [], []
-    involved = set(session.scalars(select(Involvement.family_id).where(Involvement.team_id == team.id,
-                                                                       Involvement.ended_at.is_(None))))
-    involvements = []
-
-    def contact(tid, day, kind, parties, place=None, minutes=None, rt=None, note=None, worker=None):
-        contacts.append(dict(trajectory_id=tid, on_date=day, kind=kind, parties=parties,
-                             place=place or rng.choice(["huisbezoek", "huis_van_het_kind", "school", "telefoon_online"]),
-                             minutes=minutes or rng.choice([30, 45, 60, 60, 90]), note=note or rng.choice(NOTES),
-                             roundtable_id=rt, worker_id=worker or current_lead[0]))
-
-    current_lead = [None]
-    for (child_id, family_id, born, school_id, level, year, has_vt), referred in zip(children, dates, strict=False):
-        seq[referred.year] = seq.get(referred.year, 0) + 1
-        ref = f"PT-{referred.year}-{seq[referred.year]:04d}"
-        while ref in existing_refs:
-            seq[referred.year] += 1
-            ref = f"PT-{referred.year}-{seq[referred.year]:04d}"
-        age_days = (today - referred).days
-        kind = rng.choices(["school", "clb", "opvoedingswinkel", "hulpverlening", "ouders"], [40, 35, 12, 8, 5])[0]
-        ref_org = {"school": school_id, "clb": rng.choice(clb), "opvoedingswinkel": ovw,
-                   "hulpverlening": rng.choice(others) if others else None, "ouders": None}[kind]
-        lead = rng.choice(workers)
-        current_lead[0] = lead
-        second = rng.choice([w for w in workers if w != lead]) if len(workers) > 1 and rng.random() < 0.2 else None
-        row = dict(
-            id=t_id, ref=ref, team_id=team.id, family_id=family_id, child_id=child_id, status="waiting", phase=1,
-            referred_on=referred, referrer_kind=kind, referrer_org_id=ref_org,
-            referrer_contact=rng.choice(["zorgcoördinator", "CLB-medewerker", "directie", "mama", None]),
-            channel="meldpunt" if level == "secundair" else ("rechtstreeks" if kind in ("school", "clb") else "andere"),
-            school_id=school_id, school_level=level, school_year=year,
-            question="Fictieve hulpvraag: moeilijkheden in de klas en thuis, vaak ruzie, weinig zelfvertrouwen.",
-            indications="bezorgdheden,crosssituationeel,hulpvraag,engagement,onderwijs,regio"
-                        + (",leerjaar" if level == "secundair" or (year or 0) >= 4 else ""),
-            contra_indications="", age_group=age_group_of(level),
-            decision=None, decision_on=None, decision_org_id=None, decision_reason=None,
-            lead_worker_id=None, second_worker_id=None, phase2_on=None, start_on=None, phase3_on=None,
-            phase4_on=None, max_months=6, closed_on=None, closure_reason=None, final_evaluation=None,
-            closure_org_id=None, closure_accompanied=False, anonymised=False, version=1)
-        if ref_org == meldpunt:
-            row["channel"] = "meldpunt"
-        if family_id not in involved:
-            involved.add(family_id)
-            involvements.append(dict(family_id=family_id, team_id=team.id, reason="Aanmelding PeTra", source="petra"))
-        r = rng.random()
-        if age_days < 20 or (age_days < 45 and r < 0.3):
-            trajectories.append(row)
-            t_id += 1
-            continue
-        decided = referred + timedelta(days=rng.randint(7, 20))
-        row.update(decision_on=decided)
-        if r < 0.07:
-            row.update(decision="geen_start", status="not_started",
-                       decision_reason="Ouders zien op dit moment geen engagement; andere mogelijkheden besproken.")
-            trajectories.append(row)
-            t_id += 1
-            continue
-        if r < 0.12:
-            row.update(decision="elders", status="referred", decision_org_id=rng.choice(others) if others else None,
-                       decision_reason="Leerproblematiek op de voorgrond; doorverwezen in overleg met het CLB.")
-            trajectories.append(row)
-            t_id += 1
-            continue
-        row.update(decision="start", status="clarifying", phase=2, phase2_on=decided, lead_worker_id=lead,
-                   second_worker_id=second)
-        start = decided + timedelta(days=rng.randint(10, 35))
-        tid = t_id
-        for _ in range(rng.randint(0, 3)):  # clarifying talks before the start
-            day = decided + timedelta(days=rng.randint(0, max(0, (min(start, today) - decided).days)))
-            party = rng.choice(["ouders", "school", "kind"])
-            contact(tid, day, {"ouders": "gesprek_ouders", "school": "contact_school", "kind": "sessie_kind"}[party], party)
-        if start > today:
-            trajectories.append(row)
-            t_id += 1
-            continue
-        duration = rng.randint(110, 215)  # some run past the six months
-        end_planned = start + timedelta(days=duration)
-        closed = end_planned if end_planned < today else None
-        until = min(today, closed or today)
-        span = max(1, (until - start).days)
-        progress = min(1.0, span / duration)
-        row.update(start_on=start, status="closed" if closed else "ongoing", phase=2)
-        if span > 45:
-            row.update(phase=3, phase3_on=start + timedelta(days=rng.randint(30, 45)))
-        if closed or (end_planned - today).days < 30:
-            row.update(phase=4, phase4_on=end_planned - timedelta(days=rng.randint(10, 25)))
-            if row["phase4_on"] > today:
-                row["phase4_on"] = today
-        if closed:
-            reason = rng.choices(["zelfstandig", "doorverwijzing", "vroegtijdig_gezin", "vroegtijdig_school", "andere"],
-                                 [65, 15, 10, 5, 5])[0]
-            row.update(closed_on=closed, closure_reason=reason,
-                       final_evaluation="Fictieve eindevaluatie: positieve dynamiek tussen kind, ouders en school hersteld.",
-                       closure_org_id=(rng.choice(others) if others else None) if reason == "doorverwijzing" else None,
-                       closure_accompanied=reason == "doorverwijzing")
-        trajectories.append(row)
-        t_id += 1
-
-        def days_in(start=start, span=span):
-            return start + timedelta(days=rng.randint(1, span))
-
-        rt_plan = [("start", start)]
-        if span > duration / 2:
-            rt_plan.append(("tussentijds", start + timedelta(days=duration // 2)))
-        if closed:
-            rt_plan.append(("eind", closed))
-        for rkind, day in rt_plan:
-            minutes = rng.choice([60, 90, 90, 120])
-            roundtables.append(dict(id=rt_id, trajectory_id=tid, kind=rkind, held_on=day, minutes=minutes,
-                                    participants=rng.choice(["directie,klasleerkracht,clb,ouders",
-                                                             "klasleerkracht,clb,ouders,kind",
-                                                             "directie,klasleerkracht,zorgcoordinator,clb,ouders"]),
-                                    other_participants=None, agreements=rng.choice(AGREEMENTS), version=1))
-            contact(tid, day, "rondetafel", "ouders,school", "school", minutes, rt_id,
-                    {"start": "Startrondetafel", "tussentijds": "Tussentijdse evaluatie", "eind": "Eindevaluatie"}[rkind])
-            rt_id += 1
-        for kind_, norm, parties in (("sessie_kind", 10, "kind"), ("gesprek_ouders", 10, "ouders"),
-                                     ("contact_school", 2, "school")):
-            for _ in range(round(norm * progress * rng.uniform(0.6, 1.2))):
-                contact(tid, days_in(), kind_, parties)
-        if progress > 0.3:
-            for _ in range(rng.randint(3, 6)):
-                contact(tid, days_in(), "groepssessie", "kind", "huis_van_het_kind", 180)
-        if progress > 0.6 and rng.random() < 0.8:
-            contact(tid, days_in(), "ouder_kind", "kind,ouders", "huis_van_het_kind", 120)
-        if rng.random() < 0.5:
-            contact(tid, days_in(), "telefoon_online", "ouders", "telefoon_online", 15)
-
-        if span > 20:
-            for party in ("kind", "ouders", "school"):
-                interim = rng.choice(["deels", "bereikt", "niet"]) if len(rt_plan) > 1 else ""
-                final = rng.choices(["bereikt", "deels", "niet"], [60, 30, 10])[0] if closed else ""
-                goals.append(dict(id=g_id, trajectory_id=tid, party=party, goal=rng.choice(GOALS[party]), position=0,
-                                  interim=interim, interim_note=None, final=final, final_note=None, version=1))
-                for a in rng.sample(ACTIONS, rng.randint(1, 2)):
-                    actions.append(dict(goal_id=g_id, description=a,
-                                        who={"kind": "kind en begeleider", "ouders": "ouders",
-                                             "school": "klasleerkracht"}[party]))
-                g_id += 1
-        age = today.year - born.year if born else 12
-        informants = ["ouder", "leerkracht"] + (["kind"] if age >= 11 else [])
-        if span > 28:
-            for inf in informants:
-                base = [rng.randint(2, 8), rng.randint(2, 7), rng.randint(3, 9), rng.randint(1, 6)]
-                pro = rng.randint(3, 8)
-                sdqs.append(dict(trajectory_id=tid, informant=inf, moment="voor", taken_on=start + timedelta(days=rng.randint(7, 28)),
-                                 emotional=base[0], conduct=base[1], hyperactivity=base[2], peer=base[3], prosocial=pro,
-                                 total=sum(base), version=1))
-                if closed:
-                    after = [max(0, v - rng.randint(0, 3)) for v in base]
-                    sdqs.append(dict(trajectory_id=tid, informant=inf, moment="na", taken_on=closed - timedelta(days=rng.randint(0, 10)),
-                                     emotional=after[0], conduct=after[1], hyperactivity=after[2], peer=after[3],
-                                     prosocial=min(10, pro + rng.randint(0, 2)), total=sum(after), version=1))
-        roll = rng.random()
-        paid_on = min(today, start + timedelta(days=rng.randint(0, 40)))
-        fees.append(dict(trajectory_id=tid, amount=Decimal(25 if has_vt else 50), vt=bool(has_vt), due_on=start,
-                         waived=0.75 <= roll < 0.85, waive_reason="Financiële situatie: bijdrage mag geen drempel zijn"
-                         if 0.75 <= roll < 0.85 else None,
-                         paid_on=paid_on if roll < 0.75 else None, paid_amount=Decimal(25 if has_vt else 50) if roll < 0.75 else None,
-                         method=rng.choice(["overschrijving", "cash", "bancontact"]) if roll < 0.75 else None, version=1))
-
-    def bulk(model, rows):
-        for i in range(0, len(rows), 5000):
-            session.execute(insert(model), rows[i:i + 5000])
-
-    bulk(Trajectory, trajectories)
-    bulk(Roundtable, roundtables)
-    bulk(Contact, contacts)
-    bulk(PlanGoal, goals)
-    bulk(PlanAction, actions)
-    bulk(SdqResult, sdqs)
-    bulk(Fee, fees)
-    bulk(Involvement, involvements)
-    if session.get_bind().dialect.name == "postgresql":
-        for table in ("petra_trajectory", "petra_roundtable", "petra_plan_goal"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+    enable_for_teams(session, story.team_names(TRAJECTORIES))
+    rows = Rows(session)
+    counts = {"trajectories": 0, "contacts": 0}
+    for t in story.trajectories:
+        _trajectory(rng, story.timeline, t, rows)
+        if len(rows.contacts) > 50_000:  # write as we go: memory stays flat at large scales
+            _write(session, rows, counts)
+    _write(session, rows, counts)
+    fix_sequences(session, ["petra_trajectory", "petra_roundtable", "petra_plan_goal"])
+    for step in STEPS:
+        step(session, story)
     session.flush()  # the core commits the whole demo once (core.demo.load_demo)
-    demo_team(session, team.id)
-    demo_planned_roundtables(session, random.Random(7373), today)
+    return counts
 
 
 def demo_planned_roundtables(session, rng, today: date) -> None:
@@ -277,4 +132,203 @@ def demo_planned_roundtables(session, rng, today: date) -> None:
     session.flush()
 
 
-__all__ = ["load_demo", "add_months"]
+def _write(session, rows: Rows, counts: dict) -> None:
+    counts["trajectories"] += len(rows.trajectories)
+    counts["contacts"] += len(rows.contacts)
+    for model, name in ((Trajectory, "trajectories"), (Roundtable, "roundtables"), (Contact, "contacts"),
+                        (PlanGoal, "goals"), (PlanAction, "actions"), (SdqResult, "sdqs"), (Fee, "fees")):
+        bulk_insert(session, model, getattr(rows, name))
+        getattr(rows, name).clear()
+
+
+# Further demo parts of this plugin, each step(session, story), run after the trajectories (one line each).
+def _team_work(session, story) -> None:
+    """Team meetings with decisions, supervision and concerns in every PeTra team (``demo_team``)."""
+    for team_id in story.team_ids(TRAJECTORIES):
+        demo_team(session, team_id)
+
+
+def _planned_roundtables(session, story) -> None:
+    demo_planned_roundtables(session, random.Random(7373), story.timeline.today)
+
+
+STEPS: list = [_team_work, _planned_roundtables]
+
+
+def _trajectory(rng, tl, t, rows: Rows) -> None:
+    today = tl.today
+    status = {CLOSED: "closed", ONGOING: "ongoing", CLARIFYING: "clarifying", NOT_STARTED: "not_started",
+              REFERRED_ELSEWHERE: "referred"}.get(t.outcome, "waiting")
+    team = t.unit.house.teams[TRAJECTORIES]
+    indications = "bezorgdheden,crosssituationeel,hulpvraag,engagement,onderwijs,regio,leerjaar"
+    row = dict(
+        id=rows.t_id, ref=t.ref, team_id=team, family_id=t.family_id, child_id=t.child_id, status=status,
+        phase=t.phase, referred_on=t.referred_on, referrer_kind=t.referrer_kind, referrer_org_id=t.referrer_org_id,
+        referrer_contact=t.referrer_contact, channel=t.channel, school_id=t.school_id, school_level=t.level,
+        school_year=t.year, question=QUESTIONS[t.level], indications=indications,
+        contra_indications="leer_taal" if t.outcome == REFERRED_ELSEWHERE else "", age_group=age_group_of(t.level),
+        decision=None, decision_on=t.decision_on, decision_org_id=t.decision_org_id, decision_reason=None,
+        lead_worker_id=t.lead, second_worker_id=t.second, phase2_on=None, start_on=t.start_on,
+        phase3_on=t.phase3_on, phase4_on=t.phase4_on, max_months=6, closed_on=t.closed_on,
+        closure_reason=t.closure_reason, final_evaluation=None, closure_org_id=t.closure_org_id,
+        closure_accompanied=t.closure_reason == "doorverwijzing", anonymised=False, version=1,
+        created_at=_at(t.referred_on, 9), created_by_id=None)
+    tid = rows.t_id
+    rows.t_id += 1
+    rows.trajectories.append(row)
+    if t.outcome == NOT_STARTED:
+        row.update(decision="geen_start",
+                   decision_reason="Ouders zien op dit moment geen engagement; andere mogelijkheden besproken "
+                                   "met de aanmelder.")
+        return
+    if t.outcome == REFERRED_ELSEWHERE:
+        row.update(decision="elders",
+                   decision_reason="Leerproblematiek op de voorgrond; doorverwezen in overleg met het CLB.")
+        return
+    if t.decision_on is None:
+        return
+    row.update(decision="start", phase2_on=t.decision_on)
+    lead = t.lead
+
+    rnd = rng.random
+
+    def contact(day, kind, parties, minutes=None, place=None, note=0, rt=None, worker=None):
+        if note == 0:
+            notes = NOTES[kind]
+            note = notes[int(rnd() * len(notes))]
+        if not place:
+            places = PLACES_FOR[kind]
+            place = "huisbezoek" if note and note.startswith("Huisbezoek") else places[int(rnd() * len(places))]
+        rows.contacts.append(dict(
+            trajectory_id=tid, on_date=day, kind=kind, parties=parties, place=place,
+            minutes=minutes or MINUTES[int(rnd() * 5)], note=note, roundtable_id=rt,
+            worker_id=worker or lead, created_at=_at(day, 17)))
+
+    # clarifying: at most three talks per party before the start roundtable (weekdays only)
+    until = min(t.start_on or today, today)
+    for party, kind in (("ouders", "gesprek_ouders"), ("school", "contact_school"), ("kind", "sessie_kind")):
+        for _ in range(rng.randint(0 if party == "kind" else 1, 2)):
+            span = (until - t.decision_on).days
+            day = tl.workday(t.decision_on + timedelta(days=rng.randint(0, max(0, span - 1))))
+            if day < until or (day == until and not t.start_on):
+                contact(day, kind, party)
+    if not t.start_on:
+        return
+    start, end = t.start_on, t.closed_on or today
+    span = max(1, (end - start).days)
+    duration = max(1, ((t.planned_end or end) - start).days)
+    progress = min(1.0, span / duration)
+
+    plan = [("start", start)]
+    mid = tl.school_day(start + timedelta(days=duration // 2))
+    if mid < end and t.closure_reason not in EARLY_STOPS:
+        plan.append(("tussentijds", mid))
+    if t.closed_on and t.closure_reason not in EARLY_STOPS:
+        plan.append(("eind", t.closed_on))
+    for rkind, day in plan:
+        minutes = rng.choice([60, 90, 90, 120])
+        rows.roundtables.append(dict(
+            id=rows.rt_id, trajectory_id=tid, kind=rkind, held_on=day, minutes=minutes,
+            participants=rng.choice(["directie,klasleerkracht,clb,ouders", "klasleerkracht,clb,ouders,kind",
+                                     "directie,klasleerkracht,zorgcoordinator,clb,ouders"]),
+            other_participants=None, agreements=rng.choice(AGREEMENTS[rkind]), version=1, created_at=_at(day, 17)))
+        contact(day, "rondetafel", "ouders,school", minutes, "school", RT_NOTES[rkind], rows.rt_id)
+        rows.rt_id += 1
+
+    def some_day(school=False):
+        day = start + timedelta(days=1 + int(rnd() * span))
+        day = tl.school_day(day) if school else tl.workday(day)
+        return day if day < end else None
+
+    for kind, norm, parties in (("sessie_kind", 10, "kind"), ("gesprek_ouders", 10, "ouders"),
+                                ("contact_school", 3, "school")):
+        for _ in range(round(norm * progress * rng.uniform(0.6, 1.1))):
+            day = some_day(school=kind == "contact_school")
+            if day:
+                contact(day, kind, parties)
+    if rng.random() < 0.5:
+        day = some_day()
+        if day:
+            contact(day, "telefoon_online", "ouders", 15, "telefoon_online")
+    # the group trajectory: one contact per session the child attended, led by the group's leaders
+    if t.group is not None and t.group_status == "enrolled":
+        mine = next(p for p in t.group.participants if p.person_id == t.child_id and p.trajectory is t)
+        worker = t.group.leaders[0] if t.group.leaders else lead
+        for s, mark in zip(t.group.sessions, mine.attendance, strict=True):
+            if mark != "present":
+                continue
+            if s.kind == "showcase":
+                contact(s.starts_at.date(), "ouder_kind", "kind,ouders", s.minutes, "huis_van_het_kind",
+                        "Toonmoment met film, samen met de ouders", worker=worker)
+            elif s.kind == "multiday":
+                contact(s.starts_at.date(), "groepssessie", "kind", min(s.minutes, 2400), "elders", s.theme,
+                        worker=worker)
+            elif s.kind == "session":
+                contact(s.starts_at.date(), "groepssessie", "kind", s.minutes, "huis_van_het_kind",
+                        f"Groepssessie: {s.theme}", worker=worker)
+    elif progress > 0.6 and rng.random() < 0.7:
+        day = some_day()
+        if day:
+            contact(day, "ouder_kind", "kind,ouders", 120, "huis_van_het_kind",
+                    rng.choice(["Ouder-kindactiviteit: samen koken", "Ouder-kindactiviteit: spelnamiddag"]))
+
+    if span > 20:  # the partnership plan, evaluated at the interim and final roundtables
+        for party in ("kind", "ouders", "school"):
+            interim = rng.choice(["deels", "bereikt", "niet"]) if len(plan) > 1 else ""
+            final = ""
+            if t.closed_on:
+                weights = {"beter": [70, 25, 5], "gelijk": [20, 50, 30], "slechter": [5, 35, 60]}[t.sdq_trend]
+                final = rng.choices(["bereikt", "deels", "niet"], weights)[0]
+            rows.goals.append(dict(id=rows.g_id, trajectory_id=tid, party=party, goal=rng.choice(GOALS[party]),
+                                   position=0, interim=interim, interim_note=None, final=final, final_note=None,
+                                   version=1))
+            for a in rng.sample(ACTIONS, rng.randint(1, 2)):
+                rows.actions.append(dict(goal_id=rows.g_id, description=a, who={
+                    "kind": "kind en begeleider", "ouders": "ouders", "school": "klasleerkracht"}[party]))
+            rows.g_id += 1
+    if t.closed_on:
+        row["final_evaluation"] = {
+            "zelfstandig": "Kind, ouders en school kunnen zelfstandig verder met de afspraken uit het plan.",
+            "doorverwijzing": "Begeleide doorverwijzing: verdere hulp nodig rond de hulpvraag van het gezin.",
+            "vroegtijdig_gezin": "Het gezin stopte vroegtijdig; de school blijft aanspreekpunt.",
+            "vroegtijdig_school": "De school stopte de samenwerking vroegtijdig; ouders kregen andere adressen.",
+            "andere": "Afgesloten in overleg met alle partijen.",
+        }[t.closure_reason]
+
+    age = (start - t.born).days // 365
+    informants = ["ouder", "leerkracht"] + (["kind"] if age >= 11 else [])
+    if span > 28:
+        for inf in informants:
+            base = [rng.randint(3, 8), rng.randint(2, 7), rng.randint(3, 9), rng.randint(1, 6)]
+            pro = rng.randint(3, 7)
+            rows.sdqs.append(dict(trajectory_id=tid, informant=inf, moment="voor",
+                                  taken_on=tl.workday(start + timedelta(days=rng.randint(5, 20))),
+                                  emotional=base[0], conduct=base[1], hyperactivity=base[2], peer=base[3],
+                                  prosocial=pro, total=sum(base), version=1))
+            if t.closed_on:
+                step = {"beter": (-3, 0), "gelijk": (-1, 1), "slechter": (0, 2)}[t.sdq_trend]
+                after = [min(10, max(0, v + rng.randint(*step))) for v in base]
+                if t.sdq_trend == "slechter" and sum(after) <= sum(base):
+                    after[1] = min(10, after[1] + 1)
+                    after[2] = min(10, after[2] + 1)
+                rows.sdqs.append(dict(trajectory_id=tid, informant=inf, moment="na",
+                                      taken_on=max(start, t.closed_on - timedelta(days=rng.randint(0, 10))),
+                                      emotional=after[0], conduct=after[1], hyperactivity=after[2], peer=after[3],
+                                      prosocial=min(10, max(0, pro - step[0] - rng.randint(0, 1))),
+                                      total=sum(after), version=1))
+    roll = rng.random()
+    amount = Decimal(25 if t.has_vt else 50)
+    waived = 0.75 <= roll < 0.85 and not t.archive
+    paid = roll < 0.75 or t.archive
+    paid_on = min(today, tl.workday(start + timedelta(days=rng.randint(0, 30))))
+    rows.fees.append(dict(trajectory_id=tid, amount=amount, vt=bool(t.has_vt), due_on=start, waived=waived,
+                          waive_reason="Financiële situatie: bijdrage mag geen drempel zijn" if waived else None,
+                          paid_on=paid_on if paid else None, paid_amount=amount if paid else None,
+                          method=rng.choice(["overschrijving", "cash", "bancontact"]) if paid else None, version=1))
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour)
+
+
+__all__ = ["load_demo", "add_months", "NOTES"]

@@ -102,9 +102,11 @@ def test_demo_data_is_complete_with_history_and_involvement(app):
     t0 = _time.perf_counter()
     stats = load_demo(db.session, 1)
     elapsed = _time.perf_counter() - t0
-    assert stats["programmes"] == 6 and stats["attendance"] > 100
+    # the demo story's programmes of one house over two school years (how many depends on today's date)
+    assert 10 <= stats["programmes"] <= 16 and stats["attendance"] > 100
     names = list(db.session.scalars(select(Programme.name).order_by(Programme.id)))
-    assert sum("PeTra-groep lager" in n for n in names) == 2 and sum("PeTra-groep secundair" in n for n in names) == 2
+    lager = sum("PeTra-groep lager" in n for n in names)
+    assert 3 <= lager <= 5 and sum("PeTra-groep secundair" in n for n in names) == lager
     assert any(n.startswith("Zomerschool") for n in names) and any(n.startswith("Oudergroep") for n in names)
     kinds = set(db.session.scalars(select(GroupSession.kind)))
     assert kinds == {"info", "session", "multiday", "showcase"}

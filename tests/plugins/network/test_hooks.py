@@ -104,10 +104,11 @@ def test_demo_data(app, client, login):
     assert db.session.scalar(select(func.count(Relation.id)).where(
         Relation.kind == "samenwerkingsakkoord",
         (Relation.source_id == linde.id) | (Relation.target_id == linde.id))) >= 1
-    assert db.session.scalar(select(func.count(Referral.id)).where(Referral.organisation_id == linde.id)) == 3
+    # the demo story: seven families referred to the school's bridge figure; one gave no consent, one withdrew it
+    assert db.session.scalar(select(func.count(Referral.id)).where(Referral.organisation_id == linde.id)) == 7
     login(client, "partner")
     html = client.get("/netwerk/portaal/verwijzingen").get_data(as_text=True)
-    assert html.count('href="/netwerk/portaal/verwijzingen/') == 2
+    assert html.count('href="/netwerk/portaal/verwijzingen/') == 5
     client.post("/logout")
     login(client, "worker")
     assert client.get("/netwerk/kaart").status_code == 200
