@@ -334,7 +334,8 @@ def test_every_role_sees_work_on_the_start_page(demo, client, login, username):
     login(client, username)
     page = client.get("/")
     assert page.status_code == 200
-    tiles = re.findall(r'hx-get="([^"]+)" hx-trigger="load"', page.get_data(as_text=True))
+    tiles = [url for url in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', page.get_data(as_text=True))
+             if url != "/meldingen/bel"]  # the header's bell, not a tile
     if username == "partner":
         html = client.get("/netwerk/portaal/verwijzingen").get_data(as_text=True)
         assert html.count('href="/netwerk/portaal/verwijzingen/') >= 3
