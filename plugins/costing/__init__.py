@@ -53,3 +53,13 @@ def hvhk_demo_data(session, scale):
     from .demo import seed
 
     seed(session, scale)
+
+
+@hookimpl
+def hvhk_audit_labels():
+    """Dutch labels of the costing plugin's audit object types."""
+    return {
+        "costing_cost_model": "kostprijsmodel",
+        "costing_team_role": "rol in de kostprijsberekening",
+        "costing_actuals": "werkelijke kosten",
+    }

@@ -265,3 +265,20 @@ def hvhk_demo_data(session, scale):
     from .demo import load_demo
 
     load_demo(session, scale)
+
+
+@hookimpl
+def hvhk_audit_labels():
+    """Dutch labels of PeTra's audit object types (the audit log and "Wie keek er naar dit gezin?")."""
+    return {
+        "petra_trajectory": "PeTra-traject",
+        "petra_family_panel": "PeTra-overzicht op de gezinsfiche",
+        "petra_contact": "PeTra-contact",
+        "petra_roundtable": "PeTra-rondetafel",
+        "petra_plan_goal": "doel in het partnerschapsplan",
+        "petra_plan_action": "actie in het partnerschapsplan",
+        "petra_sdq": "SDQ-scores",
+        "petra_fee": "PeTra-bijdrage",
+        "petra_closed_trajectory": "afgesloten PeTra-traject",
+        "petra_ended_at_intake": "PeTra-aanmelding zonder start",
+    }

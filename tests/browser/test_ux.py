@@ -93,7 +93,7 @@ def _axe(page) -> list[str]:
 
 
 def _links(page, base) -> list[str]:
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => new URL(e.getAttribute('href'), location.href).href)")
     out = []
     for href in hrefs:
         href = urldefrag(href)[0]
