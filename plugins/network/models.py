@@ -111,7 +111,7 @@ CHANGE_FIELD_LABELS = {
     "shareable": "zichtbaar voor partners", "description": "omschrijving", "age_min": "vanaf leeftijd",
     "age_max": "tot leeftijd", "cost": "kostprijs", "cost_note": "toelichting kostprijs",
     "waiting_time": "wachttijd", "last_verified": "laatst nagekeken", "waiting_status": "wachtstatus",
-    "outcome": "resultaat",
+    "outcome": "resultaat", "website": "website", "sector": "sector",
 }
 
 
