@@ -48,7 +48,7 @@ def test_create_writes_the_model_and_its_audit_entry_without_committing(app, wor
     assert m.updated_by_id == world["users"]["finance"].id
     [entry] = _audit("costing_cost_model", m.id)
     assert (entry.action, entry.user_id, entry.family_id) == ("create", world["users"]["finance"].id, None)
-    assert entry.detail == f"vanuit voorinstelling {PRESET_KEY}"
+    assert entry.detail == "vanuit de voorinstelling van de bron"
     db.session.rollback()  # the operation did not commit: the caller's rollback leaves nothing
     assert db.session.scalars(select(CostModel)).all() == [] and _audit("costing_cost_model") == []
 
