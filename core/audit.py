@@ -219,16 +219,14 @@ def who_looked(family_id: int, *, days: int = 15, scan: int = 400) -> list[dict]
             line["what"].append(label)
         line["actions"].add(ACTION_LABELS.get(action, "ander"))
         line["last"] = max(line["last"], at)
-    users = {}
-    ids = {k[0] for k in lines if k[0]}
-    if ids:
-        from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import selectinload
 
-        from .models import Membership
+    from .models import Membership
 
-        users = {u.id: u for u in db.session.scalars(
-            select(User).where(User.id.in_(ids)).options(
-                selectinload(User.memberships).selectinload(Membership.team), selectinload(User.organisation)))}
+    ids = sorted({k[0] for k in lines if k[0]})  # also when empty: the page costs the same queries every time
+    users = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_(ids)).options(
+            selectinload(User.memberships).selectinload(Membership.team), selectinload(User.organisation)))}
     out = []
     for (user_id, _), line in lines.items():
         line["who"] = actor_label(users.get(user_id))

@@ -150,7 +150,7 @@ def test_set_team_role_creates_or_changes_the_row_and_audits(app, world):
     operations.set_team_role(world["petra"].id, "finance", by=admin)  # a row existed ("team")
     db.session.commit()
     assert db.session.get(CostingTeamRole, world["petra"].id).role == "finance"
-    assert [e.detail for e in _audit("costing_team_role")] == ["rol finance", "rol finance"]
+    assert [e.detail for e in _audit("costing_team_role")] == ["rol Financiële dienst", "rol Financiële dienst"]
 
 
 @pytest.mark.parametrize("team,role,field", [("ovw", "baas", "role"), ("onthaal", "finance", "team_id")])
