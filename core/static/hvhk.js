@@ -44,11 +44,18 @@ document.addEventListener("DOMContentLoaded", function () { hvhkStackTables(docu
 // After an htmx swap keyboard focus must not drop to the page body: focus the swapped content's
 // [autofocus] / [data-focus] element, else its first heading or status message, else the target itself.
 document.addEventListener("htmx:afterSettle", function (evt) {
-  var target = evt.detail.target || evt.target;
-  hvhkStackTables(target.closest ? (target.closest("main") || document) : document);
+  // an outerHTML swap replaced the target: find the new element (the event's own, or the same id)
+  var old = evt.detail.target;
+  var candidates = [evt.target, old, old && old.id ? document.getElementById(old.id) : null];
+  var target = null;
+  for (var i = 0; i < candidates.length; i++) {
+    var c = candidates[i];
+    if (c && c.nodeType === 1 && c !== document.body && document.contains(c)) { target = c; break; }
+  }
+  hvhkStackTables(document);
   var active = document.activeElement;
   if (active && active !== document.body && document.contains(active)) return;
-  if (!target || !document.contains(target)) return;
+  if (!target) return;
   var next = target.querySelector("[autofocus], [data-focus], [role=status], [role=alert], h1, h2, h3") || target;
   if (!next.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(next.tagName)) next.setAttribute("tabindex", "-1");
   next.focus();
