@@ -129,6 +129,11 @@ def _crawl(page, base) -> dict[str, list[str]]:
         over = _overflow(page)
         if over > 0:
             found.append(f"horizontal overflow at 390 px: {over} px too wide: {_wide(page)}")
+        page.set_viewport_size({"width": 768, "height": 1024})  # a tablet: the same page, no reload
+        over = _overflow(page)
+        if over > 0:
+            found.append(f"horizontal overflow at 768 px: {over} px too wide: {_wide(page)}")
+        page.set_viewport_size(PHONE)
         if found:
             problems[url] = found
         if depth < MAX_DEPTH:
