@@ -106,7 +106,7 @@ def register_involvement(family: Family, team: Team | int, reason: str, *, sourc
                       created_by_id=user_id if user_id is not None else getattr(current_user, "id", None))
     db.session.add(inv)
     db.session.flush()
-    audit.record("involve", "involvement", inv.id, family_id=family.id, detail=f"team {team_id}; bron {source}")
+    audit.record("involve", "involvement", inv.id, family_id=family.id, detail=_involve_detail(team_id, source))
     return inv
 
 
@@ -144,3 +144,9 @@ def consented_family_ids(organisation_id: int, kind: str, on: date | None = None
         select(Consent).where(Consent.organisation_id == organisation_id, Consent.withdrawn_at.is_(None))
     )
     return {c.family_id for c in rows if kind in c.kinds and c.is_active_on(day)}
+
+
+def _involve_detail(team_id: int, source: str | None) -> str:
+    """The audit detail of a new involvement in words: the team's name (the source stays on the involvement)."""
+    team = db.session.get(Team, team_id)
+    return team.name if team is not None else "team"

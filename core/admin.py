@@ -192,7 +192,8 @@ def add_membership(user_id: int):
             m = Membership(user_id=u.id, team_id=form.team_id.data)
             db.session.add(m)
         m.role = form.role.data
-        audit.record("update", "user", u.id, detail=f"team {form.team_id.data}: {form.role.data}")
+        team_name = dict(form.team_id.choices).get(form.team_id.data, "")
+        audit.record("update", "user", u.id, detail=f"{team_name}: {dict(ROLES).get(form.role.data, '')}")
         db.session.commit()
         flash("Teamlidmaatschap opgeslagen.", "success")
     return redirect(url_for("admin.user", user_id=u.id))
@@ -203,8 +204,9 @@ def remove_membership(user_id: int, team_id: int):
     m = db.session.scalar(select(Membership).where(Membership.user_id == user_id, Membership.team_id == team_id))
     if m is None:
         abort(404)
+    team = db.session.get(Team, team_id)
     db.session.delete(m)
-    audit.record("update", "user", user_id, detail=f"team {team_id}: uit team")
+    audit.record("update", "user", user_id, detail=f"{team.name if team else 'team'}: uit team")
     db.session.commit()
     flash("Uit het team gehaald.", "success")
     return redirect(url_for("admin.user", user_id=user_id))
@@ -258,7 +260,7 @@ def settings():
             row = Setting(key="require_2fa_partners", value="0")
             db.session.add(row)
         row.value = "1" if request.form.get("require_2fa_partners") == "1" else "0"
-        audit.record("update", "setting", None, detail=f"require_2fa_partners={row.value}")
+        audit.record("update", "setting", None, detail=f"tweestap verplicht voor partners: {'ja' if row.value == '1' else 'nee'}")
         db.session.commit()
         flash("Instellingen opgeslagen.", "success")
         return redirect(url_for("admin.settings"))
@@ -371,9 +373,9 @@ def plugin_availability(name: str):
     state = db.session.get(PluginState, name) or PluginState(name=name)
     state.available = request.form.get("available") == "1"
     db.session.add(state)
-    audit.record("plugin_on" if state.available else "plugin_off", "plugin", None, detail=f"{name}: beschikbaarheid")
+    audit.record("plugin_on" if state.available else "plugin_off", "plugin", None, detail=f"{host.info(name).label}: beschikbaarheid")
     db.session.commit()
-    flash(f"Module {name} is {'beschikbaar' if state.available else 'niet meer beschikbaar'} voor de teams.", "success")
+    flash(f"Module {host.info(name).label} is {'beschikbaar' if state.available else 'niet meer beschikbaar'} voor de teams.", "success")
     return redirect(url_for("admin.plugins"))
 
 
@@ -393,7 +395,7 @@ class AuditFilterForm(Form):
 @bp.get("/logboek")
 def audit_log():
     form = AuditFilterForm(request.args)
-    stmt = select(AuditEntry).options(selectinload(AuditEntry.user))
+    stmt = select(AuditEntry).options(*audit.actor_options())
     if form.validate():
         if form.gebruiker.data:
             stmt = stmt.join(User, User.id == AuditEntry.user_id).where(User.username == form.gebruiker.data.strip().lower())
@@ -410,6 +412,7 @@ def audit_log():
     args = {k: v for k, v in request.args.items() if k != "voor"}
     next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     return render_template("core/admin/audit.html", form=form, entries=rows[:PAGE_SIZE], labels=ACTION_LABELS,
+                           object_labels=audit.object_labels(),
                            args=args, next_before=next_before)
 
 

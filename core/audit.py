@@ -130,15 +130,119 @@ ACTION_LABELS = {
     "retention": "bewaartermijn toegepast",
 }
 
-
-# Labels of the core's own audit object types, next to the ones plugins give through ``hvhk_audit_labels``
-# (the core cannot implement a hook of its own: whoever shows labels merges these first).
-CORE_AUDIT_LABELS = {
-    "task": "Taak",
-    "appointment": "Afspraak",
-    "calendar_feed": "Agendafeed",
+# Human labels for the audit log and "Wie keek er naar dit gezin?": the core's own object types; plugins add
+# theirs through ``hvhk_audit_labels``. The interface never shows an internal key.
+CORE_OBJECT_LABELS = {
+    "family": "gezinsfiche",
+    "person": "gezinslid",
+    "consent": "toestemming",
+    "involvement": "betrokkenheid van een team",
+    "family_history": "geschiedenis en logboek",
+    "family_export": "inzage-export van het gezin",
+    "family_erase": "wissen van het gezin",
+    "person_export": "inzage-export van een gezinslid",
+    "person_erase": "wissen van een gezinslid",
+    "archived_family": "gearchiveerd gezin",
+    "change_history": "wijzigingsgeschiedenis",
+    "user": "gebruiker",
+    "team": "team",
+    "setting": "instelling",
+    "plugin_setting": "module-instelling",
+    "plugin": "module",
+    "organisation": "organisatie",
+    "task": "taak",
+    "appointment": "afspraak",
+    "calendar_feed": "agendafeed",
     "mywork": "Mijn werk",
-    "notification": "Melding",
-    "notification_preference": "Meldings- en e-mailvoorkeuren",
-    "report": "Jaarrapport",
+    "notification": "melding",
+    "notification_preference": "meldings- en e-mailvoorkeuren",
+    "report": "jaarrapport",
 }
+FALLBACK_OBJECT_LABEL = "ander gegeven"
+
+
+def object_labels() -> dict[str, str]:
+    """Every known object type's Dutch label: the core's and every installed plugin's (``hvhk_audit_labels``);
+    an installed plugin's labels count even where it is switched off, as its old entries stay in the log."""
+    from .plugins import current_plugins
+
+    labels = dict(CORE_OBJECT_LABELS)
+    for group in current_plugins().pm.hook.hvhk_audit_labels():
+        labels.update(group or {})
+    return labels
+
+
+def object_label(key: str | None, labels: dict[str, str] | None = None) -> str:
+    labels = labels if labels is not None else object_labels()
+    return labels.get(key or "", FALLBACK_OBJECT_LABEL)
+
+
+def actor_label(user) -> str:
+    """A readable actor: "Anna Peeters (PeTra-team)", "Pascale Zorgcoördinator (CLB Genk)", "systeem".
+    Load ``User.memberships`` -> ``Membership.team`` and ``User.organisation`` with the entries (no N+1)."""
+    if user is None:
+        return "systeem"
+    teams = sorted(m.team.name for m in user.memberships if m.team is not None)
+    if teams:
+        return f"{user.display_name} ({', '.join(teams)})"
+    if user.organisation is not None:
+        return f"{user.display_name} ({user.organisation.name})"
+    if user.is_admin:
+        return f"{user.display_name} (beheerder)"
+    return user.display_name
+
+
+def actor_options():
+    """Loader options for AuditEntry queries that show ``actor_label``."""
+    from sqlalchemy.orm import selectinload
+
+    from .models import Membership, User
+
+    return (selectinload(AuditEntry.user).selectinload(User.memberships).selectinload(Membership.team),
+            selectinload(AuditEntry.user).selectinload(User.organisation))
+
+
+def who_looked(family_id: int, *, days: int = 15, scan: int = 400) -> list[dict]:
+    """"Wie keek er naar dit gezin?": one line per person per day, newest first, with the Dutch labels of
+    what they opened and did. Grouped in SQL (user, day, object type, action) over the newest ``scan``
+    groups, so a worker's own repeated views never push everyone else off the list. Constant queries."""
+    from sqlalchemy import func, select
+
+    from .models import User
+
+    day = func.date(AuditEntry.at).label("day")
+    last = func.max(AuditEntry.at).label("last")
+    rows = db.session.execute(
+        select(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action, last)
+        .where(AuditEntry.family_id == family_id)
+        .group_by(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action)
+        .order_by(last.desc()).limit(scan)
+    ).all()
+    labels = object_labels()
+    lines: dict[tuple, dict] = {}
+    for user_id, d, object_type, action, at in rows:
+        key = (user_id, str(d))
+        line = lines.get(key)
+        if line is None:
+            if len(lines) >= days:
+                continue
+            line = lines[key] = {"user_id": user_id, "last": at, "what": [], "actions": set()}
+        label = object_label(object_type, labels)
+        if label not in line["what"]:
+            line["what"].append(label)
+        line["actions"].add(ACTION_LABELS.get(action, "ander"))
+        line["last"] = max(line["last"], at)
+    from sqlalchemy.orm import joinedload
+
+    from .models import Membership
+
+    ids = sorted({k[0] for k in lines if k[0]})  # also when empty: the page costs the same queries every time
+    users = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_(ids)).options(
+            joinedload(User.memberships).joinedload(Membership.team), joinedload(User.organisation))).unique()}
+    out = []
+    for (user_id, _), line in lines.items():
+        line["who"] = actor_label(users.get(user_id))
+        line["actions"] = sorted(line["actions"])
+        out.append(line)
+    return out

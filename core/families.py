@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select, true, union
+from sqlalchemy import and_, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -36,16 +36,18 @@ from .models import (
     Family,
     FamilyMember,
     Involvement,
+    Membership,
     Organisation,
     Person,
     Team,
+    User,
     fold,
     utcnow,
 )
 from .pagination import Page, page_number, paginate
 from .people import deny
 from .plugins import user_hook
-from .ui import SearchResult
+from .ui import SearchResult, confirm_first
 
 bp = Blueprint("families", __name__, url_prefix="/gezinnen")
 PAGE_SIZE = 25
@@ -141,14 +143,59 @@ def search_results_for_global(query: str) -> list[SearchResult]:
     page = search_families(query, page_size=10)
     teams = involved_teams_by_family([f.id for f in page.items])
     mine = current_user.team_ids()
+    years = children_birth_years([f.id for f in page.items])
     results = []
     for fam in page.items:
         names = ", ".join(t.name for t in teams[fam.id]) or "geen team"
         open_ = current_user.is_admin or any(t.id in mine for t in teams[fam.id])
-        results.append(SearchResult(label=f"Gezin {fam.label}", url=url_for("families.show", family_id=fam.id),
-                                    kind="Gezin", detail=f"{fam.municipality or ''} · {names}"
+        results.append(SearchResult(label=family_search_label(fam, years[fam.id]),
+                                    url=url_for("families.show", family_id=fam.id),
+                                    kind="Gezin", detail=names
                                     + ("" if open_ else " · details enkel voor betrokken teams")))
     return results
+
+
+def team_contacts(teams: list[Team]) -> dict[int, list[User]]:
+    """Whom to call about a family one cannot open: each involved team's managers (active accounts), with
+    their e-mail; the team's members when it has no manager. One query."""
+    result: dict[int, list[User]] = {t.id: [] for t in teams}
+    if not teams:
+        return result
+    rows = db.session.execute(
+        select(Membership.team_id, Membership.role, User).join(User, User.id == Membership.user_id)
+        .where(Membership.team_id.in_(list(result)), User.active.is_(True))
+        .order_by(Membership.team_id, User.display_name))
+    members: dict[int, list[User]] = {t.id: [] for t in teams}
+    for team_id, role, user in rows:
+        (result if role == "manager" else members)[team_id].append(user)
+    for team_id, managers in result.items():
+        if not managers:
+            result[team_id] = members[team_id][:3]
+    return result
+
+
+def children_birth_years(family_ids: list[int]) -> dict[int, list[int | None]]:
+    """The birth years of each family's children (one query): what tells same-name families apart."""
+    result: dict[int, list[int | None]] = {fid: [] for fid in family_ids}
+    if family_ids:
+        rows = db.session.execute(
+            select(FamilyMember.family_id, Person.birth_date).join(Person, Person.id == FamilyMember.person_id)
+            .where(FamilyMember.family_id.in_(family_ids), FamilyMember.role == "kind")
+            .order_by(FamilyMember.family_id, Person.birth_date))
+        for fid, born in rows:
+            result[fid].append(born.year if born else None)
+    return result
+
+
+def family_search_label(family: Family, years: list[int | None]) -> str:
+    """ "Öztürk — Gent, 2 kinderen (2014, 2017)": the family, where, and its children's birth years."""
+    parts = [family.municipality or "gemeente onbekend"]
+    if years:
+        known = ", ".join(str(y) for y in years if y)
+        parts.append(f"{len(years)} {'kind' if len(years) == 1 else 'kinderen'}" + (f" ({known})" if known else ""))
+    else:
+        parts.append("geen kinderen")
+    return f"{family.label} — " + ", ".join(parts)
 
 
 @bp.get("/")
@@ -310,16 +357,14 @@ def show(family_id: int):
         teams = involved_teams_by_family([family_id])[family_id]
         form = InvolvementForm()
         form.team_id.choices = _team_choices()
-        return render_template("core/families/no_access.html", family=family, teams=teams, form=form), 403
+        return render_template("core/families/no_access.html", family=family, teams=teams, form=form,
+                               contacts=team_contacts(teams)), 403
     members = sorted(family.members, key=lambda m: (m.role, m.id))
     consents = list(db.session.scalars(
         select(Consent).options(joinedload(Consent.organisation), joinedload(Consent.given_by))
         .where(Consent.family_id == family_id).order_by(Consent.given_on.desc())
     ))
-    viewers = list(db.session.scalars(
-        select(AuditEntry).options(joinedload(AuditEntry.user))
-        .where(AuditEntry.family_id == family_id).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(15)
-    ))
+    viewers = audit.who_looked(family_id)
     panels = []
     for group in user_hook("hvhk_family_panels")(family=family, user=current_user):
         panels.extend(group or [])
@@ -329,6 +374,7 @@ def show(family_id: int):
     audit.record_read("family", family_id, family_id=family_id)
     return render_template("core/families/show.html", family=family, members=members, consents=consents,
                            involvements=involvements, viewers=viewers, panels=panels, inv_form=inv_form,
+                           my_team_ids=current_user.team_ids(),
                            today=date.today())
 
 
@@ -340,14 +386,14 @@ def history(family_id: int):
         .where(ChangeRecord.family_id == family_id).order_by(ChangeRecord.at.desc(), ChangeRecord.id.desc()).limit(200)
     ))
     log = list(db.session.scalars(
-        select(AuditEntry).options(selectinload(AuditEntry.user))
+        select(AuditEntry).options(*audit.actor_options())
         .where(AuditEntry.family_id == family_id).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(200)
     ))
     audit.record_read("family_history", family_id, family_id=family_id)
     from .audit import ACTION_LABELS
 
     return render_template("core/families/history.html", family=family, changes=changes, log=log,
-                           labels=ACTION_LABELS)
+                           labels=ACTION_LABELS, object_labels=audit.object_labels())
 
 
 @bp.route("/<int:family_id>/bewerken", methods=["GET", "POST"])
@@ -376,6 +422,15 @@ def edit(family_id: int):
 @bp.post("/<int:family_id>/archiveren")
 def archive(family_id: int):
     family = require_family(family_id)
+    if request.form.get("herstel") != "1":
+        asked = confirm_first(
+            title="Gezin archiveren", question=f"Gezin {family.label} archiveren?",
+            explanation="Het gezin verdwijnt uit de gewone lijsten en zoekresultaten; de gegevens blijven bewaard "
+                        "en je kan het terugzetten via ‘ook gearchiveerde’. Na de bewaartermijn wordt een "
+                        "gearchiveerd gezin zonder actief team gewist.",
+            confirm_label="Ja, archiveren", cancel_url=url_for("families.show", family_id=family.id))
+        if asked:
+            return asked
     family.archived = request.form.get("herstel") != "1"
     audit.record("archive" if family.archived else "restore", "family", family.id, family_id=family.id)
     db.session.commit()
@@ -482,7 +537,8 @@ def involve(family_id: int):
     if can_see_family(current_user, family_id):
         flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("families.show", family_id=family_id))
-    return render_template("core/families/no_access.html", family=family, teams=teams, form=form), 400
+    return render_template("core/families/no_access.html", family=family, teams=teams, form=form,
+                           contacts=team_contacts(teams)), 400
 
 
 @bp.post("/<int:family_id>/betrokkenheid/<int:involvement_id>/stop")
@@ -493,6 +549,22 @@ def uninvolve(family_id: int, involvement_id: int):
         abort(404)
     if not current_user.is_admin and inv.team_id not in current_user.team_ids():
         deny("involvement", inv.id, [family_id], detail="team van een ander")
+    others = db.session.scalar(select(func.count(Involvement.id)).where(
+        Involvement.family_id == family_id, Involvement.ended_at.is_(None), Involvement.id != inv.id,
+        Involvement.team_id.in_(current_user.team_ids() or {-1})))
+    loses_access = not current_user.is_admin and not others
+    asked = confirm_first(
+        title="Betrokkenheid beëindigen",
+        question=f"De betrokkenheid van {inv.team.name} bij gezin {inv.family.label} beëindigen?",
+        explanation=("Je verliest meteen de toegang tot dit gezin: je ziet de gegevens niet meer en komt "
+                     "pas terug binnen als een team van jou opnieuw betrokken wordt (met een reden, gelogd)."
+                     if loses_access else
+                     f"{inv.team.name} ziet de gegevens van dit gezin daarna niet meer, tenzij het team "
+                     "opnieuw betrokken wordt. De geschiedenis blijft bewaard."),
+        confirm_label="Ja, betrokkenheid beëindigen", warning=True,
+        cancel_url=url_for("families.show", family_id=family_id))
+    if asked:
+        return asked
     end_involvement(inv)
     db.session.commit()
     flash(f"De betrokkenheid van {inv.team.name} is beëindigd.", "success")
@@ -541,6 +613,13 @@ def withdraw_consent(family_id: int, consent_id: int):
     if consent is None or consent.family_id != family_id:
         abort(404)
     if consent.withdrawn_at is None:
+        asked = confirm_first(
+            title="Toestemming intrekken", question=f"De toestemming voor {consent.organisation.name} intrekken?",
+            explanation="Vanaf nu wordt niets meer gedeeld met deze organisatie. Een nieuwe toestemming kan je "
+                        "later opnieuw registreren.",
+            confirm_label="Ja, intrekken", cancel_url=url_for("families.show", family_id=family_id))
+        if asked:
+            return asked
         consent.withdrawn_at = utcnow()
         consent.withdrawn_by_id = current_user.id
         audit.record("withdraw", "consent", consent.id, family_id=family_id)

@@ -182,7 +182,7 @@ class PluginHost:
         from .models import utcnow
 
         row.changed_at = utcnow()
-        record("plugin_on" if enabled else "plugin_off", "team", team.id, detail=plugin)
+        record("plugin_on" if enabled else "plugin_off", "team", team.id, detail=f"{team.name}: {self.info(plugin).label}")
         db.session.flush()
         hook = self.hook_of(plugin, "hvhk_team_enabled" if enabled else "hvhk_team_disabled")
         hook(team=team)

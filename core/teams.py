@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from .access import is_manager_of
 from .extensions import db
 from .models import Membership, Team
 from .plugins import current_plugins
-from .ui import wants_fragment
+from .ui import confirm_first, wants_fragment
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -56,12 +56,25 @@ def toggle(team_id: int, name: str):
     if name not in host.available_names():
         abort(404)
     enable = request.form.get("enabled") == "1"
+    info = host.info(name)
+    if not enable and name in host.enabled_for_team(team.id):
+        asked = confirm_first(
+            title=f"{info.label} uitzetten", question=f"{info.label} uitzetten voor heel {team.name}?",
+            explanation=(f"Niemand van {team.name} ziet dan nog de menu's, pagina's en tegels van {info.label}. "
+                         "Er gaan geen gegevens verloren: zet de module weer aan en alles is terug."),
+            confirm_label="Ja, uitzetten voor het hele team", warning=True,
+            cancel_url=url_for("teams.plugins", team_id=team.id))
+        if asked:
+            return asked
     host.set_team_enabled(team, name, enable, current_user)
     db.session.commit()
-    info = host.info(name)
+    flash(f"{info.label} staat nu {'aan' if enable else 'uit'} voor {team.name}."
+          + ("" if enable else " Het menu is aangepast; de gegevens blijven bewaard."), "success")
     if wants_fragment():
-        return render_template("core/_plugin_row.html", team=team, info=info, on=enable)
-    flash(f"{info.label} staat nu {'aan' if enable else 'uit'} voor {team.name}.", "success")
+        # the whole page again: the menu (and the flash message) change with the module, not only this row
+        resp = make_response(render_template("core/_plugin_row.html", team=team, info=info, on=enable))
+        resp.headers["HX-Refresh"] = "true"
+        return resp
     return redirect(url_for("teams.plugins", team_id=team.id))
 
 

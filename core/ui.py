@@ -155,3 +155,22 @@ def htmx_redirect(url: str, status: int = 401):
     resp = current_app.response_class("", status=status)
     resp.headers["HX-Redirect"] = url
     return resp
+
+
+def confirm_first(*, title: str, question: str, confirm_label: str, cancel_url: str,
+                  explanation: str | None = None, warning: bool = False):
+    """The second step of a destructive action (ending an involvement, unenrolling, switching a plugin off
+    for a team, archiving, deleting): call it first in the POST view, ``if (r := confirm_first(...)): return r``.
+
+    The first POST (the button on the page) answers a confirmation page with ``question`` and ``explanation``
+    and two choices: ``confirm_label`` posts the same form again with ``bevestigd=1`` (a new CSRF token; the
+    other fields are carried over as hidden inputs) and "Annuleren" goes back to ``cancel_url``. Without
+    JavaScript that is a page of its own; from htmx (``hx-post`` on the button's form, ``hx-target`` the form)
+    the same question is swapped in place of the button, as a small inline dialog. Returns None when the
+    POST carries the confirmation: the view then does the work."""
+    if request.form.get("bevestigd") == "1":
+        return None
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "bevestigd")]
+    ctx = dict(title=title, question=question, explanation=explanation, confirm_label=confirm_label,
+               cancel_url=cancel_url, action=request.path, fields=fields, warning=warning)
+    return render("core/confirm.html", "core/_confirm.html", **ctx)

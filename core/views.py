@@ -97,7 +97,11 @@ def healthz():
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_items"] = nav_items
-    app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
+    app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, "ander")
+    from .audit import actor_label, object_label
+
+    app.jinja_env.globals["actor_label"] = actor_label
+    app.jinja_env.globals["object_label"] = object_label
     app.jinja_env.globals["active_nav_url"] = active_nav_url
     app.jinja_env.globals["demo_mode"] = lambda: current_app.config["HVHK_DEMO"]
     from . import (

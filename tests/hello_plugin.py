@@ -46,6 +46,11 @@ def hvhk_plugin_info():
 
 
 @hookimpl
+def hvhk_audit_labels():
+    return {"hello_thing": "hallo-ding"}
+
+
+@hookimpl
 def hvhk_blueprints():
     return [bp]
 

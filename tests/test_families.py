@@ -233,7 +233,7 @@ def test_consent_granting_expiry_and_withdrawal(client, make_team, make_user, ma
     assert not consent_covers(fam.id, clb.id, "verwijzing")  # only that organisation
     assert not consent_covers(fam.id, school.id, "verwijzing", on=date.today() + timedelta(days=91))  # expired
     consent = db.session.scalar(select(Consent))
-    assert client.post(f"/gezinnen/{fam.id}/toestemming/{consent.id}/intrekken").status_code == 302
+    assert client.post(f"/gezinnen/{fam.id}/toestemming/{consent.id}/intrekken", data={"bevestigd": "1"}).status_code == 302
     db.session.expire_all()
     assert not consent_covers(fam.id, school.id, "verwijzing")  # withdrawal stops sharing at once
     actions = {e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.family_id == fam.id))}

@@ -123,9 +123,17 @@ def test_manager_toggles_plugin_with_htmx_audit_and_callbacks(hello_app, make_te
     assert hello_plugin.CALLS == [("enabled", "Team A")]
     assert db.session.scalar(select(TeamPlugin.enabled).where(TeamPlugin.team_id == team.id)) is True
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "plugin_on"))
-    assert entry is not None and entry.detail == "hello"
+    assert entry is not None and entry.detail == "Team A: Hallo"
+    assert resp.headers["HX-Refresh"] == "true"  # the menu changes with the module
 
-    resp = c.post(f"/teams/{team.id}/modules/hello", data={"enabled": "0"}, htmx=True)
+    # switching off asks first (the whole team loses the module), in place of the button
+    ask = c.post(f"/teams/{team.id}/modules/hello", data={"enabled": "0"}, htmx=True)
+    assert "Hallo uitzetten voor heel Team A?" in ask.get_data(as_text=True)
+    assert hello_plugin.CALLS[-1] == ("enabled", "Team A")
+    assert db.session.scalar(select(TeamPlugin.enabled).where(TeamPlugin.team_id == team.id)) is True
+    resp = c.post(f"/teams/{team.id}/modules/hello", data={"enabled": "0", "bevestigd": "1"})
+    assert resp.status_code == 302
+    assert "Hallo staat nu uit voor Team A." in c.get(resp.headers["Location"]).get_data(as_text=True)
     assert hello_plugin.CALLS[-1] == ("disabled", "Team A")
     # switching off keeps the row (and so never deletes data)
     assert db.session.scalar(select(TeamPlugin.enabled).where(TeamPlugin.team_id == team.id)) is False

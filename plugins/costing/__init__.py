@@ -65,5 +65,9 @@ def hvhk_report_access(user):
 
 @hookimpl
 def hvhk_audit_labels():
-    return {"costing_cost_model": "Kostprijsmodel", "costing_actuals": "Werkelijke kosten",
-            "costing_team_role": "Rol van een team (kostprijs)"}
+    """Dutch labels of the costing plugin's audit object types."""
+    return {
+        "costing_cost_model": "kostprijsmodel",
+        "costing_team_role": "rol in de kostprijsberekening",
+        "costing_actuals": "werkelijke kosten",
+    }

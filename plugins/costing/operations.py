@@ -60,7 +60,7 @@ def create_cost_model(*, team_id: int, year: int, name: str, inputs: dict, by: U
     db.session.add(m)
     db.session.flush()
     audit.record("create", "costing_cost_model", m.id, user_id=by.id,
-                 detail=f"vanuit voorinstelling {preset}" if preset else None)
+                 detail="vanuit de voorinstelling van de bron" if preset else None)
     return m
 
 
@@ -105,7 +105,7 @@ def set_team_role(team_id: int, role: str, *, by: User) -> CostingTeamRole:
         row = CostingTeamRole(team_id=team_id)
         db.session.add(row)
     row.role, row.changed_by_id, row.changed_at = role, user_id, utcnow()
-    audit.record("update", "costing_team_role", team_id, user_id=user_id, detail=f"rol {role}")
+    audit.record("update", "costing_team_role", team_id, user_id=user_id, detail=f"rol {TEAM_ROLE_LABELS[role]}")
     return row
 
 

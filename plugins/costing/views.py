@@ -14,6 +14,7 @@ from flask_login import current_user
 from core import audit
 from core.access import admin_required
 from core.extensions import db
+from core.formatting import format_date
 from core.forms import VersionedForm, conflict_safe
 from core.models import Team
 from core.operations import Refused
@@ -195,7 +196,7 @@ def actuals():
         abort(404)
     period = _period_from_args(date.today().year)
     ctx = queries.actuals_page(acc, period, team_id, arg_id("model"), page_number())
-    audit.record_read("costing_actuals", None, detail=f"periode {period.start}..{period.end}")
+    audit.record_read("costing_actuals", None, detail=f"periode {format_date(period.start)} - {format_date(period.end)}")
     return render_template("costing/actuals.html", period=period, team_id=team_id, acc=acc,
                            args={k: v for k, v in request.args.items() if k != "pagina"}, **ctx)
 

@@ -188,3 +188,17 @@ def hvhk_report_figures(period, team_ids):
     from .reports import report_figures
 
     return report_figures(period, team_ids)
+
+
+@hookimpl
+def hvhk_audit_labels():
+    """Dutch labels of the groups plugin's audit object types."""
+    return {
+        "groups_programme": "groepsaanbod",
+        "groups_session": "groepssessie",
+        "groups_enrolment": "inschrijving in een groep",
+        "groups_attendance": "aanwezigheden in een groep",
+        "groups_programme_leader": "begeleider van een groep",
+        "groups_programme_partner": "partner van een groep",
+        "groups_last_session": "laatste sessie van een groep",
+    }

@@ -19,7 +19,7 @@ from core.pagination import Page
 from core.pagination import page_number as _page_no
 from core.params import INT_MAX, arg_choice, arg_date, arg_int, arg_month, arg_str
 from core.people import PersonCard
-from core.ui import render, wants_fragment
+from core.ui import confirm_first, render, wants_fragment
 from core.xlsx import Book, send_xlsx
 
 from . import operations, queries
@@ -426,6 +426,13 @@ def promote(enrolment_id: int):
 @bp.post("/inschrijvingen/<int:enrolment_id>/uitschrijven")
 def withdraw(enrolment_id: int):
     enrolment = _get_enrolment(enrolment_id, detached_ok=True)
+    asked = confirm_first(
+        title="Uitschrijven", question=f"{enrolment.child_name} uitschrijven uit {enrolment.programme.name}?",
+        explanation="De plaats komt vrij; wie eerst op de wachtlijst staat, schuift door. Opnieuw inschrijven "
+                    "kan, maar dan achteraan de wachtlijst als de groep vol is.",
+        confirm_label="Ja, uitschrijven", cancel_url=url_for("groups.show", programme_id=enrolment.programme_id))
+    if asked:
+        return asked
     with conflict_safe(flash_message=True) as save:
         nxt = operations.withdraw(enrolment, current_user)
         next_name = nxt.child_name if nxt is not None else None

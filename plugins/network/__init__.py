@@ -207,3 +207,21 @@ def hvhk_report_figures(period, team_ids):
     from .reports import report_figures
 
     return report_figures(period, team_ids)
+
+
+@hookimpl
+def hvhk_audit_labels():
+    """Dutch labels of the network plugin's audit object types."""
+    return {
+        "network_partner": "partnerorganisatie",
+        "network_partner_change": "wijziging door een partner",
+        "network_contact": "contactpersoon van een partner",
+        "network_service": "aanbod van een partner",
+        "network_relation": "relatie in het netwerk",
+        "network_referral": "doorverwijzing naar een partner",
+        "network_eco_tie": "band in de ecomap",
+        "network_ecomap": "ecomap van het gezin",
+        "network_export": "export van de sociale kaart",
+        "network_import": "import van de sociale kaart",
+        "network_portal": "partnerportaal",
+    }

@@ -104,6 +104,14 @@ class PartnerForm(VersionedForm):
     last_verified = DateField("Laatst nagekeken op", validators=[Optional()])
 
 
+class GeneralDetailsForm(VersionedForm):
+    """What a partner corrects about their organisation in the portal."""
+    website = StringField("Website", validators=[Optional(), Length(max=300),
+                                                 URL(message="Geen geldige website (begin met https://).")])
+    phone = StringField("Algemeen telefoonnummer", validators=[Optional(), Length(max=40), _phone])
+    sector = SelectField("Sector / beleidsdomein", choices=SECTORS, validators=[DataRequired()])
+
+
 class ContactForm(VersionedForm):
     name = StringField("Naam", validators=[DataRequired(), Length(max=160)])
     role = StringField("Functie of rol", validators=[Optional(), Length(max=160)])

@@ -111,14 +111,35 @@ CHANGE_FIELD_LABELS = {
     "shareable": "zichtbaar voor partners", "description": "omschrijving", "age_min": "vanaf leeftijd",
     "age_max": "tot leeftijd", "cost": "kostprijs", "cost_note": "toelichting kostprijs",
     "waiting_time": "wachttijd", "last_verified": "laatst nagekeken", "waiting_status": "wachtstatus",
-    "outcome": "resultaat",
+    "outcome": "resultaat", "website": "website", "sector": "sector",
 }
+
+
+def change_value(field: str | None, value: str | None) -> str:
+    """An old or new value of the partner change log as people read it: dates as 05/03/2025 (stored as
+    ISO text), yes/no, a sector's or waiting status's label instead of its key."""
+    if value is None or value == "":
+        return ""
+    import re
+    from datetime import date as _date
+
+    from core.formatting import format_date
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return format_date(_date.fromisoformat(value))
+        except ValueError:
+            return value
+    if value in ("True", "False"):
+        return "ja" if value == "True" else "nee"
+    labels = {"sector": SECTOR_LABELS, "waiting_status": dict(WAITING_STATUSES), "outcome": dict(OUTCOMES)}
+    return labels.get(field or "", {}).get(value, value)
 
 
 def change_labels() -> dict:
     """Template context of both blueprints: Dutch words for the partner change log."""
     return {"change_labels": CHANGE_OBJECT_LABELS, "action_labels": CHANGE_ACTION_LABELS,
-            "field_labels": CHANGE_FIELD_LABELS}
+            "field_labels": CHANGE_FIELD_LABELS, "change_value": change_value}
 
 
 def _wrap(values: list[str]) -> str:

@@ -112,6 +112,24 @@ def _apply_profile(org: Organisation, partner: Partner, values: Mapping[str, Any
     return changed
 
 
+GENERAL_FIELDS = ("website", "phone", "sector")
+
+
+def edit_general_details(org: Organisation, values: Mapping[str, Any], *, user) -> list[str]:
+    """A partner user (or staff) corrects the organisation's general details: website, main phone number,
+    sector. Only their own organisation; each changed field is in the change log staff read and audited."""
+    _may_edit_organisation(user, org.id)
+    _require_choice(values.get("sector"), models.SECTOR_LABELS, "sector", "geldige sector")
+    partner = ensure_partner(org)
+    changes = _set_changed(partner, {k: _clean(values.get(k)) for k in GENERAL_FIELDS})
+    for field, old, new in changes:
+        _log_partner_edit(user, org.id, "profile", org.id, "update", field, old, new)
+    if changes:
+        audit.record("update", "network_partner", org.id, detail=",".join(f for f, _, _ in changes),
+                     user_id=_user_id(user))
+    return [f for f, _, _ in changes]
+
+
 def create_partner(values: Mapping[str, Any], *, kind: str = "andere", user=None) -> Organisation:
     """A new organisation with its network profile. ``values``: name, sector, line, municipalities and the
     profile fields (``PROFILE_FIELDS``)."""

@@ -22,6 +22,7 @@ from core.models import INFO_KIND_LABELS, Family, Organisation
 from core.pagination import page_number as _page_no
 
 from . import operations, queries
+from .forms import GeneralDetailsForm
 from .models import LINES, OUTCOMES, SECTORS, WAITING_STATUSES, Referral, change_labels
 from .queries import contacts_by_org, directory_page, is_stale, partner_for, services_by_org
 from .views import _args_without_page, _directory_filters, item_page, item_remove
@@ -98,6 +99,30 @@ def service_edit(item_id: int | None):
 @partner_view
 def item_delete(what: str, item_id: int):
     return item_remove(what, own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
+
+
+@bp.route("/mijn-organisatie/algemeen", methods=["GET", "POST"])
+@partner_view
+def general_details():
+    """The partner corrects their own organisation's website, main phone number and sector (never another's:
+    the organisation is the user's own, whatever the request says)."""
+    org = own_org()
+    partner = partner_for(org) or queries.default_partner(org)
+    form = GeneralDetailsForm()
+    if request.method == "GET":
+        form.website.data, form.phone.data, form.sector.data = partner.website, partner.phone, partner.sector
+        form.version.data = partner.version
+    save = conflict_safe(form)
+    if form.validate_on_submit():
+        with save:
+            if partner.id is not None:
+                save.check(partner)
+            changed = operations.edit_general_details(
+                org, {k: form[k].data for k in operations.GENERAL_FIELDS}, user=current_user)
+        if save.saved:
+            flash(f"Opgeslagen. {SEEN}" if changed else "Er was niets gewijzigd.", "success")
+            return redirect(url_for("network_portal.my_organisation"))
+    return render_template("network/portal/general.html", form=form, org=org), save.status
 
 
 @bp.post("/mijn-organisatie/nagekeken")

@@ -30,7 +30,7 @@ from core.geo import MUNICIPALITIES
 from core.models import ORGANISATION_KIND_LABELS, ORGANISATION_KINDS, Organisation
 from core.pagination import page_number as _page_no
 from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
-from core.ui import render, wants_fragment
+from core.ui import confirm_first, render, wants_fragment
 from core.xlsx import send_xlsx
 
 from . import ecomap, importer, operations, queries
@@ -256,6 +256,14 @@ def item_page(what: str, org: Organisation, item_id: int | None, *, back: str, d
 def item_remove(what: str, org: Organisation, item_id: int, *, back: str, done: str = ""):
     """Delete a contact person or an offer of ``org``."""
     item = _sub_item(ITEMS[what][0], org.id, item_id)
+    kind = "contactpersoon" if what == "contact" else "aanbod"
+    asked = confirm_first(
+        title=f"{kind.capitalize()} verwijderen", question=f"{kind.capitalize()} ‘{item.name}’ van {org.name} verwijderen?",
+        explanation=f"Het verdwijnt van de sociale kaart en uit het partnerportaal; de wijziging blijft in het "
+                    f"logboek van {org.name}.",
+        confirm_label="Ja, verwijderen", cancel_url=back)
+    if asked:
+        return asked
     with conflict_safe(flash_message=True) as save:
         operations.delete_item(item, user=current_user)
     if save.saved:

@@ -75,7 +75,16 @@ def hvhk_audit_labels():
         "petra_team_decision": "PeTra-teambeslissing",
         "petra_supervision": "PeTra-supervisie",
         "petra_concern": "PeTra-zorg over veiligheid",
+        "petra_trajectory": "PeTra-traject",
+        "petra_family_panel": "PeTra-overzicht op de gezinsfiche",
         "petra_contact": "PeTra-contact",
+        "petra_roundtable": "PeTra-rondetafel",
+        "petra_plan_goal": "doel in het partnerschapsplan",
+        "petra_plan_action": "actie in het partnerschapsplan",
+        "petra_sdq": "SDQ-scores",
+        "petra_fee": "PeTra-bijdrage",
+        "petra_closed_trajectory": "afgesloten PeTra-traject",
+        "petra_ended_at_intake": "PeTra-aanmelding zonder start",
     }
 
 
@@ -366,3 +375,5 @@ def hvhk_report_figures(period, team_ids):
     from .reports import report_figures
 
     return report_figures(period, team_ids)
+
+

@@ -48,7 +48,7 @@ def test_create_writes_the_model_and_its_audit_entry_without_committing(app, wor
     assert m.updated_by_id == world["users"]["finance"].id
     [entry] = _audit("costing_cost_model", m.id)
     assert (entry.action, entry.user_id, entry.family_id) == ("create", world["users"]["finance"].id, None)
-    assert entry.detail == f"vanuit voorinstelling {PRESET_KEY}"
+    assert entry.detail == "vanuit de voorinstelling van de bron"
     db.session.rollback()  # the operation did not commit: the caller's rollback leaves nothing
     assert db.session.scalars(select(CostModel)).all() == [] and _audit("costing_cost_model") == []
 
@@ -150,7 +150,7 @@ def test_set_team_role_creates_or_changes_the_row_and_audits(app, world):
     operations.set_team_role(world["petra"].id, "finance", by=admin)  # a row existed ("team")
     db.session.commit()
     assert db.session.get(CostingTeamRole, world["petra"].id).role == "finance"
-    assert [e.detail for e in _audit("costing_team_role")] == ["rol finance", "rol finance"]
+    assert [e.detail for e in _audit("costing_team_role")] == ["rol Financiële dienst", "rol Financiële dienst"]
 
 
 @pytest.mark.parametrize("team,role,field", [("ovw", "baas", "role"), ("onthaal", "finance", "team_id")])

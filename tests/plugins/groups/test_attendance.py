@@ -167,7 +167,7 @@ def test_withdrawn_child_cannot_get_a_new_mark_from_an_open_tablet(client, login
     s = make_session(p, past(1))
     e = enrol_person(p, world["fam"].children()[0], world["fam"])
     login(client, "worker")
-    client.post(f"/groepen/inschrijvingen/{e.id}/uitschrijven")
+    client.post(f"/groepen/inschrijvingen/{e.id}/uitschrijven", data={"bevestigd": "1"})
     row = client.post(f"/groepen/sessies/{s.id}/aanwezigheden/{e.id}", data={"status": "present"},
                       htmx=True).get_data(as_text=True)
     assert "niet (meer) ingeschreven" in row

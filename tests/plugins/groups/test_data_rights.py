@@ -108,7 +108,7 @@ def test_family_erase_detaches_enrolments_and_keeps_the_programmes_figures(clien
     # a detached enrolment cannot be edited or admitted, but can be withdrawn to free the place
     assert client.get(f"/groepen/inschrijvingen/{e_lotte.id}").status_code == 404
     assert client.post(f"/groepen/inschrijvingen/{e_finn.id}/toelaten").status_code == 404
-    assert client.post(f"/groepen/inschrijvingen/{e_lotte.id}/uitschrijven").status_code == 302
+    assert client.post(f"/groepen/inschrijvingen/{e_lotte.id}/uitschrijven", data={"bevestigd": "1"}).status_code == 302
     assert db.session.scalar(select(Enrolment.status).where(Enrolment.id == e_lotte.id)) == "withdrawn"
     assert client.get(f"/groepen/{p.id}").status_code == 200
 

@@ -112,7 +112,11 @@ def test_capacity_then_waiting_list_ordered_by_priority_then_time(client, login,
     assert "De groep is volzet" in client.get(f"/groepen/{p.id}").get_data(as_text=True)
     # a place frees up: the flash names the first on the list, then promote
     lotte_e = db.session.scalar(select(Enrolment).where(Enrolment.person_id == lotte.id))
-    client.post(f"/groepen/inschrijvingen/{lotte_e.id}/uitschrijven")
+    ask = client.post(f"/groepen/inschrijvingen/{lotte_e.id}/uitschrijven")  # "Uitschrijven" asks first
+    assert ask.status_code == 200 and "Ja, uitschrijven" in ask.get_data(as_text=True)
+    db.session.refresh(lotte_e)
+    assert lotte_e.status == "enrolled"
+    client.post(f"/groepen/inschrijvingen/{lotte_e.id}/uitschrijven", data={"bevestigd": "1"})
     assert "Eerste op de wachtlijst: Elif Öztürk" in client.get(f"/groepen/{p.id}").get_data(as_text=True)
     elif_e = db.session.scalar(select(Enrolment).where(Enrolment.person_id == elif_.id))
     client.post(f"/groepen/inschrijvingen/{elif_e.id}/toelaten")

@@ -197,3 +197,58 @@ def test_partner_confirms_page_is_up_to_date_and_staff_see_recent_changes(client
     html = client.get("/netwerk/wijzigingen").get_data(as_text=True)
     assert "Basisschool De Linde" in html and "profiel gewijzigd (laatst nagekeken)" in html
     assert "1 wijziging door partners" in client.htmx_get("/netwerk/tegel").get_data(as_text=True)
+
+
+def test_partner_corrects_own_general_details_never_another_organisation(client, login, world):
+    import pytest
+
+    from core.models import User
+    from core.operations import Refused
+    from plugins.network import operations
+    from plugins.network.models import Partner
+
+    school, clb = world["school"], world["clb"]
+    login(client, "partner")
+    page = client.get("/netwerk/portaal/mijn-organisatie/algemeen")
+    assert page.status_code == 200 and "Algemeen telefoonnummer" in page.get_data(as_text=True)
+    bad = client.post("/netwerk/portaal/mijn-organisatie/algemeen",
+                      data={"website": "geen-website", "phone": "089 11 22 33", "sector": "onderwijs"})
+    assert bad.status_code in (200, 400, 422)
+    assert "Geen geldige website" in bad.get_data(as_text=True) and 'value="089 11 22 33"' in bad.get_data(as_text=True)
+    # an organisation id in the request changes nothing: the portal edits the user's own organisation
+    version = db.session.scalar(select(Partner.version).where(Partner.organisation_id == school.id))
+    resp = client.post(f"/netwerk/portaal/mijn-organisatie/algemeen?org_id={clb.id}", data={
+        "website": "https://www.delinde.example", "phone": "089 11 22 33", "sector": "onderwijs", "org_id": clb.id,
+        "version": str(version or "")})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    mine = db.session.scalar(select(Partner).where(Partner.organisation_id == school.id))
+    theirs = db.session.scalar(select(Partner).where(Partner.organisation_id == clb.id))
+    assert mine.website == "https://www.delinde.example" and mine.phone == "089 11 22 33"
+    assert theirs is None or theirs.phone != "089 11 22 33"
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.object_type == "network_partner", AuditEntry.object_id == school.id,
+        AuditEntry.action == "update")) == 1
+    changes = {ch.field for ch in db.session.scalars(select(PartnerChange).where(
+        PartnerChange.organisation_id == school.id, PartnerChange.object_type == "profile"))}
+    assert changes == {"website", "phone"}
+    # the operation itself refuses another organisation
+    partner_user = db.session.scalar(select(User).where(User.username == "partner"))
+    with pytest.raises(Refused):
+        operations.edit_general_details(clb, {"website": None, "phone": "1", "sector": "welzijn"}, user=partner_user)
+    db.session.rollback()
+    # without CSRF nothing is stored
+    assert client.post("/netwerk/portaal/mijn-organisatie/algemeen", csrf=False,
+                       data={"phone": "000", "sector": "onderwijs"}).status_code == 400
+
+
+def test_deleting_a_contact_asks_first(client, login, world):
+    c = db.session.scalar(select(Contact).where(Contact.organisation_id == world["school"].id))
+    login(client, "partner")
+    ask = client.post(f"/netwerk/portaal/mijn-organisatie/contact/{c.id}/verwijderen")
+    assert ask.status_code == 200 and "Ja, verwijderen" in ask.get_data(as_text=True)
+    assert db.session.get(Contact, c.id) is not None
+    inline = client.post(f"/netwerk/portaal/mijn-organisatie/contact/{c.id}/verwijderen", htmx=True)
+    assert 'role="alertdialog"' in inline.get_data(as_text=True) and "<html" not in inline.get_data(as_text=True)
+    done = client.post(f"/netwerk/portaal/mijn-organisatie/contact/{c.id}/verwijderen", data={"bevestigd": "1"})
+    assert done.status_code == 302
