@@ -207,42 +207,40 @@ def who_looked(family_id: int, *, days: int = 15, scan: int = 400) -> list[dict]
     what they opened and did. Grouped in SQL (user, day, object type, action) over the newest ``scan``
     groups, so a worker's own repeated views never push everyone else off the list. Constant queries."""
     from sqlalchemy import func, select
+    from sqlalchemy.orm import joinedload
 
-    from .models import User
+    from .models import Membership, User
 
     day = func.date(AuditEntry.at).label("day")
     last = func.max(AuditEntry.at).label("last")
+    grouped = (select(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action, last)
+               .where(AuditEntry.family_id == family_id)
+               .group_by(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action)
+               .order_by(last.desc()).limit(scan).subquery())
+    # one query: the groups with their users (teams, organisation) for the readable actor
     rows = db.session.execute(
-        select(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action, last)
-        .where(AuditEntry.family_id == family_id)
-        .group_by(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action)
-        .order_by(last.desc()).limit(scan)
-    ).all()
+        select(grouped.c.user_id, grouped.c.day, grouped.c.object_type, grouped.c.action, grouped.c.last, User)
+        .outerjoin(User, User.id == grouped.c.user_id)
+        .options(joinedload(User.memberships).joinedload(Membership.team), joinedload(User.organisation))
+        .order_by(grouped.c.last.desc())
+    ).unique().all()
     labels = object_labels()
     lines: dict[tuple, dict] = {}
-    for user_id, d, object_type, action, at in rows:
+    for user_id, d, object_type, action, at, user in rows:
         key = (user_id, str(d))
         line = lines.get(key)
         if line is None:
             if len(lines) >= days:
                 continue
-            line = lines[key] = {"user_id": user_id, "last": at, "what": [], "actions": set()}
+            line = lines[key] = {"user_id": user_id, "last": at, "what": [], "actions": set(), "user": user}
         label = object_label(object_type, labels)
         if label not in line["what"]:
             line["what"].append(label)
         line["actions"].add(ACTION_LABELS.get(action, "ander"))
         line["last"] = max(line["last"], at)
-    from sqlalchemy.orm import joinedload
-
-    from .models import Membership
-
-    ids = sorted({k[0] for k in lines if k[0]})  # also when empty: the page costs the same queries every time
-    users = {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_(ids)).options(
-            joinedload(User.memberships).joinedload(Membership.team), joinedload(User.organisation))).unique()}
     out = []
-    for (user_id, _), line in lines.items():
-        line["who"] = actor_label(users.get(user_id))
+    for line in lines.values():
+        line["who"] = actor_label(line.pop("user"))
         line["actions"] = sorted(line["actions"])
         out.append(line)
     return out
