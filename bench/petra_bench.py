@@ -34,7 +34,7 @@ def main() -> None:
     from core.demo_data import load_core_demo
     from core.extensions import db
     from core.ui import Period
-    from plugins.petra import hvhk_billable_work
+    from plugins.petra import hvhk_billable_hours, hvhk_billable_units
     from plugins.petra.demo import load_demo
     from plugins.petra.models import Contact, Fee, PlanGoal, Roundtable, SdqResult, Trajectory
 
@@ -63,9 +63,12 @@ def main() -> None:
 
             today = date.today()
             t3 = time.perf_counter()
-            rows = hvhk_billable_work(Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)))
+            period = Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+            units = db.session.execute(hvhk_billable_units(period)).all()
+            hours = db.session.execute(hvhk_billable_hours(period)).all()
             t4 = time.perf_counter()
-        print(f"hvhk_billable_work (last calendar year): {len(rows)} trajectories in {1000 * (t4 - t3):.0f} ms")
+        print(f"hvhk_billable_units + hvhk_billable_hours (last calendar year): {len(units)} trajectories, "
+              f"{len(hours)} hour rows in {1000 * (t4 - t3):.0f} ms")
         db.session.remove()
 
     client = app.test_client()

@@ -118,27 +118,6 @@ def hvhk_my_caseload(user):
 
 
 @hookspec
-def hvhk_billable_work(period):
-    """Superseded by ``hvhk_billable_units`` and ``hvhk_billable_hours`` (costing no longer calls it; kept so
-    older plugins and scripts that call it still work).
-
-    Return the plugin's billable work in ``period`` (a ``core.ui.Period`` with ``start``/``end`` dates).
-
-    A list of dicts, one per unit of work, never with names of people::
-
-        {"kind": "trajectory" | "group_programme" | ...,
-         "ref": "PT-2025-0007",            # pseudonymous, stable reference
-         "team_id": 3, "team": "PeTra",
-         "start": date | None, "end": date | None, "status": "ongoing" | "closed" | ...,  # English code
-         "status_label": "Lopend",         # the Dutch label costing shows
-         "age_group": "lager" | "secundair" | None,
-         "hours": {"rondetafel": 4.0, "sessie_kind": 12.5, ...},   # hours per activity kind in period
-         "fee_due": Decimal | None, "fee_paid": Decimal | None, "fee_waived": bool,
-         "fee_paid_on": date | None}
-    """
-
-
-@hookspec
 def hvhk_billable_units(period):
     """Return a SQLAlchemy ``Select`` of the plugin's units of billable work for ``period`` (a
     ``core.ui.Period``): one row per unit (a trajectory, a group programme) that is active in the period or has

@@ -15,7 +15,7 @@ SCHOOL_LEVEL_LABELS = dict(SCHOOL_LEVELS)
 SCHOOL_LEVEL_CHOICES = [("", "—"), *SCHOOL_LEVELS]  # a SelectField that may stay empty
 FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 1, 7
 
-# The age groups of billable work (``hvhk_billable_work``): costing's method 2 prices a trajectory of a child in
+# The age groups of billable work (``age_group`` of ``hvhk_billable_units``): costing's method 2 prices a trajectory of a child in
 # lager onderwijs (younger than 12) and one in secundair onderwijs (12 or older) differently.
 AGE_GROUPS = [("lager", "Lager (jonger dan 12)"), ("secundair", "Secundair (12 of ouder)")]
 AGE_GROUP_LABELS = dict(AGE_GROUPS)

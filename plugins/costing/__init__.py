@@ -1,6 +1,7 @@
 """Costing: the cost model of a trajectory, actual costs and the Excel cost sheet.
 
-Reads the other plugins' work only through ``hvhk_billable_work``; see ``access.py`` for who sees what.
+Reads the other plugins' work only through ``hvhk_billable_units`` and ``hvhk_billable_hours``
+(``core.finance.billable_work``); see ``access.py`` for who sees what.
 """
 
 from __future__ import annotations

@@ -115,12 +115,6 @@ def hvhk_search(query, user):
 
 
 @hookimpl
-def hvhk_billable_work(period):
-    """Staff hours per programme in the period: each session's duration x the number of leaders, per kind."""
-    return queries.billable_work(period)
-
-
-@hookimpl
 def hvhk_billable_units(period):
     """A ``Select`` of the programmes with a session in the period (``core.finance.UNIT_COLUMNS``)."""
     return queries.billable_units(period)

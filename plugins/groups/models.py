@@ -37,7 +37,7 @@ PROGRAMME_KINDS = [
     ("parent_group", "Oudergroep"),
 ]
 PROGRAMME_KIND_LABELS = dict(PROGRAMME_KINDS)
-# where a programme stands, as the billable-work hook reports it (computed from its dates, never stored)
+# where a programme stands, as ``hvhk_billable_units`` reports it (computed from its dates, never stored)
 WORK_STATUSES = [("planned", "Gepland"), ("ongoing", "Lopend"), ("closed", "Afgesloten")]
 WORK_STATUS_LABELS = dict(WORK_STATUSES)
 

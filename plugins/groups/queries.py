@@ -17,7 +17,6 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import Organisation, User
 from core.pagination import Page, paginate
-from core.vocabulary import age_group_of
 
 from .logic import Conflict, Slot, attendance_figures, now_local, waiting_order
 from .models import WORK_STATUS_LABELS, Attendance, Enrolment, GroupSession, Programme, programme_leader
@@ -310,45 +309,6 @@ def family_enrolments(family_id: int) -> tuple[list[Enrolment], dict[int, int | 
 # --------------------------------------------------------------------------- billable work (costing)
 
 HOUR_KINDS = {"session": "groepssessie", "info": "infomoment", "showcase": "toonmoment", "multiday": "meerdaagse"}
-
-
-def billable_work(period) -> list[dict]:
-    """Staff hours per programme in the period: each session's duration x the number of leaders, per kind;
-    cancelled sessions excluded, no names. Two queries."""
-    start = datetime.combine(period.start, datetime.min.time())
-    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time())
-    leaders = (select(programme_leader.c.programme_id, func.count().label("n"))
-               .group_by(programme_leader.c.programme_id).subquery())
-    rows = db.session.execute(
-        select(GroupSession.programme_id, GroupSession.kind, GroupSession.starts_at, GroupSession.ends_at,
-               func.coalesce(leaders.c.n, 0))
-        .outerjoin(leaders, leaders.c.programme_id == GroupSession.programme_id)
-        .where(GroupSession.cancelled.is_(False), GroupSession.starts_at >= start, GroupSession.starts_at < end))
-    hours: dict[int, dict[str, float]] = {}
-    n_sessions: dict[int, int] = {}
-    for pid, kind, s, e, n in rows:
-        n_sessions[pid] = n_sessions.get(pid, 0) + 1
-        h = hours.setdefault(pid, {})
-        key = HOUR_KINDS.get(kind, kind)
-        h[key] = h.get(key, 0.0) + (e - s).total_seconds() / 3600 * n
-    if not hours:
-        return []
-    programmes = db.session.scalars(select(Programme).options(selectinload(Programme.team))
-                                    .where(Programme.id.in_(hours)).order_by(Programme.id))
-    today = datetime.now().date()
-    result = []
-    for p in programmes:
-        status = "planned" if p.start_date and p.start_date > today else (
-            "closed" if p.end_date and p.end_date < today else "ongoing")
-        result.append({
-            "kind": "group_programme", "ref": p.ref, "team_id": p.team_id, "team": p.team.name,
-            "start": p.start_date, "end": p.end_date, "status": status, "status_label": WORK_STATUS_LABELS[status],
-            "age_group": age_group_of(p.age_group),
-            "programme_kind": p.kind, "sessions": n_sessions[p.id],
-            "hours": {k: round(v, 2) for k, v in sorted(hours[p.id].items())},
-            "fee_due": None, "fee_paid": None, "fee_waived": False, "fee_paid_on": None,
-        })
-    return result
 
 
 FULL_DAY_PROGRAMMES = ("group_day", "camp")  # a Saturday for primary school, a multi-day stay for secondary

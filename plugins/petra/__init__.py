@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -145,37 +145,6 @@ def hvhk_search(query, user):
     return [SearchResult(label=f"{t.ref} · {t.child.full_name if t.child else ''}",
                          url=url_for("petra.show", trajectory_id=t.id), kind="PeTra-traject",
                          detail=t.status_label) for t in rows]
-
-
-@hookimpl
-def hvhk_billable_work(period):
-    """Per trajectory active in the period: team, dates, hours per contact kind in the period, fee. No names."""
-    hours_rows = db.session.execute(
-        select(Contact.trajectory_id, Contact.kind, func.sum(Contact.minutes))
-        .where(Contact.on_date >= period.start, Contact.on_date <= period.end)
-        .group_by(Contact.trajectory_id, Contact.kind))
-    hours: dict[int, dict[str, float]] = {}
-    for tid, kind, minutes in hours_rows:
-        hours.setdefault(tid, {})[kind] = round((minutes or 0) / 60, 2)
-    stmt = (select(Trajectory).options(joinedload(Trajectory.team), joinedload(Trajectory.fee))
-            .where(or_(Trajectory.id.in_(list(hours)) if hours else false(),
-                       (Trajectory.start_on.is_not(None)) & (Trajectory.start_on <= period.end)
-                       & (or_(Trajectory.closed_on.is_(None), Trajectory.closed_on >= period.start))))
-            .order_by(Trajectory.id))
-    out = []
-    for t in db.session.scalars(stmt).unique():
-        f = t.fee
-        out.append({
-            "kind": "trajectory", "ref": t.ref, "team_id": t.team_id, "team": t.team.name,
-            "start": t.start_on, "end": t.closed_on, "status": t.status, "status_label": t.status_label,
-            "age_group": t.age_group,
-            "referred_on": t.referred_on,
-            "hours": dict(sorted(hours.get(t.id, {}).items())),
-            "fee_due": f.amount if f else None,
-            "fee_paid": (f.paid_amount if f.paid_amount is not None else f.amount) if f and f.paid_on else None,
-            "fee_waived": bool(f and f.waived), "fee_paid_on": f.paid_on if f else None,
-        })
-    return out
 
 
 @hookimpl

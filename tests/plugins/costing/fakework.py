@@ -34,7 +34,8 @@ hours = Table("fakework_hours", meta, Column("kind", String(200)), Column("unit_
 
 
 def load(rows: list[dict]) -> None:
-    """Put ``rows`` (dicts shaped like the old ``hvhk_billable_work`` rows) into the tables, committed."""
+    """Put ``rows`` (dicts: kind, ref, team_id, dates, status, age_group, ``hours`` per
+    activity and the fee fields) into the tables behind the stand-in's units and hours selects, committed."""
     meta.create_all(db.engine)
     db.session.execute(delete(hours))
     db.session.execute(delete(units))

@@ -33,8 +33,8 @@ def test_menu_dashboard_tile_and_search(client, login, world, make_programme, ma
     assert "/groepen/" not in home
 
 
-def test_billable_work_hours_are_duration_times_leaders_without_names(app, world, make_programme, make_session,
-                                                                     enrol_person):
+def test_billable_hours_are_duration_times_leaders_once_per_programme_without_names(app, world, make_programme,
+                                                                                   make_session, enrol_person):
     w, m = world["users"]["worker"], world["users"]["manager"]
     p = make_programme(world["petra"], name="PeTra-groep lager", leaders=[w, m], start_date=date(2025, 2, 1),
                        end_date=date(2025, 4, 30))
@@ -45,16 +45,34 @@ def test_billable_work_hours_are_duration_times_leaders_without_names(app, world
     make_session(p, datetime(2025, 5, 7, 13, 30), hours=3)  # outside the period
     solo = make_programme(world["ovw"], name="Oudergroep", leaders=[w], age_group="ouders")
     make_session(solo, datetime(2025, 3, 4, 19, 0), hours=2, kind="info")
-    enrol_person(p, world["fam"].children()[0], world["fam"])
-    results = current_plugins().hook_of("groups", "hvhk_billable_work")(
-        period=Period(date(2025, 3, 1), date(2025, 3, 31)))
-    rows = {r["ref"]: r for group in results for r in group if r["kind"] == "group_programme"}
-    row = rows[p.ref]
-    assert row["hours"] == {"groepssessie": 18.0, "meerdaagse": 82.0} and row["sessions"] == 4
-    assert row["team"] == "PeTra" and row["age_group"] == "lager" and row["start"] == date(2025, 2, 1)
-    assert rows[solo.ref]["hours"] == {"infomoment": 2.0} and rows[solo.ref]["age_group"] is None
-    text = repr(results)
-    assert "Lotte" not in text and "Peeters" not in text and "Worker" not in text and "worker" not in text
+    idle = make_programme(world["petra"], name="Najaarsgroep", leaders=[w], start_date=date(2025, 9, 1))
+    make_session(idle, datetime(2025, 9, 3, 13, 30), hours=3)  # no session in the period: not billed
+    for fam in (world["fam"], world["fam2"]):  # children enrolled do not multiply the staff hours
+        enrol_person(p, fam.children()[0], fam)
+    period = Period(date(2025, 3, 1), date(2025, 3, 31))
+    hook = current_plugins().hook_of
+    [units_select] = hook("groups", "hvhk_billable_units")(period=period)
+    [hours_select] = hook("groups", "hvhk_billable_hours")(period=period)
+    units = {r.unit_id: r._asdict() for r in db.session.execute(units_select)}
+    hour_rows = [r._asdict() for r in db.session.execute(hours_select)]
+    assert set(units) == {p.id, solo.id}
+    hours: dict[int, dict[str, float]] = {}
+    for r in hour_rows:  # one row per programme and session kind
+        assert r["kind"] == "group_programme" and r["activity"] not in hours.get(r["unit_id"], {})
+        hours.setdefault(r["unit_id"], {})[r["activity"]] = float(r["hours"])
+    # 3 sessions x 3 h x 2 leaders (the cancelled one and May's left out); 41 h x 2 leaders
+    assert hours == {p.id: {"groepssessie": 18.0, "meerdaagse": 82.0}, solo.id: {"infomoment": 2.0}}
+    row = units[p.id]
+    assert row["kind"] == "group_programme" and row["ref"] == p.ref and row["team_id"] == world["petra"].id
+    assert row["age_group"] == "lager" and row["start"] == date(2025, 2, 1) and row["end"] == date(2025, 4, 30)
+    assert row["status"] == "closed" and row["status_label"] == "Afgesloten"
+    assert units[solo.id]["age_group"] is None and units[solo.id]["team_id"] == world["ovw"].id
+    for unit in units.values():  # the groups plugin charges no fees
+        assert unit["fee_due"] is None and unit["fee_paid"] is None and unit["fee_paid_on"] is None
+        assert not unit["fee_waived"]
+    text = repr([units, hour_rows])
+    for name in ("Lotte", "Peeters", "Worker", "worker", "PeTra-groep", "Oudergroep"):
+        assert name not in text
 
 
 def _enrolled_with_attendance(world, make_programme, make_session, enrol_person, mark):

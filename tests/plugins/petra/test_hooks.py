@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import Family
 from core.ui import Period
-from plugins.petra import hvhk_billable_work, hvhk_family_erase, hvhk_family_export
+from plugins.petra import hvhk_billable_hours, hvhk_billable_units, hvhk_family_erase, hvhk_family_export
 from plugins.petra.models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
 
 
@@ -20,13 +20,27 @@ def _contact(t, day, kind, minutes):
                            parties="kind", note="geheime notitie"))
 
 
-def test_billable_work_hours_per_kind_in_period_and_fee_without_names(app, world, make_trajectory, make_family):
+def _billable(period):
+    """Execute PeTra's ``hvhk_billable_units`` and ``hvhk_billable_hours`` selects: the unit rows (dicts) and
+    the hours per unit id and activity ({unit_id: {activity: float}}), and everything as text."""
+    units = [dict(r._mapping) for r in db.session.execute(hvhk_billable_units(period=period))]
+    hour_rows = [dict(r._mapping) for r in db.session.execute(hvhk_billable_hours(period=period))]
+    hours: dict[int, dict[str, float]] = {}
+    for r in hour_rows:
+        assert r["kind"] == "trajectory" and r["activity"] not in hours.get(r["unit_id"], {})  # one row per kind
+        hours.setdefault(r["unit_id"], {})[r["activity"]] = float(r["hours"])
+    return units, hours, json.dumps([units, hour_rows], default=str)
+
+
+def test_billable_units_and_hours_per_kind_in_period_and_fee_without_names(app, world, make_trajectory,
+                                                                          make_family):
     start = date(2025, 9, 1)
     t = make_trajectory(world["petra"], world["fam"], world["lotte"], start_on=start, referred_on=date(2025, 8, 1),
                         has_fee=True)
     _contact(t, date(2025, 9, 1), "rondetafel", 90)
     _contact(t, date(2025, 9, 10), "sessie_kind", 60)
     _contact(t, date(2025, 9, 17), "sessie_kind", 45)
+    _contact(t, date(2025, 9, 24), "groepssessie", 120)  # the groups plugin bills it, once per programme
     _contact(t, date(2025, 10, 2), "gesprek_ouders", 60)  # outside the period
     fee = db.session.scalar(select(Fee))
     fee.paid_on, fee.paid_amount, fee.method = date(2025, 9, 5), Decimal("50"), "cash"
@@ -34,21 +48,25 @@ def test_billable_work_hours_per_kind_in_period_and_fee_without_names(app, world
     waiting = make_trajectory(world["petra"], fam2, fam2.children()[0], status="waiting",
                               referred_on=date(2025, 9, 3))
     db.session.commit()
-    with app.test_request_context():
-        rows = hvhk_billable_work(Period(date(2025, 9, 1), date(2025, 9, 30)))
-    assert len(rows) == 1 and waiting.ref not in json.dumps(rows, default=str)
-    row = rows[0]
-    assert row["kind"] == "trajectory" and row["ref"] == t.ref and row["team"] == "PeTra"
+    units, hours, dumped = _billable(Period(date(2025, 9, 1), date(2025, 9, 30)))
+    assert len(units) == 1 and waiting.ref not in dumped and waiting.id not in hours
+    row = units[0]
+    assert row["kind"] == "trajectory" and row["unit_id"] == t.id and row["ref"] == t.ref
     assert row["team_id"] == world["petra"].id and row["start"] == start and row["end"] is None
-    assert row["hours"] == {"rondetafel": 1.5, "sessie_kind": 1.75}
-    assert row["fee_due"] == Decimal("50.00") and row["fee_paid"] == Decimal("50.00") and not row["fee_waived"]
-    assert row["fee_paid_on"] == date(2025, 9, 5) and row["age_group"] == "lager"
-    dumped = json.dumps(rows, default=str)
-    for name in ("Lotte", "Peeters", "geheime", "Vraag"):
+    assert row["status"] == "ongoing" and row["status_label"] == "Lopend" and row["age_group"] == "lager"
+    assert hours == {t.id: {"rondetafel": 1.5, "sessie_kind": 1.75}}
+    assert Decimal(str(row["fee_due"])) == Decimal("50.00") and row["fee_due_on"] == start
+    assert Decimal(str(row["fee_paid"])) == Decimal("50.00") and row["fee_paid_on"] == date(2025, 9, 5)
+    assert not row["fee_waived"]
+    for name in ("Lotte", "Peeters", "Claes", "Jonas", "geheime", "Vraag"):
         assert name not in dumped
-    with app.test_request_context():
-        october = hvhk_billable_work(Period(date(2025, 10, 1), date(2025, 10, 31)))
-    assert october[0]["hours"] == {"gesprek_ouders": 1.0}
+    october_units, october, _ = _billable(Period(date(2025, 10, 1), date(2025, 10, 31)))
+    assert [u["ref"] for u in october_units] == [t.ref] and october == {t.id: {"gesprek_ouders": 1.0}}
+    # the fee was due and paid in September: October's unit carries it, but no fee is due or paid in October
+    from core.finance import fee_figures
+
+    assert fee_figures(hvhk_billable_units(period=Period(date(2025, 10, 1), date(2025, 10, 31))),
+                       Period(date(2025, 10, 1), date(2025, 10, 31))).paid_n == 0
 
 
 def _full_trajectory(world, make_trajectory):
@@ -97,9 +115,10 @@ def test_family_erase_anonymises_and_keeps_financial_rows(app, world, make_traje
     assert fee.amount == Decimal("50.00") and fee.waived and fee.waive_reason == "(gewist)"
     assert db.session.scalar(select(func.count(PlanGoal.id))) == 0
     assert db.session.scalar(select(func.count(SdqResult.id))) == 0
-    with app.test_request_context():
-        rows = hvhk_billable_work(Period(date.today() - timedelta(days=60), date.today()))
-    assert rows[0]["ref"] == t.ref and rows[0]["hours"] == {"sessie_kind": 1.0}
+    units, hours, dumped = _billable(Period(date.today() - timedelta(days=60), date.today()))
+    assert [u["ref"] for u in units] == [t.ref] and hours == {t.id: {"sessie_kind": 1.0}}
+    assert units[0]["fee_waived"] and Decimal(str(units[0]["fee_due"])) == Decimal("50.00")
+    assert "Lotte" not in dumped and "schulden" not in dumped
 
 
 def test_demo_data_covers_every_phase(app):
