@@ -9,7 +9,7 @@ open it, and every view is audit-logged with the family's id (see ``access.py``)
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask import url_for
 from sqlalchemy import delete, false, func, or_, select, update
@@ -22,7 +22,17 @@ from core.plugins import team_ids_for
 from core.ui import NavItem, Panel, RetentionRule, SearchResult, Widget
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
-from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
+from .models import (
+    Contact,
+    Fee,
+    PlanAction,
+    PlanGoal,
+    PlannedRoundtable,
+    PortalReferral,
+    Roundtable,
+    SdqResult,
+    Trajectory,
+)
 
 
 @hookimpl
@@ -32,9 +42,35 @@ def hvhk_plugin_info():
 
 @hookimpl
 def hvhk_blueprints():
+    from . import portal_staff  # noqa: F401  (its routes are on the PeTra blueprint)
+    from .portal import bp as portal_bp
     from .views import bp
 
-    return [bp]
+    return [bp, portal_bp]
+
+
+@hookimpl
+def hvhk_partner_pages(organisation):
+    """The partner portal: refer a child online and follow one's referrals (while a team has PeTra on); a
+    school (or referrer) also follows its pupils' trajectories that a consent of the family covers."""
+    from core.plugins import plugin_teams
+
+    if not plugin_teams():
+        return []
+    return [NavItem("PeTra: leerlingen volgen", url_for("petra_portal.trajectories"), 50),
+            NavItem("PeTra: aanmelden", url_for("petra_portal.referrals"), 51)]
+
+
+AUDIT_LABELS_PORTAL = {
+    "petra_portal_referral": "PeTra-aanmelding via het partnerportaal",
+    "petra_planned_roundtable": "Geplande PeTra-rondetafel",
+    "petra_roundtable_attendee": "Deelnemer aan een PeTra-rondetafel (bevestigd door de partner)",
+}
+
+
+@hookimpl
+def hvhk_audit_labels():
+    return {**AUDIT_LABELS_PORTAL}
 
 
 @hookimpl
@@ -113,7 +149,7 @@ def hvhk_billable_work(period):
 
 
 def _d(value):
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def _trajectory_export(t: Trajectory) -> dict:
@@ -144,6 +180,26 @@ def _trajectory_export(t: Trajectory) -> dict:
                  "prosocial": s.prosocial, "total": s.total} for s in sdqs],
         "fee": {"amount": str(f.amount), "vt": f.vt, "waived": f.waived, "waive_reason": f.waive_reason,
                 "paid_on": _d(f.paid_on), "method": f.method} if f else None,
+        "problem_kinds": t.problem_kind_keys, "risks": t.risk_keys,
+        **_portal_export(t),
+    }
+
+
+def _portal_export(t: Trajectory) -> dict:
+    """The portal referral the trajectory came from and its planned roundtables with who confirmed to attend."""
+    prs = db.session.scalars(select(PortalReferral).where(PortalReferral.trajectory_id == t.id))
+    planned = db.session.scalars(select(PlannedRoundtable).options(selectinload(PlannedRoundtable.attendees))
+                                 .where(PlannedRoundtable.trajectory_id == t.id).order_by(PlannedRoundtable.id))
+    return {
+        "portal_referrals": [{"ref": p.ref, "organisation_id": p.organisation_id, "submitted_at": _d(p.submitted_at),
+                              "referrer_name": p.referrer_name, "referrer_role": p.referrer_role,
+                              "child": p.child_name, "birth_date": _d(p.birth_date), "question": p.question,
+                              "parents_agreed": p.parents_agreed, "parents_informed_by": p.parents_informed_by,
+                              "status": p.status} for p in prs],
+        "planned_roundtables": [{"kind": p.kind, "planned_at": _d(p.planned_at), "place": p.place,
+                                 "cancelled": p.cancelled,
+                                 "attendees": [{"organisation_id": a.organisation_id, "name": a.name, "role": a.role}
+                                               for a in p.attendees]} for p in planned],
     }
 
 
@@ -183,6 +239,10 @@ def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:
                                     .values(note=None)).rowcount or 0
     db.session.execute(update(Roundtable).where(Roundtable.trajectory_id.in_(ids))
                        .values(agreements=None, other_participants=None))
+    db.session.execute(update(PortalReferral).where(PortalReferral.trajectory_id.in_(ids)).values(
+        given_name=None, family_name=None, birth_date=None, municipality=None, question=None, referrer_name=None,
+        referrer_role=None, referrer_phone=None, referrer_email=None, parents_informed_by=None, decline_reason=None,
+        version=PortalReferral.version + 1))
     db.session.execute(update(Fee).where(Fee.trajectory_id.in_(ids), Fee.waive_reason.is_not(None))
                        .values(waive_reason="(gewist)"))
     n_trajectories = db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
