@@ -371,6 +371,12 @@ class AcceptForm(VersionedForm):
 
 
 class PlannedRoundtableForm(Form):
+    """Fields prefixed ``rt-``: the trajectory page has other forms with a ``kind``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "rt")
+        super().__init__(*args, **kwargs)
+
     kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
     planned_at = DateTimeLocalField("Datum en uur", format="%Y-%m-%dT%H:%M",
                                     validators=[DataRequired("Vul datum en uur in (dd/mm/jjjj uu:mm).")])

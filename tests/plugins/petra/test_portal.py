@@ -311,12 +311,12 @@ def test_staff_plan_and_cancel_a_roundtable(client, login, world, followed):
     t = followed["t"]
     login(client, "worker")
     past = client.post(f"/petra/traject/{t.id}/rondetafel/plannen", data={
-        "kind": "eind", "planned_at": "2020-01-01T10:00", "place": "School"})
+        "rt-kind": "eind", "rt-planned_at": "2020-01-01T10:00", "rt-place": "School"})
     html = past.get_data(as_text=True)
     assert past.status_code == 422 and "Een geplande rondetafel ligt in de toekomst." in html and 'value="School"' in html
     soon = (datetime.now() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
     assert client.post(f"/petra/traject/{t.id}/rondetafel/plannen", data={
-        "kind": "eind", "planned_at": soon, "place": "Campus O3"}).status_code == 302
+        "rt-kind": "eind", "rt-planned_at": soon, "rt-place": "Campus O3"}).status_code == 302
     p = db.session.scalar(select(PlannedRoundtable).where(PlannedRoundtable.kind == "eind"))
     assert client.post(f"/petra/traject/{t.id}/rondetafel/gepland/{p.id}/annuleren").status_code == 302
     db.session.expire_all()
