@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy import Integer, cast, delete, false, func, null, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -240,9 +240,7 @@ def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:
     db.session.execute(update(Roundtable).where(Roundtable.trajectory_id.in_(ids))
                        .values(agreements=None, other_participants=None))
     db.session.execute(update(PortalReferral).where(PortalReferral.trajectory_id.in_(ids)).values(
-        given_name=None, family_name=None, birth_date=None, municipality=None, question=None, referrer_name=None,
-        referrer_role=None, referrer_phone=None, referrer_email=None, parents_informed_by=None, decline_reason=None,
-        version=PortalReferral.version + 1))
+        **PORTAL_PERSONAL, decline_reason=None, version=PortalReferral.version + 1))
     db.session.execute(update(Fee).where(Fee.trajectory_id.in_(ids), Fee.waive_reason.is_not(None))
                        .values(waive_reason="(gewist)"))
     n_trajectories = db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
@@ -317,7 +315,36 @@ def hvhk_retention_rules():
             action="vraag, contactpersoon en motivering wissen en het kind loskoppelen; "
                    "trajectnummer en data blijven",
             due=_ended_at_intake_due, apply=_apply),  # holding: counted with the closed trajectories
+        RetentionRule(
+            key="petra_portal_referral_declined", label="Niet aanvaarde PeTra-aanmeldingen via het partnerportaal",
+            default_years=PORTAL_DECLINED_YEARS,
+            action="naam, geboortedatum, woonplaats, hulpvraag en aanmelder wissen; nummer, datum en status blijven",
+            due=_declined_portal_due, apply=_clear_portal_referrals,
+            holding=lambda: db.session.scalar(select(func.count()).select_from(PortalReferral).where(
+                PortalReferral.status == "declined", PortalReferral.given_name.is_not(None))),
+            holding_label="niet aanvaarde portaalaanmeldingen met persoonsgegevens"),
     ]
+
+
+PORTAL_DECLINED_YEARS = 1  # a declined portal referral never became a family record: kept short (see README)
+PORTAL_PERSONAL = dict(given_name=None, family_name=None, birth_date=None, municipality=None, question=None,
+                       referrer_name=None, referrer_role=None, referrer_phone=None, referrer_email=None,
+                       parents_informed_by=None)
+
+
+def _declined_portal_due(cutoff: date):
+    """Declined portal referrals (never a family record: no family) decided before ``cutoff``."""
+    return (select(PortalReferral.id.label("id"), PortalReferral.ref.label("label"),
+                   PortalReferral.decided_at.label("since"), cast(null(), Integer).label("family_id"))
+            .where(PortalReferral.status == "declined", PortalReferral.given_name.is_not(None),
+                   PortalReferral.decided_at < cutoff))
+
+
+def _clear_portal_referrals(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    return db.session.execute(update(PortalReferral).where(PortalReferral.id.in_(list(ids))).values(
+        **PORTAL_PERSONAL, version=PortalReferral.version + 1)).rowcount or 0
 
 
 @hookimpl

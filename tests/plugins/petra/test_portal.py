@@ -4,6 +4,7 @@ only while the family's consent covers "trajectverloop" (withdrawn: at once noth
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -22,6 +23,8 @@ from plugins.petra.models import (
     SdqResult,
     Trajectory,
 )
+
+from .conftest import referral_data
 
 
 def portal_data(world, **over) -> dict:
@@ -374,3 +377,37 @@ def test_erasure_clears_the_portal_referral(app, world):
     pr = db.session.get(PortalReferral, pr.id)
     assert pr.given_name is None and pr.question is None and pr.referrer_name is None
     assert db.session.scalar(select(func.count()).select_from(FamilyMember)) >= 1
+
+
+def test_declined_portal_referral_retention(app, world):
+    from core.rights import due_query
+    from plugins.petra import hvhk_retention_rules
+
+    pr = _submit(app, world)
+    operations.decline_portal_referral(pr, world["users"]["worker"], "Andere ondersteuning past beter.")
+    pr.decided_at = datetime.now() - timedelta(days=800)
+    db.session.commit()
+    rule = next(r for r in hvhk_retention_rules() if r.key == "petra_portal_referral_declined")
+    due = db.session.execute(due_query(rule)).all()
+    assert [row.id for row in due] == [pr.id] and "Mila" not in due[0].label
+    assert rule.apply([pr.id]) == 1
+    db.session.commit()
+    db.session.expire_all()
+    pr = db.session.get(PortalReferral, pr.id)
+    assert pr.given_name is None and pr.question is None and pr.status == "declined"
+    assert rule.holding() == 0
+
+
+def test_staff_referral_records_kind_of_problem_and_risk(client, login, world):
+    login(client, "worker")
+    resp = client.post("/petra/aanmelding", data=referral_data(
+        world, problem_kinds=["internaliserend", "externaliserend"], risks=["schooluitval"]))
+    assert resp.status_code == 302
+    t = db.session.scalar(select(Trajectory))
+    assert t.problem_kind_keys == ["internaliserend", "externaliserend"] and t.risk_keys == ["schooluitval"]
+    page = client.get(f"/petra/traject/{t.id}").get_data(as_text=True)
+    assert "Internaliserend" in page and "Risico op schooluitval" in page
+    edit = client.get(f"/petra/traject/{t.id}/aanmelding").get_data(as_text=True)
+    boxes = re.findall(r'<input[^>]*name="(?:problem_kinds|risks)"[^>]*>', edit)
+    checked = sorted(re.search(r'value="([^"]+)"', b).group(1) for b in boxes if "checked" in b)
+    assert checked == ["externaliserend", "internaliserend", "schooluitval"]
