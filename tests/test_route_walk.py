@@ -113,7 +113,7 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
     from plugins.groups.models import Enrolment, GroupSession, Programme
     from plugins.network.models import Contact as NetworkContact
     from plugins.network.models import EcoTie, Referral, Relation, Service
-    from plugins.petra.models import Roundtable, Trajectory
+    from plugins.petra.models import PortalReferral, Roundtable, Trajectory
 
     fams = sorted(forbidden)
     with_work = []  # families with plugin records first: their pages and panels have the most to show
@@ -151,6 +151,10 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
         "roundtable_id trajectory_id": lambda: of_families(
             select(Roundtable.trajectory_id, Roundtable.id).join(Trajectory, Trajectory.id == Roundtable.trajectory_id)
             .order_by(Roundtable.id), Trajectory.family_id),
+        "referral_id": lambda: of_families(  # accepted portal referrals (a family), then a pending one (none yet)
+            select(PortalReferral.id).join(Trajectory, Trajectory.id == PortalReferral.trajectory_id)
+            .order_by(PortalReferral.id), Trajectory.family_id)
+        + any_(select(PortalReferral.id).where(PortalReferral.trajectory_id.is_(None)).order_by(PortalReferral.id), 1),
         "enrolment_id": lambda: of_families(select(Enrolment.id).order_by(Enrolment.id), Enrolment.family_id),
         "programme_id": programmes,
         "session_id": lambda: of_families(
