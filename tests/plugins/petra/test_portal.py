@@ -411,3 +411,26 @@ def test_staff_referral_records_kind_of_problem_and_risk(client, login, world):
     boxes = re.findall(r'<input[^>]*name="(?:problem_kinds|risks)"[^>]*>', edit)
     checked = sorted(re.search(r'value="([^"]+)"', b).group(1) for b in boxes if "checked" in b)
     assert checked == ["externaliserend", "internaliserend", "schooluitval"]
+
+
+def test_the_portal_referral_sent_twice_is_stored_once_and_the_team_told_once(client, login, world, received):
+    login(client, "partner")
+    page = client.get("/petra/portaal/aanmelding").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key"(?: type="hidden")? value="([^"]+)"', page).group(1)
+    first = client.post("/petra/portaal/aanmelding", data=portal_data(world, idempotency_key=key))
+    second = client.post("/petra/portaal/aanmelding", data=portal_data(world, idempotency_key=key))
+    assert first.status_code == 302 and second.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(PortalReferral)) == 1
+    assert len(received) == 1
+
+
+def test_attendance_confirmed_twice_is_stored_once(client, login, world, followed):
+    t, p = followed["t"], followed["planned"]
+    login(client, "partner")
+    page = client.get(f"/petra/portaal/traject/{t.id}").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key"(?: type="hidden")? value="([^"]+)"', page).group(1)
+    url = f"/petra/portaal/traject/{t.id}/rondetafel/{p.id}/deelnemer"
+    data = {"name": "Meester Jan", "role": "klasleerkracht", "idempotency_key": key}
+    assert client.post(url, data=data).status_code == 302
+    assert client.post(url, data=data).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(RoundtableAttendee)) == 1
