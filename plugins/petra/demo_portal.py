@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from core.models import Consent, FamilyMember, Organisation, Person, User
+from core.models import Consent, FamilyMember, Organisation, User
 
 from .models import PlanGoal, PlannedRoundtable, PortalReferral, RoundtableAttendee, Trajectory
 
@@ -58,7 +58,7 @@ def demo_portal(session, rng, team) -> None:
                                                       Trajectory.child_id.is_not(None))
                              .order_by((Trajectory.school_id == school.id).desc(), Trajectory.id))
     if waiting is not None:
-        child = session.get(Person, waiting.child_id)
+        child = waiting.child  # the trajectory's own child (demo data: no search needed)
         waiting.channel, waiting.referrer_kind, waiting.referrer_org_id = "portaal", "school", school.id
         referral(child.given_name, child.family_name, waiting.question or "", "externaliserend", "uitsluiting",
                  max(0, (today - waiting.referred_on).days), status="accepted", trajectory_id=waiting.id,

@@ -29,7 +29,6 @@ from .models import (
     CONTRA_INDICATIONS,
     INDICATIONS,
     PlannedRoundtable,
-    PortalReferral,
     RoundtableAttendee,
     Trajectory,
 )
@@ -205,4 +204,4 @@ def referral():
         (save.status if save.status != 200 else status)
 
 
-__all__ = ["bp", "CONSENT_KIND", "PortalReferral"]
+__all__ = ["bp", "CONSENT_KIND"]
