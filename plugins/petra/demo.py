@@ -13,6 +13,7 @@ from core.demo_data import enable_for_teams
 from core.models import Family, FamilyMember, Involvement, Membership, Organisation, Person, Team
 from core.vocabulary import age_group_of
 
+from .demo_portal import demo_portal
 from .demo_team import demo_team
 from .logic import add_months
 from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
@@ -246,6 +247,7 @@ def load_demo(session, scale: int = 1) -> None:
         for table in ("petra_trajectory", "petra_roundtable", "petra_plan_goal"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+    demo_portal(session, rng, team)
     session.flush()  # the core commits the whole demo once (core.demo.load_demo)
     demo_team(session, team.id)
     demo_planned_roundtables(session, random.Random(7373), today)

@@ -105,7 +105,10 @@ def waiting_list():
     page = queries.waiting_list(team_ids_for())
     offset = (page.number - 1) * PAGE_SIZE
     audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in page.items], detail="lijst: wachtlijst")
-    return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset)
+    portal = queries.pending_portal_referrals(team_ids_for())
+    for pr in portal:  # not yet in a family record: logged without a family
+        audit.record_read("petra_portal_referral", pr.id, detail="lijst: wachtlijst")
+    return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset, portal=portal)
 
 
 # --------------------------------------------------------------------------- referral
@@ -181,6 +184,7 @@ def referral():
         form.team_id.data = teams[0].id
         form.indications.data = []
         form.contra_indications.data = []
+        form.problem_kinds.data, form.risks.data = [], []
         if arg_id("kind"):
             form.child_id.data = str(arg_id("kind"))
             form.family_id.data = str(arg_id("gezin") or "")
@@ -241,6 +245,7 @@ def edit_referral(trajectory_id: int):
         form.school_level.data = t.school_level or ""
         form.indications.data = t.indication_keys
         form.contra_indications.data = t.contra_keys
+        form.problem_kinds.data, form.risks.data = t.problem_kind_keys, t.risk_keys
     save = conflict_safe(form)
     if form.validate_on_submit():
         with save:
@@ -285,7 +290,14 @@ def show(trajectory_id: int):
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
         roundtables=queries.roundtables_of(t.id), planned=queries.planned_roundtables(t.id), sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
-        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx)
+        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx,
+        **_portal_context(t))
+
+
+def _portal_context(t: Trajectory) -> dict:
+    from .portal_staff import portal_context
+
+    return portal_context(t)
 
 
 @bp.post("/traject/<int:trajectory_id>/contact")
