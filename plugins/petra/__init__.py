@@ -30,7 +30,6 @@ from .models import (
     Fee,
     PlanAction,
     PlanGoal,
-    PlannedRoundtable,
     PortalReferral,
     Roundtable,
     SdqResult,
@@ -67,7 +66,6 @@ def hvhk_partner_pages(organisation):
 
 AUDIT_LABELS_PORTAL = {
     "petra_portal_referral": "PeTra-aanmelding via het partnerportaal",
-    "petra_planned_roundtable": "Geplande PeTra-rondetafel",
     "petra_roundtable_attendee": "Deelnemer aan een PeTra-rondetafel (bevestigd door de partner)",
 }
 
@@ -261,19 +259,29 @@ def _trajectory_export(t: Trajectory) -> dict:
 
 def _portal_export(t: Trajectory) -> dict:
     """The portal referral the trajectory came from and its planned roundtables with who confirmed to attend."""
+    from core.work import Appointment
+
+    from . import queries
+    from .models import Roundtable
+
     prs = db.session.scalars(select(PortalReferral).where(PortalReferral.trajectory_id == t.id))
-    planned = db.session.scalars(select(PlannedRoundtable).options(selectinload(PlannedRoundtable.attendees))
-                                 .where(PlannedRoundtable.trajectory_id == t.id).order_by(PlannedRoundtable.id))
+    held = select(Roundtable.id).where(Roundtable.trajectory_id == t.id)
+    planned = list(db.session.scalars(  # roundtables planned ahead: appointments about the trajectory (or, once
+        select(Appointment).where(  # held, about the roundtable recorded), planned, held or cancelled
+            ((Appointment.object_type == "petra_trajectory") & (Appointment.object_id == t.id))
+            | ((Appointment.object_type == "petra_roundtable") & Appointment.object_id.in_(held)))
+        .order_by(Appointment.starts_at, Appointment.id)))
+    attendees = queries.roundtable_attendees([a.id for a in planned])
     return {
         "portal_referrals": [{"ref": p.ref, "organisation_id": p.organisation_id, "submitted_at": _d(p.submitted_at),
                               "referrer_name": p.referrer_name, "referrer_role": p.referrer_role,
                               "child": p.child_name, "birth_date": _d(p.birth_date), "question": p.question,
                               "parents_agreed": p.parents_agreed, "parents_informed_by": p.parents_informed_by,
                               "status": p.status} for p in prs],
-        "planned_roundtables": [{"kind": p.kind, "planned_at": _d(p.planned_at), "place": p.place,
-                                 "cancelled": p.cancelled,
+        "planned_roundtables": [{"appointment_id": p.id, "kind": p.subkind, "starts_at": _d(p.starts_at),
+                                 "ends_at": _d(p.ends_at), "place": p.place, "status": p.status,
                                  "attendees": [{"organisation_id": a.organisation_id, "name": a.name, "role": a.role}
-                                               for a in p.attendees]} for p in planned],
+                                               for a in attendees[p.id]]} for p in planned],
     }
 
 

@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from core.models import Consent, FamilyMember, Organisation, User
+from core.work import Appointment, AppointmentParticipant
 
-from .models import PlanGoal, PlannedRoundtable, PortalReferral, RoundtableAttendee, Trajectory
+from .models import PlanGoal, PortalReferral, RoundtableAttendee, Trajectory
 
 PENDING = [("Yara", "Vermeulen", "Yara trekt zich terug en komt vaak met buikpijn naar school.", "internaliserend",
             "schooluitval"),
@@ -79,10 +80,19 @@ def demo_portal(session, rng, team) -> None:
     if not session.scalar(select(PlanGoal.id).where(PlanGoal.trajectory_id == shared.id, PlanGoal.party == "school")):
         session.add(PlanGoal(trajectory_id=shared.id, party="school",
                              goal="De leerkracht benoemt elke dag iets wat goed gaat", interim="deels"))
-    planned = PlannedRoundtable(trajectory_id=shared.id, kind="tussentijds",
-                                planned_at=datetime.combine(today + timedelta(days=7), time(15, 30)),
-                                place="Basisschool De Linde, vergaderlokaal", created_by_id=shared.lead_worker_id)
-    planned.attendees.append(RoundtableAttendee(organisation_id=school.id, name="Pascale Zorgcoördinator",
-                                                role="zorgcoordinator", confirmed_by_id=partner.id if partner else None))
+    # the interim roundtable planned ahead: an appointment in the core's agenda (as ``demo.demo_planned_roundtables``)
+    # with who of the school already confirmed to attend
+    start = datetime.combine(today + timedelta(days=7), time(15, 30))
+    planned = Appointment(kind="rondetafel", title="Tussentijdse evaluatie", starts_at=start,
+                          ends_at=start + timedelta(hours=2), place="Basisschool De Linde, vergaderlokaal",
+                          external_participants="Directie, Klasleerkracht, Zorgcoördinator / leerlingbegeleider, Ouder(s)",
+                          family_id=shared.family_id, plugin="petra", object_type="petra_trajectory",
+                          object_id=shared.id, reference=shared.ref, subkind="tussentijds",
+                          created_by_id=shared.lead_worker_id)
+    planned.participants = [AppointmentParticipant(user_id=shared.lead_worker_id)] if shared.lead_worker_id else []
     session.add(planned)
+    session.flush()
+    planned.object_url = f"/petra/traject/{shared.id}/rondetafel?afspraak={planned.id}"
+    session.add(RoundtableAttendee(appointment_id=planned.id, organisation_id=school.id, name="Pascale Zorgcoördinator",
+                                   role="zorgcoordinator", confirmed_by_id=partner.id if partner else None))
     session.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     DecimalField,
     EmailField,
     HiddenField,
@@ -375,6 +374,18 @@ class SettingsForm(Form):
     sdq_leerkracht = StringField("SDQ-grenzen leerkracht (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
     sdq_kind = StringField("SDQ-grenzen kind zelf (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
     region = StringField("Gemeenten van het werkingsgebied (komma's)", validators=[_region, Length(max=500)])
+    portal_team_id = SelectField(
+        "Team dat aanmeldingen via het partnerportaal ontvangt", coerce=_opt_int, default=0,
+        description="Leeg: met één PeTra-team gaat elke aanmelding daarheen; met meer teams kiest de partner.")
+    portal_phone = StringField("Telefoon van het team voor partners", validators=[Optional(), Length(max=40)])
+    portal_email = StringField("E-mail van het team voor partners", validators=[Optional(), Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        from core.plugins import plugin_teams
+
+        super().__init__(*args, **kwargs)
+        self.portal_team_id.choices = [(0, "— automatisch / de partner kiest —")] + [
+            (t.id, t.name) for t in plugin_teams()]
 
 
 # --------------------------------------------------------------------------- a roundtable planned ahead (agenda)
@@ -400,21 +411,8 @@ class RoundtablePlanForm(Form):
         if not field.data:
             raise ValidationError("Duid aan wie je uitnodigt.")
 
-    portal_team_id = SelectField(
-        "Team dat aanmeldingen via het partnerportaal ontvangt", coerce=_opt_int, default=0,
-        description="Leeg: met één PeTra-team gaat elke aanmelding daarheen; met meer teams kiest de partner.")
-    portal_phone = StringField("Telefoon van het team voor partners", validators=[Optional(), Length(max=40)])
-    portal_email = StringField("E-mail van het team voor partners", validators=[Optional(), Length(max=200)])
 
-    def __init__(self, *args, **kwargs):
-        from core.plugins import plugin_teams
-
-        super().__init__(*args, **kwargs)
-        self.portal_team_id.choices = [(0, "— automatisch / de partner kiest —")] + [
-            (t.id, t.name) for t in plugin_teams()]
-
-
-# --------------------------------------------------------------------------- partner portal and planned roundtables
+# --------------------------------------------------------------------------- partner portal, who attends a roundtable
 
 AGREED = [("ja", "Ja, de ouders gaan akkoord met de aanmelding"), ("nee", "Nee, (nog) niet")]
 
@@ -462,19 +460,6 @@ class AcceptForm(VersionedForm):
     child_id = HiddenField()
     family_id = HiddenField()
     sleutel = HiddenField()
-
-
-class PlannedRoundtableForm(Form):
-    """Fields prefixed ``rt-``: the trajectory page has other forms with a ``kind``."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", "rt")
-        super().__init__(*args, **kwargs)
-
-    kind = SelectField("Soort rondetafel", choices=ROUNDTABLE_KINDS)
-    planned_at = DateTimeLocalField("Datum en uur", format="%Y-%m-%dT%H:%M",
-                                    validators=[DataRequired("Vul datum en uur in (dd/mm/jjjj uu:mm).")])
-    place = StringField("Plaats", validators=[Optional(), Length(max=200)])
 
 
 class AttendeeForm(Form):

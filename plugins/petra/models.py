@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Family, Organisation, Person, Team, User, utcnow
+from core.work import Appointment
 
 # --------------------------------------------------------------------------- vocabularies (Dutch labels)
 
@@ -653,41 +654,19 @@ class PortalReferral(db.Model):
         return [k for k in (self.risks or "").split(",") if k]
 
 
-class PlannedRoundtable(db.Model):
-    """A roundtable planned ahead (date, hour, place), so the school can confirm who of its organisation
-    attends. Registering the roundtable afterwards (``Roundtable``) stays as it was."""
-
-    __tablename__ = "petra_planned_roundtable"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    planned_at: Mapped[datetime] = mapped_column(DateTime)
-    place: Mapped[str | None] = mapped_column(String(200))
-    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}
-    attendees: Mapped[list[RoundtableAttendee]] = relationship(
-        back_populates="planned", cascade="all, delete-orphan", order_by="RoundtableAttendee.id")
-
-    @property
-    def kind_label(self) -> str:
-        return labels(ROUNDTABLE_KINDS).get(self.kind, self.kind)
-
-
 class RoundtableAttendee(db.Model):
-    """Someone of a partner organisation who will attend a planned roundtable, as the partner confirmed it."""
+    """Someone of a partner organisation who will attend a roundtable planned ahead (a core ``Appointment`` about
+    the trajectory, see ``operations.plan_roundtable``), as the partner confirmed it."""
 
     __tablename__ = "petra_roundtable_attendee"
     id: Mapped[int] = mapped_column(primary_key=True)
-    planned_id: Mapped[int] = mapped_column(ForeignKey("petra_planned_roundtable.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     name: Mapped[str] = mapped_column(String(160))
     role: Mapped[str] = mapped_column(String(30))  # keys of ROUNDTABLE_PARTICIPANTS
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     confirmed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    planned: Mapped[PlannedRoundtable] = relationship(back_populates="attendees")
+    appointment: Mapped[Appointment] = relationship()
     organisation: Mapped[Organisation] = relationship()
 
     @property

@@ -52,7 +52,6 @@ from .models import (
     Fee,
     PlanAction,
     PlanGoal,
-    PlannedRoundtable,
     PortalReferral,
     Roundtable,
     RoundtableAttendee,
@@ -763,63 +762,41 @@ def decline_portal_referral(pr: PortalReferral, user, reason: str) -> None:
     audit.record("update", "petra_portal_referral", pr.id, detail="niet aanvaard", user_id=user.id)
 
 
-def plan_roundtable(t: Trajectory, user, *, kind: str, planned_at: datetime, place: str | None = None
-                    ) -> PlannedRoundtable:
-    """Plan a roundtable ahead (after the intake decision, before the closure), so the school can confirm who
-    attends."""
-    _may_act(t, user)
-    require(kind in labels(ROUNDTABLE_KINDS), "Kies een soort rondetafel.", "kind")
-    require(t.status in ("clarifying", "ongoing"), "Een rondetafel plan je voor een traject dat gestart is of "
-                                                   "in vraagverheldering is.", "kind")
-    require(planned_at is not None and planned_at > datetime.now(),
-            "Een geplande rondetafel ligt in de toekomst.", "planned_at")
-    p = PlannedRoundtable(trajectory_id=t.id, kind=kind, planned_at=planned_at, place=(place or "").strip() or None,
-                          created_by_id=user.id)
-    db.session.add(p)
-    db.session.flush()
-    _audit("create", "petra_planned_roundtable", p.id, t, user, kind)
-    return p
+def _open_for_partner(t: Trajectory, appointment) -> None:
+    require(appointment.object_type == "petra_trajectory" and appointment.object_id == t.id,
+            "Deze rondetafel hoort niet bij dit traject.")
+    require(appointment.status == "planned", "Deze rondetafel is niet meer gepland.")
+    require(appointment.starts_at > datetime.now(), "Deze rondetafel is al voorbij.")
 
 
-def cancel_planned_roundtable(t: Trajectory, p: PlannedRoundtable, user) -> None:
-    _may_act(t, user)
-    require(p.trajectory_id == t.id, "Deze rondetafel hoort niet bij dit traject.")
-    require(not p.cancelled, "Deze rondetafel is al geannuleerd.")
-    p.cancelled = True
-    _audit("update", "petra_planned_roundtable", p.id, t, user, "geannuleerd")
-
-
-def _open_for_partner(t: Trajectory, p: PlannedRoundtable) -> None:
-    require(p.trajectory_id == t.id, "Deze rondetafel hoort niet bij dit traject.")
-    require(not p.cancelled, "Deze rondetafel is geannuleerd.")
-    require(p.planned_at > datetime.now(), "Deze rondetafel is al voorbij.")
-
-
-def confirm_attendee(t: Trajectory, p: PlannedRoundtable, user, org: Organisation, *, name: str,
+def confirm_attendee(t: Trajectory, appointment, user, org: Organisation, *, name: str,
                      role: str) -> RoundtableAttendee:
-    """A partner confirms that someone of its organisation attends a planned roundtable (audited with the
-    family). The caller has checked the family's consent."""
+    """A partner confirms that someone of its organisation attends a roundtable planned ahead (an appointment
+    made by ``plan_roundtable``), audited with the family. The caller has checked the family's consent."""
     _partner_of(user, org)
-    _open_for_partner(t, p)
+    _open_for_partner(t, appointment)
     require((name or "").strip(), "Vul de naam in.", "name")
     require(role in labels(ROUNDTABLE_PARTICIPANTS) and role not in ("ouders", "kind"), "Kies een functie.", "role")
     name = name.strip()[:160]
-    require(not any(a.organisation_id == org.id and a.name.lower() == name.lower() for a in p.attendees),
-            f"{name} staat al op de lijst.", "name")
-    a = RoundtableAttendee(organisation_id=org.id, name=name, role=role, confirmed_by_id=user.id)
-    p.attendees.append(a)
+    taken = db.session.scalars(select(RoundtableAttendee.name).where(
+        RoundtableAttendee.appointment_id == appointment.id, RoundtableAttendee.organisation_id == org.id))
+    require(name.lower() not in {n.lower() for n in taken}, f"{name} staat al op de lijst.", "name")
+    a = RoundtableAttendee(appointment_id=appointment.id, organisation_id=org.id, name=name, role=role,
+                           confirmed_by_id=user.id)
+    db.session.add(a)
     db.session.flush()
-    _audit("create", "petra_roundtable_attendee", a.id, t, user, f"rondetafel {p.id}")
+    _audit("create", "petra_roundtable_attendee", a.id, t, user, f"afspraak {appointment.id}")
     return a
 
 
-def remove_attendee(t: Trajectory, p: PlannedRoundtable, a: RoundtableAttendee, user, org: Organisation) -> None:
+def remove_attendee(t: Trajectory, appointment, a: RoundtableAttendee, user, org: Organisation) -> None:
     _partner_of(user, org)
-    _open_for_partner(t, p)
-    require(a.planned_id == p.id and a.organisation_id == org.id, "Deze deelnemer hoort niet bij je organisatie.")
+    _open_for_partner(t, appointment)
+    require(a.appointment_id == appointment.id and a.organisation_id == org.id,
+            "Deze deelnemer hoort niet bij je organisatie.")
     attendee_id = a.id
-    p.attendees.remove(a)
-    _audit("delete", "petra_roundtable_attendee", attendee_id, t, user, f"rondetafel {p.id}")
+    db.session.delete(a)
+    _audit("delete", "petra_roundtable_attendee", attendee_id, t, user, f"afspraak {appointment.id}")
 
 
 __all__ = [
@@ -892,5 +869,5 @@ def hold_planned_roundtable(t: Trajectory, user, appointment, kind: str, held_on
     appointment.object_url = url_for("petra.show", trajectory_id=t.id)
     return r
 
-__all__ += ["accept_portal_referral", "cancel_planned_roundtable", "confirm_attendee", "decline_portal_referral",
-            "plan_roundtable", "remove_attendee", "submit_portal_referral"]
+__all__ += ["accept_portal_referral", "confirm_attendee", "decline_portal_referral", "hold_planned_roundtable",
+            "plan_roundtable", "planned_roundtable", "remove_attendee", "submit_portal_referral"]

@@ -28,7 +28,6 @@ from .forms import AttendeeForm, PortalReferralForm
 from .models import (
     CONTRA_INDICATIONS,
     INDICATIONS,
-    PlannedRoundtable,
     RoundtableAttendee,
     Trajectory,
 )
@@ -74,11 +73,12 @@ def trajectories():
 
 def _trajectory_page(org: Organisation, t: Trajectory, form: AttendeeForm | None = None, form_for: int | None = None):
     settings = logic.load_settings()
+    planned = queries.planned_roundtables(t.id, upcoming_only=True)  # appointments in the core's agenda
     audit.record_read("petra_trajectory", t.id, family_id=t.family_id, detail="partnerportaal")
     return render_template(
         "petra/portal/trajectory.html", org=org, t=t, phone=settings.get("portal_phone"),
-        email=settings.get("portal_email"), planned=queries.planned_roundtables([t.id], upcoming_only=True),
-        held=queries.roundtables_of(t.id), goals=queries.school_goals(t.id), form=form or AttendeeForm(),
+        email=settings.get("portal_email"), planned=planned, attendees=queries.roundtable_attendees(
+            [a.id for a in planned], org.id), held=queries.roundtables_of(t.id), goals=queries.school_goals(t.id), form=form or AttendeeForm(),
         form_for=form_for)
 
 
@@ -89,9 +89,10 @@ def trajectory(trajectory_id: int):
     return _trajectory_page(org, _school_trajectory(org, trajectory_id))
 
 
-def _planned_of(t: Trajectory, planned_id: int) -> PlannedRoundtable:
-    p = db.session.get(PlannedRoundtable, planned_id)
-    if p is None or p.trajectory_id != t.id:
+def _planned_of(t: Trajectory, planned_id: int):
+    """The roundtable planned ahead for ``t`` (a planned appointment about the trajectory), else 404."""
+    p = operations.planned_roundtable(t, planned_id)
+    if p is None:
         abort(404)
     return p
 
@@ -121,7 +122,7 @@ def remove_attendee(trajectory_id: int, planned_id: int, attendee_id: int):
     t = _school_trajectory(org, trajectory_id)
     p = _planned_of(t, planned_id)
     a = db.session.get(RoundtableAttendee, attendee_id)
-    if a is None or a.planned_id != p.id or a.organisation_id != org.id:
+    if a is None or a.appointment_id != p.id or a.organisation_id != org.id:
         abort(404)
     with conflict_safe(flash_message=True) as save:
         operations.remove_attendee(t, p, a, current_user, org)

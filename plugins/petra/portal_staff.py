@@ -1,10 +1,11 @@
 """Staff pages for what comes in through the partner portal: the portal referrals on the waiting list (accept
-into a family record, matched through ``core.people.search``, or decline with a reason the partner sees) and
-planning a roundtable ahead so the school can confirm who attends. Routes on the PeTra blueprint."""
+into a family record, matched through ``core.people.search``, or decline with a reason the partner sees) and,
+on the trajectory page, who of the school confirmed to attend a roundtable planned ahead (planning itself is
+``views.plan_roundtable``: an appointment in the core's agenda). Routes on the PeTra blueprint."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from core import audit, people
@@ -14,14 +15,12 @@ from core.params import arg_str
 from core.plugins import team_ids_for
 
 from . import logic, operations, queries
-from .access import get_trajectory
-from .forms import AcceptForm, DeclineForm, PlannedRoundtableForm
+from .forms import AcceptForm, DeclineForm
 from .models import (
     CONTRA_INDICATIONS,
     INDICATIONS,
     PROBLEM_KINDS,
     RISKS,
-    PlannedRoundtable,
     PortalReferral,
     labels,
 )
@@ -31,11 +30,10 @@ LABELS = {"indication": labels(INDICATIONS), "contra": labels(CONTRA_INDICATIONS
           "problem": labels(PROBLEM_KINDS), "risk": labels(RISKS)}
 
 
-def portal_context(t) -> dict:
-    """What the trajectory page shows of the portal: planned roundtables (with who confirmed) and a plan form
-    (the one refused just now, with the user's input, when there is one)."""
-    form = g.get("petra_planned_form") or PlannedRoundtableForm(formdata=None)
-    return {"planned": queries.planned_roundtables([t.id]), "planned_form": form, "portal_labels": LABELS}
+def portal_context(planned) -> dict:
+    """What the trajectory page shows of the portal: per roundtable planned ahead (appointments), who of the
+    school (or another partner) confirmed to attend. One query."""
+    return {"school_attendees": queries.roundtable_attendees([a.id for a in planned]), "portal_labels": LABELS}
 
 
 def _portal_referral(referral_id: int) -> PortalReferral:
@@ -110,38 +108,6 @@ def decline_portal_referral(referral_id: int):
             flash(f"Aanmelding {pr.ref} niet aanvaard; de partner ziet de reden in het portaal.", "success")
             return redirect(url_for("petra.waiting_list"))
     return _page(pr, decline_form=form), save.status if save.status != 200 else 422
-
-
-@bp.post("/traject/<int:trajectory_id>/rondetafel/plannen")
-def plan_roundtable(trajectory_id: int):
-    t = get_trajectory(trajectory_id, read=False)
-    form = PlannedRoundtableForm()
-    save = conflict_safe(form)
-    if form.validate_on_submit():
-        with save:
-            operations.plan_roundtable(t, current_user, kind=form.kind.data, planned_at=form.planned_at.data,
-                                       place=form.place.data)
-        if save.saved:
-            flash("Rondetafel gepland: de school kan bevestigen wie komt.", "success")
-            return redirect(url_for("petra.show", trajectory_id=t.id) + "#gepland-titel")
-    from .views import show
-
-    g.petra_planned_form = form  # the trajectory page again, the message next to the field, the input kept
-    answer = show(trajectory_id)
-    return answer, save.status if save.status != 200 else 422
-
-
-@bp.post("/traject/<int:trajectory_id>/rondetafel/gepland/<int:planned_id>/annuleren")
-def cancel_planned_roundtable(trajectory_id: int, planned_id: int):
-    t = get_trajectory(trajectory_id, read=False)
-    p = db.session.get(PlannedRoundtable, planned_id)
-    if p is None or p.trajectory_id != t.id:
-        abort(404)
-    with conflict_safe(flash_message=True) as save:
-        operations.cancel_planned_roundtable(t, p, current_user)
-    if save.saved:
-        flash("Geplande rondetafel geannuleerd.", "success")
-    return redirect(url_for("petra.show", trajectory_id=t.id))
 
 
 __all__ = ["portal_context"]

@@ -28,7 +28,6 @@ from .models import (
     ContactVersion,
     Fee,
     PlanGoal,
-    PlannedRoundtable,
     PortalReferral,
     Roundtable,
     RoundtableAttendee,
@@ -503,11 +502,16 @@ def caseload(team_ids: Iterable[int]) -> dict[str, dict[str, int]]:
 # --------------------------------------------------------------------------- the agenda and "Mijn werk"
 
 
-def planned_roundtables(trajectory_id: int) -> list:
-    """The roundtables planned ahead for a trajectory (appointments in the core's agenda, not yet held)."""
+def planned_roundtables(trajectory_id: int, *, upcoming_only: bool = False) -> list:
+    """The roundtables planned ahead for a trajectory (appointments in the core's agenda, not yet held nor
+    cancelled), soonest first; ``upcoming_only``: those that have not started yet."""
     from core.agenda import planned_for
 
-    return planned_for("petra_trajectory", trajectory_id)
+    planned = planned_for("petra_trajectory", trajectory_id)
+    if upcoming_only:
+        now = datetime.now()
+        planned = [a for a in planned if a.starts_at >= now]
+    return planned
 
 
 def my_trajectories(user_id: int, team_ids: Iterable[int]) -> list[Trajectory]:
@@ -654,14 +658,20 @@ def is_school_view(t: Trajectory, org_id: int) -> bool:
     return not t.anonymised and org_id in (t.school_id, t.referrer_org_id)
 
 
-def planned_roundtables(trajectory_ids: Iterable[int], *, upcoming_only: bool = False) -> list[PlannedRoundtable]:
-    """Planned roundtables (not cancelled) with their attendees, soonest first."""
-    stmt = (select(PlannedRoundtable).options(selectinload(PlannedRoundtable.attendees)
-                                              .joinedload(RoundtableAttendee.organisation))
-            .where(PlannedRoundtable.trajectory_id.in_(list(trajectory_ids)), PlannedRoundtable.cancelled.is_(False)))
-    if upcoming_only:
-        stmt = stmt.where(PlannedRoundtable.planned_at >= datetime.now())
-    return list(db.session.scalars(stmt.order_by(PlannedRoundtable.planned_at, PlannedRoundtable.id)))
+def roundtable_attendees(appointment_ids: Iterable[int], org_id: int | None = None) -> dict[int, list[RoundtableAttendee]]:
+    """Who of a partner organisation (``org_id``, else every organisation) confirmed to attend each roundtable
+    planned ahead (appointment id → attendees, in the order they were confirmed). One query."""
+    ids = list(appointment_ids)
+    out: dict[int, list[RoundtableAttendee]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    stmt = (select(RoundtableAttendee).options(joinedload(RoundtableAttendee.organisation))
+            .where(RoundtableAttendee.appointment_id.in_(ids)).order_by(RoundtableAttendee.id))
+    if org_id is not None:
+        stmt = stmt.where(RoundtableAttendee.organisation_id == org_id)
+    for a in db.session.scalars(stmt):
+        out[a.appointment_id].append(a)
+    return out
 
 
 def school_goals(trajectory_id: int) -> list[PlanGoal]:

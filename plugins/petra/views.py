@@ -282,22 +282,23 @@ def show(trajectory_id: int):
     phase_form.version.data = t.version
     phase_form.on.data = date.today()
     may_see_concerns = operations.may_see_concerns(t, current_user)
+    planned = queries.planned_roundtables(t.id)
     return render_template(
         "petra/show.html", duration=logic.duration_of(t, settings),
         group=queries.group_part(t, settings, date.today()), decisions=queries.decisions_of(t.id)[:5],
         may_see_concerns=may_see_concerns,
         open_concerns=queries.count_open_concerns(t.id) if may_see_concerns else None,
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
-        roundtables=queries.roundtables_of(t.id), planned=queries.planned_roundtables(t.id), sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
+        roundtables=queries.roundtables_of(t.id), planned=planned, sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
         indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx,
-        **_portal_context(t))
+        **_portal_context(planned))
 
 
-def _portal_context(t: Trajectory) -> dict:
+def _portal_context(planned) -> dict:
     from .portal_staff import portal_context
 
-    return portal_context(t)
+    return portal_context(planned)
 
 
 @bp.post("/traject/<int:trajectory_id>/contact")
@@ -472,7 +473,7 @@ def plan_roundtable(trajectory_id: int):
     if request.method == "GET":
         form.kind.data = arg_choice("soort", form.kind.choices, None) or ("tussentijds" if t.start_on else "start")
         form.day.data = date.today() + timedelta(days=7)
-        form.start.data, form.end.data = time(9, 0), time(10, 30)
+        form.start.data, form.end.data = time(9, 0), time(11, 0)  # a roundtable lasts about 2 hours (000:1015)
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
     clash: list = []
     save = conflict_safe(form)

@@ -1,12 +1,12 @@
-"""petra: online referral through the partner portal, planned roundtables the school confirms, and the
+"""petra: online referral through the partner portal, who of the school attends a planned roundtable, and the
 referral's kind of problem and risk
 
 - ``petra_trajectory`` gets ``problem_kinds`` (internaliserend, externaliserend) and ``risks`` (schooluitval,
   uitsluiting), comma-separated keys, empty for existing rows (000:85, 138).
 - ``petra_portal_referral``: a referral a partner sent through the portal, until staff accept it into a family
   record (``trajectory_id``) or decline it with a reason.
-- ``petra_planned_roundtable`` and ``petra_roundtable_attendee``: a roundtable planned ahead and who of a partner
-  organisation confirmed they attend.
+- ``petra_roundtable_attendee``: who of a partner organisation confirmed they attend a roundtable planned ahead
+  (a core ``appointment``, created by ``core_0005``: hence ``depends_on``).
 
 Revision ID: petra_0003
 Revises: petra_0002
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 revision = 'petra_0003'
 down_revision = 'petra_0002'
 branch_labels = None
-depends_on = None
+depends_on = 'core_0005'
 
 
 def upgrade():
@@ -77,26 +77,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_petra_portal_referral_trajectory_id'), ['trajectory_id'], unique=False)
         batch_op.create_index('ix_petra_portal_referral_team_status', ['team_id', 'status'], unique=False)
 
-    op.create_table('petra_planned_roundtable',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('trajectory_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('planned_at', sa.DateTime(), nullable=False),
-    sa.Column('place', sa.String(length=200), nullable=True),
-    sa.Column('cancelled', sa.Boolean(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], name=op.f('fk_petra_planned_roundtable_created_by_id_app_user')),
-    sa.ForeignKeyConstraint(['trajectory_id'], ['petra_trajectory.id'], name=op.f('fk_petra_planned_roundtable_trajectory_id_petra_trajectory')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_petra_planned_roundtable'))
-    )
-    with op.batch_alter_table('petra_planned_roundtable', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_petra_planned_roundtable_trajectory_id'), ['trajectory_id'], unique=False)
-
     op.create_table('petra_roundtable_attendee',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('planned_id', sa.Integer(), nullable=False),
+    sa.Column('appointment_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=160), nullable=False),
     sa.Column('role', sa.String(length=30), nullable=False),
@@ -104,16 +87,15 @@ def upgrade():
     sa.Column('confirmed_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['app_user.id'], name=op.f('fk_petra_roundtable_attendee_confirmed_by_id_app_user')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_petra_roundtable_attendee_organisation_id_organisation')),
-    sa.ForeignKeyConstraint(['planned_id'], ['petra_planned_roundtable.id'], name=op.f('fk_petra_roundtable_attendee_planned_id_petra_planned_roundtable')),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_petra_roundtable_attendee_appointment_id_appointment'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_petra_roundtable_attendee'))
     )
     with op.batch_alter_table('petra_roundtable_attendee', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_petra_roundtable_attendee_planned_id'), ['planned_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_petra_roundtable_attendee_appointment_id'), ['appointment_id'], unique=False)
 
 
 def downgrade():
     op.drop_table('petra_roundtable_attendee')
-    op.drop_table('petra_planned_roundtable')
     op.drop_table('petra_portal_referral')
     with op.batch_alter_table('petra_trajectory', schema=None) as batch_op:
         batch_op.drop_column('risks')
