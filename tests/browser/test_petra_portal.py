@@ -5,7 +5,7 @@ the worker withdraws the consent and the school's next page load shows nothing."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -81,12 +81,15 @@ def test_school_refers_follows_and_loses_sight(live_server, page, _browser, port
     staff.fill("textarea[name=agreements]", "Lotte krijgt een rustplek in de klas.")
     staff.get_by_role("button", name="Rondetafel opslaan").click()
     staff.get_by_text("Het traject is gestart.").wait_for()
-    soon = (datetime.now() + timedelta(days=14)).replace(hour=14, minute=0)
-    staff.select_option("select[name=rt-kind]", "tussentijds")
-    staff.fill("input[name=rt-planned_at]", soon.strftime("%Y-%m-%dT%H:%M"))
-    staff.fill("input[name=rt-place]", "De Linde, lokaal 3")
+    # planning ahead is the agenda's "Rondetafel plannen" (an appointment); the end defaults to start + 2 hours
+    staff.get_by_role("link", name="Rondetafel plannen").first.click()
+    assert staff.input_value("input[name=start]") == "09:00" and staff.input_value("input[name=end]") == "11:00"
+    staff.select_option("select[name=kind]", "tussentijds")
+    staff.fill("input[name=day]", (date.today() + timedelta(days=14)).isoformat())
+    staff.fill("input[name=place]", "De Linde, lokaal 3")
     staff.get_by_role("button", name="Rondetafel plannen").click()
     staff.get_by_text("Rondetafel gepland").first.wait_for()
+    assert "/agenda/" in staff.url
     db.session.add(PlanGoal(trajectory_id=t.id, party="school", goal="De juf benoemt elke dag iets positiefs."))
     db.session.commit()
 
@@ -112,7 +115,8 @@ def test_school_refers_follows_and_loses_sight(live_server, page, _browser, port
     page.select_option("select[name=role]", "directie")
     page.get_by_role("button", name="Aanwezigheid bevestigen").click()
     page.get_by_text("Mevrouw Dirks staat op de lijst").wait_for()
-    assert db.session.scalar(select(RoundtableAttendee.name)) == "Mevrouw Dirks"
+    attendee = db.session.scalar(select(RoundtableAttendee))
+    assert attendee.name == "Mevrouw Dirks" and attendee.appointment.reference == t.ref
     staff.goto(base + f"/petra/traject/{t.id}")
     staff.get_by_text("Mevrouw Dirks (Directie, Basisschool De Linde)").wait_for()
 

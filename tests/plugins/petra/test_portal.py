@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from core import signals
 from core.extensions import db
 from core.models import AuditEntry, Consent, Family, FamilyMember, Involvement, utcnow
+from core.work import Appointment
 from plugins.petra import operations
 from plugins.petra.models import (
     PlanGoal,
-    PlannedRoundtable,
     PortalReferral,
     Roundtable,
     RoundtableAttendee,
@@ -208,7 +208,7 @@ def test_another_partner_never_sees_someone_elses_referrals(client, login, world
 
 
 @pytest.fixture
-def followed(world, make_trajectory):
+def followed(app, world, make_trajectory):
     """An ongoing trajectory of Lotte at De Linde, a held roundtable, a school goal evaluated, a parent goal,
     an SDQ, a roundtable planned next week, and the family's consent (trajectverloop) with De Linde."""
     w = world["users"]["worker"]
@@ -223,9 +223,10 @@ def followed(world, make_trajectory):
     db.session.add(PlanGoal(trajectory_id=t.id, party="ouders", goal="GEHEIM-OUDERDOEL thuis rust brengen"))
     db.session.add(SdqResult(trajectory_id=t.id, informant="ouder", moment="voor", taken_on=t.start_on,
                              emotional=7, conduct=6, hyperactivity=5, peer=4, prosocial=6, total=22))
-    p = PlannedRoundtable(trajectory_id=t.id, kind="tussentijds", planned_at=datetime.now() + timedelta(days=7),
-                          place="Basisschool De Linde, lokaal 3")
-    db.session.add(p)
+    starts = datetime.combine(date.today() + timedelta(days=7), datetime.min.time()).replace(hour=14)
+    with app.test_request_context():  # planned ahead the one way: an appointment in the core's agenda
+        p = operations.plan_roundtable(t, w, "tussentijds", starts, starts + timedelta(hours=2),
+                                       place="Basisschool De Linde, lokaal 3", participants=["directie", "ouders"])
     c = Consent(family_id=world["fam"].id, organisation_id=world["school"].id, purpose="afstemming met de school",
                 info_kinds="trajectverloop", given_on=date.today() - timedelta(days=20))
     db.session.add(c)
@@ -310,23 +311,99 @@ def test_other_consent_kind_other_school_and_staff_see_nothing(client, login, wo
     assert client.get("/petra/portaal/aanmelding").status_code == 404
 
 
-def test_staff_plan_and_cancel_a_roundtable(client, login, world, followed):
+def _plan(day: date, **over) -> dict:
+    data = {"kind": "eind", "day": day.isoformat(), "start": "10:00", "end": "12:00", "place": "Campus O3",
+            "participants": ["directie", "klasleerkracht", "ouders"], "other_participants": ""}
+    data.update(over)
+    return data
+
+
+def test_staff_plan_in_the_agenda_school_confirms_cancelled_disappears(client, login, world, followed):
+    """One concept: staff plan through "Rondetafel plannen" (an appointment), the school sees it and confirms who
+    comes, staff see who confirmed; cancelled in the agenda, it leaves the portal and takes nobody more."""
     t = followed["t"]
     login(client, "worker")
-    past = client.post(f"/petra/traject/{t.id}/rondetafel/plannen", data={
-        "rt-kind": "eind", "rt-planned_at": "2020-01-01T10:00", "rt-place": "School"})
-    html = past.get_data(as_text=True)
-    assert past.status_code == 422 and "Een geplande rondetafel ligt in de toekomst." in html and 'value="School"' in html
-    soon = (datetime.now() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
-    assert client.post(f"/petra/traject/{t.id}/rondetafel/plannen", data={
-        "rt-kind": "eind", "rt-planned_at": soon, "rt-place": "Campus O3"}).status_code == 302
-    p = db.session.scalar(select(PlannedRoundtable).where(PlannedRoundtable.kind == "eind"))
-    assert client.post(f"/petra/traject/{t.id}/rondetafel/gepland/{p.id}/annuleren").status_code == 302
-    db.session.expire_all()
-    assert db.session.get(PlannedRoundtable, p.id).cancelled
+    form = client.get(f"/petra/traject/{t.id}/rondetafel/plannen").get_data(as_text=True)
+    assert 'value="09:00"' in form and 'value="11:00"' in form  # a roundtable lasts about 2 hours by default
+    past = client.post(f"/petra/traject/{t.id}/rondetafel/plannen", data=_plan(date(2020, 1, 1)))
+    assert past.status_code == 422 and "Deze datum is voorbij" in past.get_data(as_text=True)
+    day = date.today() + timedelta(days=20)
+    assert client.post(f"/petra/traject/{t.id}/rondetafel/plannen", data=_plan(day)).status_code == 302
+    a = db.session.scalar(select(Appointment).where(Appointment.subkind == "eind"))
+    assert (a.kind, a.object_type, a.object_id, a.status) == ("rondetafel", "petra_trajectory", t.id, "planned")
     client.post("/logout")
     login(client, "partner")
-    assert "Campus O3" not in client.get(f"/petra/portaal/traject/{t.id}").get_data(as_text=True)
+    page = client.get(f"/petra/portaal/traject/{t.id}").get_data(as_text=True)
+    assert "Campus O3" in page and "lokaal 3" in page
+    assert client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{a.id}/deelnemer",
+                       data={"name": "Juf Ellen", "role": "klasleerkracht"}).status_code == 302
+    att = db.session.scalar(select(RoundtableAttendee).where(RoundtableAttendee.name == "Juf Ellen"))
+    assert att.appointment_id == a.id
+    client.post("/logout")
+    login(client, "worker")
+    show = client.get(f"/petra/traject/{t.id}").get_data(as_text=True)
+    assert "Juf Ellen (Klasleerkracht, Basisschool De Linde)" in show
+    assert client.post(f"/agenda/{a.id}/annuleren", data={"version": a.version}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Appointment, a.id).status == "cancelled"
+    assert "Juf Ellen" not in client.get(f"/petra/traject/{t.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(client, "partner")
+    page = client.get(f"/petra/portaal/traject/{t.id}").get_data(as_text=True)
+    assert "Campus O3" not in page and "lokaal 3" in page
+    assert client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{a.id}/deelnemer",
+                       data={"name": "Meester Tom", "role": "directie"}).status_code == 404
+    assert client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{a.id}/deelnemer/{att.id}/verwijderen"
+                       ).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(RoundtableAttendee)) == 1
+
+
+def test_school_removes_its_attendee_and_not_another_organisations(client, login, world, followed, make_user):
+    t, p = followed["t"], followed["planned"]
+    clb = RoundtableAttendee(appointment_id=p.id, organisation_id=world["clb"].id, name="CLB-GEHEIM", role="clb")
+    db.session.add(clb)
+    db.session.commit()
+    login(client, "partner")
+    page = client.get(f"/petra/portaal/traject/{t.id}").get_data(as_text=True)
+    assert "CLB-GEHEIM" not in page  # only the own organisation's attendees
+    assert client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{p.id}/deelnemer",
+                       data={"name": "Mevrouw Dirks", "role": "directie"}).status_code == 302
+    again = client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{p.id}/deelnemer",
+                        data={"name": "mevrouw dirks", "role": "directie"})
+    assert again.status_code == 422 and "staat al op de lijst" in again.get_data(as_text=True)
+    ours = db.session.scalar(select(RoundtableAttendee).where(RoundtableAttendee.name == "Mevrouw Dirks"))
+    assert client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{p.id}/deelnemer/{clb.id}/verwijderen"
+                       ).status_code == 404
+    assert client.post(f"/petra/portaal/traject/{t.id}/rondetafel/{p.id}/deelnemer/{ours.id}/verwijderen"
+                       ).status_code == 302
+    assert list(db.session.scalars(select(RoundtableAttendee.name))) == ["CLB-GEHEIM"]
+    assert _audit_count(object_type="petra_roundtable_attendee", action="delete", family_id=t.family_id) == 1
+
+
+def test_holding_the_planned_roundtable_keeps_working(client, login, world, followed):
+    """Held through mywork's ``hold_planned_roundtable``: recorded, gone from the portal's planned list (it shows
+    as held), the confirmed attendees stay in the trajectory's export."""
+    t, p = followed["t"], followed["planned"]
+    db.session.add(RoundtableAttendee(appointment_id=p.id, organisation_id=world["school"].id, name="Juf Ellen",
+                                      role="klasleerkracht"))
+    db.session.commit()
+    login(client, "worker")
+    resp = client.post(f"/petra/traject/{t.id}/rondetafel?afspraak={p.id}", data={
+        "kind": "tussentijds", "held_on": date.today().isoformat(), "minutes": "120",
+        "participants": ["directie", "ouders"], "agreements": "Afspraak-na-de-rondetafel."})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    a = db.session.get(Appointment, p.id)
+    assert (a.status, a.object_type) == ("held", "petra_roundtable")
+    client.post("/logout")
+    login(client, "partner")
+    page = client.get(f"/petra/portaal/traject/{t.id}").get_data(as_text=True)
+    assert "lokaal 3" not in page and "Afspraak-na-de-rondetafel." in page
+    from plugins.petra import hvhk_family_export
+
+    exported = hvhk_family_export(db.session.get(Family, t.family_id))["petra"][0]["planned_roundtables"]
+    assert [(e["appointment_id"], e["status"], e["kind"], [x["name"] for x in e["attendees"]]) for e in exported] == [
+        (p.id, "held", "tussentijds", ["Juf Ellen"])]
 
 
 def test_portal_pages_cost_constant_queries(client, login, world, followed, make_trajectory, make_family,
@@ -354,7 +431,7 @@ def test_audit_labels_are_dutch(app):
     labels = {}
     for group in current_plugins().hook_available("hvhk_audit_labels")():
         labels.update(group or {})
-    for key in ("petra_portal_referral", "petra_planned_roundtable", "petra_roundtable_attendee"):
+    for key in ("petra_portal_referral", "petra_roundtable_attendee"):
         assert key in labels and labels[key][0].isupper()
 
 
