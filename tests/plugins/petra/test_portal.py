@@ -511,3 +511,17 @@ def test_attendance_confirmed_twice_is_stored_once(client, login, world, followe
     assert client.post(url, data=data).status_code == 302
     assert client.post(url, data=data).status_code == 303
     assert db.session.scalar(select(func.count()).select_from(RoundtableAttendee)) == 1
+
+
+def test_demo_school_sees_its_planned_roundtable_appointment(client, login, app):
+    """The demo's shared trajectory has its interim roundtable planned as an appointment in the agenda, with
+    De Linde's care coordinator confirmed; the demo partner user sees both in the portal."""
+    from core.demo import load_demo
+
+    load_demo(scale=1)
+    a = db.session.scalar(select(Appointment).join(RoundtableAttendee, RoundtableAttendee.appointment_id == Appointment.id))
+    assert (a.kind, a.object_type, a.status, a.subkind) == ("rondetafel", "petra_trajectory", "planned", "tussentijds")
+    assert a.ends_at - a.starts_at == timedelta(hours=2)
+    login(client, "partner")
+    html = client.get(f"/petra/portaal/traject/{a.object_id}").get_data(as_text=True)
+    assert "vergaderlokaal" in html and "Pascale Zorgcoördinator" in html
