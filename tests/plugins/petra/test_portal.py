@@ -525,3 +525,18 @@ def test_demo_school_sees_its_planned_roundtable_appointment(client, login, app)
     login(client, "partner")
     html = client.get(f"/petra/portaal/traject/{a.object_id}").get_data(as_text=True)
     assert "vergaderlokaal" in html and "Pascale Zorgcoördinator" in html
+
+
+def test_portal_settings_are_on_the_settings_page_and_reach_the_school(client, login, world, followed):
+    """The team's phone and e-mail for partners are PeTra settings (``SettingsForm``) the school then sees."""
+    from plugins.petra import logic
+
+    login(client, "manager")
+    form = client.get("/petra/instellingen").get_data(as_text=True)
+    assert 'name="portal_phone"' in form and 'name="portal_team_id"' in form
+    data = dict(logic.DEFAULTS, portal_phone="089 99 88 77", portal_email="petra@example.org", portal_team_id="0")
+    assert client.post("/petra/instellingen", data=data).status_code == 302
+    client.post("/logout")
+    login(client, "partner")
+    html = client.get(f"/petra/portaal/traject/{followed['t'].id}").get_data(as_text=True)
+    assert "089 99 88 77" in html and "petra@example.org" in html
