@@ -115,7 +115,7 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
     from plugins.network.models import Contact as NetworkContact
     from plugins.network.models import EcoTie, Referral, Relation, Service
     from plugins.petra.models import Contact as PetraContact
-    from plugins.petra.models import Roundtable, TeamMeeting, Trajectory
+    from plugins.petra.models import PortalReferral, Roundtable, TeamMeeting, Trajectory
 
     fams = sorted(forbidden)
     with_work = []  # families with plugin records first: their pages and panels have the most to show
@@ -159,6 +159,11 @@ def _samples(args: frozenset[str], forbidden: set[int]) -> list[tuple[dict, bool
             Trajectory.family_id),
         "meeting_id": lambda: any_(select(TeamMeeting.id).order_by(TeamMeeting.id)),
         "worker_id": lambda: any_(select(User.id).order_by(User.id)),
+
+        "referral_id": lambda: of_families(  # accepted portal referrals (a family), then a pending one (none yet)
+            select(PortalReferral.id).join(Trajectory, Trajectory.id == PortalReferral.trajectory_id)
+            .order_by(PortalReferral.id), Trajectory.family_id)
+        + any_(select(PortalReferral.id).where(PortalReferral.trajectory_id.is_(None)).order_by(PortalReferral.id), 1),
         "enrolment_id": lambda: of_families(select(Enrolment.id).order_by(Enrolment.id), Enrolment.family_id),
         "programme_id": programmes,
         "session_id": lambda: of_families(

@@ -9,10 +9,10 @@ open it, and every view is audit-logged with the family's id (see ``access.py``)
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Integer, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -30,6 +30,7 @@ from .models import (
     Fee,
     PlanAction,
     PlanGoal,
+    PortalReferral,
     Roundtable,
     SdqResult,
     TeamDecision,
@@ -44,11 +45,32 @@ def hvhk_plugin_info():
 
 @hookimpl
 def hvhk_blueprints():
+    from . import portal_staff  # noqa: F401  (its routes are on the PeTra blueprint)
+    from .portal import bp as portal_bp
     from .views import bp
 
-    return [bp]
+    return [bp, portal_bp]
 
 
+@hookimpl
+def hvhk_partner_pages(organisation):
+    """The partner portal: refer a child online and follow one's referrals (while a team has PeTra on); a
+    school (or referrer) also follows its pupils' trajectories that a consent of the family covers."""
+    from core.plugins import plugin_teams
+
+    if not plugin_teams():
+        return []
+    return [NavItem("PeTra: leerlingen volgen", url_for("petra_portal.trajectories"), 50),
+            NavItem("PeTra: aanmelden", url_for("petra_portal.referrals"), 51)]
+
+
+AUDIT_LABELS_PORTAL = {
+    "petra_portal_referral": "PeTra-aanmelding via het partnerportaal",
+    "petra_roundtable_attendee": "Deelnemer aan een PeTra-rondetafel (bevestigd door de partner)",
+}
+
+
+@hookimpl
 @hookimpl
 def hvhk_nav_items(user):
     return [NavItem("PeTra", url_for("petra.index"), 20), NavItem("Teamoverleg PeTra", url_for("petra.meeting"), 21)]
@@ -85,6 +107,7 @@ def hvhk_audit_labels():
         "petra_fee": "PeTra-bijdrage",
         "petra_closed_trajectory": "afgesloten PeTra-traject",
         "petra_ended_at_intake": "PeTra-aanmelding zonder start",
+        **AUDIT_LABELS_PORTAL,
     }
 
 
@@ -164,7 +187,7 @@ def hvhk_billable_hours(period):
 
 
 def _d(value):
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def _trajectory_export(t: Trajectory) -> dict:
@@ -207,6 +230,36 @@ def _trajectory_export(t: Trajectory) -> dict:
                  "prosocial": s.prosocial, "total": s.total} for s in sdqs],
         "fee": {"amount": str(f.amount), "vt": f.vt, "waived": f.waived, "waive_reason": f.waive_reason,
                 "paid_on": _d(f.paid_on), "method": f.method} if f else None,
+        "problem_kinds": t.problem_kind_keys, "risks": t.risk_keys,
+        **_portal_export(t),
+    }
+
+
+def _portal_export(t: Trajectory) -> dict:
+    """The portal referral the trajectory came from and its planned roundtables with who confirmed to attend."""
+    from core.work import Appointment
+
+    from . import queries
+    from .models import Roundtable
+
+    prs = db.session.scalars(select(PortalReferral).where(PortalReferral.trajectory_id == t.id))
+    held = select(Roundtable.id).where(Roundtable.trajectory_id == t.id)
+    planned = list(db.session.scalars(  # roundtables planned ahead: appointments about the trajectory (or, once
+        select(Appointment).where(  # held, about the roundtable recorded), planned, held or cancelled
+            ((Appointment.object_type == "petra_trajectory") & (Appointment.object_id == t.id))
+            | ((Appointment.object_type == "petra_roundtable") & Appointment.object_id.in_(held)))
+        .order_by(Appointment.starts_at, Appointment.id)))
+    attendees = queries.roundtable_attendees([a.id for a in planned])
+    return {
+        "portal_referrals": [{"ref": p.ref, "organisation_id": p.organisation_id, "submitted_at": _d(p.submitted_at),
+                              "referrer_name": p.referrer_name, "referrer_role": p.referrer_role,
+                              "child": p.child_name, "birth_date": _d(p.birth_date), "question": p.question,
+                              "parents_agreed": p.parents_agreed, "parents_informed_by": p.parents_informed_by,
+                              "status": p.status} for p in prs],
+        "planned_roundtables": [{"appointment_id": p.id, "kind": p.subkind, "starts_at": _d(p.starts_at),
+                                 "ends_at": _d(p.ends_at), "place": p.place, "status": p.status,
+                                 "attendees": [{"organisation_id": a.organisation_id, "name": a.name, "role": a.role}
+                                               for a in attendees[p.id]]} for p in planned],
     }
 
 
@@ -253,6 +306,8 @@ def anonymise_trajectories(ids: list[int]) -> tuple[int, int]:
                                     .values(note=None)).rowcount or 0
     db.session.execute(update(Roundtable).where(Roundtable.trajectory_id.in_(ids))
                        .values(agreements=None, other_participants=None))
+    db.session.execute(update(PortalReferral).where(PortalReferral.trajectory_id.in_(ids)).values(
+        **PORTAL_PERSONAL, decline_reason=None, version=PortalReferral.version + 1))
     db.session.execute(update(Fee).where(Fee.trajectory_id.in_(ids), Fee.waive_reason.is_not(None))
                        .values(waive_reason="(gewist)"))
     n_trajectories = db.session.execute(update(Trajectory).where(Trajectory.id.in_(ids)).values(
@@ -328,7 +383,36 @@ def hvhk_retention_rules():
             action="vraag, contactpersoon en motivering wissen en het kind loskoppelen; "
                    "trajectnummer en data blijven",
             due=_ended_at_intake_due, apply=_apply),  # holding: counted with the closed trajectories
+        RetentionRule(
+            key="petra_portal_referral_declined", label="Niet aanvaarde PeTra-aanmeldingen via het partnerportaal",
+            default_years=PORTAL_DECLINED_YEARS,
+            action="naam, geboortedatum, woonplaats, hulpvraag en aanmelder wissen; nummer, datum en status blijven",
+            due=_declined_portal_due, apply=_clear_portal_referrals,
+            holding=lambda: db.session.scalar(select(func.count()).select_from(PortalReferral).where(
+                PortalReferral.status == "declined", PortalReferral.given_name.is_not(None))),
+            holding_label="niet aanvaarde portaalaanmeldingen met persoonsgegevens"),
     ]
+
+
+PORTAL_DECLINED_YEARS = 1  # a declined portal referral never became a family record: kept short (see README)
+PORTAL_PERSONAL = dict(given_name=None, family_name=None, birth_date=None, municipality=None, question=None,
+                       referrer_name=None, referrer_role=None, referrer_phone=None, referrer_email=None,
+                       parents_informed_by=None)
+
+
+def _declined_portal_due(cutoff: date):
+    """Declined portal referrals (never a family record: no family) decided before ``cutoff``."""
+    return (select(PortalReferral.id.label("id"), PortalReferral.ref.label("label"),
+                   PortalReferral.decided_at.label("since"), cast(null(), Integer).label("family_id"))
+            .where(PortalReferral.status == "declined", PortalReferral.given_name.is_not(None),
+                   PortalReferral.decided_at < cutoff))
+
+
+def _clear_portal_referrals(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    return db.session.execute(update(PortalReferral).where(PortalReferral.id.in_(list(ids))).values(
+        **PORTAL_PERSONAL, version=PortalReferral.version + 1)).rowcount or 0
 
 
 @hookimpl

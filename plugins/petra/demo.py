@@ -27,8 +27,10 @@ from core.demo_story import (
     fix_sequences,
     story_for,
 )
+from core.models import Team
 from core.vocabulary import age_group_of
 
+from .demo_portal import demo_portal
 from .demo_team import demo_team
 from .logic import add_months
 from .models import Contact, Fee, PlanAction, PlanGoal, Roundtable, SdqResult, Trajectory
@@ -152,7 +154,14 @@ def _planned_roundtables(session, story) -> None:
     demo_planned_roundtables(session, random.Random(7373), story.timeline.today)
 
 
-STEPS: list = [_team_work, _planned_roundtables]
+def _portal(session, story) -> None:
+    """Portal referrals and a trajectory shared with the demo partner's school (``demo_portal``)."""
+    teams = story.team_ids(TRAJECTORIES)
+    if teams and story.partner_org_id:
+        demo_portal(session, random.Random(9191), session.get(Team, teams[0]), story.partner_org_id)
+
+
+STEPS: list = [_team_work, _planned_roundtables, _portal]
 
 
 def _trajectory(rng, tl, t, rows: Rows) -> None:

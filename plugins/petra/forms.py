@@ -6,8 +6,10 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    EmailField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -43,7 +45,9 @@ from .models import (
     PLACES,
     PLAN_FORMS,
     PLAN_INTENSITIES,
+    PROBLEM_KINDS,
     REFERRER_KINDS,
+    RISKS,
     ROUNDTABLE_KINDS,
     ROUNDTABLE_PARTICIPANTS,
     SDQ_SCALES,
@@ -83,6 +87,8 @@ class _SchoolAndQuestion:
                              validators=[DataRequired(), Length(max=4000)])
     indications = MultiCheckboxField("Indicaties", choices=INDICATIONS)
     contra_indications = MultiCheckboxField("Contra-indicaties", choices=CONTRA_INDICATIONS)
+    problem_kinds = MultiCheckboxField("Soort problemen", choices=PROBLEM_KINDS)
+    risks = MultiCheckboxField("Risico", choices=RISKS)
 
 
 class ReferralForm(_SchoolAndQuestion, Form):
@@ -368,6 +374,18 @@ class SettingsForm(Form):
     sdq_leerkracht = StringField("SDQ-grenzen leerkracht (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
     sdq_kind = StringField("SDQ-grenzen kind zelf (grensgebied, verhoogd)", validators=[_sdq_cutoffs])
     region = StringField("Gemeenten van het werkingsgebied (komma's)", validators=[_region, Length(max=500)])
+    portal_team_id = SelectField(
+        "Team dat aanmeldingen via het partnerportaal ontvangt", coerce=_opt_int, default=0,
+        description="Leeg: met één PeTra-team gaat elke aanmelding daarheen; met meer teams kiest de partner.")
+    portal_phone = StringField("Telefoon van het team voor partners", validators=[Optional(), Length(max=40)])
+    portal_email = StringField("E-mail van het team voor partners", validators=[Optional(), Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        from core.plugins import plugin_teams
+
+        super().__init__(*args, **kwargs)
+        self.portal_team_id.choices = [(0, "— automatisch / de partner kiest —")] + [
+            (t.id, t.name) for t in plugin_teams()]
 
 
 # --------------------------------------------------------------------------- a roundtable planned ahead (agenda)
@@ -392,3 +410,58 @@ class RoundtablePlanForm(Form):
     def validate_participants(self, field):
         if not field.data:
             raise ValidationError("Duid aan wie je uitnodigt.")
+
+
+# --------------------------------------------------------------------------- partner portal, who attends a roundtable
+
+AGREED = [("ja", "Ja, de ouders gaan akkoord met de aanmelding"), ("nee", "Nee, (nog) niet")]
+
+
+class PortalReferralForm(_SchoolAndQuestion, Form):
+    """A referral a partner sends through the portal: the staff referral's fields, plus who at the partner refers,
+    the parents' agreement and who told them."""
+
+    team_id = SelectField("PeTra-team", coerce=_opt_int, default=0)
+    referrer_name = StringField("Jouw naam", validators=[DataRequired("Vul je naam in."), Length(max=200)])
+    referrer_role = StringField("Jouw functie", validators=[Optional(), Length(max=120)])
+    referrer_phone = StringField("Telefoon", validators=[Optional(), Length(max=40)])
+    referrer_email = EmailField("E-mail", validators=[Optional(), Length(max=200)])
+    given_name = StringField("Voornaam kind", validators=[DataRequired("Vul de voornaam van het kind in."),
+                                                          Length(max=120)])
+    family_name = StringField("Familienaam kind", validators=[DataRequired("Vul de familienaam in."),
+                                                             Length(max=120)])
+    birth_date = DateField("Geboortedatum", validators=[DataRequired("Vul de geboortedatum in."), not_in_future()])
+    municipality = StringField("Woonplaats (gemeente)", validators=[DataRequired("Vul de woonplaats in."),
+                                                                   Length(max=100)])
+    parents_agreed = RadioField("Gaan de ouders akkoord met deze aanmelding?", choices=AGREED,
+                                validators=[DataRequired("Duid aan of de ouders akkoord gaan.")])
+    parents_informed_by = StringField("Wie heeft de aanmelding met de ouders besproken?",
+                                      validators=[Optional(), Length(max=200)])
+    confirm_warnings = BooleanField("Ik heb de opmerkingen gelezen en meld toch aan")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return _conditional(ok, [
+            (self.parents_agreed, self.parents_agreed.data == "nee",
+             "Aanmelden kan alleen met het akkoord van de ouders: PeTra werkt vrijwillig en vraagt hun "
+             "engagement. Bespreek de aanmelding eerst met de ouders."),
+            (self.parents_informed_by, self.parents_agreed.data == "ja"
+             and not (self.parents_informed_by.data or "").strip(),
+             "Vul in wie de aanmelding met de ouders besproken heeft."),
+        ])
+
+
+class DeclineForm(VersionedForm):
+    decline_reason = TextAreaField("Reden (de partner ziet die in het portaal)",
+                                   validators=[DataRequired("Geef de reden: de partner ziet die."), Length(max=2000)])
+
+
+class AcceptForm(VersionedForm):
+    child_id = HiddenField()
+    family_id = HiddenField()
+    sleutel = HiddenField()
+
+
+class AttendeeForm(Form):
+    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=160)])
+    role = SelectField("Functie", choices=[c for c in ROUNDTABLE_PARTICIPANTS if c[0] not in ("ouders", "kind")])

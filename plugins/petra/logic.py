@@ -36,6 +36,11 @@ DEFAULTS: dict[str, int | str] = {
     "sdq_leerkracht": "12,16",
     "sdq_kind": "16,20",
     "region": "Genk,As,Oudsbergen,Zutendaal",
+    # the partner portal: the team receiving online referrals (0: the only PeTra team, or the partner chooses)
+    # and how partners reach the team
+    "portal_team_id": 0,
+    "portal_phone": "",
+    "portal_email": "",
 }
 # the practice's settings, edited by PeTra managers on /petra/instellingen (core's settings store)
 SETTINGS = PluginSettings(defaults=DEFAULTS, form=SettingsForm)

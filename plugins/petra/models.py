@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Family, Organisation, Person, Team, User, utcnow
+from core.work import Appointment
 
 # --------------------------------------------------------------------------- vocabularies (Dutch labels)
 
@@ -41,6 +42,7 @@ CHANNELS = [
     ("rechtstreeks", "Rechtstreeks (aanmeldingsformulier lager onderwijs)"),
     ("meldpunt", "Via het stedelijk meldpunt (secundair onderwijs)"),
     ("andere", "Andere weg"),
+    ("portaal", "Via het partnerportaal"),
 ]
 INDICATIONS = [
     ("leerjaar", "Het kind zit minimaal in het 4de leerjaar."),
@@ -58,6 +60,15 @@ CONTRA_INDICATIONS = [
     ("reflectie", "Vermoeden van te beperkte mogelijkheden om te reflecteren op eigen gedrag."),
     ("paralleltraject", "Paralleltraject met andere hulpverlening vanuit dezelfde hulpvraag (zonder afstemming)."),
     ("leer_taal", "Een leer- en/of taalproblematiek ligt aan de basis en vraagt andere ondersteuning."),
+]
+# the kind of problem and the risk the referral names (000:85, 138)
+PROBLEM_KINDS = [
+    ("internaliserend", "Internaliserend (teruggetrokken, angstig, somber, ...)"),
+    ("externaliserend", "Externaliserend (druk, agressief, regels overtreden, ...)"),
+]
+RISKS = [
+    ("schooluitval", "Risico op schooluitval (spijbelen, vroegtijdig schoolverlaten)"),
+    ("uitsluiting", "Risico op uitsluiting (schorsing, definitieve uitsluiting, uit de groep vallen)"),
 ]
 STATUSES = [
     ("waiting", "Op de wachtlijst"),
@@ -164,6 +175,8 @@ class Trajectory(db.Model):
     question: Mapped[str | None] = mapped_column(Text)
     indications: Mapped[str] = mapped_column(String(300), default="")  # comma-separated keys
     contra_indications: Mapped[str] = mapped_column(String(300), default="")
+    problem_kinds: Mapped[str] = mapped_column(String(60), default="")  # keys of PROBLEM_KINDS
+    risks: Mapped[str] = mapped_column(String(60), default="")  # keys of RISKS
     age_group: Mapped[str | None] = mapped_column(String(20))  # lager / secundair (for costing)
 
     # intake decision
@@ -232,6 +245,14 @@ class Trajectory(db.Model):
     @property
     def contra_keys(self) -> list[str]:
         return [k for k in (self.contra_indications or "").split(",") if k]
+
+    @property
+    def problem_kind_keys(self) -> list[str]:
+        return [k for k in (self.problem_kinds or "").split(",") if k]
+
+    @property
+    def risk_keys(self) -> list[str]:
+        return [k for k in (self.risks or "").split(",") if k]
 
     @property
     def is_active(self) -> bool:
@@ -549,3 +570,105 @@ class ConcernStep(db.Model):
         from core.vocabulary import CONCERN_OUTCOME_LABELS
 
         return CONCERN_OUTCOME_LABELS.get(self.outcome or "", "")
+
+# --------------------------------------------------------------------------- the school in the partner portal
+
+PORTAL_STATUSES = [("pending", "Nieuw, nog niet behandeld"), ("accepted", "Aanvaard: op de wachtlijst"),
+                   ("declined", "Niet aanvaard")]
+
+
+class PortalReferral(db.Model):
+    """A referral a partner (school, CLB, ...) sent through the partner portal. It waits on the receiving team's
+    waiting list ("via portaal") until staff accept it into a family record (``trajectory_id``: a trajectory on
+    the waiting list, channel ``portaal``) or decline it with a reason the partner sees. The parents' agreement
+    is required (see README)."""
+
+    __tablename__ = "petra_portal_referral"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)  # PA-YYYY-NNNN, pseudonymous
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    referred_on: Mapped[date] = mapped_column(Date)
+    # who at the partner refers
+    referrer_name: Mapped[str | None] = mapped_column(String(200))
+    referrer_role: Mapped[str | None] = mapped_column(String(120))
+    referrer_phone: Mapped[str | None] = mapped_column(String(40))
+    referrer_email: Mapped[str | None] = mapped_column(String(200))
+    # the child as the partner knows it
+    given_name: Mapped[str | None] = mapped_column(String(120))
+    family_name: Mapped[str | None] = mapped_column(String(120))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    school_level: Mapped[str | None] = mapped_column(String(20))
+    school_year: Mapped[int | None] = mapped_column(Integer)
+    # the same question and indications as a staff referral
+    question: Mapped[str | None] = mapped_column(Text)
+    indications: Mapped[str] = mapped_column(String(300), default="")
+    contra_indications: Mapped[str] = mapped_column(String(300), default="")
+    problem_kinds: Mapped[str] = mapped_column(String(60), default="")
+    risks: Mapped[str] = mapped_column(String(60), default="")
+    # the parents' agreement and who told them
+    parents_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+    parents_informed_by: Mapped[str | None] = mapped_column(String(200))
+    warnings_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # the partner went on past warnings
+    # the team's answer
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    trajectory_id: Mapped[int | None] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_petra_portal_referral_team_status", "team_id", "status"),)
+
+    team: Mapped[Team] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    school: Mapped[Organisation | None] = relationship(foreign_keys=[school_id])
+    trajectory: Mapped[Trajectory | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return labels(PORTAL_STATUSES).get(self.status, self.status)
+
+    @property
+    def child_name(self) -> str:
+        return " ".join(x for x in (self.given_name, self.family_name) if x)
+
+    @property
+    def indication_keys(self) -> list[str]:
+        return [k for k in (self.indications or "").split(",") if k]
+
+    @property
+    def contra_keys(self) -> list[str]:
+        return [k for k in (self.contra_indications or "").split(",") if k]
+
+    @property
+    def problem_kind_keys(self) -> list[str]:
+        return [k for k in (self.problem_kinds or "").split(",") if k]
+
+    @property
+    def risk_keys(self) -> list[str]:
+        return [k for k in (self.risks or "").split(",") if k]
+
+
+class RoundtableAttendee(db.Model):
+    """Someone of a partner organisation who will attend a roundtable planned ahead (a core ``Appointment`` about
+    the trajectory, see ``operations.plan_roundtable``), as the partner confirmed it."""
+
+    __tablename__ = "petra_roundtable_attendee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(30))  # keys of ROUNDTABLE_PARTICIPANTS
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    appointment: Mapped[Appointment] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return labels(ROUNDTABLE_PARTICIPANTS).get(self.role, self.role)

@@ -12,18 +12,20 @@ acting user is passed in. The lifecycle of a trajectory::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from flask import url_for
 from sqlalchemy import select
 
 from core import audit, people
 from core.access import register_involvement
 from core.extensions import db
 from core.formatting import format_date
-from core.models import Family, FamilyMember, Membership, Person, User
+from core.models import Family, FamilyMember, Membership, Organisation, Person, User, utcnow
 from core.operations import Refused, require, transition
 from core.plugins import current_plugins, team_ids_for
+from core.signals import referral_received
 from core.vocabulary import CONCERN_OUTCOME_LABELS, CONCERN_STEP_LABELS, TEAM_DECISION_LABELS
 
 from . import logic, queries
@@ -50,7 +52,9 @@ from .models import (
     Fee,
     PlanAction,
     PlanGoal,
+    PortalReferral,
     Roundtable,
+    RoundtableAttendee,
     SdqResult,
     Supervision,
     TeamDecision,
@@ -70,7 +74,9 @@ FLOW: dict[str, set[str]] = {
 DECISION_STATUS = {"start": "clarifying", "elders": "referred", "geen_start": "not_started"}
 # the fields of a referral as the forms carry them (registration and correction)
 REFERRAL_FIELDS = ("referred_on", "referrer_kind", "referrer_org_id", "referrer_contact", "channel", "school_id",
-                   "school_level", "school_year", "question", "indications", "contra_indications")
+                   "school_level", "school_year", "question", "indications", "contra_indications", "problem_kinds",
+                   "risks")
+LIST_FIELDS = ("indications", "contra_indications", "problem_kinds", "risks")
 ENDED = ("not_started", "referred")
 
 
@@ -95,7 +101,7 @@ def _referral_values(referral: Mapping) -> dict:
     for name in ("referrer_org_id", "school_id", "referrer_contact", "school_level"):
         if name in values:
             values[name] = values[name] or None
-    for name in ("indications", "contra_indications"):
+    for name in LIST_FIELDS:
         if name in values:
             values[name] = ",".join(values[name] or [])
     return values
@@ -670,6 +676,129 @@ def save_settings(user, values: Mapping) -> list[str]:
                                 for key, value in values.items() if key in logic.DEFAULTS}, user)
 
 
+# --------------------------------------------------------------------------- the partner portal
+
+PORTAL_FIELDS = ("school_id", "school_level", "school_year", "question", "indications", "contra_indications",
+                 "problem_kinds", "risks")
+REFERRER_KIND_OF_ORG = {"school": "school", "clb": "clb", "opvoedingswinkel": "opvoedingswinkel"}
+NO_AGREEMENT = ("Aanmelden kan alleen met het akkoord van de ouders: PeTra werkt vrijwillig en vraagt hun "
+                "engagement. Bespreek de aanmelding eerst met de ouders.")
+
+
+def _partner_of(user, org: Organisation) -> None:
+    require(user.is_partner and user.organisation_id == org.id, "Je kan alleen voor je eigen organisatie handelen.")
+
+
+def submit_portal_referral(user, org: Organisation, values: Mapping, *, team_id: int,
+                           warnings_confirmed: bool = False) -> PortalReferral:
+    """A partner's referral through the portal, on ``team_id``'s waiting list ("via portaal"), and the team is
+    told (``core.signals.referral_received``). ``values`` holds ``PORTAL_FIELDS``, the child (``given_name``,
+    ``family_name``, ``birth_date``, ``municipality``), who refers (``referrer_name``, ``_role``, ``_phone``,
+    ``_email``) and the parents' agreement (``parents_agreed`` True, ``parents_informed_by``): without the
+    parents' agreement nothing is stored. Warnings (age, region) never block: the view asks to confirm them."""
+    _partner_of(user, org)
+    require(team_id in {t.id for t in queries.portal_team_choices()}, "Kies het PeTra-team.", "team_id")
+    require(values.get("parents_agreed") is True, NO_AGREEMENT, "parents_agreed")
+    require((values.get("parents_informed_by") or "").strip(),
+            "Vul in wie de aanmelding met de ouders besproken heeft.", "parents_informed_by")
+    for name, message in (("referrer_name", "Vul je naam in."), ("given_name", "Vul de voornaam van het kind in."),
+                          ("family_name", "Vul de familienaam in."), ("municipality", "Vul de woonplaats in."),
+                          ("question", "Beschrijf de hulpvraag.")):
+        require((values.get(name) or "").strip(), message, name)
+    birth_date = values.get("birth_date")
+    require(birth_date is not None and birth_date <= date.today(), "Vul de geboortedatum in.", "birth_date")
+    stored = _referral_values({k: values.get(k) for k in PORTAL_FIELDS})
+    today = date.today()
+    pr = PortalReferral(
+        ref=queries.next_portal_ref(today.year), team_id=team_id, organisation_id=org.id, submitted_by_id=user.id,
+        referred_on=today, parents_agreed=True, warnings_confirmed=bool(warnings_confirmed),
+        parents_informed_by=values["parents_informed_by"].strip()[:200],
+        **{k: ((values.get(k) or "").strip() or None) for k in ("referrer_name", "referrer_role", "referrer_phone",
+                                                                  "referrer_email", "given_name", "family_name",
+                                                                  "municipality")},
+        birth_date=birth_date, **stored)
+    pr.question = (values.get("question") or "").strip()
+    db.session.add(pr)
+    db.session.flush()
+    audit.record("create", "petra_portal_referral", pr.id, detail="via partnerportaal", user_id=user.id)
+    referral_received.send("petra", team_id=team_id, reference=pr.ref,
+                           url=url_for("petra.portal_referral", referral_id=pr.id))
+    return pr
+
+
+def _pending(pr: PortalReferral, user) -> None:
+    require(user.is_admin or pr.team_id in user.team_ids(), "Deze aanmelding is voor een ander team.")
+    require(pr.status == "pending", "Deze aanmelding is al behandeld.")
+
+
+def accept_portal_referral(pr: PortalReferral, user, *, child_id: int | None = None, family_id: int | None = None,
+                           token: str | None = None) -> Trajectory:
+    """Accept a portal referral into a family record: the child found through ``core.people.search``
+    (``child_id``, ``family_id``, the search's ``token``) or, without ``child_id``, a new family with the
+    child as the partner typed it. The trajectory lands on the waiting list with channel ``portaal``."""
+    _pending(pr, user)
+    org = pr.organisation
+    contact = ", ".join(x for x in (pr.referrer_name, pr.referrer_role) if x) or None
+    referral = {"referred_on": pr.referred_on, "referrer_kind": REFERRER_KIND_OF_ORG.get(org.kind, "hulpverlening"),
+                "referrer_org_id": org.id, "referrer_contact": contact, "channel": "portaal",
+                "school_id": pr.school_id, "school_level": pr.school_level, "school_year": pr.school_year,
+                "question": pr.question, "indications": pr.indication_keys, "contra_indications": pr.contra_keys,
+                "problem_kinds": pr.problem_kind_keys, "risks": pr.risk_keys}
+    new_child = None if child_id else {"given_name": pr.given_name, "family_name": pr.family_name,
+                                       "birth_date": pr.birth_date, "municipality": pr.municipality}
+    t = register_referral(user, pr.team_id, referral, child_id=child_id, family_id=family_id, token=token,
+                          new_child=new_child)
+    pr.status, pr.trajectory_id, pr.decided_at, pr.decided_by_id = "accepted", t.id, utcnow(), user.id
+    _audit("update", "petra_portal_referral", pr.id, t, user, "aanvaard")
+    return t
+
+
+def decline_portal_referral(pr: PortalReferral, user, reason: str) -> None:
+    """Decline a portal referral with a reason the partner sees in the portal."""
+    _pending(pr, user)
+    require((reason or "").strip(), "Geef de reden: de partner ziet die.", "decline_reason")
+    pr.status, pr.decline_reason = "declined", reason.strip()
+    pr.decided_at, pr.decided_by_id = utcnow(), user.id
+    audit.record("update", "petra_portal_referral", pr.id, detail="niet aanvaard", user_id=user.id)
+
+
+def _open_for_partner(t: Trajectory, appointment) -> None:
+    require(appointment.object_type == "petra_trajectory" and appointment.object_id == t.id,
+            "Deze rondetafel hoort niet bij dit traject.")
+    require(appointment.status == "planned", "Deze rondetafel is niet meer gepland.")
+    require(appointment.starts_at > datetime.now(), "Deze rondetafel is al voorbij.")
+
+
+def confirm_attendee(t: Trajectory, appointment, user, org: Organisation, *, name: str,
+                     role: str) -> RoundtableAttendee:
+    """A partner confirms that someone of its organisation attends a roundtable planned ahead (an appointment
+    made by ``plan_roundtable``), audited with the family. The caller has checked the family's consent."""
+    _partner_of(user, org)
+    _open_for_partner(t, appointment)
+    require((name or "").strip(), "Vul de naam in.", "name")
+    require(role in labels(ROUNDTABLE_PARTICIPANTS) and role not in ("ouders", "kind"), "Kies een functie.", "role")
+    name = name.strip()[:160]
+    taken = db.session.scalars(select(RoundtableAttendee.name).where(
+        RoundtableAttendee.appointment_id == appointment.id, RoundtableAttendee.organisation_id == org.id))
+    require(name.lower() not in {n.lower() for n in taken}, f"{name} staat al op de lijst.", "name")
+    a = RoundtableAttendee(appointment_id=appointment.id, organisation_id=org.id, name=name, role=role,
+                           confirmed_by_id=user.id)
+    db.session.add(a)
+    db.session.flush()
+    _audit("create", "petra_roundtable_attendee", a.id, t, user, f"afspraak {appointment.id}")
+    return a
+
+
+def remove_attendee(t: Trajectory, appointment, a: RoundtableAttendee, user, org: Organisation) -> None:
+    _partner_of(user, org)
+    _open_for_partner(t, appointment)
+    require(a.appointment_id == appointment.id and a.organisation_id == org.id,
+            "Deze deelnemer hoort niet bij je organisatie.")
+    attendee_id = a.id
+    db.session.delete(a)
+    _audit("delete", "petra_roundtable_attendee", attendee_id, t, user, f"afspraak {appointment.id}")
+
+
 __all__ = [
     "Refused", "action_status", "add_contact", "concern_step", "correct_contact", "plan_shape", "raise_concern",
     "record_team_decision", "write_supervision", "assign_workers", "change_phase", "close_trajectory", "decide_intake",
@@ -739,3 +868,6 @@ def hold_planned_roundtable(t: Trajectory, user, appointment, kind: str, held_on
     mark_held(appointment, user, held_on=held_on, object_type="petra_roundtable", object_id=r.id)
     appointment.object_url = url_for("petra.show", trajectory_id=t.id)
     return r
+
+__all__ += ["accept_portal_referral", "confirm_attendee", "decline_portal_referral", "hold_planned_roundtable",
+            "plan_roundtable", "planned_roundtable", "remove_attendee", "submit_portal_referral"]

@@ -5,7 +5,7 @@ here writes or audits: the views log what they show (``core.audit.record_list_re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Numeric, Select, and_, case, cast, extract, false, func, literal, or_, select
@@ -15,6 +15,7 @@ from core import finance
 from core.extensions import db
 from core.models import FamilyMember, Membership, Organisation, Person, Team, User
 from core.pagination import Page, paginate
+from core.plugins import plugin_teams
 from core.ui import Period
 
 from . import logic
@@ -27,7 +28,9 @@ from .models import (
     ContactVersion,
     Fee,
     PlanGoal,
+    PortalReferral,
     Roundtable,
+    RoundtableAttendee,
     SdqResult,
     Supervision,
     TeamDecision,
@@ -499,11 +502,16 @@ def caseload(team_ids: Iterable[int]) -> dict[str, dict[str, int]]:
 # --------------------------------------------------------------------------- the agenda and "Mijn werk"
 
 
-def planned_roundtables(trajectory_id: int) -> list:
-    """The roundtables planned ahead for a trajectory (appointments in the core's agenda, not yet held)."""
+def planned_roundtables(trajectory_id: int, *, upcoming_only: bool = False) -> list:
+    """The roundtables planned ahead for a trajectory (appointments in the core's agenda, not yet held nor
+    cancelled), soonest first; ``upcoming_only``: those that have not started yet."""
     from core.agenda import planned_for
 
-    return planned_for("petra_trajectory", trajectory_id)
+    planned = planned_for("petra_trajectory", trajectory_id)
+    if upcoming_only:
+        now = datetime.now()
+        planned = [a for a in planned if a.starts_at >= now]
+    return planned
 
 
 def my_trajectories(user_id: int, team_ids: Iterable[int]) -> list[Trajectory]:
@@ -593,3 +601,81 @@ def fee_figures(team_ids: Iterable[int], period=None):
     (default: every fee ever, the open fees list). One query, the house's one definition."""
     period = period or finance.all_time()
     return finance.fee_figures(billable_units(period), period, team_ids=set(team_ids))
+
+# --------------------------------------------------------------------------- the partner portal
+
+
+def portal_team_choices() -> list:
+    """The teams a partner may send a portal referral to: the team of the ``portal_team_id`` setting when it
+    still has PeTra on, else every team with PeTra on (the partner chooses when there are several)."""
+    teams = plugin_teams()
+    fixed = logic.SETTINGS.get("portal_team_id")
+    chosen = [t for t in teams if t.id == fixed]
+    return chosen or teams
+
+
+def next_portal_ref(year: int) -> str:
+    """The next portal referral number of ``year``: PA-YYYY-NNNN."""
+    prefix = f"PA-{year}-"
+    last = db.session.scalar(select(func.max(PortalReferral.ref)).where(PortalReferral.ref.like(prefix + "%")))
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{n:04d}"
+
+
+def pending_portal_referrals(team_ids: Iterable[int]) -> list[PortalReferral]:
+    """The portal referrals still to be handled by these teams, oldest first (at most 100: a team handles them
+    before they pile up)."""
+    return list(db.session.scalars(
+        select(PortalReferral).options(joinedload(PortalReferral.organisation), joinedload(PortalReferral.school),
+                                       joinedload(PortalReferral.team))
+        .where(PortalReferral.team_id.in_(list(team_ids)), PortalReferral.status == "pending")
+        .order_by(PortalReferral.submitted_at, PortalReferral.id).limit(100)))
+
+
+def partner_portal_referrals(org_id: int) -> Page:
+    """A page of the referrals an organisation sent through the portal, newest first."""
+    return paginate(select(PortalReferral).options(joinedload(PortalReferral.trajectory))
+                    .where(PortalReferral.organisation_id == org_id)
+                    .order_by(PortalReferral.submitted_at.desc(), PortalReferral.id.desc()))
+
+
+def _school_view(org_id: int):
+    return (Trajectory.anonymised.is_(False),
+            (Trajectory.school_id == org_id) | (Trajectory.referrer_org_id == org_id))
+
+
+def school_trajectories(org_id: int, family_ids: Iterable[int]) -> Page:
+    """A page of the trajectories of the organisation's pupils (its school or referrer) among ``family_ids``
+    (the families whose consent covers following the trajectory), newest first."""
+    family_ids = list(family_ids)
+    stmt = (select(Trajectory).options(joinedload(Trajectory.child), joinedload(Trajectory.lead_worker))
+            .where(Trajectory.family_id.in_(family_ids), *_school_view(org_id))
+            .order_by(Trajectory.referred_on.desc(), Trajectory.id.desc()))
+    return paginate(stmt)
+
+
+def is_school_view(t: Trajectory, org_id: int) -> bool:
+    return not t.anonymised and org_id in (t.school_id, t.referrer_org_id)
+
+
+def roundtable_attendees(appointment_ids: Iterable[int], org_id: int | None = None) -> dict[int, list[RoundtableAttendee]]:
+    """Who of a partner organisation (``org_id``, else every organisation) confirmed to attend each roundtable
+    planned ahead (appointment id → attendees, in the order they were confirmed). One query."""
+    ids = list(appointment_ids)
+    out: dict[int, list[RoundtableAttendee]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    stmt = (select(RoundtableAttendee).options(joinedload(RoundtableAttendee.organisation))
+            .where(RoundtableAttendee.appointment_id.in_(ids)).order_by(RoundtableAttendee.id))
+    if org_id is not None:
+        stmt = stmt.where(RoundtableAttendee.organisation_id == org_id)
+    for a in db.session.scalars(stmt):
+        out[a.appointment_id].append(a)
+    return out
+
+
+def school_goals(trajectory_id: int) -> list[PlanGoal]:
+    """The plan's goals for the school, with their actions."""
+    return list(db.session.scalars(select(PlanGoal).options(selectinload(PlanGoal.actions))
+                                   .where(PlanGoal.trajectory_id == trajectory_id, PlanGoal.party == "school")
+                                   .order_by(PlanGoal.position, PlanGoal.id)))

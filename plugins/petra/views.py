@@ -105,7 +105,10 @@ def waiting_list():
     page = queries.waiting_list(team_ids_for())
     offset = (page.number - 1) * PAGE_SIZE
     audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in page.items], detail="lijst: wachtlijst")
-    return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset)
+    portal = queries.pending_portal_referrals(team_ids_for())
+    for pr in portal:  # not yet in a family record: logged without a family
+        audit.record_read("petra_portal_referral", pr.id, detail="lijst: wachtlijst")
+    return render_template("petra/waiting_list.html", page=page, today=date.today(), offset=offset, portal=portal)
 
 
 # --------------------------------------------------------------------------- referral
@@ -181,6 +184,7 @@ def referral():
         form.team_id.data = teams[0].id
         form.indications.data = []
         form.contra_indications.data = []
+        form.problem_kinds.data, form.risks.data = [], []
         if arg_id("kind"):
             form.child_id.data = str(arg_id("kind"))
             form.family_id.data = str(arg_id("gezin") or "")
@@ -241,6 +245,7 @@ def edit_referral(trajectory_id: int):
         form.school_level.data = t.school_level or ""
         form.indications.data = t.indication_keys
         form.contra_indications.data = t.contra_keys
+        form.problem_kinds.data, form.risks.data = t.problem_kind_keys, t.risk_keys
     save = conflict_safe(form)
     if form.validate_on_submit():
         with save:
@@ -277,15 +282,23 @@ def show(trajectory_id: int):
     phase_form.version.data = t.version
     phase_form.on.data = date.today()
     may_see_concerns = operations.may_see_concerns(t, current_user)
+    planned = queries.planned_roundtables(t.id)
     return render_template(
         "petra/show.html", duration=logic.duration_of(t, settings),
         group=queries.group_part(t, settings, date.today()), decisions=queries.decisions_of(t.id)[:5],
         may_see_concerns=may_see_concerns,
         open_concerns=queries.count_open_concerns(t.id) if may_see_concerns else None,
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
-        roundtables=queries.roundtables_of(t.id), planned=queries.planned_roundtables(t.id), sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
+        roundtables=queries.roundtables_of(t.id), planned=planned, sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
-        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx)
+        indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx,
+        **_portal_context(planned))
+
+
+def _portal_context(planned) -> dict:
+    from .portal_staff import portal_context
+
+    return portal_context(planned)
 
 
 @bp.post("/traject/<int:trajectory_id>/contact")
@@ -460,7 +473,7 @@ def plan_roundtable(trajectory_id: int):
     if request.method == "GET":
         form.kind.data = arg_choice("soort", form.kind.choices, None) or ("tussentijds" if t.start_on else "start")
         form.day.data = date.today() + timedelta(days=7)
-        form.start.data, form.end.data = time(9, 0), time(10, 30)
+        form.start.data, form.end.data = time(9, 0), time(11, 0)  # a roundtable lasts about 2 hours (000:1015)
         form.participants.data = ["directie", "klasleerkracht", "clb", "ouders"]
     clash: list = []
     save = conflict_safe(form)

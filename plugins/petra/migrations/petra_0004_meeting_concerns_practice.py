@@ -10,7 +10,7 @@
    trajectory's ``contra_indications``. The downgrade puts the tick back on every trajectory with an open concern.
 
 Revision ID: petra_0004
-Revises: petra_0002
+Revises: petra_0003
 Create Date: 2026-11-30 18:50:36.382357
 
 """
@@ -32,7 +32,7 @@ def _without(keys: str, key: str) -> str:
 
 # revision identifiers, used by Alembic.
 revision = 'petra_0004'
-down_revision = 'petra_0002'
+down_revision = 'petra_0003'
 branch_labels = None
 depends_on = None
 
