@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 
 from . import audit
 from .extensions import db
-from .models import Consent, Family, Involvement, Membership, Team, utcnow
+from .models import Consent, Family, Involvement, Membership, Organisation, Team, utcnow
 
 
 def public_view(view):
@@ -29,6 +29,17 @@ def partner_view(view):
     """Mark a view as meant for partner users too; the view itself checks the organisation."""
     view._hvhk_partner_view = True
     return view
+
+
+def partner_organisation() -> Organisation:
+    """The current partner user's own organisation (not archived); 404 for anyone else. Every partner view
+    starts here and shows only what belongs to, or was shared with, this organisation."""
+    if not current_user.is_partner or current_user.organisation_id is None:
+        abort(404)
+    org = db.session.get(Organisation, current_user.organisation_id)
+    if org is None or org.archived:
+        abort(404)
+    return org
 
 
 def admin_required(view):

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from core import audit
-from core.access import consent_covers, consented_family_ids, partner_view
+from core.access import consent_covers, consented_family_ids, partner_organisation, partner_view
 from core.extensions import db
 from core.forms import conflict_safe
 from core.geo import MUNICIPALITIES
@@ -33,19 +33,10 @@ bp.context_processor(change_labels)
 SEEN = "Het Huis van het Kind ziet je wijziging."
 
 
-def own_org() -> Organisation:
-    if not current_user.is_partner or current_user.organisation_id is None:
-        abort(404)
-    org = db.session.get(Organisation, current_user.organisation_id)
-    if org is None or org.archived:
-        abort(404)
-    return org
-
-
 @bp.get("/")
 @partner_view
 def social_map():
-    org = own_org()
+    org = partner_organisation()
     f = _directory_filters()
     f.stale = False
     page = directory_page(f, _page_no(), shareable_only=True)
@@ -59,7 +50,7 @@ def social_map():
 @bp.get("/organisatie/<int:org_id>")
 @partner_view
 def organisation(org_id: int):
-    mine = own_org()
+    mine = partner_organisation()
     if org_id == mine.id:
         return redirect(url_for("network_portal.my_organisation"))
     org = db.session.get(Organisation, org_id)
@@ -73,7 +64,7 @@ def organisation(org_id: int):
 @bp.get("/mijn-organisatie")
 @partner_view
 def my_organisation():
-    org = own_org()
+    org = partner_organisation()
     partner = partner_for(org)
     changes = [change for change, _ in queries.recent_changes(org.id, limit=15)]
     return render_template("network/portal/my_organisation.html", org=org, partner=partner,
@@ -85,20 +76,20 @@ def my_organisation():
 @bp.route("/mijn-organisatie/contact/<int:item_id>", methods=["GET", "POST"])
 @partner_view
 def contact_edit(item_id: int | None):
-    return item_page("contact", own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
+    return item_page("contact", partner_organisation(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
 
 
 @bp.route("/mijn-organisatie/aanbod/nieuw", methods=["GET", "POST"], defaults={"item_id": None})
 @bp.route("/mijn-organisatie/aanbod/<int:item_id>", methods=["GET", "POST"])
 @partner_view
 def service_edit(item_id: int | None):
-    return item_page("aanbod", own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
+    return item_page("aanbod", partner_organisation(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
 
 
 @bp.post("/mijn-organisatie/<any(contact, aanbod):what>/<int:item_id>/verwijderen")
 @partner_view
 def item_delete(what: str, item_id: int):
-    return item_remove(what, own_org(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
+    return item_remove(what, partner_organisation(), item_id, back=url_for("network_portal.my_organisation"), done=SEEN)
 
 
 @bp.route("/mijn-organisatie/algemeen", methods=["GET", "POST"])
@@ -106,7 +97,7 @@ def item_delete(what: str, item_id: int):
 def general_details():
     """The partner corrects their own organisation's website, main phone number and sector (never another's:
     the organisation is the user's own, whatever the request says)."""
-    org = own_org()
+    org = partner_organisation()
     partner = partner_for(org) or queries.default_partner(org)
     form = GeneralDetailsForm()
     if request.method == "GET":
@@ -129,7 +120,7 @@ def general_details():
 @partner_view
 def confirm_verified():
     """The partner confirms that the page is correct: the "last verified" date becomes today (logged)."""
-    org = own_org()
+    org = partner_organisation()
     with conflict_safe(flash_message=True) as save:
         operations.confirm_partner_page(org, user=current_user)
     if save.saved:
@@ -140,14 +131,14 @@ def confirm_verified():
 @bp.get("/afspraken")
 @partner_view
 def agreements():
-    org = own_org()
+    org = partner_organisation()
     return render_template("network/portal/agreements.html", org=org, agreements=queries.agreements_of(org.id))
 
 
 @bp.get("/verwijzingen")
 @partner_view
 def referrals():
-    org = own_org()
+    org = partner_organisation()
     page = queries.partner_referrals_page(org.id, consented_family_ids(org.id, "verwijzing"), _page_no())
     kinds = queries.covered_kinds(org.id, list({r.family_id for r in page.items}))
     families = queries.families_by_id([fid for fid, k in kinds.items() if "contactgegevens" in k])
@@ -169,7 +160,7 @@ def _referral_for_partner(org: Organisation, ref_id: int) -> Referral:
 @bp.get("/verwijzingen/<int:ref_id>")
 @partner_view
 def referral(ref_id: int):
-    org = own_org()
+    org = partner_organisation()
     ref = _referral_for_partner(org, ref_id)
     kinds = queries.covered_kinds(org.id, [ref.family_id])[ref.family_id]
     family = db.session.get(Family, ref.family_id) if "contactgegevens" in kinds else None
@@ -181,7 +172,7 @@ def referral(ref_id: int):
 @bp.post("/verwijzingen/<int:ref_id>/status")
 @partner_view
 def referral_status(ref_id: int):
-    org = own_org()
+    org = partner_organisation()
     ref = _referral_for_partner(org, ref_id)
     with conflict_safe(flash_message=True) as save:
         operations.record_referral_outcome(ref, waiting_status=request.form.get("waiting_status", ""),

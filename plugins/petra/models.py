@@ -153,7 +153,48 @@ def labels(choices) -> dict:
 # --------------------------------------------------------------------------- the trajectory
 
 
-class Trajectory(db.Model):
+class _ContactLabels:
+    """Dutch labels of a contact's kind, place and parties (a contact and its earlier versions)."""
+
+    @property
+    def kind_label(self) -> str:
+        return labels(CONTACT_KINDS).get(self.kind, self.kind)
+
+    @property
+    def place_label(self) -> str:
+        return labels(PLACES).get(self.place, self.place)
+
+    @property
+    def party_keys(self) -> list[str]:
+        return [k for k in (self.parties or "").split(",") if k]
+
+    @property
+    def parties_label(self) -> str:
+        lab = labels(PARTIES)
+        return ", ".join(lab.get(k, k) for k in self.party_keys)
+
+
+class _ReferralKeys:
+    """The comma-separated choices of a referral (a trajectory's and a portal referral's) as lists of keys."""
+
+    @property
+    def indication_keys(self) -> list[str]:
+        return [k for k in (self.indications or "").split(",") if k]
+
+    @property
+    def contra_keys(self) -> list[str]:
+        return [k for k in (self.contra_indications or "").split(",") if k]
+
+    @property
+    def problem_kind_keys(self) -> list[str]:
+        return [k for k in (self.problem_kinds or "").split(",") if k]
+
+    @property
+    def risk_keys(self) -> list[str]:
+        return [k for k in (self.risks or "").split(",") if k]
+
+
+class Trajectory(_ReferralKeys, db.Model):
     __tablename__ = "petra_trajectory"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(20), unique=True)  # PT-YYYY-NNNN, pseudonymous
@@ -238,21 +279,6 @@ class Trajectory(db.Model):
     def phase_label(self) -> str:
         return labels(PHASES).get(self.phase, str(self.phase))
 
-    @property
-    def indication_keys(self) -> list[str]:
-        return [k for k in (self.indications or "").split(",") if k]
-
-    @property
-    def contra_keys(self) -> list[str]:
-        return [k for k in (self.contra_indications or "").split(",") if k]
-
-    @property
-    def problem_kind_keys(self) -> list[str]:
-        return [k for k in (self.problem_kinds or "").split(",") if k]
-
-    @property
-    def risk_keys(self) -> list[str]:
-        return [k for k in (self.risks or "").split(",") if k]
 
     @property
     def is_active(self) -> bool:
@@ -267,7 +293,7 @@ class Trajectory(db.Model):
         return labels(PLAN_INTENSITIES).get(self.plan_intensity or "", "")
 
 
-class Contact(db.Model):
+class Contact(_ContactLabels, db.Model):
     __tablename__ = "petra_contact"
     id: Mapped[int] = mapped_column(primary_key=True)
     trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
@@ -283,23 +309,6 @@ class Contact(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_petra_contact_on_date", "on_date"),)
-
-    @property
-    def kind_label(self) -> str:
-        return labels(CONTACT_KINDS).get(self.kind, self.kind)
-
-    @property
-    def place_label(self) -> str:
-        return labels(PLACES).get(self.place, self.place)
-
-    @property
-    def party_keys(self) -> list[str]:
-        return [k for k in (self.parties or "").split(",") if k]
-
-    @property
-    def parties_label(self) -> str:
-        lab = labels(PARTIES)
-        return ", ".join(lab.get(k, k) for k in self.party_keys)
 
 
 class Roundtable(db.Model):
@@ -429,7 +438,7 @@ class Fee(db.Model):
 # --------------------------------------------------------------------------- team meeting, supervision, concerns
 
 
-class ContactVersion(db.Model):
+class ContactVersion(_ContactLabels, db.Model):
     """A previous version of a corrected contact (what it said before the correction, who corrected it)."""
 
     __tablename__ = "petra_contact_version"
@@ -445,19 +454,6 @@ class ContactVersion(db.Model):
     replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     replaced_by: Mapped[User | None] = relationship()
-
-    @property
-    def kind_label(self) -> str:
-        return labels(CONTACT_KINDS).get(self.kind, self.kind)
-
-    @property
-    def place_label(self) -> str:
-        return labels(PLACES).get(self.place, self.place)
-
-    @property
-    def parties_label(self) -> str:
-        lab = labels(PARTIES)
-        return ", ".join(lab.get(k, k) for k in (self.parties or "").split(",") if k)
 
 
 meeting_attendee = db.Table(
@@ -577,7 +573,7 @@ PORTAL_STATUSES = [("pending", "Nieuw, nog niet behandeld"), ("accepted", "Aanva
                    ("declined", "Niet aanvaard")]
 
 
-class PortalReferral(db.Model):
+class PortalReferral(_ReferralKeys, db.Model):
     """A referral a partner (school, CLB, ...) sent through the partner portal. It waits on the receiving team's
     waiting list ("via portaal") until staff accept it into a family record (``trajectory_id``: a trajectory on
     the waiting list, channel ``portaal``) or decline it with a reason the partner sees. The parents' agreement
@@ -636,22 +632,6 @@ class PortalReferral(db.Model):
     @property
     def child_name(self) -> str:
         return " ".join(x for x in (self.given_name, self.family_name) if x)
-
-    @property
-    def indication_keys(self) -> list[str]:
-        return [k for k in (self.indications or "").split(",") if k]
-
-    @property
-    def contra_keys(self) -> list[str]:
-        return [k for k in (self.contra_indications or "").split(",") if k]
-
-    @property
-    def problem_kind_keys(self) -> list[str]:
-        return [k for k in (self.problem_kinds or "").split(",") if k]
-
-    @property
-    def risk_keys(self) -> list[str]:
-        return [k for k in (self.risks or "").split(",") if k]
 
 
 class RoundtableAttendee(db.Model):

@@ -315,6 +315,16 @@ def change_phase(t: Trajectory, user, phase: int, on: date) -> None:
 # --------------------------------------------------------------------------- contacts
 
 
+def _contact_rules(t: Trajectory, on_date: date, parties: list[str]) -> None:
+    """A contact (new or corrected) lies between the referral and the closure, not in the future, with parties."""
+    require(on_date >= t.referred_on, f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).",
+            "on_date")
+    require(not t.closed_on or on_date <= t.closed_on,
+            f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.", "on_date")
+    require(on_date <= date.today(), "Een contact kan niet in de toekomst liggen.", "on_date")
+    require(parties, "Duid aan wie deelnam (kind, ouders en/of school).", "parties")
+
+
 def add_contact(t: Trajectory, user, *, on_date: date, minutes: int, kind: str, place: str, parties: list[str],
                 note: str | None = None) -> Contact:
     """A contact with the child, parents or school (between the referral and the closure, not in the
@@ -322,12 +332,7 @@ def add_contact(t: Trajectory, user, *, on_date: date, minutes: int, kind: str, 
     _may_act(t, user)
     require(t.status not in ENDED, "Dit traject is niet gestart: je kan geen contacten meer toevoegen.")
     require(kind in labels(CONTACT_KINDS), "Kies een soort contact.", "kind")
-    require(on_date >= t.referred_on, f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).",
-            "on_date")
-    require(not t.closed_on or on_date <= t.closed_on,
-            f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.", "on_date")
-    require(on_date <= date.today(), "Een contact kan niet in de toekomst liggen.", "on_date")
-    require(parties, "Duid aan wie deelnam (kind, ouders en/of school).", "parties")
+    _contact_rules(t, on_date, parties)
     c = Contact(trajectory_id=t.id, on_date=on_date, minutes=minutes, kind=kind, place=place,
                 parties=",".join(parties), note=note or None, worker_id=user.id)
     db.session.add(c)
@@ -356,12 +361,7 @@ def correct_contact(t: Trajectory, c: Contact, user, *, on_date: date, minutes: 
     require(c.roundtable_id is None, "Dit contact hoort bij een rondetafel: verbeter de rondetafel zelf.")
     require(kind in labels(CONTACT_KINDS), "Kies een soort contact.", "kind")
     require(place in labels(PLACES), "Kies een plaats.", "place")
-    require(on_date >= t.referred_on, f"Een contact kan niet vóór de aanmelding liggen ({format_date(t.referred_on)}).",
-            "on_date")
-    require(not t.closed_on or on_date <= t.closed_on,
-            f"Het traject is afgerond op {format_date(t.closed_on)}: het contact ligt later.", "on_date")
-    require(on_date <= date.today(), "Een contact kan niet in de toekomst liggen.", "on_date")
-    require(parties, "Duid aan wie deelnam (kind, ouders en/of school).", "parties")
+    _contact_rules(t, on_date, parties)
     new = dict(on_date=on_date, minutes=minutes, kind=kind, place=place, parties=",".join(parties),
                note=(note or "").strip() or None)
     changed = [k for k, v in new.items() if getattr(c, k) != v]

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from core import audit
-from core.access import consent_covers, consented_family_ids, partner_view
+from core.access import consent_covers, consented_family_ids, partner_organisation, partner_view
 from core.extensions import db
 from core.forms import conflict_safe
 from core.models import Organisation
@@ -34,15 +34,6 @@ from .models import (
 
 bp = Blueprint("petra_portal", __name__, url_prefix="/petra/portaal", template_folder="templates")
 CONSENT_KIND = "trajectverloop"  # core.models.INFO_KINDS: "Verloop van het traject"
-
-
-def own_org() -> Organisation:
-    if not current_user.is_partner or current_user.organisation_id is None:
-        abort(404)
-    org = db.session.get(Organisation, current_user.organisation_id)
-    if org is None or org.archived:
-        abort(404)
-    return org
 
 
 def _school_trajectory(org: Organisation, trajectory_id: int) -> Trajectory:
@@ -64,7 +55,7 @@ def _school_trajectory(org: Organisation, trajectory_id: int) -> Trajectory:
 @bp.get("/")
 @partner_view
 def trajectories():
-    org = own_org()
+    org = partner_organisation()
     page = queries.school_trajectories(org.id, consented_family_ids(org.id, CONSENT_KIND))
     audit.record_list_read("petra_trajectory", [(t.family_id, t.id) for t in page.items],
                            detail="partnerportaal: lijst")
@@ -85,7 +76,7 @@ def _trajectory_page(org: Organisation, t: Trajectory, form: AttendeeForm | None
 @bp.get("/traject/<int:trajectory_id>")
 @partner_view
 def trajectory(trajectory_id: int):
-    org = own_org()
+    org = partner_organisation()
     return _trajectory_page(org, _school_trajectory(org, trajectory_id))
 
 
@@ -101,7 +92,7 @@ def _planned_of(t: Trajectory, planned_id: int):
 @partner_view
 def add_attendee(trajectory_id: int, planned_id: int):
     """The school confirms who of its organisation attends a planned roundtable."""
-    org = own_org()
+    org = partner_organisation()
     t = _school_trajectory(org, trajectory_id)
     p = _planned_of(t, planned_id)
     form = AttendeeForm()
@@ -118,7 +109,7 @@ def add_attendee(trajectory_id: int, planned_id: int):
 @bp.post("/traject/<int:trajectory_id>/rondetafel/<int:planned_id>/deelnemer/<int:attendee_id>/verwijderen")
 @partner_view
 def remove_attendee(trajectory_id: int, planned_id: int, attendee_id: int):
-    org = own_org()
+    org = partner_organisation()
     t = _school_trajectory(org, trajectory_id)
     p = _planned_of(t, planned_id)
     a = db.session.get(RoundtableAttendee, attendee_id)
@@ -137,7 +128,7 @@ def remove_attendee(trajectory_id: int, planned_id: int, attendee_id: int):
 @bp.get("/aanmeldingen")
 @partner_view
 def referrals():
-    org = own_org()
+    org = partner_organisation()
     page = queries.partner_portal_referrals(org.id)
     audit.record_list_read("petra_portal_referral", [(r.trajectory.family_id, r.id) for r in page.items
                                                      if r.trajectory is not None], detail="partnerportaal")
@@ -165,7 +156,7 @@ def _warnings(form: PortalReferralForm) -> list[str]:
 @partner_view
 def referral():
     """A referral through the portal. Age and region only warn: the partner confirms and sends anyway."""
-    org = own_org()
+    org = partner_organisation()
     form, teams = _portal_form(org)
     if not teams:
         abort(404)
