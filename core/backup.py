@@ -41,6 +41,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import text
 
+from .database import close_health_connections
 from .extensions import db
 
 FORMAT = "hvhk-backup"
@@ -385,6 +386,7 @@ def restore(path: str) -> RestoreResult:
         behind = _check_fits(m, path)
         db.session.remove()
         db.engine.dispose()
+        close_health_connections()  # this process's own /healthz connection is not "another user"
         try:
             if m.database == "sqlite":
                 safety = _restore_sqlite(zf, m, path)

@@ -178,6 +178,16 @@ def _wait(fd: int, deadline: float, write: bool = False) -> bool:
 _HEALTH_PROBES: dict[tuple, _HealthProbe] = {}
 
 
+def close_health_connections() -> None:
+    """Close this process's kept /healthz connections (a restore needs the database to itself)."""
+    for probe in list(_HEALTH_PROBES.values()):
+        with probe.lock:
+            if probe.pid == os.getpid():
+                probe._drop()
+            else:
+                probe.conn = None
+
+
 def _connect_kwargs(engine, connect_args: dict, timeout: float) -> dict:
     _args, kwargs = engine.dialect.create_connect_args(engine.url)
     kwargs.update(connect_args)
