@@ -123,6 +123,7 @@ def test_school_refers_follows_and_loses_sight(live_server, page, _browser, port
     # the worker withdraws the consent: the school's next request shows nothing
     staff.goto(base + f"/gezinnen/{portal_world['fam'].id}")
     staff.get_by_role("button", name="intrekken").click()
+    staff.get_by_role("button", name="Ja, intrekken").click()  # the second step (core.ui.confirm_first)
     staff.get_by_text("De toestemming is ingetrokken").wait_for()
     response = page.goto(base + f"/petra/portaal/traject/{t.id}")
     assert response.status == 404
