@@ -8,6 +8,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.held import changes_with
 from core.models import Team, utcnow
 
 from .calculation import INPUT_NAMES, SPEC_BY_NAME, Inputs
@@ -85,3 +86,6 @@ class CostingTeamRole(db.Model):
     role: Mapped[str] = mapped_column(String(20), default=ROLE_TEAM)
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+changes_with(CostingTeamRole)  # every process holds the roles (access.team_roles): a change renews them
