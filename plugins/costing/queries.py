@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
@@ -126,7 +127,13 @@ def name_taken(team_id: int, year: int, name: str, *, other_than: int | None = N
 def worked_sheet(inputs: Inputs, chart_title: str, *, compare: bool) -> dict:
     """Everything the worked sheet of ``inputs`` shows: both methods in both modes (``results[mode]`` is
     ``(Method1, Method2)``), the chart of the methods against the fixed price and, with ``compare``, the
-    comparison with the figures the 2025 source states."""
+    comparison with the figures the 2025 source states. A pure function of its arguments (``Inputs`` is
+    frozen), so computed once per process for the same inputs; the pages only read it."""
+    return dict(_worked_sheet(inputs, chart_title, compare))
+
+
+@lru_cache(maxsize=64)
+def _worked_sheet(inputs: Inputs, chart_title: str, compare: bool) -> dict:
     results = {mode: (method1(inputs, mode), method2(inputs, mode)) for mode in MODE_LABELS}
     return dict(inputs=inputs, results=results, modes=MODE_LABELS, chart=methods_chart(inputs, chart_title),
                 comparisons=compare_with_stated(inputs) if compare else None, flags=practice_flags(inputs),
