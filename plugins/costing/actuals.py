@@ -288,14 +288,16 @@ def units_select(work: BillableWork, activity_kinds: list[str], team_ids: set[in
     return stmt.where(*_scoped(units, team_ids)).order_by(Team.name, c.kind, c.ref, c.unit_id)
 
 
-def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=None) -> UnitActual:
-    """One row of ``units_select`` as a ``UnitActual``."""
+def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=None,
+            hours: dict[str, Decimal] | None = None) -> UnitActual:
+    """One row of ``units_select`` as a ``UnitActual`` (``hours``: per activity, when the row has no ``h0``...)."""
     m2 = m2 or method2(inputs, "corrected")
-    hours = {}
-    for i, k in enumerate(activity_kinds):
-        v = getattr(row, f"h{i}", None)
-        if v is not None:
-            hours[k] = _hours(v)
+    if hours is None:
+        hours = {}
+        for i, k in enumerate(activity_kinds):
+            v = getattr(row, f"h{i}", None)
+            if v is not None:
+                hours[k] = _hours(v)
     total = sum(hours.values(), Decimal(0))
     start, end = _day(row.start), _day(row.end)
     model_cost = None
@@ -308,15 +310,63 @@ def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=N
                       _day(row.fee_due_on), row.fee_status)
 
 
-def unit_page(work: BillableWork, inputs: Inputs, activity_kinds: list[str], team_ids, number: int,
+def _team_units(work: BillableWork, team: TeamActual, offset: int, limit: int) -> list:
+    """Units of one team in the page's order (kind, reference), from ``offset``: the team's condition reaches
+    the plugins' selects (their team index), and only these rows are read; no hours (``_hours_of``)."""
+    units = work.units.subquery("units")
+    c = units.c
+    cond = c.team_id.is_(None) if team.team_id is None else c.team_id == team.team_id
+    stmt = (select(c.kind, c.unit_id, c.ref, c.team_id, literal(team.team).label("team"), c.start, c.end,
+                   c.status_label, c.age_group, c.fee_due, c.fee_due_on, c.fee_paid, c.fee_paid_on, c.fee_waived,
+                   fee_status(units).label("fee_status"))
+            .where(cond).order_by(c.kind, c.ref, c.unit_id).offset(offset).limit(limit))
+    return db.session.execute(stmt).all()
+
+
+def _hours_of(work: BillableWork, rows) -> dict[tuple[str, int], dict[str, Decimal]]:
+    """Hours per activity of just these units (one query; the condition on the units reaches the plugins'
+    grouped selects, so only their rows are summed)."""
+    out: dict[tuple[str, int], dict[str, Decimal]] = {(r.kind, r.unit_id): {} for r in rows}
+    if work.hours is None or not rows:
+        return out
+    by_kind: dict[str, list[int]] = {}
+    for r in rows:
+        by_kind.setdefault(r.kind, []).append(r.unit_id)
+    h = work.hours.subquery("hours")
+    # every id on every branch too: a plugin's branch of another kind then reads a few rows by its index
+    # instead of planning a scan it does not need
+    cond = or_(*[and_(h.c.kind == kind, h.c.unit_id.in_(ids)) for kind, ids in by_kind.items()])
+    every_id = sorted({r.unit_id for r in rows})
+    for kind, unit_id, activity, hours in db.session.execute(
+            select(h.c.kind, h.c.unit_id, h.c.activity, func.sum(h.c.hours))
+            .where(h.c.unit_id.in_(every_id), cond).group_by(h.c.kind, h.c.unit_id, h.c.activity)):
+        if hours is not None and (kind, unit_id) in out:
+            out[(kind, unit_id)][activity] = _hours(hours)
+    return out
+
+
+def unit_page(work: BillableWork, inputs: Inputs, result: Actuals, number: int,
               per_page: int) -> tuple[list[UnitActual], bool]:
-    """One page of units (LIMIT/OFFSET in SQL) and whether there is a next one."""
+    """One page of units, by team name, kind and reference, and whether there is a next one. The teams'
+    unit counts (``result``, the figures of the same work and teams) say which teams the page falls in; only
+    those teams' rows of the page are read (LIMIT/OFFSET within a team), and only their hours."""
     if work.units is None:
         return [], False
-    stmt = units_select(work, activity_kinds, team_ids).offset((number - 1) * per_page).limit(per_page + 1)
-    rows = db.session.execute(stmt).all()
+    skip, need = (number - 1) * per_page, per_page + 1
+    rows: list = []
+    for team in result.teams:
+        if skip >= team.units:
+            skip -= team.units
+            continue
+        rows += _team_units(work, team, skip, need - len(rows))
+        skip = 0
+        if len(rows) >= need:
+            break
+    shown = rows[:per_page]
+    hours = _hours_of(work, shown)
     m2 = method2(inputs, "corrected")
-    return [unit_of(r, work.period, inputs, activity_kinds, m2) for r in rows[:per_page]], len(rows) > per_page
+    return ([unit_of(r, work.period, inputs, result.activity_kinds, m2, hours[(r.kind, r.unit_id)]) for r in shown],
+            len(rows) > per_page)
 
 
 def stream_units(work: BillableWork, inputs: Inputs, activity_kinds: list[str], team_ids=None,

@@ -7,6 +7,7 @@ SQL fails is rolled back so its error cannot leave the session unusable.
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import date
 from functools import lru_cache
@@ -22,6 +23,7 @@ from core.pagination import Page, paginate
 from core.plugins import current_plugins, plugin_name, plugin_teams
 from core.ui import Period
 
+from . import freshness
 from .access import CostingAccess
 from .actuals import Actuals, compute, unit_page
 from .calculation import (
@@ -157,7 +159,11 @@ def actual_costs(period: Period, inputs: Inputs, team_ids: set[int] | None = Non
     queries (``actuals.compute``)."""
     work = billable_work(period)
     try:
-        return compute(work, inputs, team_ids), work
+        if work.failed:  # incomplete figures are never kept
+            return compute(work, inputs, team_ids), work
+        key = ("actuals", period.start, period.end, None if team_ids is None else frozenset(team_ids), inputs,
+               date.today(), work.sources)
+        return copy.deepcopy(freshness.cached(key, lambda: compute(work, inputs, team_ids))), work
     except Exception:  # a plugin's select that fails in the database: say which figures are missing
         log.exception("billable work of %s failed", period)
         db.session.rollback()
@@ -182,7 +188,7 @@ def actuals_page(acc: CostingAccess, period: Period, team_id: int | None, model_
     inputs = m.inputs() if m is not None else PRESET_INPUTS
     team_ids = {team_id} if team_id is not None else None if acc.finance else set(acc.manager_team_ids)
     result, work = actual_costs(period, inputs, team_ids)
-    units, has_next = unit_page(work, inputs, result.activity_kinds, team_ids, number, UNITS_PER_PAGE)
+    units, has_next = unit_page(work, inputs, result, number, UNITS_PER_PAGE)
     page = Page(units, number, has_next)
     return dict(result=result, units=units, page=page, model=m, inputs=inputs, failed=work.failed,
                 chart=vbar("Inkomsten uit deelnamegelden per maand (betaaldatum)", result.fee_by_month),
