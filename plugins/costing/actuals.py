@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, null, or_, select, union_all
 
 from core.extensions import db
 from core.finance import (
@@ -187,12 +187,6 @@ def _scoped(units, team_ids: set[int] | None):
     return [] if team_ids is None else [units.c.team_id.in_(list(team_ids) or [-1])]
 
 
-def _unit_hours(work: BillableWork):
-    """Hours per unit (kind, unit_id) in the period: a subquery with ``kind, unit_id, total``."""
-    h = work.hours.subquery("hours")
-    return select(h.c.kind, h.c.unit_id, func.sum(h.c.hours).label("total")).group_by(h.c.kind, h.c.unit_id)
-
-
 def compute(work: BillableWork, inputs: Inputs, team_ids: set[int] | None = None) -> Actuals:
     """The figures of ``work`` per team against ``inputs`` (``team_ids`` restricts; None: every team).
     Five queries whatever the data size: teams' counts and fees, hours per team and activity, cost per team
@@ -235,20 +229,25 @@ def compute(work: BillableWork, inputs: Inputs, team_ids: set[int] | None = None
         fees_reduced += int(r.fees_reduced)
     kinds: set[str] = set()
     if work.hours is not None and teams:
+        # one statement, the hours summed once (a CTE used twice): per team and activity, and per team the
+        # cost of each unit's hours at the rate, rounded per unit to the cent as the cost sheet does
         h = work.hours.subquery("hours")
-        joined = and_(h.c.kind == c.kind, h.c.unit_id == c.unit_id)
-        for team_id, activity, hours in db.session.execute(
-                select(c.team_id, h.c.activity, func.sum(h.c.hours)).join(h, joined)
-                .where(*_scoped(units, team_ids)).group_by(c.team_id, h.c.activity)):
-            kinds.add(activity)
-            teams[team_id].hours_total += _hours(hours)
-        per_unit = _unit_hours(work).subquery("per_unit")
-        unit_cost = func.round(per_unit.c.total * inputs.hourly_rate, 2)
-        for team_id, cost in db.session.execute(
-                select(c.team_id, func.sum(unit_cost))
-                .join(per_unit, and_(per_unit.c.kind == c.kind, per_unit.c.unit_id == c.unit_id))
-                .where(*_scoped(units, team_ids)).group_by(c.team_id)):
-            teams[team_id].cost = money(_dec(cost))
+        j = (select(c.team_id, h.c.kind, h.c.unit_id, h.c.activity, h.c.hours)
+             .join(h, and_(h.c.kind == c.kind, h.c.unit_id == c.unit_id)).where(*_scoped(units, team_ids))
+             .cte("unit_hours"))
+        per_unit = (select(j.c.team_id, func.sum(j.c.hours).label("total"))
+                    .group_by(j.c.team_id, j.c.kind, j.c.unit_id).subquery("per_unit"))
+        by_activity = select(literal(1).label("part"), j.c.team_id, j.c.activity,
+                             func.sum(j.c.hours).label("amount")).group_by(j.c.team_id, j.c.activity)
+        cost = select(literal(2).label("part"), per_unit.c.team_id, cast(null(), String).label("activity"),
+                      func.sum(func.round(per_unit.c.total * inputs.hourly_rate, 2)).label("amount")
+                      ).group_by(per_unit.c.team_id)
+        for part, team_id, activity, amount in db.session.execute(union_all(by_activity, cost)):
+            if part == 1:
+                kinds.add(activity)
+                teams[team_id].hours_total += _hours(amount)
+            else:
+                teams[team_id].cost = money(_dec(amount))
     names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_([i for i in teams if i]))).all())
     for t in teams.values():
         t.team = names.get(t.team_id, "")
