@@ -328,17 +328,14 @@ def _hours_of(work: BillableWork, rows) -> dict[tuple[str, int], dict[str, Decim
     out: dict[tuple[str, int], dict[str, Decimal]] = {(r.kind, r.unit_id): {} for r in rows}
     if work.hours is None or not rows:
         return out
-    by_kind: dict[str, list[int]] = {}
-    for r in rows:
-        by_kind.setdefault(r.kind, []).append(r.unit_id)
+    # by id only, every plugin's branch by its own index; the kind is matched here. A condition on the kind
+    # would leave the other plugins' branches with a constant false, which PostgreSQL still plans as a
+    # (parallel) scan of all their rows before it finds out
     h = work.hours.subquery("hours")
-    # every id on every branch too: a plugin's branch of another kind then reads a few rows by its index
-    # instead of planning a scan it does not need
-    cond = or_(*[and_(h.c.kind == kind, h.c.unit_id.in_(ids)) for kind, ids in by_kind.items()])
     every_id = sorted({r.unit_id for r in rows})
     for kind, unit_id, activity, hours in db.session.execute(
             select(h.c.kind, h.c.unit_id, h.c.activity, func.sum(h.c.hours))
-            .where(h.c.unit_id.in_(every_id), cond).group_by(h.c.kind, h.c.unit_id, h.c.activity)):
+            .where(h.c.unit_id.in_(every_id)).group_by(h.c.kind, h.c.unit_id, h.c.activity)):
         if hours is not None and (kind, unit_id) in out:
             out[(kind, unit_id)][activity] = _hours(hours)
     return out
