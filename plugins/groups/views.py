@@ -449,15 +449,17 @@ def withdraw(enrolment_id: int):
 
 @bp.get("/sessies/<int:session_id>/aanwezigheden")
 def attendance(session_id: int):
-    session = _get_session(session_id)
+    session = queries.session_with_programme(session_id)
+    if session is None:
+        abort(404)
     programme = session.programme
+    rows = queries.attendance_rows(session)
     if not owns(programme):
-        require_owner(programme, "groups_attendance", session.id,
-                      family_ids=[e.family_id for e in queries.attendance_rows(session)[0]])
-    enrolments, marks = queries.attendance_rows(session)
-    html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
-                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=operations.attendance_refusal(session))
-    audit.record_list_read("groups_attendance", [e.family_id for e in enrolments], object_id=session.id)
+        require_owner(programme, "groups_attendance", session.id, family_ids=[r.family_id for r in rows])
+    html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=rows,
+                           marks={r.id: r.mark for r in rows if r.mark}, statuses=ATTENDANCE_STATUSES,
+                           refusal=operations.attendance_refusal(session))
+    audit.record_list_read("groups_attendance", [r.family_id for r in rows], object_id=session.id)
     return html
 
 
@@ -507,9 +509,9 @@ def _attendance_conflict(session: GroupSession, enrolment: Enrolment, status: st
         return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=current.status,
                                statuses=ATTENDANCE_STATUSES, error=None, conflict=conflict)
     programme = session.programme
-    enrolments, marks = queries.attendance_rows(session)
-    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
-                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=None,
+    rows = queries.attendance_rows(session)
+    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=rows,
+                           marks={r.id: r.mark for r in rows if r.mark}, statuses=ATTENDANCE_STATUSES, refusal=None,
                            conflicts={enrolment.id: conflict}), 409
 
 
