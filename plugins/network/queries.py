@@ -13,7 +13,7 @@ from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import DateTime, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -221,14 +221,28 @@ class MapFilters:
 _MAP_CACHE_SIZE = 32  # per app (one per worker process): (filters, map version) -> the map's data
 
 
+def _map_version_statement():
+    """Per table the number of rows, the sum of their versions (every ORM update raises a row's version) and
+    the highest id; for relations also the newest ``created_at``: SQLite (no AUTOINCREMENT) gives a new row the
+    id of a deleted highest one, so "delete the newest relation, add another" keeps count, versions and highest
+    id, but never the newest creation time. Built once per process (a statement is immutable)."""
+    global _MAP_VERSION_STMT
+    if _MAP_VERSION_STMT is None:
+        parts = [select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0),
+                        func.coalesce(func.max(m.id), 0), cast(null(), DateTime) if m is not Relation
+                        else func.max(Relation.created_at)).select_from(m)
+                 for i, m in enumerate((Organisation, Partner, Relation))]
+        _MAP_VERSION_STMT = union_all(*parts)
+    return _MAP_VERSION_STMT
+
+
+_MAP_VERSION_STMT = None
+
+
 def map_version() -> tuple:
-    """What the map is drawn from, in one small statement: per table the number of rows, the sum of their
-    versions (every ORM update raises a row's version) and the highest id. Another value means the map changed
-    (in this process or any other), so a cached layout is used only while it is still the same."""
-    row = db.session.execute(union_all(*(
-        select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0), func.coalesce(func.max(m.id), 0))
-        .select_from(m) for i, m in enumerate((Organisation, Partner, Relation))))).all()
-    return tuple(sorted(tuple(r) for r in row))
+    """What the map is drawn from, in one small statement (``_map_version_statement``). Another value means the
+    map changed (in this process or any other), so a cached layout is used only while it is still the same."""
+    return tuple(sorted(tuple(r) for r in db.session.execute(_map_version_statement()).all()))
 
 
 def map_data(f: MapFilters) -> dict:
@@ -237,11 +251,11 @@ def map_data(f: MapFilters) -> dict:
     return _map_entry(f)["data"]
 
 
-def map_json(f: MapFilters) -> str:
-    """``map_data`` as JSON text, encoded once per cached layout."""
+def map_json(f: MapFilters) -> bytes:
+    """``map_data`` as UTF-8 JSON, encoded once per cached layout."""
     entry = _map_entry(f)
     if entry["json"] is None:
-        entry["json"] = json.dumps(entry["data"], separators=(",", ":"))
+        entry["json"] = json.dumps(entry["data"], separators=(",", ":")).encode()
     return entry["json"]
 
 

@@ -101,3 +101,22 @@ def test_map_filters(client, login, world, make_relation, make_partner):
     assert "Enkel <strong>CLB Genk</strong>" in html
     html = client.get("/netwerk/kaart?naam=bestaatniet").get_data(as_text=True)
     assert "Geen organisatie gevonden" in html
+
+
+def test_map_cache_notices_a_deleted_newest_relation_replaced_by_another(client, login, world, make_relation):
+    """SQLite gives a new row the id of a deleted highest one: count, versions and highest id stay the same, the
+    cached layout must not (the map's version also holds the newest creation time of a relation)."""
+    school, clb, cgg = world["school"], world["clb"], world["cgg"]
+    make_relation(school, clb, "verwijsroute")
+    newest = make_relation(clb, cgg, "consult")
+    login(client, "worker")
+    before = client.get("/netwerk/kaart.json").get_json()
+    assert {(e["source"], e["target"]) for e in before["edges"]} == {(school.id, clb.id), (clb.id, cgg.id)}
+    old_id = newest.id
+    db.session.delete(newest)
+    db.session.commit()
+    replaced = make_relation(school, cgg, "consult")
+    if db.engine.dialect.name == "sqlite":
+        assert replaced.id == old_id  # the case this test is about
+    after = client.get("/netwerk/kaart.json").get_json()
+    assert {(e["source"], e["target"]) for e in after["edges"]} == {(school.id, clb.id), (school.id, cgg.id)}
