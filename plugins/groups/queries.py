@@ -52,8 +52,8 @@ def partner_choices() -> list[tuple[int, str]]:
 def programme_list(team_ids: Iterable[int] | None, *, q: str = "", kind: str = "",
                    page_no: int = 1) -> tuple[Page, dict[tuple[int, str], int]]:
     """One page of programmes that are not archived (newest first), and the number of enrolments per
-    ``(programme_id, status)`` on that page. Two queries."""
-    stmt = _in_teams(select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False)),
+    ``(programme_id, status)`` on that page. Two queries (the team joined to its programme)."""
+    stmt = _in_teams(select(Programme).options(joinedload(Programme.team, innerjoin=True)).where(Programme.archived.is_(False)),
                      team_ids)
     if kind:
         stmt = stmt.where(Programme.kind == kind)

@@ -23,7 +23,7 @@ from core.ui import confirm_first, render, wants_fragment
 from core.xlsx import Book, send_xlsx
 
 from . import operations, queries
-from .access import get_programme, owner_team_choices, owns, programme_family_ids, require_owner
+from .access import get_programme, may_create, owner_team_choices, owns, programme_family_ids, require_owner
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
 from .logic import (
     TZ,
@@ -70,7 +70,7 @@ def index():
                                           page_no=_page_no())
     args = {k: v for k, v in request.args.items() if k != "pagina"}
     return render_template("groups/index.html", page=page, counts=counts, q=q, scope=scope, kind=kind,
-                           kinds=PROGRAMME_KINDS, args=args, can_create=bool(owner_team_choices()))
+                           kinds=PROGRAMME_KINDS, args=args, can_create=may_create())
 
 
 def _programme_form(programme: Programme | None = None) -> ProgrammeForm:
