@@ -20,7 +20,15 @@ from core.models import Organisation, Person, User
 from core.pagination import Page, paginate
 
 from .logic import Conflict, Slot, attendance_figures, now_local, waiting_order
-from .models import ERASED_LABEL, WORK_STATUS_LABELS, Attendance, Enrolment, GroupSession, Programme, programme_leader
+from .models import (
+    ERASED_LABEL,
+    WORK_STATUS_LABELS,
+    Attendance,
+    Enrolment,
+    GroupSession,
+    Programme,
+    programme_leader,
+)
 
 PAGE_SIZE = 25
 
