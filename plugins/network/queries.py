@@ -13,7 +13,7 @@ from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import DateTime, String, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -163,6 +163,40 @@ def contacts_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[in
 
 def services_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[int, list[Service]]:
     return _by_org(Service, org_ids, shareable_only, Service.name)
+
+
+def directory_summary(org_ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple[list[str], int]]]:
+    """What the directory shows per organisation, in one statement whatever the number of contacts and offers:
+    ``contacts[org_id] = (first, n)`` with the contact to call first (a row: name, role, phone, email; None
+    without contacts) and the number of contacts, ``offers[org_id] = (names, n)`` with the names of the first
+    three offers and the number of offers. Same order as ``contacts_by_org`` and ``services_by_org``."""
+    contacts: dict[int, tuple] = {i: (None, 0) for i in org_ids}
+    offers: dict[int, tuple[list[str], int]] = {i: ([], 0) for i in org_ids}
+    if not org_ids:
+        return contacts, offers
+    text = String()
+    who = select(literal("c", text).label("what"), Contact.organisation_id.label("org"), Contact.name.label("name"),
+                 Contact.role.label("role"), Contact.phone.label("phone"), Contact.email.label("email"),
+                 func.row_number().over(partition_by=Contact.organisation_id,
+                                        order_by=(Contact.is_primary.desc(), Contact.name, Contact.id)).label("rn"),
+                 func.count().over(partition_by=Contact.organisation_id).label("n")
+                 ).where(Contact.organisation_id.in_(org_ids))
+    what = select(literal("s", text), Service.organisation_id, Service.name, cast(null(), text), cast(null(), text),
+                  cast(null(), text),
+                  func.row_number().over(partition_by=Service.organisation_id, order_by=(Service.name, Service.id)),
+                  func.count().over(partition_by=Service.organisation_id)
+                  ).where(Service.organisation_id.in_(org_ids))
+    both = union_all(who, what).subquery()
+    rows = db.session.execute(select(both).where(or_(and_(both.c.what == "c", both.c.rn == 1),
+                                                     and_(both.c.what == "s", both.c.rn <= 3)))
+                              .order_by(both.c.what, both.c.org, both.c.rn))
+    for row in rows:
+        if row.what == "c":
+            contacts[row.org] = (row, row.n)
+        else:
+            offers[row.org][0].append(row.name)
+            offers[row.org] = (offers[row.org][0], row.n)
+    return contacts, offers
 
 
 def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]:
