@@ -223,7 +223,8 @@ def add_session(programme_id: int):
 
 
 def _get_session(session_id: int) -> GroupSession:
-    session = db.session.get(GroupSession, session_id)
+    """The session with its programme (every caller checks the programme's team), or 404."""
+    session = queries.session_with_programme(session_id)
     if session is None:
         abort(404)
     return session
@@ -449,9 +450,7 @@ def withdraw(enrolment_id: int):
 
 @bp.get("/sessies/<int:session_id>/aanwezigheden")
 def attendance(session_id: int):
-    session = queries.session_with_programme(session_id)
-    if session is None:
-        abort(404)
+    session = _get_session(session_id)
     programme = session.programme
     rows = queries.attendance_rows(session)
     if not owns(programme):
