@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, Numeric, Select, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Numeric, Select, String, and_, bindparam, case, cast, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from core.extensions import db
@@ -254,22 +254,37 @@ class AttendanceRow:
         return (1, "", "", self.id) if self.given_name is None else (0, self.given_name, self.family_name, self.id)
 
 
+_STATEMENTS: dict[str, Select] = {}  # built once per process (a statement is immutable), run with parameters
+
+
+def _statement(name: str) -> Select:
+    found = _STATEMENTS.get(name)
+    if found is None:
+        if name == "session":
+            found = (select(GroupSession).options(joinedload(GroupSession.programme))
+                     .where(GroupSession.id == bindparam("session_id")))
+        else:  # "attendance"
+            mark = aliased(Attendance)
+            found = (select(Enrolment.id, Enrolment.family_id, Person.given_name, Person.family_name, mark.status)
+                     .outerjoin(Person, Person.id == Enrolment.person_id)
+                     .outerjoin(mark, and_(mark.session_id == bindparam("session_id"),
+                                           mark.enrolment_id == Enrolment.id))
+                     .where(Enrolment.programme_id == bindparam("programme_id"),
+                            or_(Enrolment.status == "enrolled", mark.id.is_not(None))))
+        _STATEMENTS[name] = found
+    return found
+
+
 def session_with_programme(session_id: int) -> GroupSession | None:
     """The session with its programme (one statement)."""
-    return db.session.scalar(select(GroupSession).options(joinedload(GroupSession.programme))
-                             .where(GroupSession.id == session_id))
+    return db.session.scalar(_statement("session"), {"session_id": session_id})
 
 
 def attendance_rows(session: GroupSession) -> list[AttendanceRow]:
     """The children on the session's attendance page (enrolled, or marked at this session before they left)
     by given name, each with its mark: one statement, only the columns the page shows."""
-    mark = aliased(Attendance)
-    rows = db.session.execute(
-        select(Enrolment.id, Enrolment.family_id, Person.given_name, Person.family_name, mark.status)
-        .outerjoin(Person, Person.id == Enrolment.person_id)
-        .outerjoin(mark, and_(mark.session_id == session.id, mark.enrolment_id == Enrolment.id))
-        .where(Enrolment.programme_id == session.programme_id,
-               or_(Enrolment.status == "enrolled", mark.id.is_not(None))))
+    rows = db.session.execute(_statement("attendance"),
+                              {"session_id": session.id, "programme_id": session.programme_id})
     return sorted((AttendanceRow(*r) for r in rows), key=AttendanceRow.sort_key)
 
 
