@@ -13,7 +13,20 @@ from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, String, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -165,6 +178,33 @@ def services_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[in
     return _by_org(Service, org_ids, shareable_only, Service.name)
 
 
+_DIRECTORY_SUMMARY_STMT = None
+
+
+def _directory_summary_statement():
+    """``directory_summary``'s statement, built once per process (a statement is immutable); ``ids`` expands."""
+    global _DIRECTORY_SUMMARY_STMT
+    if _DIRECTORY_SUMMARY_STMT is None:
+        ids, text = bindparam("ids", expanding=True), String()
+        who = select(literal("c", text).label("what"), Contact.organisation_id.label("org"),
+                     Contact.name.label("name"), Contact.role.label("role"), Contact.phone.label("phone"),
+                     Contact.email.label("email"),
+                     func.row_number().over(partition_by=Contact.organisation_id,
+                                            order_by=(Contact.is_primary.desc(), Contact.name, Contact.id)).label("rn"),
+                     func.count().over(partition_by=Contact.organisation_id).label("n")
+                     ).where(Contact.organisation_id.in_(ids))
+        what = select(literal("s", text), Service.organisation_id, Service.name, cast(null(), text),
+                      cast(null(), text), cast(null(), text),
+                      func.row_number().over(partition_by=Service.organisation_id, order_by=(Service.name, Service.id)),
+                      func.count().over(partition_by=Service.organisation_id)
+                      ).where(Service.organisation_id.in_(ids))
+        both = union_all(who, what).subquery()
+        _DIRECTORY_SUMMARY_STMT = (select(both).where(or_(and_(both.c.what == "c", both.c.rn == 1),
+                                                          and_(both.c.what == "s", both.c.rn <= 3)))
+                                   .order_by(both.c.what, both.c.org, both.c.rn))
+    return _DIRECTORY_SUMMARY_STMT
+
+
 def directory_summary(org_ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple[list[str], int]]]:
     """What the directory shows per organisation, in one statement whatever the number of contacts and offers:
     ``contacts[org_id] = (first, n)`` with the contact to call first (a row: name, role, phone, email; None
@@ -174,22 +214,7 @@ def directory_summary(org_ids: list[int]) -> tuple[dict[int, tuple], dict[int, t
     offers: dict[int, tuple[list[str], int]] = {i: ([], 0) for i in org_ids}
     if not org_ids:
         return contacts, offers
-    text = String()
-    who = select(literal("c", text).label("what"), Contact.organisation_id.label("org"), Contact.name.label("name"),
-                 Contact.role.label("role"), Contact.phone.label("phone"), Contact.email.label("email"),
-                 func.row_number().over(partition_by=Contact.organisation_id,
-                                        order_by=(Contact.is_primary.desc(), Contact.name, Contact.id)).label("rn"),
-                 func.count().over(partition_by=Contact.organisation_id).label("n")
-                 ).where(Contact.organisation_id.in_(org_ids))
-    what = select(literal("s", text), Service.organisation_id, Service.name, cast(null(), text), cast(null(), text),
-                  cast(null(), text),
-                  func.row_number().over(partition_by=Service.organisation_id, order_by=(Service.name, Service.id)),
-                  func.count().over(partition_by=Service.organisation_id)
-                  ).where(Service.organisation_id.in_(org_ids))
-    both = union_all(who, what).subquery()
-    rows = db.session.execute(select(both).where(or_(and_(both.c.what == "c", both.c.rn == 1),
-                                                     and_(both.c.what == "s", both.c.rn <= 3)))
-                              .order_by(both.c.what, both.c.org, both.c.rn))
+    rows = db.session.execute(_directory_summary_statement(), {"ids": list(org_ids)})
     for row in rows:
         if row.what == "c":
             contacts[row.org] = (row, row.n)
