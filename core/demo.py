@@ -21,6 +21,7 @@ def load_demo(scale: int = 1) -> None:
     from .demo_data import load_core_demo
     from .demo_story import story_for
     from .extensions import db
+    from .held import renew
     from .plugins import current_plugins
     from .work_demo import demo_work
 
@@ -37,6 +38,7 @@ def load_demo(scale: int = 1) -> None:
         for step in STEPS:
             step(db.session, story)
         demo_work(db.session, scale)  # tasks and appointments of the staff (core.work_demo)
+        renew(db.session)  # bulk inserts bypass the flush: what server processes hold is renewed by hand
         db.session.commit()
     except BaseException:
         db.session.rollback()

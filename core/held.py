@@ -78,8 +78,10 @@ def held(key: str, load: Callable[[], T]) -> T:
     return found[1]
 
 
-@event.listens_for(Session, "before_flush")
-def _new_version_on_change(session, _flush_context, _instances) -> None:
+@event.listens_for(Session, "after_flush")
+def _new_version_on_change(session, _flush_context) -> None:
+    """After the rows are written (the lists still show what was flushed): the version's row is locked last and
+    held only until the commit, so concurrent writers wait on it as briefly as possible."""
     watched = tuple(_WATCHED)
     changed = bool(watched) and any(isinstance(obj, watched)
                                     for obj in (*session.new, *session.dirty, *session.deleted))

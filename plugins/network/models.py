@@ -28,6 +28,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.held import changes_with
 from core.models import Organisation, utcnow
 
 # Policy domains (sector) of partners, after the research on trajectory support (003) and DOMAIN.md.
@@ -275,6 +276,9 @@ class Relation(db.Model):
     @property
     def is_agreement(self) -> bool:
         return self.kind == "samenwerkingsakkoord"
+
+
+changes_with(Organisation, Partner, Relation)  # the network map is held per process (queries.map_data)
 
 
 class EcoTie(db.Model):

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import (
-    DateTime,
     String,
     and_,
     bindparam,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from core.held import held
 from core.models import Consent, Family, FamilyMember, Organisation, Person, User, fold, utcnow
 from core.pagination import Page, paginate
 from core.settings import PluginSettings
@@ -277,36 +277,13 @@ class MapFilters:
     focus: int | None = None
 
 
-_MAP_CACHE_SIZE = 32  # per app (one per worker process): (filters, map version) -> the map's data
-
-
-def _map_version_statement():
-    """Per table the number of rows, the sum of their versions (every ORM update raises a row's version) and
-    the highest id; for relations also the newest ``created_at``: SQLite (no AUTOINCREMENT) gives a new row the
-    id of a deleted highest one, so "delete the newest relation, add another" keeps count, versions and highest
-    id, but never the newest creation time. Built once per process (a statement is immutable)."""
-    global _MAP_VERSION_STMT
-    if _MAP_VERSION_STMT is None:
-        parts = [select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0),
-                        func.coalesce(func.max(m.id), 0), cast(null(), DateTime) if m is not Relation
-                        else func.max(Relation.created_at)).select_from(m)
-                 for i, m in enumerate((Organisation, Partner, Relation))]
-        _MAP_VERSION_STMT = union_all(*parts)
-    return _MAP_VERSION_STMT
-
-
-_MAP_VERSION_STMT = None
-
-
-def map_version() -> tuple:
-    """What the map is drawn from, in one small statement (``_map_version_statement``). Another value means the
-    map changed (in this process or any other), so a cached layout is used only while it is still the same."""
-    return tuple(sorted(tuple(r) for r in db.session.execute(_map_version_statement()).all()))
+_MAP_CACHE_SIZE = 32  # per process: filters -> the map's data
 
 
 def map_data(f: MapFilters) -> dict:
-    """The network map's data (``layout_map``), cached per process while ``map_version()`` stays the same:
-    the layout is not recomputed per request. Callers must not change the returned dict."""
+    """The network map's data (``layout_map``), held per process (``core.held``: renewed in every process when
+    an organisation, a partner profile or a relation is written): the layout is not recomputed per request and
+    checking it costs no query. Callers must not change the returned dict."""
     return _map_entry(f)["data"]
 
 
@@ -319,8 +296,8 @@ def map_json(f: MapFilters) -> bytes:
 
 
 def _map_entry(f: MapFilters) -> dict:
-    cache = current_app.extensions.setdefault("hvhk_network_map", OrderedDict())
-    key = (astuple(f), map_version())
+    cache = held("network.map", OrderedDict)  # a new, empty one whenever the house's cache version changes
+    key = astuple(f)
     found = cache.get(key)
     if found is not None:
         cache.move_to_end(key)

@@ -41,6 +41,7 @@ def test_directory_query_count_is_constant(client, login, world, make_partner, c
     client.get("/netwerk/")
 
     def run():
+        client.get("/netwerk/")  # warm: what the process holds is renewed after the writes (core.held)
         with count_queries() as n:
             assert client.get("/netwerk/").status_code == 200
         return n.count
@@ -288,6 +289,7 @@ def test_partner_page_query_count_is_constant(client, login, world, make_partner
         make_relation(o, clb)
         db.session.add(Contact(organisation_id=clb.id, name=f"Extra {i}", phone="089 11 22 33"))
     db.session.commit()
+    client.get(url)  # warm: what the process holds is renewed after the writes (core.held)
     with count_queries() as n2:
         client.get(url)
     assert n1.count == n2.count
