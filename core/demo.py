@@ -19,7 +19,7 @@ def load_demo(scale: int = 1) -> None:
     from sqlalchemy import text
 
     from .demo_data import load_core_demo
-    from .demo_story import story_for
+    from .demo_story import check_foreign_keys, skip_row_checks, story_for
     from .extensions import db
     from .plugins import current_plugins
     from .work_demo import demo_work
@@ -30,6 +30,7 @@ def load_demo(scale: int = 1) -> None:
             # (at large scales the stories take a while to decide before the first rows are written)
             db.session.execute(text("SET LOCAL statement_timeout = 0"))
             db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+        checks_skipped = skip_row_checks(db.session)  # foreign keys checked once, set-based, before the commit
         load_core_demo(db.session, scale)
         db.session.flush()
         current_plugins().hook_available("hvhk_demo_data")(session=db.session, scale=scale)
@@ -37,6 +38,8 @@ def load_demo(scale: int = 1) -> None:
         for step in STEPS:
             step(db.session, story)
         demo_work(db.session, scale)  # tasks and appointments of the staff (core.work_demo)
+        if checks_skipped:
+            check_foreign_keys(db.session)
         db.session.commit()
     except BaseException:
         db.session.rollback()
