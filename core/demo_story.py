@@ -16,11 +16,12 @@ it with one line to the ``STEPS`` list of your plugin's demo module (``core.demo
 
 from __future__ import annotations
 
+import operator
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import Boolean, insert
 
 SEED = 20251
 STORY_KEY = "hvhk_demo_story"
@@ -337,32 +338,46 @@ def bulk_insert(session, target, rows: list[dict], chunk: int = 20000) -> None:
             d = c.default
             fill[c.name] = d.arg(None) if d.is_callable else (d.arg if d.is_scalar else None)
     names = cols + list(fill)
-    extra = list(fill.values())
+    extra = tuple(fill.values())
+    # one C-level call per row picks the values out of the dict (rows count in the millions at large scales)
+    pick = operator.itemgetter(*cols) if len(cols) > 1 else (lambda r, c=cols[0]: (r[c],))
     raw = conn.connection.driver_connection
     quoted = ", ".join(f'"{n}"' for n in names)
     if dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for r in rows:
-                copy.write_row([r[c] for c in cols] + extra)
+            write = copy.write_row
+            if extra:
+                for r in rows:
+                    write(pick(r) + extra)
+            else:
+                for r in map(pick, rows):
+                    write(r)
         return
-    procs = [table.c[n].type.bind_processor(dialect) for n in names]
-    extra_values = [p(v) if p and v is not None else v for p, v in zip(procs[len(cols):], extra, strict=True)]
-    col_procs = list(enumerate(procs[:len(cols)]))
-    conv = [(i, p) for i, p in col_procs if p is not None]
+    # the columns' bind processors (SQLite stores a bool as 0/1 by itself: no need to convert those)
+    procs = [None if isinstance(table.c[n].type, Boolean) else table.c[n].type.bind_processor(dialect)
+             for n in names]
+    extra_values = tuple(p(v) if p and v is not None else v for p, v in zip(procs[len(cols):], extra, strict=True))
+    conv = [(i, p) for i, p in enumerate(procs[:len(cols)]) if p is not None]
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
 
-    def values():
+    def converted():
         for r in rows:
-            v = [r[c] for c in cols]
+            v = list(pick(r))
             for i, p in conv:
                 if v[i] is not None:
                     v[i] = p(v[i])
-            yield v + extra_values if extra_values else v
+            yield (*v, *extra_values)
 
     if dialect.name == "sqlite":
+        if conv:
+            values = converted()
+        elif extra_values:
+            values = (v + extra_values for v in map(pick, rows))
+        else:
+            values = map(pick, rows)
         cur = raw.cursor()
         try:
-            cur.executemany(sql, values())
+            cur.executemany(sql, values)
         finally:
             cur.close()
         return
