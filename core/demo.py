@@ -54,6 +54,9 @@ def load_demo(scale: int = 1) -> None:
         demo_work(db.session, scale)  # tasks and appointments of the staff (core.work_demo)
         if checks_skipped:
             check_foreign_keys(db.session)
+        if page_cache is not None:  # the pages written stay until the commit; the clean ones go now
+            db.session.execute(text(f"PRAGMA cache_size = {int(page_cache)}"))
+            page_cache = None
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -61,10 +64,10 @@ def load_demo(scale: int = 1) -> None:
     finally:
         if collecting:
             gc.enable()
-        if page_cache is not None:
+        if page_cache is not None:  # the load failed: put the page cache back all the same
             try:
                 db.session.execute(text(f"PRAGMA cache_size = {int(page_cache)}"))
-                db.session.commit()
             except Exception:  # never hide the load's own error behind this one
-                db.session.rollback()
+                pass
+            db.session.rollback()
         db.session.info.pop("hvhk_demo_story", None)  # the story is big at large scales: let it go
