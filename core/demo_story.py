@@ -344,7 +344,11 @@ def bulk_insert(session, target, rows: list[dict], chunk: int = 20000) -> None:
     raw = conn.connection.driver_connection
     quoted = ", ".join(f'"{n}"' for n in names)
     if dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        # formatting the rows here while a worker thread sends the previous buffers to the server
+        from psycopg.copy import QueuedLibpqWriter
+
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN',
+                                           writer=QueuedLibpqWriter(cur)) as copy:
             write = copy.write_row
             if extra:
                 for r in rows:
