@@ -110,6 +110,21 @@ class Timeline:
         self._bank |= {date(y, 5, 1).toordinal() for y in range(current - 8, current + 3)}
         self._bank |= {date(y, 12, 25).toordinal() for y in range(current - 8, current + 2)}
         self._bank |= {date(y, 1, 1).toordinal() for y in range(current - 8, current + 3)}
+        # the answers of school_day and workday for every day of the years above, looked up (asked millions of
+        # times at large scales); days outside them take the loops below
+        first, last = date(current - 8, 1, 1).toordinal(), date(current + 2, 12, 31).toordinal()
+        self._next_school: dict[int, date] = {}
+        self._next_work: dict[int, date] = {}
+        next_school = next_work = None
+        for o in range(last, first - 1, -1):
+            if o in self._school:
+                next_school = o
+            if (o - 1) % 7 < 5 and o not in self._bank:  # (ordinal - 1) % 7 is the weekday, 0 = Monday
+                next_work = o
+            if next_school is not None:
+                self._next_school[o] = date.fromordinal(next_school if next_school - o < 120 else o)
+            if next_work is not None:
+                self._next_work[o] = date.fromordinal(next_work)
 
     def is_school_day(self, day: date) -> bool:
         return day.toordinal() in self._school
@@ -120,6 +135,9 @@ class Timeline:
     def school_day(self, day: date) -> date:
         """The first school day on or after ``day``."""
         o = day.toordinal()
+        known = self._next_school.get(o)
+        if known is not None:
+            return known
         for _ in range(120):
             if o in self._school:
                 return date.fromordinal(o)
@@ -137,6 +155,9 @@ class Timeline:
 
     def workday(self, day: date) -> date:
         """The first working day (Monday to Friday, no bank holiday) on or after ``day``."""
+        known = self._next_work.get(day.toordinal())
+        if known is not None:
+            return known
         while not self.is_workday(day):
             day += timedelta(days=1)
         return day
