@@ -394,6 +394,7 @@ def bulk_insert(session, target, rows: list[dict], chunk: int = 20000) -> None:
             yield (*v, *extra_values)
 
     if dialect.name == "sqlite":
+        _c_level_date_adapters()
         if conv:
             values = converted()
         elif extra_values:
@@ -408,6 +409,17 @@ def bulk_insert(session, target, rows: list[dict], chunk: int = 20000) -> None:
         return
     for i in range(0, len(rows), chunk):
         session.execute(insert(table), rows[i:i + chunk])
+
+
+def _c_level_date_adapters() -> None:
+    """The sqlite3 module turns dates and datetimes into text with Python functions (``adapt_date``:
+    ``isoformat()``, ``adapt_datetime``: ``isoformat(" ")``), one call per value: millions in a large demo.
+    ``date.isoformat`` and ``datetime.__str__`` give the very same text from C. Same values stored, for every
+    user of the sqlite3 module in this process (and no Python 3.12 warning about the default adapters)."""
+    import sqlite3
+
+    sqlite3.register_adapter(date, date.isoformat)
+    sqlite3.register_adapter(datetime, datetime.__str__)
 
 
 def fix_sequences(session, tables: list[str]) -> None:
