@@ -61,7 +61,7 @@ def main() -> None:
 
     rows = []
     with app.app_context():
-        generated_s = sum(r["seconds"] for r in load_demo_timed(scale))
+        generated_s = sum(r["seconds"] for r in load_demo_timed(scale) if r["seconds"] != "")
         moved = age_data(db, args.old_share)
         with app.test_request_context():
             for attempt in ("cold", "warm"):

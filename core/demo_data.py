@@ -394,7 +394,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
             continue
         for day in (t.decision_on, t.start_on, t.phase3_on, t.phase4_on, t.closed_on):
             if day:
-                audit.append(dict(at=datetime.combine(day, datetime.min.time()) + timedelta(hours=14, minutes=t.family_id % 50),
+                audit.append(dict(at=datetime(day.year, day.month, day.day, 14, t.family_id % 50),
                                   user_id=t.lead, action="view", object_type="family", object_id=t.family_id,
                                   family_id=t.family_id, detail=None, address="10.20.0.15"))
     for c in changes:

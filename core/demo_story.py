@@ -16,11 +16,12 @@ it with one line to the ``STEPS`` list of your plugin's demo module (``core.demo
 
 from __future__ import annotations
 
+import operator
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import Boolean, insert
 
 SEED = 20251
 STORY_KEY = "hvhk_demo_story"
@@ -109,6 +110,21 @@ class Timeline:
         self._bank |= {date(y, 5, 1).toordinal() for y in range(current - 8, current + 3)}
         self._bank |= {date(y, 12, 25).toordinal() for y in range(current - 8, current + 2)}
         self._bank |= {date(y, 1, 1).toordinal() for y in range(current - 8, current + 3)}
+        # the answers of school_day and workday for every day of the years above, looked up (asked millions of
+        # times at large scales); days outside them take the loops below
+        first, last = date(current - 8, 1, 1).toordinal(), date(current + 2, 12, 31).toordinal()
+        self._next_school: dict[int, date] = {}
+        self._next_work: dict[int, date] = {}
+        next_school = next_work = None
+        for o in range(last, first - 1, -1):
+            if o in self._school:
+                next_school = o
+            if (o - 1) % 7 < 5 and o not in self._bank:  # (ordinal - 1) % 7 is the weekday, 0 = Monday
+                next_work = o
+            if next_school is not None:
+                self._next_school[o] = date.fromordinal(next_school if next_school - o < 120 else o)
+            if next_work is not None:
+                self._next_work[o] = date.fromordinal(next_work)
 
     def is_school_day(self, day: date) -> bool:
         return day.toordinal() in self._school
@@ -119,6 +135,9 @@ class Timeline:
     def school_day(self, day: date) -> date:
         """The first school day on or after ``day``."""
         o = day.toordinal()
+        known = self._next_school.get(o)
+        if known is not None:
+            return known
         for _ in range(120):
             if o in self._school:
                 return date.fromordinal(o)
@@ -136,6 +155,9 @@ class Timeline:
 
     def workday(self, day: date) -> date:
         """The first working day (Monday to Friday, no bank holiday) on or after ``day``."""
+        known = self._next_work.get(day.toordinal())
+        if known is not None:
+            return known
         while not self.is_workday(day):
             day += timedelta(days=1)
         return day
@@ -337,37 +359,67 @@ def bulk_insert(session, target, rows: list[dict], chunk: int = 20000) -> None:
             d = c.default
             fill[c.name] = d.arg(None) if d.is_callable else (d.arg if d.is_scalar else None)
     names = cols + list(fill)
-    extra = list(fill.values())
+    extra = tuple(fill.values())
+    # one C-level call per row picks the values out of the dict (rows count in the millions at large scales)
+    pick = operator.itemgetter(*cols) if len(cols) > 1 else (lambda r, c=cols[0]: (r[c],))
     raw = conn.connection.driver_connection
     quoted = ", ".join(f'"{n}"' for n in names)
     if dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for r in rows:
-                copy.write_row([r[c] for c in cols] + extra)
+        # formatting the rows here while a worker thread sends the previous buffers to the server
+        from psycopg.copy import QueuedLibpqWriter
+
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN',
+                                           writer=QueuedLibpqWriter(cur)) as copy:
+            write = copy.write_row
+            if extra:
+                for r in rows:
+                    write(pick(r) + extra)
+            else:
+                for r in map(pick, rows):
+                    write(r)
         return
-    procs = [table.c[n].type.bind_processor(dialect) for n in names]
-    extra_values = [p(v) if p and v is not None else v for p, v in zip(procs[len(cols):], extra, strict=True)]
-    col_procs = list(enumerate(procs[:len(cols)]))
-    conv = [(i, p) for i, p in col_procs if p is not None]
+    # the columns' bind processors (SQLite stores a bool as 0/1 by itself: no need to convert those)
+    procs = [None if isinstance(table.c[n].type, Boolean) else table.c[n].type.bind_processor(dialect)
+             for n in names]
+    extra_values = tuple(p(v) if p and v is not None else v for p, v in zip(procs[len(cols):], extra, strict=True))
+    conv = [(i, p) for i, p in enumerate(procs[:len(cols)]) if p is not None]
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
 
-    def values():
+    def converted():
         for r in rows:
-            v = [r[c] for c in cols]
+            v = list(pick(r))
             for i, p in conv:
                 if v[i] is not None:
                     v[i] = p(v[i])
-            yield v + extra_values if extra_values else v
+            yield (*v, *extra_values)
 
     if dialect.name == "sqlite":
+        _c_level_date_adapters()
+        if conv:
+            values = converted()
+        elif extra_values:
+            values = (v + extra_values for v in map(pick, rows))
+        else:
+            values = map(pick, rows)
         cur = raw.cursor()
         try:
-            cur.executemany(sql, values())
+            cur.executemany(sql, values)
         finally:
             cur.close()
         return
     for i in range(0, len(rows), chunk):
         session.execute(insert(table), rows[i:i + chunk])
+
+
+def _c_level_date_adapters() -> None:
+    """The sqlite3 module turns dates and datetimes into text with Python functions (``adapt_date``:
+    ``isoformat()``, ``adapt_datetime``: ``isoformat(" ")``), one call per value: millions in a large demo.
+    ``date.isoformat`` and ``datetime.__str__`` give the very same text from C. Same values stored, for every
+    user of the sqlite3 module in this process (and no Python 3.12 warning about the default adapters)."""
+    import sqlite3
+
+    sqlite3.register_adapter(date, date.isoformat)
+    sqlite3.register_adapter(datetime, datetime.__str__)
 
 
 def fix_sequences(session, tables: list[str]) -> None:
@@ -379,6 +431,46 @@ def fix_sequences(session, tables: list[str]) -> None:
     for table in tables:
         session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                              f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+
+
+def skip_row_checks(session) -> bool:
+    """PostgreSQL, as a superuser: switch off the per-row foreign-key triggers for the rest of this transaction
+    (``session_replication_role = replica``; the schema has no other triggers). At large scales those triggers
+    cost the server more than the rows themselves: a lookup and a row lock on the referenced row for every
+    foreign key of every row. ``check_foreign_keys`` then checks every foreign key once, set-based, before the
+    commit. Returns False (and changes nothing) elsewhere."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    if session.execute(text("SELECT current_setting('is_superuser')")).scalar() != "on":
+        return False
+    session.execute(text("SET LOCAL session_replication_role = replica"))
+    return True
+
+
+def check_foreign_keys(session) -> None:
+    """Every foreign key of the schema, checked once with one anti-join per constraint (after
+    ``skip_row_checks``); switches the per-row triggers back on. Raises when a row points nowhere."""
+    from sqlalchemy import text
+
+    session.flush()
+    session.execute(text("SET LOCAL session_replication_role = origin"))
+    fks = session.execute(text(
+        "SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text, "
+        "ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+        "      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), "
+        "ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i) "
+        "      JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i) "
+        "FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace "
+        "WHERE c.contype = 'f' AND s.nspname = current_schema() ORDER BY 1")).all()
+    for name, child, parent, cols, pcols in fks:
+        present = " AND ".join(f'c."{col}" IS NOT NULL' for col in cols)
+        match = " AND ".join(f'p."{pc}" = c."{col}"' for col, pc in zip(cols, pcols, strict=True))
+        bad = session.execute(text(f"SELECT 1 FROM {child} c WHERE {present} AND NOT EXISTS "
+                                   f"(SELECT 1 FROM {parent} p WHERE {match}) LIMIT 1")).first()
+        if bad is not None:
+            raise RuntimeError(f"demo data: a row of {child} breaks foreign key {name}")
 
 
 # --------------------------------------------------------------------------- deciding the stories

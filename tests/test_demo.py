@@ -113,3 +113,26 @@ def test_plugins_demo_hooks_do_not_commit(app):
         event.remove(db.session(), "after_commit", count)
     assert len(commits) == 1
     assert db.session.scalar(select(func.count(Family.id))) > 0
+
+
+def test_without_row_triggers_every_foreign_key_is_checked_once_before_the_commit(app):
+    """PostgreSQL as a superuser: the load switches the per-row foreign-key triggers off and checks every foreign
+    key set-based before its commit, so a row that points nowhere still fails the load; elsewhere nothing changes."""
+    from core.demo_story import check_foreign_keys, skip_row_checks
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        assert skip_row_checks(db.session) is False
+        return
+    if not skip_row_checks(db.session):
+        pytest.skip("the test database's role is not a superuser")
+    team = Team(name="Controle")
+    db.session.add(team)
+    db.session.flush()
+    check_foreign_keys(db.session)  # all rows point somewhere
+    assert db.session.scalar(text("SELECT current_setting('session_replication_role')")) == "origin"
+    skip_row_checks(db.session)
+    db.session.execute(text("INSERT INTO membership (user_id, team_id, role) VALUES (987654, :t, 'member')"),
+                       {"t": team.id})  # no such user: accepted without the row triggers...
+    with pytest.raises(RuntimeError, match="membership"):
+        check_foreign_keys(db.session)  # ...and found by the check
+    db.session.rollback()
