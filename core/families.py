@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
@@ -35,6 +35,7 @@ from .models import (
     Consent,
     Family,
     FamilyMember,
+    FamilyNameKey,
     Involvement,
     Membership,
     Organisation,
@@ -44,7 +45,7 @@ from .models import (
     fold,
     utcnow,
 )
-from .pagination import Page, page_number, paginate
+from .pagination import Page, page_number
 from .people import deny
 from .plugins import user_hook
 from .ui import SearchResult, confirm_first
@@ -77,52 +78,99 @@ def person_match(query: str):
     return or_(*conditions)
 
 
+TOTAL_CAP = 100  # the directory says how many families it found up to this many, "meer dan 100" beyond
+
+
+def _name_key_ids(key: str, family_filters: list, enough: int):
+    """The ids of the first ``enough`` families (by label, then id) with a name key starting with ``key``
+    (the label's, or a member's given or family name): from the index on family_name_key (name_key,
+    label_key, family_id), whatever the number of matches."""
+    k = FamilyNameKey
+    upper = key[:-1] + chr(ord(key[-1]) + 1)
+    if db.session.get_bind().dialect.name != "postgresql":  # SQLite: the range of the index, then a sort
+        return (select(k.family_id).join(Family, Family.id == k.family_id)
+                .where(k.name_key >= key, k.name_key < upper, *family_filters)
+                .group_by(k.family_id, k.label_key).order_by(k.label_key, k.family_id).limit(enough))
+    # PostgreSQL: the distinct name keys in the range, one index probe each (a recursive "loose index scan":
+    # "peeters" is one or two keys however many families bear it), then per key the first families in
+    # directory order (an index range scan with LIMIT), merged and cut to ``enough``
+    def next_key(after):  # the first name key in the range (after ``after``): one probe of the index
+        nxt = aliased(k)
+        return (select(nxt.name_key).where(nxt.name_key >= key if after is None else nxt.name_key > after,
+                                           nxt.name_key < upper)
+                .order_by(nxt.name_key).limit(1).scalar_subquery())
+
+    keys = select(next_key(None).label("k")).cte("name_keys", recursive=True)
+    prev = keys.alias("prev")
+    keys = keys.union_all(select(next_key(prev.c.k)).where(prev.c.k.is_not(None)))
+    hits = (select(k.family_id, k.label_key).join(Family, Family.id == k.family_id)
+            .where(k.name_key == keys.c.k, *family_filters)
+            .order_by(k.label_key, k.family_id).limit(enough).lateral("hits"))
+    return (select(hits.c.family_id).select_from(keys).join(hits, true())
+            .group_by(hits.c.family_id, hits.c.label_key).order_by(hits.c.label_key, hits.c.family_id).limit(enough))
+
+
+def _member_ids(q: str, key: str, born: date | None, family_filters: list, enough: int):
+    """The ids of the families matching a query of several words (a given name and a family name of one
+    person) or a birth date: each way of matching cut to ``enough`` families in name order, then combined."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # the families of each matching person through the person_id index (a nested loop): without the
+        # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
+        # (the family inside the fence too: else the planner may walk every family in name order, hoping
+        # to meet the LIMIT early, and compare each with every match)
+        families_of = (select(Family.id, Family.label_key)
+                       .join(FamilyMember, FamilyMember.family_id == Family.id)
+                       .where(FamilyMember.person_id == Person.id, *family_filters)
+                       .offset(0).lateral())
+        member_q = select(families_of.c.id, families_of.c.label_key).select_from(Person).join(families_of, true())
+        order = (families_of.c.label_key, families_of.c.id)
+    else:  # SQLite walks the indexes on its own
+        member_q = (select(Family.id, Family.label_key)
+                    .join(FamilyMember, FamilyMember.family_id == Family.id)
+                    .join(Person, Person.id == FamilyMember.person_id)
+                    .where(*family_filters))
+        order = (Family.label_key, Family.id)
+    if key:
+        member_q = member_q.where(person_match(q))
+    if born:
+        member_q = member_q.where(Person.birth_date == born)
+    branches = [member_q.distinct().order_by(*order).limit(enough)]
+    if key and not born:
+        branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
+                        .order_by(Family.label_key, Family.id).limit(enough))
+    # each branch as a subquery of its own: a compound SELECT may not hold ORDER BY/LIMIT per part (SQLite)
+    return union(*(select(b.subquery().c.id) for b in branches))
+
+
 def search_families(q: str = "", born: date | None = None, municipality: str | None = None,
                     include_archived: bool = False, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
-    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved).
+    """Families matching the filters, ordered by name, one page; one SQL query, with a capped count
+    (``Page.total``: the number found up to ``TOTAL_CAP``, or more than that, never counting further).
 
-    Flat in the data size: a common name matches a share of all people, so each way of matching (people by
-    name, households by label) is cut to the families up to the end of the asked page, in name order, before
-    they are combined (LIMIT early, walking the name indexes), instead of combining every match and sorting."""
-    stmt = select(Family)
+    Flat in the data size: the families up to the end of the asked page (and past ``TOTAL_CAP`` for the count)
+    are taken in name order from an index before the page's rows are read: a one-word name from the
+    family_name_key index, a name of several words or a birth date through the people (each way of matching
+    cut early), no filter or a municipality from the family's own indexes."""
+    page = max(1, page)
     key = fold(q)
     family_filters = []
     if municipality:
         family_filters.append(Family.municipality == municipality)
     if not include_archived:
         family_filters.append(Family.archived.is_(False))
-    if key or born:
-        enough = max(1, page) * page_size + 1  # every family up to the end of this page, and one to say "more"
-        if db.session.get_bind().dialect.name == "postgresql":
-            # the families of each matching person through the person_id index (a nested loop): without the
-            # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
-            # (the family inside the fence too: else the planner may walk every family in name order, hoping
-            # to meet the LIMIT early, and compare each with every match)
-            families_of = (select(Family.id, Family.label_key)
-                           .join(FamilyMember, FamilyMember.family_id == Family.id)
-                           .where(FamilyMember.person_id == Person.id, *family_filters)
-                           .offset(0).lateral())
-            member_q = select(families_of.c.id, families_of.c.label_key).select_from(Person).join(families_of, true())
-            order = (families_of.c.label_key, families_of.c.id)
-        else:  # SQLite walks the indexes on its own
-            member_q = (select(Family.id, Family.label_key)
-                        .join(FamilyMember, FamilyMember.family_id == Family.id)
-                        .join(Person, Person.id == FamilyMember.person_id)
-                        .where(*family_filters))
-            order = (Family.label_key, Family.id)
-        if key:
-            member_q = member_q.where(person_match(q))
-        if born:
-            member_q = member_q.where(Person.birth_date == born)
-        branches = [member_q.distinct().order_by(*order).limit(enough)]
-        if key and not born:
-            branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
-                            .order_by(Family.label_key, Family.id).limit(enough))
-        # each branch as a subquery of its own: a compound SELECT may not hold ORDER BY/LIMIT per part (SQLite)
-        ids = union(*(select(b.subquery().c.id) for b in branches))
-        stmt = stmt.where(Family.id.in_(ids))
-    stmt = stmt.where(*family_filters)
-    return paginate(stmt.order_by(Family.label_key, Family.id), page, page_size)
+    enough = max(page * page_size, TOTAL_CAP) + 1  # one more than is shown or counted: there is more
+    if key and not born and " " not in key:
+        ids = _name_key_ids(key, family_filters, enough)
+    elif key or born:
+        ids = _member_ids(q, key, born, family_filters, enough)
+    else:
+        ids = select(Family.id).where(*family_filters).order_by(Family.label_key, Family.id).limit(enough)
+    rows = db.session.execute(
+        select(Family, func.count().over()).where(Family.id.in_(ids), *family_filters)
+        .order_by(Family.label_key, Family.id).offset((page - 1) * page_size).limit(page_size)).all()
+    found = rows[0][1] if rows else (0 if page == 1 else None)
+    return Page(items=[f for f, _ in rows], number=page, has_next=bool(found and found > page * page_size),
+                total=None if found is None else min(found, enough - 1), total_more=bool(found and found >= enough))
 
 
 def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[Team]]:
