@@ -6,11 +6,12 @@ details open only for staff of an involved team (and admins). Every read and wri
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select, true, union
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -268,7 +269,7 @@ def directory():
 def _team_choices() -> list[tuple[int, str]]:
     if not current_user.is_admin:  # the user's teams, loaded with the user (core.security.load_user)
         return sorted(((m.team.id, m.team.name) for m in current_user.memberships), key=lambda t: (t[1], t[0]))
-    return [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    return [(i, n) for i, n in db.session.execute(select(Team.id, Team.name).order_by(Team.name))]
 
 
 def _school_choices() -> list[tuple[str, str]]:
@@ -385,21 +386,36 @@ def _str(value) -> str | None:
 # --------------------------------------------------------------------------- family page
 
 
+@functools.cache
+def _family_page_statements() -> dict:
+    """The family page's three SELECTs, built once per process with the family id as a bound parameter:
+    building a statement with its loader options (and its cache key) costs more than running it."""
+    fid = bindparam("family_id", type_=Integer)
+    return {
+        # the family with its members, their people and the names of their schools
+        "family": select(Family).where(Family.id == fid)
+        .options(joinedload(Family.members).joinedload(FamilyMember.person).joinedload(Person.school)
+                 .load_only(Organisation.name)),
+        # the active involvements with their teams (which also answer need-to-know)
+        "involvements": select(Involvement).options(joinedload(Involvement.team))
+        .where(Involvement.family_id == fid, Involvement.ended_at.is_(None))
+        .order_by(Involvement.started_at, Involvement.id),
+        "consents": select(Consent).options(joinedload(Consent.organisation).load_only(Organisation.name),
+                                            joinedload(Consent.given_by).load_only(Person.given_name,
+                                                                                   Person.family_name))
+        .where(Consent.family_id == fid).order_by(Consent.given_on.desc()),
+    }
+
+
 @bp.get("/<int:family_id>")
 def show(family_id: int):
     # A constant number of queries (tests/test_query_counts.py): the family with its members, their people and
     # schools in one; the active involvements (which also answer need-to-know) in one; consents; who looked.
-    family = db.session.scalars(
-        select(Family).where(Family.id == family_id)
-        .options(joinedload(Family.members).joinedload(FamilyMember.person).joinedload(Person.school))
-    ).unique().first()
+    stmts, params = _family_page_statements(), {"family_id": family_id}
+    family = db.session.scalars(stmts["family"], params).unique().first()
     if family is None:
         abort(404)
-    involvements = list(db.session.scalars(
-        select(Involvement).options(joinedload(Involvement.team))
-        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None))
-        .order_by(Involvement.started_at, Involvement.id)
-    ))
+    involvements = list(db.session.scalars(stmts["involvements"], params))
     if not can_see_family(current_user, family_id, involved={i.team_id for i in involvements}):
         audit.record_denied("family", family_id, family_id=family_id)
         teams = involved_teams_by_family([family_id])[family_id]
@@ -408,10 +424,7 @@ def show(family_id: int):
         return render_template("core/families/no_access.html", family=family, teams=teams, form=form,
                                contacts=team_contacts(teams)), 403
     members = sorted(family.members, key=lambda m: (m.role, m.id))
-    consents = list(db.session.scalars(
-        select(Consent).options(joinedload(Consent.organisation), joinedload(Consent.given_by))
-        .where(Consent.family_id == family_id).order_by(Consent.given_on.desc())
-    ))
+    consents = list(db.session.scalars(stmts["consents"], params))
     viewers = audit.who_looked(family_id)
     panels = []
     for group in user_hook("hvhk_family_panels")(family=family, user=current_user):

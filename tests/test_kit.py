@@ -276,3 +276,28 @@ def test_a_list_read_entry_gets_an_id_and_a_timestamp(app, make_family):
     audit.record_list_read("hello_thing", [fam.id])
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.at.is_not(None),
                                                                      AuditEntry.object_type == "hello_thing")) == 1
+
+
+def test_fast_select_renders_what_wtforms_select_renders(app):
+    from wtforms import Form, SelectField
+    from wtforms.validators import DataRequired, Optional
+    from wtforms.widgets import Select
+
+    from core.forms import FastSelect
+
+    choices = [(0, "Het hele gezin"), (3, 'Lotte "L" <b>&</b>'), (7, "")]
+
+    def form_with(widget):
+        class F(Form):
+            a = SelectField("A", coerce=int, choices=choices, widget=widget, validators=[DataRequired()])
+            b = SelectField("B", choices=[("", "Alle gemeenten"), ("As", "As"), ("x&y", "X & Y")], widget=widget,
+                            validators=[Optional()])
+            c = SelectField("C", choices=[(True, "ja"), (False, "nee")], coerce=lambda v: v == "True", widget=widget)
+            d = SelectField("D", choices=[("1", "een", {"disabled": True}), ("2", "twee")], widget=widget)
+        return F(data={"a": 3, "b": "x&y", "c": False, "d": "2"})
+
+    slow, fast = form_with(Select()), form_with(FastSelect())
+    for name in ("a", "b", "c", "d"):
+        for kwargs in ({}, {"aria_invalid": "true", "autofocus": False}, {"class_": "x", "required": False}):
+            assert str(fast[name](**kwargs)) == str(slow[name](**kwargs)), (name, kwargs)
+    assert 'selected value="3"' in str(fast["a"]()) and "&lt;b&gt;" in str(fast["a"]())
