@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Integer, and_, bindparam, func, or_, select, true, union
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -82,19 +83,23 @@ def person_match(query: str):
 TOTAL_CAP = 100  # the directory says how many families it found up to this many, "meer dan 100" beyond
 
 
-def _name_key_ids(key: str, family_filters: list, enough: int):
-    """The ids of the first ``enough`` families (by label, then id) with a name key starting with ``key``
-    (the label's, or a member's given or family name): from the index on family_name_key (name_key,
-    label_key, family_id), whatever the number of matches."""
+@functools.cache
+def _name_key_statement(postgresql: bool, municipality: bool, include_archived: bool):
+    """The ids of the first ``:enough`` families (by label, then id) with a name key in [``:key``, ``:upper``)
+    (the label's, or a member's given or family name), from the index on family_name_key (name_key, label_key,
+    family_id), whatever the number of matches. Built once per process and kind of filter."""
     k = FamilyNameKey
-    upper = key[:-1] + chr(ord(key[-1]) + 1)
-    if db.session.get_bind().dialect.name != "postgresql":  # SQLite: the range of the index, then a sort
+    key, upper = bindparam("key", type_=String), bindparam("upper", type_=String)
+    enough = bindparam("enough", type_=Integer)
+    filters = _family_filters(municipality, include_archived)
+    if not postgresql:  # SQLite: the range of the index, then a sort
         return (select(k.family_id).join(Family, Family.id == k.family_id)
-                .where(k.name_key >= key, k.name_key < upper, *family_filters)
+                .where(k.name_key >= key, k.name_key < upper, *filters)
                 .group_by(k.family_id, k.label_key).order_by(k.label_key, k.family_id).limit(enough))
     # PostgreSQL: the distinct name keys in the range, one index probe each (a recursive "loose index scan":
     # "peeters" is one or two keys however many families bear it), then per key the first families in
     # directory order (an index range scan with LIMIT), merged and cut to ``enough``
+
     def next_key(after):  # the first name key in the range (after ``after``): one probe of the index
         nxt = aliased(k)
         return (select(nxt.name_key).where(nxt.name_key >= key if after is None else nxt.name_key > after,
@@ -105,10 +110,28 @@ def _name_key_ids(key: str, family_filters: list, enough: int):
     prev = keys.alias("prev")
     keys = keys.union_all(select(next_key(prev.c.k)).where(prev.c.k.is_not(None)))
     hits = (select(k.family_id, k.label_key).join(Family, Family.id == k.family_id)
-            .where(k.name_key == keys.c.k, *family_filters)
+            .where(k.name_key == keys.c.k, *filters)
             .order_by(k.label_key, k.family_id).limit(enough).lateral("hits"))
     return (select(hits.c.family_id).select_from(keys).join(hits, true())
             .group_by(hits.c.family_id, hits.c.label_key).order_by(hits.c.label_key, hits.c.family_id).limit(enough))
+
+
+@functools.cache
+def _page_statement(ids, municipality: bool, include_archived: bool):
+    """One page of the families whose ids ``ids`` selects, with how many it selects (``count(*) OVER ()``)."""
+    return (select(Family, func.count().over())
+            .where(Family.id.in_(ids), *_family_filters(municipality, include_archived))
+            .order_by(Family.label_key, Family.id)
+            .offset(bindparam("offset", type_=Integer)).limit(bindparam("page_size", type_=Integer)))
+
+
+def _family_filters(municipality: bool, include_archived: bool) -> list:
+    filters = []
+    if municipality:
+        filters.append(Family.municipality == bindparam("municipality", type_=String))
+    if not include_archived:
+        filters.append(Family.archived.is_(False))
+    return filters
 
 
 def _member_ids(q: str, key: str, born: date | None, family_filters: list, enough: int):
@@ -154,35 +177,44 @@ def search_families(q: str = "", born: date | None = None, municipality: str | N
     cut early), no filter or a municipality from the family's own indexes."""
     page = max(1, page)
     key = fold(q)
-    family_filters = []
-    if municipality:
-        family_filters.append(Family.municipality == municipality)
-    if not include_archived:
-        family_filters.append(Family.archived.is_(False))
+    family_filters = _family_filters(bool(municipality), include_archived)
     enough = max(page * page_size, TOTAL_CAP) + 1  # one more than is shown or counted: there is more
+    params = {"municipality": municipality, "enough": enough, "offset": (page - 1) * page_size,
+              "page_size": page_size}
     if key and not born and " " not in key:
-        ids = _name_key_ids(key, family_filters, enough)
-    elif key or born:
-        ids = _member_ids(q, key, born, family_filters, enough)
+        ids = _name_key_statement(db.session.get_bind().dialect.name == "postgresql", bool(municipality),
+                                  include_archived)
+        stmt = _page_statement(ids, bool(municipality), include_archived)
+        params.update(key=key, upper=key[:-1] + chr(ord(key[-1]) + 1))
     else:
-        ids = select(Family.id).where(*family_filters).order_by(Family.label_key, Family.id).limit(enough)
-    rows = db.session.execute(
-        select(Family, func.count().over()).where(Family.id.in_(ids), *family_filters)
-        .order_by(Family.label_key, Family.id).offset((page - 1) * page_size).limit(page_size)).all()
+        if key or born:
+            ids = _member_ids(q, key, born, family_filters, enough)
+        else:
+            ids = select(Family.id).where(*family_filters).order_by(Family.label_key, Family.id).limit(enough)
+        stmt = _page_statement.__wrapped__(ids, bool(municipality), include_archived)
+    rows = db.session.execute(stmt, params).all()
     found = rows[0][1] if rows else (0 if page == 1 else None)
     return Page(items=[f for f, _ in rows], number=page, has_next=bool(found and found > page * page_size),
                 total=None if found is None else min(found, enough - 1), total_more=bool(found and found >= enough))
 
 
-def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[Team]]:
-    result: dict[int, list[Team]] = {fid: [] for fid in family_ids}
+class TeamRef(NamedTuple):
+    """A team as the directory shows it: its id and name (no Team object loaded per row)."""
+
+    id: int
+    name: str
+
+
+def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[TeamRef]]:
+    result: dict[int, list[TeamRef]] = {fid: [] for fid in family_ids}
     if not family_ids:
         return result
     rows = db.session.execute(
-        select(Involvement.family_id, Team).join(Team, Team.id == Involvement.team_id)
+        select(Involvement.family_id, Team.id, Team.name).join(Team, Team.id == Involvement.team_id)
         .where(Involvement.family_id.in_(family_ids), Involvement.ended_at.is_(None)).order_by(Team.name)
     )
-    for fid, team in rows:
+    for fid, team_id, name in rows:
+        team = TeamRef(team_id, name)
         if team not in result[fid]:
             result[fid].append(team)
     return result
@@ -204,7 +236,7 @@ def search_results_for_global(query: str) -> list[SearchResult]:
     return results
 
 
-def team_contacts(teams: list[Team]) -> dict[int, list[User]]:
+def team_contacts(teams: list[TeamRef]) -> dict[int, list[User]]:
     """Whom to call about a family one cannot open: each involved team's managers (active accounts), with
     their e-mail; the team's members when it has no manager. One query."""
     result: dict[int, list[User]] = {t.id: [] for t in teams}
@@ -258,9 +290,11 @@ def directory():
                                include_archived=form.archief.data == "1", page=page_no)
     teams = involved_teams_by_family([f.id for f in page.items])
     mine = current_user.team_ids()
+    admin = current_user.is_admin
+    open_ids = {fid for fid, involved in teams.items() if admin or any(t.id in mine for t in involved)}
     args = {k: v for k, v in request.args.items() if k != "pagina"}
     return render_template("core/families/directory.html", form=form, page=page, teams=teams, mine=mine,
-                           args=args)
+                           open_ids=open_ids, args=args)
 
 
 # --------------------------------------------------------------------------- create
@@ -431,7 +465,8 @@ def show(family_id: int):
         panels.extend(group or [])
     panels.sort(key=lambda p: (p.order, p.title))
     inv_form = InvolvementForm()
-    inv_form.team_id.choices = [c for c in _team_choices() if c[0] not in {i.team_id for i in involvements}]
+    involved = {i.team_id for i in involvements}
+    inv_form.team_id.choices = [c for c in _team_choices() if c[0] not in involved]
     audit.record_read("family", family_id, family_id=family_id)
     return render_template("core/families/show.html", family=family, members=members, consents=consents,
                            involvements=involvements, viewers=viewers, panels=panels, inv_form=inv_form,
