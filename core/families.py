@@ -91,9 +91,13 @@ def _name_key_statement(postgresql: bool, municipality: bool, include_archived: 
     k = FamilyNameKey
     key, upper = bindparam("key", type_=String), bindparam("upper", type_=String)
     enough = bindparam("enough", type_=Integer)
-    filters = _family_filters(municipality, include_archived)
+    # the family's archived flag is in the index's table: the family itself only for a municipality
+    filters = [] if include_archived else [k.archived.is_(False)]
+    if municipality:
+        filters.append(select(Family.id).where(
+            Family.id == k.family_id, Family.municipality == bindparam("municipality", type_=String)).exists())
     if not postgresql:  # SQLite: the range of the index, then a sort
-        return (select(k.family_id).join(Family, Family.id == k.family_id)
+        return (select(k.family_id)
                 .where(k.name_key >= key, k.name_key < upper, *filters)
                 .group_by(k.family_id, k.label_key).order_by(k.label_key, k.family_id).limit(enough))
     # PostgreSQL: the distinct name keys in the range, one index probe each (a recursive "loose index scan":
@@ -109,7 +113,7 @@ def _name_key_statement(postgresql: bool, municipality: bool, include_archived: 
     keys = select(next_key(None).label("k")).cte("name_keys", recursive=True)
     prev = keys.alias("prev")
     keys = keys.union_all(select(next_key(prev.c.k)).where(prev.c.k.is_not(None)))
-    hits = (select(k.family_id, k.label_key).join(Family, Family.id == k.family_id)
+    hits = (select(k.family_id, k.label_key)
             .where(k.name_key == keys.c.k, *filters)
             .order_by(k.label_key, k.family_id).limit(enough).lateral("hits"))
     return (select(hits.c.family_id).select_from(keys).join(hits, true())

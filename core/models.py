@@ -357,7 +357,7 @@ def _family_keys(mapper, connection, target: Family) -> None:
 
 class FamilyNameKey(db.Model):
     """Search index of the family directory: one row per name key a household is found by (its label's and
-    every member's given and family name, folded), with the household's ``label_key`` so that the families
+    every member's given and family name, folded), with the household's ``label_key`` and ``archived`` so that the families
     whose names start with a query come out of one index (name_key, label_key, family_id) in directory order,
     a page at a time, however many match. Kept in step by ``_family_name_keys_in_step`` (every ORM write) and
     ``refresh_family_name_keys`` (bulk inserts); derived data: never edited, rebuilt at will."""
@@ -366,6 +366,7 @@ class FamilyNameKey(db.Model):
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), primary_key=True)
     name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     label_key: Mapped[str] = mapped_column(String(200))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)  # the family's, so a page needs no join
     __table_args__ = (Index("ix_family_name_key_search", "name_key", "label_key", "family_id"),)
 
 
@@ -498,16 +499,16 @@ def refresh_family_name_keys(connection, family_ids=None, *, min_family_id: int 
     per 500 households."""
     def rows(where):
         f, fm, p = Family.__table__, FamilyMember.__table__, Person.__table__
-        parts = [select(f.c.id.label("family_id"), f.c.label_key.label("name_key"), f.c.label_key)
+        parts = [select(f.c.id.label("family_id"), f.c.label_key.label("name_key"), f.c.label_key, f.c.archived)
                  .where(where(f.c.id), f.c.label_key != "")]
         for col in (p.c.given_key, p.c.family_key):
-            parts.append(select(fm.c.family_id, col.label("name_key"), f.c.label_key)
+            parts.append(select(fm.c.family_id, col.label("name_key"), f.c.label_key, f.c.archived)
                          .join(f, f.c.id == fm.c.family_id).join(p, p.c.id == fm.c.person_id)
                          .where(where(fm.c.family_id), col != ""))
         return union(*parts)
 
     table = FamilyNameKey.__table__
-    cols = ["family_id", "name_key", "label_key"]
+    cols = ["family_id", "name_key", "label_key", "archived"]
     if min_family_id is not None:
         connection.execute(delete(table).where(table.c.family_id >= min_family_id))
         connection.execute(insert(table).from_select(cols, rows(lambda c: c >= literal(min_family_id))))
@@ -537,7 +538,7 @@ def _family_name_keys_in_step(session: Session, flush_context) -> None:
             families.add(obj.family_id)
     for obj in session.dirty:
         if isinstance(obj, Family):
-            if _changed(obj, "label", "label_key"):
+            if _changed(obj, "label", "label_key", "archived"):
                 families.add(obj.id)
         elif isinstance(obj, Person):
             if _changed(obj, "given_name", "family_name", "given_key", "family_key"):

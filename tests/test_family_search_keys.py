@@ -13,23 +13,24 @@ from core.families import search_families
 from core.models import Family, FamilyMember, FamilyNameKey, Person, fold
 
 
-def _expected() -> set[tuple[int, str, str]]:
+def _expected() -> set[tuple[int, str, str, bool]]:
     """The search keys recomputed from the names themselves."""
     keys = set()
     for fam in db.session.scalars(select(Family)):
         if fold(fam.label):
-            keys.add((fam.id, fold(fam.label), fold(fam.label)))
-    for fid, label, given, family_name in db.session.execute(
-            select(Family.id, Family.label, Person.given_name, Person.family_name)
+            keys.add((fam.id, fold(fam.label), fold(fam.label), fam.archived))
+    for fid, label, archived, given, family_name in db.session.execute(
+            select(Family.id, Family.label, Family.archived, Person.given_name, Person.family_name)
             .join(FamilyMember, FamilyMember.family_id == Family.id).join(Person, Person.id == FamilyMember.person_id)):
         for name in (given, family_name):
             if fold(name):
-                keys.add((fid, fold(name), fold(label)))
+                keys.add((fid, fold(name), fold(label), archived))
     return keys
 
 
-def _stored() -> set[tuple[int, str, str]]:
-    return set(db.session.execute(select(FamilyNameKey.family_id, FamilyNameKey.name_key, FamilyNameKey.label_key)))
+def _stored() -> set[tuple[int, str, str, bool]]:
+    return set(db.session.execute(select(FamilyNameKey.family_id, FamilyNameKey.name_key, FamilyNameKey.label_key,
+                                         FamilyNameKey.archived)))
 
 
 def _in_step() -> None:
@@ -86,6 +87,13 @@ def test_the_keys_follow_every_write_of_a_name(app, client, make_team, make_user
     db.session.commit()
     _in_step()
     assert _labels("lotta") == ["Claes-Janssens"]
+    # archived and restored through the page
+    assert client.post(f"/gezinnen/{other.id}/archiveren", data={"bevestigd": "1"}).status_code == 302
+    _in_step()
+    assert _labels("maes") == [] and _labels("maes", include_archived=True) == ["Maes"]
+    assert client.post(f"/gezinnen/{other.id}/archiveren", data={"herstel": "1"}).status_code == 302
+    _in_step()
+    assert _labels("maes") == ["Maes"]
     # erasure: of a person, then of a family (admins)
     admin = app.test_client()
     login(admin, "admin")
@@ -117,19 +125,24 @@ def test_search_by_one_word_matches_the_search_through_the_people(app, make_fami
         given_name="Stan", family_name="Peetersen", birth_date=date(2012, 1, 1))))
     gone = make_family("Peeters", children=())
     gone.archived = True
+    make_family("Peeters", municipality="As", children=(("Lotte", date(2015, 3, 14)),))
     db.session.commit()
     for q in ("peeter", "PEETERS", "pe", "lotte", "jan", "van", "öz", "zz", "stan", "peetersen"):
         for archived in (False, True):
-            via_index = search_families(q, include_archived=archived, page_size=100)
-            ids = [f.id for f in via_index.items]
-            people = core.families._member_ids(q, fold(q), None, [] if archived else [Family.archived.is_(False)], 1000)
-            expected = [f.id for f in db.session.scalars(select(Family).where(Family.id.in_(people))
-                                                         .order_by(Family.label_key, Family.id))]
-            assert ids == expected, (q, archived)
-            assert via_index.total == len(expected) and not via_index.total_more
-    assert _labels("peeters") == ["Peeters", "Van den Bergh"] and _labels("peeter") == ["Öztürk", "Peeters",
-                                                                                         "Van den Bergh"]
-    assert _labels("lotte", municipality="As") == []
+            for municipality in (None, "As", "Genk"):
+                via_index = search_families(q, include_archived=archived, municipality=municipality, page_size=100)
+                ids = [f.id for f in via_index.items]
+                filters = [] if archived else [Family.archived.is_(False)]
+                if municipality:
+                    filters.append(Family.municipality == municipality)
+                people = core.families._member_ids(q, fold(q), None, filters, 1000)
+                expected = [f.id for f in db.session.scalars(select(Family).where(Family.id.in_(people))
+                                                             .order_by(Family.label_key, Family.id))]
+                assert ids == expected, (q, archived, municipality)
+                assert via_index.total == len(expected) and not via_index.total_more
+    assert _labels("peeters") == ["Peeters", "Peeters", "Van den Bergh"]
+    assert _labels("peeter") == ["Öztürk", "Peeters", "Peeters", "Van den Bergh"]
+    assert _labels("lotte", municipality="As") == ["Peeters"] and _labels("lotte", municipality="Aalst") == []
 
 
 def test_the_directory_counts_up_to_a_cap(client, make_user, make_family, login, monkeypatch):
