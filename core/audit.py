@@ -192,6 +192,19 @@ def actor_label(user) -> str:
     return user.display_name
 
 
+def _actor(name: str | None, is_admin: bool, organisation: str | None, teams) -> str:
+    """``actor_label`` from the columns: the user's name, admin flag, organisation's name and teams' names."""
+    if name is None:
+        return "systeem"
+    if teams:
+        return f"{name} ({', '.join(sorted(teams))})"
+    if organisation is not None:
+        return f"{name} ({organisation})"
+    if is_admin:
+        return f"{name} (beheerder)"
+    return name
+
+
 def actor_options():
     """Loader options for AuditEntry queries that show ``actor_label``."""
     from sqlalchemy.orm import selectinload
@@ -202,37 +215,57 @@ def actor_options():
             selectinload(AuditEntry.user).selectinload(User.organisation))
 
 
-def who_looked(family_id: int, *, days: int = 15, scan: int = 400) -> list[dict]:
-    """"Wie keek er naar dit gezin?": one line per person per day, newest first, with the Dutch labels of
-    what they opened and did. Grouped in SQL (user, day, object type, action) over the newest ``scan``
-    groups, so a worker's own repeated views never push everyone else off the list. Constant queries."""
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import joinedload
+_WHO_LOOKED_STATEMENTS: dict[int, object] = {}
 
-    from .models import Membership, User
+
+def _who_looked_statement(scan: int):
+    """The query of ``who_looked``, built once per process (the family id a bound parameter): the newest
+    ``scan`` groups (user, day, object type, action) with the columns of the readable actor (name, teams,
+    organisation), a row per team of the user; no User objects with their collections."""
+    if scan in _WHO_LOOKED_STATEMENTS:
+        return _WHO_LOOKED_STATEMENTS[scan]
+    from sqlalchemy import Integer, bindparam, func, select
+
+    from .models import Membership, Organisation, Team, User
 
     day = func.date(AuditEntry.at).label("day")
     last = func.max(AuditEntry.at).label("last")
     grouped = (select(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action, last)
-               .where(AuditEntry.family_id == family_id)
+               .where(AuditEntry.family_id == bindparam("family_id", type_=Integer))
                .group_by(AuditEntry.user_id, day, AuditEntry.object_type, AuditEntry.action)
                .order_by(last.desc()).limit(scan).subquery())
-    # one query: the groups with their users (teams, organisation) for the readable actor
-    rows = db.session.execute(
-        select(grouped.c.user_id, grouped.c.day, grouped.c.object_type, grouped.c.action, grouped.c.last, User)
+    stmt = _WHO_LOOKED_STATEMENTS[scan] = (
+        select(grouped.c.user_id, grouped.c.day, grouped.c.object_type, grouped.c.action, grouped.c.last,
+               User.display_name, User.is_admin, Organisation.name, Team.name)
         .outerjoin(User, User.id == grouped.c.user_id)
-        .options(joinedload(User.memberships).joinedload(Membership.team), joinedload(User.organisation))
-        .order_by(grouped.c.last.desc())
-    ).unique().all()
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Team, Team.id == Membership.team_id)
+        .order_by(grouped.c.last.desc()))
+    return stmt
+
+
+def who_looked(family_id: int, *, days: int = 15, scan: int = 400) -> list[dict]:
+    """"Wie keek er naar dit gezin?": one line per person per day, newest first, with the Dutch labels of
+    what they opened and did. Grouped in SQL (user, day, object type, action) over the newest ``scan``
+    groups, so a worker's own repeated views never push everyone else off the list. Constant queries."""
+    rows = db.session.execute(_who_looked_statement(scan), {"family_id": family_id}).all()
+    groups: dict[tuple, tuple] = {}
+    teams: dict[int, set[str]] = {}
+    for user_id, d, object_type, action, at, name, is_admin, organisation, team in rows:
+        groups.setdefault((user_id, d, object_type, action), (at, name, is_admin, organisation))
+        if team is not None:
+            teams.setdefault(user_id, set()).add(team)
     labels = object_labels()
     lines: dict[tuple, dict] = {}
-    for user_id, d, object_type, action, at, user in rows:
+    for (user_id, d, object_type, action), (at, name, is_admin, organisation) in groups.items():
         key = (user_id, str(d))
         line = lines.get(key)
         if line is None:
             if len(lines) >= days:
                 continue
-            line = lines[key] = {"user_id": user_id, "last": at, "what": [], "actions": set(), "user": user}
+            line = lines[key] = {"user_id": user_id, "last": at, "what": [], "actions": set(),
+                                 "who": _actor(name, is_admin, organisation, teams.get(user_id))}
         label = object_label(object_type, labels)
         if label not in line["what"]:
             line["what"].append(label)
@@ -240,7 +273,6 @@ def who_looked(family_id: int, *, days: int = 15, scan: int = 400) -> list[dict]
         line["last"] = max(line["last"], at)
     out = []
     for line in lines.values():
-        line["who"] = actor_label(line.pop("user"))
         line["actions"] = sorted(line["actions"])
         out.append(line)
     return out

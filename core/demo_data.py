@@ -27,6 +27,7 @@ from .models import (
     TeamPlugin,
     User,
     fold,
+    refresh_family_name_keys,
 )
 from .settings import plugin_of_module
 from .vocabulary import usual_school_place
@@ -403,6 +404,7 @@ def load_core_demo(session, scale: int = 1) -> dict:
     bulk_insert(session, Family, families)
     bulk_insert(session, Person, persons)
     bulk_insert(session, FamilyMember, members)
+    refresh_family_name_keys(session.connection(), min_family_id=fam_start)  # past the ORM: the search keys too
     bulk_insert(session, Involvement, involvements)
     bulk_insert(session, Consent, consents)
     bulk_insert(session, ChangeRecord, changes)

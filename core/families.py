@@ -6,13 +6,15 @@ details open only for staff of an involved team (and admins). Every read and wri
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select, true, union
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from . import audit
 from .access import can_see_family, end_involvement, register_involvement, require_family
@@ -35,6 +37,7 @@ from .models import (
     Consent,
     Family,
     FamilyMember,
+    FamilyNameKey,
     Involvement,
     Membership,
     Organisation,
@@ -44,7 +47,7 @@ from .models import (
     fold,
     utcnow,
 )
-from .pagination import Page, page_number, paginate
+from .pagination import Page, page_number
 from .people import deny
 from .plugins import user_hook
 from .ui import SearchResult, confirm_first
@@ -77,63 +80,145 @@ def person_match(query: str):
     return or_(*conditions)
 
 
+TOTAL_CAP = 100  # the directory says how many families it found up to this many, "meer dan 100" beyond
+
+
+@functools.cache
+def _name_key_statement(postgresql: bool, municipality: bool, include_archived: bool):
+    """The ids of the first ``:enough`` families (by label, then id) with a name key in [``:key``, ``:upper``)
+    (the label's, or a member's given or family name), from the index on family_name_key (name_key, label_key,
+    family_id), whatever the number of matches. Built once per process and kind of filter."""
+    k = FamilyNameKey
+    key, upper = bindparam("key", type_=String), bindparam("upper", type_=String)
+    enough = bindparam("enough", type_=Integer)
+    # the family's archived flag is in the index's table: the family itself only for a municipality
+    filters = [] if include_archived else [k.archived.is_(False)]
+    if municipality:
+        filters.append(select(Family.id).where(
+            Family.id == k.family_id, Family.municipality == bindparam("municipality", type_=String)).exists())
+    if not postgresql:  # SQLite: the range of the index, then a sort
+        return (select(k.family_id)
+                .where(k.name_key >= key, k.name_key < upper, *filters)
+                .group_by(k.family_id, k.label_key).order_by(k.label_key, k.family_id).limit(enough))
+    # PostgreSQL: the distinct name keys in the range, one index probe each (a recursive "loose index scan":
+    # "peeters" is one or two keys however many families bear it), then per key the first families in
+    # directory order (an index range scan with LIMIT), merged and cut to ``enough``
+
+    def next_key(after):  # the first name key in the range (after ``after``): one probe of the index
+        nxt = aliased(k)
+        return (select(nxt.name_key).where(nxt.name_key >= key if after is None else nxt.name_key > after,
+                                           nxt.name_key < upper)
+                .order_by(nxt.name_key).limit(1).scalar_subquery())
+
+    keys = select(next_key(None).label("k")).cte("name_keys", recursive=True)
+    prev = keys.alias("prev")
+    keys = keys.union_all(select(next_key(prev.c.k)).where(prev.c.k.is_not(None)))
+    hits = (select(k.family_id, k.label_key)
+            .where(k.name_key == keys.c.k, *filters)
+            .order_by(k.label_key, k.family_id).limit(enough).lateral("hits"))
+    return (select(hits.c.family_id).select_from(keys).join(hits, true())
+            .group_by(hits.c.family_id, hits.c.label_key).order_by(hits.c.label_key, hits.c.family_id).limit(enough))
+
+
+@functools.cache
+def _page_statement(ids, municipality: bool, include_archived: bool):
+    """One page of the families whose ids ``ids`` selects, with how many it selects (``count(*) OVER ()``)."""
+    return (select(Family, func.count().over())
+            .where(Family.id.in_(ids), *_family_filters(municipality, include_archived))
+            .order_by(Family.label_key, Family.id)
+            .offset(bindparam("offset", type_=Integer)).limit(bindparam("page_size", type_=Integer)))
+
+
+def _family_filters(municipality: bool, include_archived: bool) -> list:
+    filters = []
+    if municipality:
+        filters.append(Family.municipality == bindparam("municipality", type_=String))
+    if not include_archived:
+        filters.append(Family.archived.is_(False))
+    return filters
+
+
+def _member_ids(q: str, key: str, born: date | None, family_filters: list, enough: int):
+    """The ids of the families matching a query of several words (a given name and a family name of one
+    person) or a birth date: each way of matching cut to ``enough`` families in name order, then combined."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # the families of each matching person through the person_id index (a nested loop): without the
+        # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
+        # (the family inside the fence too: else the planner may walk every family in name order, hoping
+        # to meet the LIMIT early, and compare each with every match)
+        families_of = (select(Family.id, Family.label_key)
+                       .join(FamilyMember, FamilyMember.family_id == Family.id)
+                       .where(FamilyMember.person_id == Person.id, *family_filters)
+                       .offset(0).lateral())
+        member_q = select(families_of.c.id, families_of.c.label_key).select_from(Person).join(families_of, true())
+        order = (families_of.c.label_key, families_of.c.id)
+    else:  # SQLite walks the indexes on its own
+        member_q = (select(Family.id, Family.label_key)
+                    .join(FamilyMember, FamilyMember.family_id == Family.id)
+                    .join(Person, Person.id == FamilyMember.person_id)
+                    .where(*family_filters))
+        order = (Family.label_key, Family.id)
+    if key:
+        member_q = member_q.where(person_match(q))
+    if born:
+        member_q = member_q.where(Person.birth_date == born)
+    branches = [member_q.distinct().order_by(*order).limit(enough)]
+    if key and not born:
+        branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
+                        .order_by(Family.label_key, Family.id).limit(enough))
+    # each branch as a subquery of its own: a compound SELECT may not hold ORDER BY/LIMIT per part (SQLite)
+    return union(*(select(b.subquery().c.id) for b in branches))
+
+
 def search_families(q: str = "", born: date | None = None, municipality: str | None = None,
                     include_archived: bool = False, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
-    """Families matching the filters, ordered by name; one SQL query (plus one for the teams involved).
+    """Families matching the filters, ordered by name, one page; one SQL query, with a capped count
+    (``Page.total``: the number found up to ``TOTAL_CAP``, or more than that, never counting further).
 
-    Flat in the data size: a common name matches a share of all people, so each way of matching (people by
-    name, households by label) is cut to the families up to the end of the asked page, in name order, before
-    they are combined (LIMIT early, walking the name indexes), instead of combining every match and sorting."""
-    stmt = select(Family)
+    Flat in the data size: the families up to the end of the asked page (and past ``TOTAL_CAP`` for the count)
+    are taken in name order from an index before the page's rows are read: a one-word name from the
+    family_name_key index, a name of several words or a birth date through the people (each way of matching
+    cut early), no filter or a municipality from the family's own indexes."""
+    page = max(1, page)
     key = fold(q)
-    family_filters = []
-    if municipality:
-        family_filters.append(Family.municipality == municipality)
-    if not include_archived:
-        family_filters.append(Family.archived.is_(False))
-    if key or born:
-        enough = max(1, page) * page_size + 1  # every family up to the end of this page, and one to say "more"
-        if db.session.get_bind().dialect.name == "postgresql":
-            # the families of each matching person through the person_id index (a nested loop): without the
-            # fence (OFFSET 0) PostgreSQL hashes a sequential scan of every family member and of every family
-            # (the family inside the fence too: else the planner may walk every family in name order, hoping
-            # to meet the LIMIT early, and compare each with every match)
-            families_of = (select(Family.id, Family.label_key)
-                           .join(FamilyMember, FamilyMember.family_id == Family.id)
-                           .where(FamilyMember.person_id == Person.id, *family_filters)
-                           .offset(0).lateral())
-            member_q = select(families_of.c.id, families_of.c.label_key).select_from(Person).join(families_of, true())
-            order = (families_of.c.label_key, families_of.c.id)
-        else:  # SQLite walks the indexes on its own
-            member_q = (select(Family.id, Family.label_key)
-                        .join(FamilyMember, FamilyMember.family_id == Family.id)
-                        .join(Person, Person.id == FamilyMember.person_id)
-                        .where(*family_filters))
-            order = (Family.label_key, Family.id)
-        if key:
-            member_q = member_q.where(person_match(q))
-        if born:
-            member_q = member_q.where(Person.birth_date == born)
-        branches = [member_q.distinct().order_by(*order).limit(enough)]
-        if key and not born:
-            branches.append(select(Family.id, Family.label_key).where(_prefix_range(Family.label_key, key), *family_filters)
-                            .order_by(Family.label_key, Family.id).limit(enough))
-        # each branch as a subquery of its own: a compound SELECT may not hold ORDER BY/LIMIT per part (SQLite)
-        ids = union(*(select(b.subquery().c.id) for b in branches))
-        stmt = stmt.where(Family.id.in_(ids))
-    stmt = stmt.where(*family_filters)
-    return paginate(stmt.order_by(Family.label_key, Family.id), page, page_size)
+    family_filters = _family_filters(bool(municipality), include_archived)
+    enough = max(page * page_size, TOTAL_CAP) + 1  # one more than is shown or counted: there is more
+    params = {"municipality": municipality, "enough": enough, "offset": (page - 1) * page_size,
+              "page_size": page_size}
+    if key and not born and " " not in key:
+        ids = _name_key_statement(db.session.get_bind().dialect.name == "postgresql", bool(municipality),
+                                  include_archived)
+        stmt = _page_statement(ids, bool(municipality), include_archived)
+        params.update(key=key, upper=key[:-1] + chr(ord(key[-1]) + 1))
+    else:
+        if key or born:
+            ids = _member_ids(q, key, born, family_filters, enough)
+        else:
+            ids = select(Family.id).where(*family_filters).order_by(Family.label_key, Family.id).limit(enough)
+        stmt = _page_statement.__wrapped__(ids, bool(municipality), include_archived)
+    rows = db.session.execute(stmt, params).all()
+    found = rows[0][1] if rows else (0 if page == 1 else None)
+    return Page(items=[f for f, _ in rows], number=page, has_next=bool(found and found > page * page_size),
+                total=None if found is None else min(found, enough - 1), total_more=bool(found and found >= enough))
 
 
-def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[Team]]:
-    result: dict[int, list[Team]] = {fid: [] for fid in family_ids}
+class TeamRef(NamedTuple):
+    """A team as the directory shows it: its id and name (no Team object loaded per row)."""
+
+    id: int
+    name: str
+
+
+def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[TeamRef]]:
+    result: dict[int, list[TeamRef]] = {fid: [] for fid in family_ids}
     if not family_ids:
         return result
     rows = db.session.execute(
-        select(Involvement.family_id, Team).join(Team, Team.id == Involvement.team_id)
+        select(Involvement.family_id, Team.id, Team.name).join(Team, Team.id == Involvement.team_id)
         .where(Involvement.family_id.in_(family_ids), Involvement.ended_at.is_(None)).order_by(Team.name)
     )
-    for fid, team in rows:
+    for fid, team_id, name in rows:
+        team = TeamRef(team_id, name)
         if team not in result[fid]:
             result[fid].append(team)
     return result
@@ -155,7 +240,7 @@ def search_results_for_global(query: str) -> list[SearchResult]:
     return results
 
 
-def team_contacts(teams: list[Team]) -> dict[int, list[User]]:
+def team_contacts(teams: list[TeamRef]) -> dict[int, list[User]]:
     """Whom to call about a family one cannot open: each involved team's managers (active accounts), with
     their e-mail; the team's members when it has no manager. One query."""
     result: dict[int, list[User]] = {t.id: [] for t in teams}
@@ -209,9 +294,11 @@ def directory():
                                include_archived=form.archief.data == "1", page=page_no)
     teams = involved_teams_by_family([f.id for f in page.items])
     mine = current_user.team_ids()
+    admin = current_user.is_admin
+    open_ids = {fid for fid, involved in teams.items() if admin or any(t.id in mine for t in involved)}
     args = {k: v for k, v in request.args.items() if k != "pagina"}
     return render_template("core/families/directory.html", form=form, page=page, teams=teams, mine=mine,
-                           args=args)
+                           open_ids=open_ids, args=args)
 
 
 # --------------------------------------------------------------------------- create
@@ -220,7 +307,7 @@ def directory():
 def _team_choices() -> list[tuple[int, str]]:
     if not current_user.is_admin:  # the user's teams, loaded with the user (core.security.load_user)
         return sorted(((m.team.id, m.team.name) for m in current_user.memberships), key=lambda t: (t[1], t[0]))
-    return [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    return [(i, n) for i, n in db.session.execute(select(Team.id, Team.name).order_by(Team.name))]
 
 
 def _school_choices() -> list[tuple[str, str]]:
@@ -337,21 +424,36 @@ def _str(value) -> str | None:
 # --------------------------------------------------------------------------- family page
 
 
+@functools.cache
+def _family_page_statements() -> dict:
+    """The family page's three SELECTs, built once per process with the family id as a bound parameter:
+    building a statement with its loader options (and its cache key) costs more than running it."""
+    fid = bindparam("family_id", type_=Integer)
+    return {
+        # the family with its members, their people and the names of their schools
+        "family": select(Family).where(Family.id == fid)
+        .options(joinedload(Family.members).joinedload(FamilyMember.person).joinedload(Person.school)
+                 .load_only(Organisation.name)),
+        # the active involvements with their teams (which also answer need-to-know)
+        "involvements": select(Involvement).options(joinedload(Involvement.team))
+        .where(Involvement.family_id == fid, Involvement.ended_at.is_(None))
+        .order_by(Involvement.started_at, Involvement.id),
+        "consents": select(Consent).options(joinedload(Consent.organisation).load_only(Organisation.name),
+                                            joinedload(Consent.given_by).load_only(Person.given_name,
+                                                                                   Person.family_name))
+        .where(Consent.family_id == fid).order_by(Consent.given_on.desc()),
+    }
+
+
 @bp.get("/<int:family_id>")
 def show(family_id: int):
     # A constant number of queries (tests/test_query_counts.py): the family with its members, their people and
     # schools in one; the active involvements (which also answer need-to-know) in one; consents; who looked.
-    family = db.session.scalars(
-        select(Family).where(Family.id == family_id)
-        .options(joinedload(Family.members).joinedload(FamilyMember.person).joinedload(Person.school))
-    ).unique().first()
+    stmts, params = _family_page_statements(), {"family_id": family_id}
+    family = db.session.scalars(stmts["family"], params).unique().first()
     if family is None:
         abort(404)
-    involvements = list(db.session.scalars(
-        select(Involvement).options(joinedload(Involvement.team))
-        .where(Involvement.family_id == family_id, Involvement.ended_at.is_(None))
-        .order_by(Involvement.started_at, Involvement.id)
-    ))
+    involvements = list(db.session.scalars(stmts["involvements"], params))
     if not can_see_family(current_user, family_id, involved={i.team_id for i in involvements}):
         audit.record_denied("family", family_id, family_id=family_id)
         teams = involved_teams_by_family([family_id])[family_id]
@@ -360,17 +462,15 @@ def show(family_id: int):
         return render_template("core/families/no_access.html", family=family, teams=teams, form=form,
                                contacts=team_contacts(teams)), 403
     members = sorted(family.members, key=lambda m: (m.role, m.id))
-    consents = list(db.session.scalars(
-        select(Consent).options(joinedload(Consent.organisation), joinedload(Consent.given_by))
-        .where(Consent.family_id == family_id).order_by(Consent.given_on.desc())
-    ))
+    consents = list(db.session.scalars(stmts["consents"], params))
     viewers = audit.who_looked(family_id)
     panels = []
     for group in user_hook("hvhk_family_panels")(family=family, user=current_user):
         panels.extend(group or [])
     panels.sort(key=lambda p: (p.order, p.title))
     inv_form = InvolvementForm()
-    inv_form.team_id.choices = [c for c in _team_choices() if c[0] not in {i.team_id for i in involvements}]
+    involved = {i.team_id for i in involvements}
+    inv_form.team_id.choices = [c for c in _team_choices() if c[0] not in involved]
     audit.record_read("family", family_id, family_id=family_id)
     return render_template("core/families/show.html", family=family, members=members, consents=consents,
                            involvements=involvements, viewers=viewers, panels=panels, inv_form=inv_form,

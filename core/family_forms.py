@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .forms import Form, VersionedForm
+from .forms import FastSelect, Form, VersionedForm
 from .geo import MUNICIPALITIES, is_valid_postcode, postcode_matches
 from .models import INFO_KINDS, MEMBER_ROLES
 from .vocabulary import SCHOOL_LEVEL_CHOICES, school_year_validators
@@ -132,7 +132,7 @@ class NewFamilyForm(FamilyForm, PersonForm):
 
 
 class InvolvementForm(Form):
-    team_id = SelectField("Team", coerce=int)
+    team_id = SelectField("Team", coerce=int, widget=FastSelect())  # on every family page
     reason = StringField("Reden", validators=[DataRequired("Geef de reden waarom je team betrokken is."),
                                               Length(min=5, max=300)], filters=[_strip])
 
@@ -162,6 +162,6 @@ class FamilySearchForm(Form):
 
     q = StringField("Naam", validators=[Optional(), Length(max=100)], filters=[_strip])
     geboren = DateField("Geboortedatum", validators=[Optional()])
-    gemeente = SelectField("Gemeente", validators=[Optional()])
+    gemeente = SelectField("Gemeente", validators=[Optional()], widget=FastSelect())
     archief = RadioField("Toon", choices=[("", "Actieve gezinnen"), ("1", "Ook gearchiveerde")], default="",
                          validators=[Optional()])

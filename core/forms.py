@@ -7,10 +7,12 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
+from markupsafe import Markup, escape
 from wtforms import HiddenField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
+from wtforms.widgets import Select, html_params
 
 from . import idempotency
 
@@ -18,6 +20,32 @@ CONFLICT_MESSAGE = (
     "Iemand anders heeft dit intussen gewijzigd. Je wijzigingen zijn niet opgeslagen maar staan hieronder "
     "nog ingevuld: vergelijk ze met de nieuwste versie (herlaad in een ander tabblad) en sla opnieuw op."
 )
+
+
+class FastSelect(Select):
+    """wtforms' ``Select`` widget with the same HTML, byte for byte, built without ``html_params`` and a
+    ``Markup`` per option: for the lists of teams, municipalities and people on pages every worker opens many
+    times a day (``SelectField("Team", widget=FastSelect())``). Groups, ``multiple`` and options with their
+    own attributes go the usual way."""
+
+    def __call__(self, field, **kwargs):
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = vars(getattr(field, "flags", None) or {})
+        for k in self.validation_attrs:
+            if k in flags and k not in kwargs:
+                kwargs[k] = flags[k]
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for choice in field._iter_choices_normalized():
+            if choice.render_kw:
+                html.append(self.render_option(choice))
+                continue
+            value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+            html.append(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">'
+                        f'{escape(choice.label or choice.value)}</option>')
+        html.append("</select>")
+        return Markup("".join(html))
 
 
 class EditConflict(Exception):

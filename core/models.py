@@ -22,7 +22,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
     event,
+    insert,
+    inspect,
+    literal,
+    select,
+    union,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -359,6 +365,21 @@ def _family_keys(mapper, connection, target: Family) -> None:
     target.label_key = fold(target.label)
 
 
+class FamilyNameKey(db.Model):
+    """Search index of the family directory: one row per name key a household is found by (its label's and
+    every member's given and family name, folded), with the household's ``label_key`` and ``archived`` so that the families
+    whose names start with a query come out of one index (name_key, label_key, family_id) in directory order,
+    a page at a time, however many match. Kept in step by ``_family_name_keys_in_step`` (every ORM write) and
+    ``refresh_family_name_keys`` (bulk inserts); derived data: never edited, rebuilt at will."""
+
+    __tablename__ = "family_name_key"
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label_key: Mapped[str] = mapped_column(String(200))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)  # the family's, so a page needs no join
+    __table_args__ = (Index("ix_family_name_key_search", "name_key", "label_key", "family_id"),)
+
+
 class FamilyMember(db.Model):
     __tablename__ = "family_member"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -480,6 +501,72 @@ class ChangeRecord(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     user: Mapped[User | None] = relationship()
+
+
+def refresh_family_name_keys(connection, family_ids=None, *, min_family_id: int | None = None) -> None:
+    """Rewrite the ``family_name_key`` rows of the given households (or of every household from
+    ``min_family_id`` on, after a bulk insert) from their label and their members' names: two statements
+    per 500 households."""
+    def rows(where):
+        f, fm, p = Family.__table__, FamilyMember.__table__, Person.__table__
+        parts = [select(f.c.id.label("family_id"), f.c.label_key.label("name_key"), f.c.label_key, f.c.archived)
+                 .where(where(f.c.id), f.c.label_key != "")]
+        for col in (p.c.given_key, p.c.family_key):
+            parts.append(select(fm.c.family_id, col.label("name_key"), f.c.label_key, f.c.archived)
+                         .join(f, f.c.id == fm.c.family_id).join(p, p.c.id == fm.c.person_id)
+                         .where(where(fm.c.family_id), col != ""))
+        return union(*parts)
+
+    table = FamilyNameKey.__table__
+    cols = ["family_id", "name_key", "label_key", "archived"]
+    if min_family_id is not None:
+        connection.execute(delete(table).where(table.c.family_id >= min_family_id))
+        connection.execute(insert(table).from_select(cols, rows(lambda c: c >= literal(min_family_id))))
+        return
+    ids = sorted({i for i in family_ids or () if i})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        connection.execute(delete(table).where(table.c.family_id.in_(chunk)))
+        connection.execute(insert(table).from_select(cols, rows(lambda c, chunk=chunk: c.in_(chunk))))
+
+
+def _changed(obj, *names: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[n].history.has_changes() for n in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _family_name_keys_in_step(session: Session, flush_context) -> None:
+    """Whatever wrote a household's label, a member's name or a membership through the ORM (forms, imports,
+    plugins, erasure), the households concerned get their search keys rewritten in the same transaction."""
+    families: set[int] = set()
+    people: set[int] = set()
+    for obj in session.new:
+        if isinstance(obj, Family):
+            families.add(obj.id)
+        elif isinstance(obj, FamilyMember):
+            families.add(obj.family_id)
+    for obj in session.dirty:
+        if isinstance(obj, Family):
+            if _changed(obj, "label", "label_key", "archived"):
+                families.add(obj.id)
+        elif isinstance(obj, Person):
+            if _changed(obj, "given_name", "family_name", "given_key", "family_key"):
+                people.add(obj.id)
+        elif isinstance(obj, FamilyMember):
+            history = inspect(obj).attrs.family_id.history
+            if history.has_changes() or _changed(obj, "person_id"):
+                families.update(v for v in (*history.deleted, *history.added, obj.family_id) if v)
+    for obj in session.deleted:
+        if isinstance(obj, FamilyMember):
+            families.add(obj.family_id)
+    if not families and not people:
+        return
+    connection = session.connection()
+    if people:
+        families.update(connection.scalars(select(FamilyMember.__table__.c.family_id)
+                                           .where(FamilyMember.__table__.c.person_id.in_(sorted(people)))))
+    refresh_family_name_keys(connection, families)
 
 
 @event.listens_for(Session, "before_flush")

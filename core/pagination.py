@@ -17,6 +17,10 @@ class Page:
     items: list
     number: int
     has_next: bool
+    # a capped count, for lists that say how much they found without counting every row: ``total`` rows
+    # when ``total_more`` is false, more than ``total`` when it is true; None when the list does not count
+    total: int | None = None
+    total_more: bool = False
 
     @property
     def has_prev(self) -> bool:

@@ -305,3 +305,27 @@ def test_held_values_are_loaded_once_and_follow_a_change_made_in_another_process
         db.session.commit()
     assert value() == 1 and len(loads) == 2
     assert value() == 1 and len(loads) == 2
+
+def test_fast_select_renders_what_wtforms_select_renders(app):
+    from wtforms import Form, SelectField
+    from wtforms.validators import DataRequired, Optional
+    from wtforms.widgets import Select
+
+    from core.forms import FastSelect
+
+    choices = [(0, "Het hele gezin"), (3, 'Lotte "L" <b>&</b>'), (7, "")]
+
+    def form_with(widget):
+        class F(Form):
+            a = SelectField("A", coerce=int, choices=choices, widget=widget, validators=[DataRequired()])
+            b = SelectField("B", choices=[("", "Alle gemeenten"), ("As", "As"), ("x&y", "X & Y")], widget=widget,
+                            validators=[Optional()])
+            c = SelectField("C", choices=[(True, "ja"), (False, "nee")], coerce=lambda v: v == "True", widget=widget)
+            d = SelectField("D", choices=[("1", "een", {"disabled": True}), ("2", "twee")], widget=widget)
+        return F(data={"a": 3, "b": "x&y", "c": False, "d": "2"})
+
+    slow, fast = form_with(Select()), form_with(FastSelect())
+    for name in ("a", "b", "c", "d"):
+        for kwargs in ({}, {"aria_invalid": "true", "autofocus": False}, {"class_": "x", "required": False}):
+            assert str(fast[name](**kwargs)) == str(slow[name](**kwargs)), (name, kwargs)
+    assert 'selected value="3"' in str(fast["a"]()) and "&lt;b&gt;" in str(fast["a"]())

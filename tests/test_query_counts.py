@@ -22,6 +22,11 @@ def house(make_team, make_user, make_family, make_org):
     make_user("outsider", {other: "member"})
     fam = make_family("Peeters", involved=(petra,), children=(("Lotte", date(2015, 3, 14)),))
     school = make_org("Basisschool De Linde")
+    from plugins.network.models import EcoTie
+
+    db.session.add(EcoTie(family_id=fam.id, kind="dienst", label="Zorgteam school", organisation_id=school.id,
+                          strength="sterk"))  # the ecomap panel shows a tie to an organisation
+    db.session.commit()
 
     def grow(n: int) -> None:
         """More of everything the pages read: families with the same name, members, organisations, views."""
@@ -62,10 +67,19 @@ def test_fixed_costs_and_family_pages_do_not_grow_with_the_data(app, client, hou
     # PostgreSQL: its own kept connection, outside the pool (0 here); SQLite: one SELECT 1
     assert small["healthz"] == (0 if db.engine.dialect.name == "postgresql" else 1)
     assert small["login page"] == 0
-    assert small["family search"] <= 6
+    assert small["family search"] <= 3  # user+teams, one page with its capped count, the teams involved
+    assert small["ecomap panel"] <= 6  # the ties without their organisations (the panel shows their labels)
     # the start page is "Mijn werk": user, plugins, today's appointments, agenda items, what is due (one or two
     # queries per plugin), my tasks, my own cases; the same count whatever the data size (above)
     assert small["dashboard"] <= 12
+
+
+def test_the_start_page_of_an_admin_managing_no_team_asks_no_plugin_switches(app, client, house, login, make_user,
+                                                                          count_queries):
+    make_user("root", admin=True)
+    login(client, "root")
+    found = _counts(client, count_queries, {"dashboard": "/"})
+    assert found["dashboard"] <= 1  # the user: no team switches for the managers' tile
 
 
 def test_family_page_audit_commit_does_not_reload_the_user(client, house, login, count_queries):

@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.forms import Form, VersionedForm, not_in_future
+from core.forms import FastSelect, Form, VersionedForm, not_in_future
 from core.geo import MUNICIPALITIES
 
 from .models import (
@@ -165,13 +165,13 @@ class RelationForm(VersionedForm):
             raise ValidationError("De einddatum ligt voor de startdatum.")
 
 
-class TieForm(VersionedForm):
-    kind = SelectField("Soort", choices=TIE_KINDS)
+class TieForm(VersionedForm):  # in the ecomap panel of every family page: FastSelect
+    kind = SelectField("Soort", choices=TIE_KINDS, widget=FastSelect())
     label = StringField("Wie of wat", validators=[Length(max=160)])
-    person_id = SelectField("Rond", coerce=int, validate_choice=True)
+    person_id = SelectField("Rond", coerce=int, validate_choice=True, widget=FastSelect())
     # picked from a paged search (network/_org_picker.html), never a list of every organisation in the page
     organisation_id = IntegerField("Organisatie (bij een dienst)", validators=[Optional()], filters=[lambda v: v or 0])
-    strength = SelectField("Band", choices=TIE_STRENGTHS, default="gewoon")
+    strength = SelectField("Band", choices=TIE_STRENGTHS, default="gewoon", widget=FastSelect())
     note = StringField("Opmerking", validators=[Optional(), Length(max=300)])
 
     def validate_label(self, field):

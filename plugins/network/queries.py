@@ -5,6 +5,7 @@ never write (``operations`` does)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -14,6 +15,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import (
+    Integer,
     String,
     and_,
     bindparam,
@@ -531,15 +533,25 @@ def team_for_family(user, family_id: int) -> int | None:
     return None
 
 
-def family_children(family_id: int) -> list[Person]:
-    return list(db.session.scalars(
-        select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
-        .where(FamilyMember.family_id == family_id, FamilyMember.role == "kind").order_by(Person.given_name)))
+@functools.cache
+def _ecomap_statements() -> dict:
+    """The ecomap panel's SELECTs, built once per process (the family id a bound parameter)."""
+    fid = bindparam("family_id", type_=Integer)
+    return {
+        "children": select(Person.id, Person.given_name).join(FamilyMember, FamilyMember.person_id == Person.id)
+        .where(FamilyMember.family_id == fid, FamilyMember.role == "kind").order_by(Person.given_name),
+        "ties": select(EcoTie).where(EcoTie.family_id == fid).order_by(EcoTie.kind, EcoTie.id),
+    }
+
+
+def family_children(family_id: int) -> list:
+    """The children of a family as rows of ``(id, given_name)``: what the ecomap names and offers."""
+    return list(db.session.execute(_ecomap_statements()["children"], {"family_id": family_id}))
 
 
 def family_ties(family_id: int) -> list[EcoTie]:
-    return list(db.session.scalars(select(EcoTie).options(selectinload(EcoTie.organisation))
-                                   .where(EcoTie.family_id == family_id).order_by(EcoTie.kind, EcoTie.id)))
+    """The ties of a family's ecomap (their organisation is not loaded: the panel shows the tie's label)."""
+    return list(db.session.scalars(_ecomap_statements()["ties"], {"family_id": family_id}))
 
 
 def family_referrals(family_id: int) -> list[Referral]:

@@ -85,7 +85,8 @@ def hvhk_family_panels(family, user):
 @hookimpl
 def hvhk_dashboard_widgets(user):
     tiles = [Widget(title="PeTra: caseload per begeleider", url=url_for("petra.widget_caseload"), order=20)]
-    if team_ids_for(user, manager=True) & user.managed_team_ids():  # managers only, not every admin
+    managed = user.managed_team_ids()  # managers only, not every admin (an admin managing no team: no query)
+    if managed and team_ids_for(user, manager=True) & managed:
         tiles.append(Widget(title="PeTra: open zorgen over veiligheid", url=url_for("petra.widget_concerns"),
                             order=19))
     return tiles

@@ -3,7 +3,7 @@
 Read with the logged-in user in one query, so a request pays no query for which plugins a team switched on.
 
 Revision ID: core_0010
-Revises: core_0008
+Revises: core_0009
 Create Date: 2026-11-30 22:40:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'core_0010'
-down_revision = 'core_0008'
+down_revision = 'core_0009'
 branch_labels = None
 depends_on = None
 
