@@ -165,6 +165,7 @@ def test_petra_0002_and_network_0002_keep_settings_and_statuses_up_and_down(app_
     try:
         with mig.app_context():
             upgrade(revision="core@head")
+            upgrade(revision="costing@head")  # installed plugins' tables exist: costing logs writes to teams
             upgrade(revision="petra_0001")
             upgrade(revision="network_0001")
             team, fam = Team(name="PeTra"), Family(label="Peeters")

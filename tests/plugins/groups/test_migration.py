@@ -25,6 +25,7 @@ def test_groups_0002_keeps_enrolments_and_attendance_up_and_down(app_factory, tm
     mig = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migration.sqlite3'}")
     with mig.app_context():
         upgrade(revision="core@head")
+        upgrade(revision="costing@head")  # installed plugins' tables exist: costing logs writes to teams
         upgrade(revision="groups_0001")
         team = Team(name="PeTra")
         fam = Family(label="Peeters")

@@ -14,6 +14,7 @@ def test_petra_0004_turns_the_safety_tick_into_an_open_concern_and_back(app_fact
     mig = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migration.sqlite3'}")
     with mig.app_context():
         upgrade(revision="core@head")
+        upgrade(revision="costing@head")  # installed plugins' tables exist: costing logs writes to teams
         upgrade(revision="petra_0002")
         team, fam = Team(name="PeTra"), Family(label="Peeters")
         db.session.add_all([team, fam])
