@@ -256,7 +256,10 @@ class Trajectory(_ReferralKeys, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_petra_trajectory_team_status", "team_id", "status"),
+        # the team meeting's lists, each read per team and status in this order (petra_0005)
+        Index("ix_petra_trajectory_team_status_start", "team_id", "status", "start_on", "id"),
+        Index("ix_petra_trajectory_team_status_phase2", "team_id", "status", "phase2_on", "id"),
+        Index("ix_petra_trajectory_team_referred", "team_id", "referred_on", "id"),
         Index("ix_petra_trajectory_status_referred", "status", "referred_on"),
     )
 
@@ -314,7 +317,7 @@ class Contact(_ContactLabels, db.Model):
 class Roundtable(db.Model):
     __tablename__ = "petra_roundtable"
     id: Mapped[int] = mapped_column(primary_key=True)
-    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"))
     kind: Mapped[str] = mapped_column(String(20))
     held_on: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer, default=120)  # about 2 hours (000:1015)
@@ -324,6 +327,8 @@ class Roundtable(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
+    # "no roundtable of this kind yet" probes the index alone (the team meeting, petra_0005)
+    __table_args__ = (Index("ix_petra_roundtable_trajectory_kind", "trajectory_id", "kind"),)
 
     @property
     def kind_label(self) -> str:
@@ -380,7 +385,7 @@ class SdqResult(db.Model):
 
     __tablename__ = "petra_sdq"
     id: Mapped[int] = mapped_column(primary_key=True)
-    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"))
     informant: Mapped[str] = mapped_column(String(20))
     moment: Mapped[str] = mapped_column(String(10))
     taken_on: Mapped[date] = mapped_column(Date)
@@ -392,7 +397,9 @@ class SdqResult(db.Model):
     total: Mapped[int] = mapped_column(Integer)  # emotional + conduct + hyperactivity + peer (0-40)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (UniqueConstraint("trajectory_id", "informant", "moment", name="uq_petra_sdq_moment"),)
+    __table_args__ = (UniqueConstraint("trajectory_id", "informant", "moment", name="uq_petra_sdq_moment"),
+                      # "no SDQ at this moment yet" probes the index alone (the team meeting, petra_0005)
+                      Index("ix_petra_sdq_trajectory_moment", "trajectory_id", "moment"))
 
     @property
     def informant_label(self) -> str:

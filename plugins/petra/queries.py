@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Numeric, Select, and_, case, cast, extract, false, func, literal, or_, select
+from sqlalchemy import Numeric, Select, and_, case, cast, extract, func, literal, null, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import finance
 from core.extensions import db
 from core.models import FamilyMember, Membership, Organisation, Person, Team, User
-from core.pagination import Page, paginate
+from core.pagination import Page, count_upto, paginate, paginate_union
 from core.plugins import plugin_teams
 from core.ui import Period
 
@@ -116,8 +116,14 @@ def open_fees(team_ids: Iterable[int]) -> tuple[Page, int]:
 
 
 def open_fee_totals(team_ids: Iterable[int]) -> tuple[int, Decimal]:
-    """How many fees are open and their sum (the house's definition, ``core.finance``)."""
-    figures = fee_figures(team_ids)
+    """How many fees are open and their sum (the house's definition, ``core.finance``), over the open fees
+    only: the units of ``billable_units`` that carry an open fee, without the contacts and periods of the rest."""
+    team_ids = set(team_ids)
+    units = (select(Trajectory.team_id.label("team_id"), Fee.amount.label("fee_due"), Fee.due_on.label("fee_due_on"),
+                    cast(null(), Numeric(8, 2)).label("fee_paid"), Fee.paid_on.label("fee_paid_on"),
+                    Fee.waived.label("fee_waived"))
+             .join(Trajectory, Trajectory.id == Fee.trajectory_id).where(*_open_fee(team_ids)))
+    figures = finance.fee_figures(units, finance.all_time(), team_ids=team_ids)
     return figures.open_n, figures.open
 
 
@@ -244,23 +250,26 @@ def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
 # --------------------------------------------------------------------------- the team meeting
 
 MEETING_PAGE = 25
+LIST_COUNT_CAP = 100  # a list's count in its heading stops here ("meer dan 100")
+DUE_COUNT_CAP = MEETING_PAGE  # what is due weighs four lookups per row: its count stops at one page
+HEADER_COUNT_CAP = 1000  # the running and waiting figures at the top stop here ("meer dan 1000")
+MONTHS = range(1, 25)  # the maximum durations the forms accept (trajectory and settings: 1 to 24 months)
 
 
-def _months_in_use(where) -> list[int]:
-    """The maximum durations the running trajectories use (usually one or two values: the setting)."""
-    return sorted(m for m in db.session.scalars(select(Trajectory.max_months).where(*where).distinct()) if m)
+def _by_months(fn, limit: date):
+    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per maximum duration the forms
+    accept, as a CASE on ``max_months``, and the largest bound as a range an index on ``start_on`` can use."""
+    bounds = {m: logic.latest_start(fn, m, limit) for m in MONTHS}
+    return and_(Trajectory.start_on <= max(bounds.values()),
+                Trajectory.start_on <= case(bounds, value=Trajectory.max_months))
 
 
-def _by_months(fn, limit: date, months: list[int]):
-    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per ``max_months`` in use."""
-    if not months:
-        return false()
-    return or_(*(and_(Trajectory.max_months == m, Trajectory.start_on <= logic.latest_start(fn, m, limit))
-                 for m in months))
-
-
-def _exists(model, *where):
-    return select(model.id).where(model.trajectory_id == Trajectory.id, *where).exists()
+def _none(model, *where):
+    """No row of ``model`` for the trajectory with ``where``: a correlated lookup per row shown (an index probe
+    on ``trajectory_id``). ``NOT EXISTS`` inside an OR may become a hash of the whole table on PostgreSQL."""
+    return (select(model.trajectory_id).where(model.trajectory_id == Trajectory.id, *where).limit(1)
+            .correlate(Trajectory)
+            .scalar_subquery().is_(None))
 
 
 def _row_columns():
@@ -276,8 +285,22 @@ def _rows(*where):
             .outerjoin(User, User.id == Trajectory.lead_worker_id).where(*where))
 
 
-def _count(*where) -> int:
-    return db.session.scalar(select(func.count()).select_from(Trajectory).where(*where))
+def _by(*keys: str, nulls_last: bool = False):
+    """The ORDER BY of a meeting list on columns named ``keys`` (of a select or of the merged subquery)."""
+    def order(cols):
+        first = cols[keys[0]].asc()
+        return [first.nulls_last() if nulls_last else first, *(cols[k] for k in keys[1:])]
+    return order
+
+
+def _per_team(team_ids: list[int], build, statuses=(None,)) -> list:
+    """One select per team (and status): each is an index range scan on (team, status, order) with LIMIT."""
+    return [build(Trajectory.team_id == t, *(() if s is None else (Trajectory.status == s,)))
+            for t in team_ids for s in statuses]
+
+
+def _count(*where, cap: int) -> int:
+    return count_upto(select(Trajectory.id).where(*where), cap)
 
 
 def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *, pages: dict | None = None) -> dict:
@@ -286,60 +309,66 @@ def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *
     open fees, and a page of the running trajectories to discuss with the team's last decision.
 
     The rules (maximum duration, what is due) are conditions in SQL; each list is one page (``pages`` holds
-    the page number per list: ``duur``, ``todo``, ``bespreken``) of plain rows with only the columns shown."""
+    the page number per list: ``duur``, ``todo``, ``bespreken``) of plain rows with only the columns shown,
+    read per team and status in the order of an index (``paginate_union``); the counts stop at a cap
+    (``count_upto``), so no query reads every running trajectory of a large team."""
     pages = pages or {}
-    team_ids = list(team_ids)
+    team_ids = sorted(set(team_ids))
     mine = Trajectory.team_id.in_(team_ids)
-    ongoing = (mine, Trajectory.status == "ongoing")
-    new = list(db.session.execute(
+    ongoing = (Trajectory.status == "ongoing",)
+    new = paginate_union(_per_team(team_ids, lambda *team: (
         select(Trajectory.id, Trajectory.ref, Trajectory.family_id, Trajectory.referred_on, Trajectory.status,
                Trajectory.referrer_kind, (Person.given_name + " " + Person.family_name).label("child_name"),
                Organisation.name.label("referrer_name"))
         .outerjoin(Person, Person.id == Trajectory.child_id)
         .outerjoin(Organisation, Organisation.id == Trajectory.referrer_org_id)
-        .where(mine, Trajectory.referred_on >= since).order_by(Trajectory.referred_on, Trajectory.id)
-        .limit(MEETING_PAGE)))
-    stalled = list(db.session.execute(
-        _rows(mine, Trajectory.status == "clarifying", Trajectory.phase2_on <= today - timedelta(days=30))
-        .order_by(Trajectory.phase2_on, Trajectory.id).limit(MEETING_PAGE)))
+        .where(*team, Trajectory.referred_on >= since))), _by("referred_on", "id"), 1, MEETING_PAGE).items
+    stalled = paginate_union(_per_team(team_ids, lambda *team: _rows(
+        *team, Trajectory.phase2_on <= today - timedelta(days=30)), ("clarifying",)),
+        _by("phase2_on", "id"), 1, MEETING_PAGE).items
     warn = today + timedelta(days=logic.setting_int(settings, "warn_days"))
-    months = _months_in_use(ongoing)
-    nearing_where = (*ongoing, _by_months(logic.end_of, warn, months))
-    nearing = paginate(_rows(*nearing_where).order_by(Trajectory.start_on, Trajectory.id),
-                       pages.get("duur", 1), MEETING_PAGE, rows=True)
+    near_end = _by_months(logic.end_of, warn)
+    nearing = paginate_union(_per_team(team_ids, lambda *team: _rows(*team, near_end), ("ongoing",)),
+                             _by("start_on", "id"), pages.get("duur", 1), MEETING_PAGE)
     sdq_start = and_(Trajectory.start_on <= today - timedelta(days=28),
-                     ~_exists(SdqResult, SdqResult.moment == "voor"))
-    interim = and_(_by_months(logic.half_way, today, months), ~_exists(Roundtable, Roundtable.kind == "tussentijds"))
-    near_end = _by_months(logic.end_of, warn, months)
-    final_rt = and_(near_end, ~_exists(Roundtable, Roundtable.kind == "eind"))
-    sdq_end = and_(near_end, ~_exists(SdqResult, SdqResult.moment == "na"))
-    due_where = (*ongoing, Trajectory.start_on.is_not(None), or_(sdq_start, interim, final_rt, sdq_end))
-    due_page = paginate(
-        _rows(*due_where).add_columns(sdq_start.label("due_sdq_start"), interim.label("due_interim"),
-                                      final_rt.label("due_final"), sdq_end.label("due_sdq_end"))
-        .order_by(Trajectory.start_on, Trajectory.id), pages.get("todo", 1), MEETING_PAGE, rows=True)
+                     _none(SdqResult, SdqResult.moment == "voor"))
+    interim = and_(_by_months(logic.half_way, today), _none(Roundtable, Roundtable.kind == "tussentijds"))
+    final_rt = and_(near_end, _none(Roundtable, Roundtable.kind == "eind"))
+    sdq_end = and_(near_end, _none(SdqResult, SdqResult.moment == "na"))
+    is_due = (Trajectory.start_on.is_not(None), or_(sdq_start, interim, final_rt, sdq_end))
+    due_page = paginate_union(_per_team(team_ids, lambda *team: _rows(*team, *is_due).add_columns(
+        sdq_start.label("due_sdq_start"), interim.label("due_interim"), final_rt.label("due_final"),
+        sdq_end.label("due_sdq_end")), ("ongoing",)), _by("start_on", "id"), pages.get("todo", 1), MEETING_PAGE)
     due_labels = (("due_sdq_start", "SDQ bij de start"), ("due_interim", "Tussentijdse evaluatie"),
                   ("due_final", "Eindevaluatie"), ("due_sdq_end", "SDQ bij de afronding"))
     due = [(r, [label for key, label in due_labels if getattr(r, key)]) for r in due_page.items]
     discuss = discussion(team_ids, pages.get("bespreken", 1))
     durations = {r.id: logic.duration_of(r, settings, today) for r in [*nearing.items, *discuss.items]}
-    return dict(new=new, waiting=count_waiting(team_ids), nearing=nearing, n_nearing=_count(*nearing_where),
-                due=due, due_page=due_page, n_due=_count(*due_where), stalled=stalled, durations=durations,
-                open_fees=open_fee_totals(team_ids), n_active=_count(*ongoing), discuss=discuss)
+    return dict(new=new, waiting=_count(mine, Trajectory.status == "waiting", cap=HEADER_COUNT_CAP),
+                nearing=nearing, n_nearing=_count(mine, *ongoing, near_end, cap=LIST_COUNT_CAP),
+                due=due, due_page=due_page, n_due=_count(mine, *ongoing, *is_due, cap=DUE_COUNT_CAP),
+                stalled=stalled, durations=durations, open_fees=open_fee_totals(team_ids),
+                n_active=_count(mine, *ongoing, cap=HEADER_COUNT_CAP), discuss=discuss,
+                list_cap=LIST_COUNT_CAP, due_cap=DUE_COUNT_CAP, header_cap=HEADER_COUNT_CAP)
 
 
 def discussion(team_ids: Iterable[int], page: int = 1) -> Page:
-    """A page of the trajectories the team follows (waiting, clarifying, running), oldest start first, each
-    with the team's last decision (label and date) in the same query."""
-    last = (select(TeamDecision.trajectory_id, func.max(TeamDecision.id).label("decision_id"))
-            .group_by(TeamDecision.trajectory_id).subquery())
-    stmt = (_rows(Trajectory.team_id.in_(list(team_ids)), Trajectory.status.in_(("waiting", *ACTIVE)))
-            .outerjoin(last, last.c.trajectory_id == Trajectory.id)
-            .outerjoin(TeamDecision, TeamDecision.id == last.c.decision_id)
-            .outerjoin(TeamMeeting, TeamMeeting.id == TeamDecision.meeting_id)
-            .add_columns(TeamDecision.decision.label("last_decision"), TeamMeeting.held_on.label("last_decided_on"))
-            .order_by(Trajectory.start_on.is_(None), Trajectory.start_on, Trajectory.id))
-    return paginate(stmt, page, MEETING_PAGE, rows=True)
+    """A page of the trajectories the team follows (waiting, clarifying, running), oldest start first (not
+    started last), each with the team's last decision (label and date) looked up for the rows shown only."""
+    def last(column, *joins):
+        stmt = select(column)
+        for j in joins:
+            stmt = stmt.join(*j)
+        return (stmt.where(TeamDecision.trajectory_id == Trajectory.id).order_by(TeamDecision.id.desc()).limit(1)
+                .correlate(Trajectory).scalar_subquery())
+
+    def build(*where):
+        return _rows(*where).add_columns(
+            last(TeamDecision.decision).label("last_decision"),
+            last(TeamMeeting.held_on, (TeamDecision, TeamDecision.meeting_id == TeamMeeting.id))
+            .label("last_decided_on"))
+    return paginate_union(_per_team(sorted(set(team_ids)), build, ("waiting", *ACTIVE)),
+                          _by("start_on", "id", nulls_last=True), page, MEETING_PAGE)
 
 
 def meeting_of(team_id: int, held_on: date) -> TeamMeeting | None:
