@@ -146,8 +146,14 @@ PLAN_INTENSITIES = [("licht", "Licht (minder dan de richtaantallen)"), ("gewoon"
 ACTION_STATUSES = [("todo", "Te doen"), ("busy", "Bezig"), ("done", "Gedaan"), ("dropped", "Vervallen")]
 
 
+_CONSTANT_LABELS: dict[int, dict] = {}  # id of a vocabulary list of this module -> its labels (filled at the end)
+
+
 def labels(choices) -> dict:
-    return {k: v for k, v in choices}
+    """Key -> Dutch label of a list of choices; for this module's vocabularies built once, not per row (the
+    result is shared: read it, never change it)."""
+    found = _CONSTANT_LABELS.get(id(choices))
+    return found if found is not None else {k: v for k, v in choices}
 
 
 # --------------------------------------------------------------------------- the trajectory
@@ -659,3 +665,9 @@ class RoundtableAttendee(db.Model):
     @property
     def role_label(self) -> str:
         return labels(ROUNDTABLE_PARTICIPANTS).get(self.role, self.role)
+
+
+_CONSTANT_LABELS.update({id(c): {k: v for k, v in c} for c in (
+    INDICATIONS, CONTRA_INDICATIONS, STATUSES, PHASES, CONTACT_KINDS, PLACES, PARTIES, ROUNDTABLE_KINDS,
+    ROUNDTABLE_PARTICIPANTS, GOAL_PARTIES, INFORMANTS, MOMENTS, PLAN_FORMS, PLAN_INTENSITIES, ACTION_STATUSES,
+    PORTAL_STATUSES)})

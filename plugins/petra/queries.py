@@ -145,8 +145,14 @@ def sdqs_of(trajectory_id: int) -> list[SdqResult]:
                                    .order_by(SdqResult.informant, SdqResult.moment.desc())))
 
 
-def count_goals(trajectory_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == trajectory_id))
+def page_counts(trajectory_id: int, *, concerns: bool) -> tuple[int, int | None]:
+    """The number of plan goals and (with ``concerns``) of open concerns of a trajectory, in one query."""
+    goals = select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == trajectory_id)
+    open_ = (select(func.count()).select_from(Concern)
+             .where(Concern.trajectory_id == trajectory_id, Concern.status == "open"))
+    row = db.session.execute(select(goals.scalar_subquery(),
+                                    open_.scalar_subquery() if concerns else literal(None))).one()
+    return row[0], row[1]
 
 
 def goals_of(trajectory_id: int) -> list[PlanGoal]:
@@ -156,44 +162,40 @@ def goals_of(trajectory_id: int) -> list[PlanGoal]:
                                    .order_by(PlanGoal.party, PlanGoal.position, PlanGoal.id)))
 
 
-def contacts_of(trajectory_id: int, *, show_all: bool = False) -> tuple[list[Contact], bool]:
-    """The contacts, newest first: the last ``RECENT_CONTACTS`` (and whether there are more) or all."""
-    stmt = (select(Contact).where(Contact.trajectory_id == trajectory_id)
+def contacts_of(trajectory_id: int, *, show_all: bool = False) -> tuple[list[Contact], bool, set[int]]:
+    """The contacts, newest first: the last ``RECENT_CONTACTS`` (and whether there are more) or all, and which
+    of them were corrected (they have a history), in one query."""
+    corrected = select(ContactVersion.id).where(ContactVersion.contact_id == Contact.id).exists()
+    stmt = (select(Contact, corrected.label("corrected")).where(Contact.trajectory_id == trajectory_id)
             .order_by(Contact.on_date.desc(), Contact.id.desc()))
-    if show_all:
-        return list(db.session.scalars(stmt)), False
-    contacts = list(db.session.scalars(stmt.limit(RECENT_CONTACTS + 1)))
-    return contacts[:RECENT_CONTACTS], len(contacts) > RECENT_CONTACTS
+    rows = db.session.execute(stmt if show_all else stmt.limit(RECENT_CONTACTS + 1)).all()
+    more = not show_all and len(rows) > RECENT_CONTACTS
+    rows = rows if show_all else rows[:RECENT_CONTACTS]
+    return [c for c, _ in rows], more, {c.id for c, flag in rows if flag}
 
 
-def contact_counts(trajectory_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Contacts per kind for each trajectory from the start roundtable on, in one query: the clarifying talks
-    before the start count for the intake (``clarifying_counts``), not toward the support norms (000:395-402)."""
-    out: dict[int, dict[str, int]] = {tid: {} for tid in trajectory_ids}
-    if not trajectory_ids:
-        return out
-    rows = db.session.execute(
-        select(Contact.trajectory_id, Contact.kind, func.count())
-        .join(Trajectory, Trajectory.id == Contact.trajectory_id)
-        .where(Contact.trajectory_id.in_(trajectory_ids),
-               Trajectory.start_on.is_not(None), Contact.on_date >= Trajectory.start_on)
-        .group_by(Contact.trajectory_id, Contact.kind))
-    for tid, kind, n in rows:
-        out[tid][kind] = n
-    return out
+def contact_tallies(t: Trajectory) -> tuple[dict[str, int], dict[str, int]]:
+    """In one query: contacts per kind from the start roundtable on (toward the support norms) and the
+    clarifying talks per party before it (kind, ouders, school: the intake's, never toward the norms,
+    000:395-402). Without a start, nothing counts toward the norms and every talk is a clarifying one."""
+    after_start = Contact.on_date >= t.start_on if t.start_on is not None else literal(False)
+    per_kind: dict[str, int] = {}
+    clarifying = {"kind": 0, "ouders": 0, "school": 0}
+    for kind, parties, started, n in db.session.execute(
+            select(Contact.kind, Contact.parties, after_start, func.count()).where(Contact.trajectory_id == t.id)
+            .group_by(Contact.kind, Contact.parties, after_start)):
+        if started:
+            per_kind[kind] = per_kind.get(kind, 0) + n
+        elif kind != "rondetafel":
+            for p in (parties or "").split(","):
+                if p in clarifying:
+                    clarifying[p] += n
+    return per_kind, clarifying
 
 
 def clarifying_counts(t: Trajectory) -> dict[str, int]:
     """Clarifying talks per party before the start roundtable (kind, ouders, school)."""
-    stmt = select(Contact.parties).where(Contact.trajectory_id == t.id, Contact.kind != "rondetafel")
-    if t.start_on is not None:
-        stmt = stmt.where(Contact.on_date < t.start_on)
-    counts = {"kind": 0, "ouders": 0, "school": 0}
-    for (parties,) in db.session.execute(stmt):
-        for p in (parties or "").split(","):
-            if p in counts:
-                counts[p] += 1
-    return counts
+    return contact_tallies(t)[1]
 
 
 def group_part(t: Trajectory, settings: dict, today: date) -> dict | None:
@@ -221,14 +223,6 @@ def contact_history(contact_id: int) -> list[ContactVersion]:
     return list(db.session.scalars(select(ContactVersion).options(joinedload(ContactVersion.replaced_by))
                                    .where(ContactVersion.contact_id == contact_id)
                                    .order_by(ContactVersion.version.desc())))
-
-
-def corrected_contacts(contact_ids: list[int]) -> set[int]:
-    """Which of these contacts were corrected (they have a history)."""
-    if not contact_ids:
-        return set()
-    return set(db.session.scalars(select(ContactVersion.contact_id).where(
-        ContactVersion.contact_id.in_(contact_ids)).distinct()))
 
 
 def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
@@ -397,10 +391,11 @@ def minutes_of(meeting_id: int) -> list:
         .where(TeamDecision.meeting_id == meeting_id).order_by(Trajectory.ref, TeamDecision.id)))
 
 
-def decisions_of(trajectory_id: int) -> list[TeamDecision]:
+def decisions_of(trajectory_id: int, limit: int | None = None) -> list[TeamDecision]:
+    """The team's decisions about a trajectory, newest first (the last ``limit``, or all)."""
     return list(db.session.scalars(
         select(TeamDecision).options(joinedload(TeamDecision.meeting))
-        .where(TeamDecision.trajectory_id == trajectory_id).order_by(TeamDecision.id.desc())))
+        .where(TeamDecision.trajectory_id == trajectory_id).order_by(TeamDecision.id.desc()).limit(limit)))
 
 
 # --------------------------------------------------------------------------- supervision and concerns
@@ -417,11 +412,6 @@ def concerns_of(trajectory_id: int) -> list[Concern]:
     return list(db.session.scalars(
         select(Concern).options(selectinload(Concern.steps).joinedload(ConcernStep.by), joinedload(Concern.raised_by))
         .where(Concern.trajectory_id == trajectory_id).order_by(Concern.raised_on.desc(), Concern.id.desc())))
-
-
-def count_open_concerns(trajectory_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Concern).where(
-        Concern.trajectory_id == trajectory_id, Concern.status == "open"))
 
 
 def open_concerns(team_ids: Iterable[int], limit: int = 10) -> tuple[list, int]:
