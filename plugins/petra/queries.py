@@ -115,14 +115,18 @@ def open_fees(team_ids: Iterable[int]) -> tuple[Page, int]:
     return page, total
 
 
-def open_fee_totals(team_ids: Iterable[int]) -> tuple[int, Decimal]:
+def open_fee_totals(team_ids: Iterable[int], cap: int | None = None) -> tuple[int, Decimal]:
     """How many fees are open and their sum (the house's definition, ``core.finance``), over the open fees
-    only: the units of ``billable_units`` that carry an open fee, without the contacts and periods of the rest."""
+    only: the units of ``billable_units`` that carry an open fee, without the contacts and periods of the rest.
+    With ``cap``, no more than ``cap + 1`` fees are read: a count above ``cap`` means "more than", its sum is
+    then only a part."""
     team_ids = set(team_ids)
     units = (select(Trajectory.team_id.label("team_id"), Fee.amount.label("fee_due"), Fee.due_on.label("fee_due_on"),
                     cast(null(), Numeric(8, 2)).label("fee_paid"), Fee.paid_on.label("fee_paid_on"),
                     Fee.waived.label("fee_waived"))
              .join(Trajectory, Trajectory.id == Fee.trajectory_id).where(*_open_fee(team_ids)))
+    if cap is not None:
+        units = units.limit(cap + 1)
     figures = finance.fee_figures(units, finance.all_time(), team_ids=team_ids)
     return figures.open_n, figures.open
 
@@ -341,7 +345,7 @@ def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *
     return dict(new=new, waiting=_count(mine, Trajectory.status == "waiting", cap=HEADER_COUNT_CAP),
                 nearing=nearing, n_nearing=_count(mine, *ongoing, near_end, cap=LIST_COUNT_CAP),
                 due=due, due_page=due_page, n_due=_count(mine, *ongoing, *is_due, cap=DUE_COUNT_CAP),
-                stalled=stalled, durations=durations, open_fees=open_fee_totals(team_ids),
+                stalled=stalled, durations=durations, open_fees=open_fee_totals(team_ids, LIST_COUNT_CAP),
                 n_active=_count(mine, *ongoing, cap=HEADER_COUNT_CAP), discuss=discuss,
                 list_cap=LIST_COUNT_CAP, due_cap=DUE_COUNT_CAP, header_cap=HEADER_COUNT_CAP)
 
