@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import Numeric, Select, and_, case, cast, extract, func, literal, null, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -254,10 +255,16 @@ HEADER_COUNT_CAP = 1000  # the running and waiting figures at the top stop here 
 MONTHS = range(1, 25)  # the maximum durations the forms accept (trajectory and settings: 1 to 24 months)
 
 
+@lru_cache(maxsize=16)
+def _latest_starts(fn, limit: date) -> dict[int, date]:
+    """``logic.latest_start`` per maximum duration (the same all day long: computed once per day and rule)."""
+    return {m: logic.latest_start(fn, m, limit) for m in MONTHS}
+
+
 def _by_months(fn, limit: date):
     """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per maximum duration the forms
     accept, as a CASE on ``max_months``, and the largest bound as a range an index on ``start_on`` can use."""
-    bounds = {m: logic.latest_start(fn, m, limit) for m in MONTHS}
+    bounds = _latest_starts(fn, limit)
     return and_(Trajectory.start_on <= max(bounds.values()),
                 Trajectory.start_on <= case(bounds, value=Trajectory.max_months))
 
