@@ -6,6 +6,11 @@ each beside a bare Flask "hello" route on gunicorn with the same workers, interl
         --db 10k=postgresql+psycopg://postgres@127.0.0.1:5432/hvhk_perf_10k \
         --db 100k=postgresql+psycopg://postgres@127.0.0.1:5432/hvhk_perf_100k \
         [--seconds 5] [--rounds 3] [--workers 2] [--threads 2] [--connections 8] [--pages healthz,login,...]
+        [--code before=/path/to/an/older/checkout --code after=.]
+
+With ``--code`` (repeated) the same pages are served by each code tree (a checkout of another commit, e.g.
+``git worktree add --detach /tmp/before <commit>``) on its own gunicorn, all against the same database, and each
+page run of every tree follows the same bare run: a before/after table from one run on one machine load.
 
 Each database must hold demo data already (``hvhk demo --scale N``: scale 1 is about 300 families, so 3, 33
 and 333 for 1k, 10k and 100k families); the script runs no migration and generates nothing.
@@ -41,7 +46,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+CODE = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve() if "--tree" in sys.argv else HERE.parent
+sys.path.insert(0, str(CODE))
 sys.path.insert(0, str(HERE))
 
 SECRET = "bench-secret-key-0123456789abcdef"
@@ -212,9 +218,10 @@ def single_user(url: str, cookie: str | None, budget_s: float, most: int = 40) -
 # --------------------------------------------------------------------------- the app in this process
 
 
-def resolve_and_count(url: str, wanted: list[tuple], count_as: str) -> tuple[list[tuple], dict[str, str]]:
+def resolve_and_count(url: str, wanted: list[tuple], count_as: str,
+                      urls: list | None = None) -> tuple[list[tuple], dict[str, str]]:
     """The URL of every page on this database, and the SQL queries one request of each runs: as the admin, and
-    as ``count_as`` ("-" where that user may not open the page)."""
+    as ``count_as`` ("-" where that user may not open the page). With ``urls`` only the counting is done."""
     from bench_login import login_as
     from flask import url_for
     from sqlalchemy import event, select, text
@@ -225,12 +232,14 @@ def resolve_and_count(url: str, wanted: list[tuple], count_as: str) -> tuple[lis
 
     app = create_app({"TESTING": False, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url,
                       "INSTANCE_PATH": "/tmp/hvhk-bench-instance"})
-    urls, counts = [], {}
+    counts = {}
+    given, urls = urls is not None, urls or []
     with app.app_context():
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        if not given:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
-        for key, label, endpoint, sql, arg, extra, logged_in in wanted:
+        for key, label, endpoint, sql, arg, extra, logged_in in ([] if given else wanted):
             if endpoint not in app.view_functions:
                 urls.append((key, label, None, logged_in))
                 continue
@@ -275,6 +284,18 @@ def resolve_and_count(url: str, wanted: list[tuple], count_as: str) -> tuple[lis
     return urls, counts
 
 
+def counts_of_tree(tree: Path, url: str, urls: list[tuple], count_as: str) -> dict[str, str]:
+    """The query counts of ``tree``'s code (imported in a child process, which puts that tree first on its path)."""
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--count-only", json.dumps(urls),
+                          "--tree", str(tree), "--db", f"x={url}", "--count-as", count_as],
+                         capture_output=True, text=True, timeout=600)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        print(out.stderr[-2000:], file=sys.stderr)
+        return {}
+
+
 def login_cookie(base: str) -> str:
     from http_client import Client
 
@@ -290,62 +311,75 @@ def login_cookie(base: str) -> str:
 def run_dataset(name: str, url: str, args, load) -> dict:
     print(f"\n=== {name}: {url.rsplit('/', 1)[-1]}  ({loadavg()})", flush=True)
     wanted = [p for p in PAGES if not args.pages or p[0] in args.pages]
-    urls, counts = resolve_and_count(url, wanted, args.count_as)
+    urls, main_counts = resolve_and_count(url, wanted, args.count_as)
+    counts = {code: (main_counts if tree == HERE.parent else counts_of_tree(tree, url, urls, args.count_as))
+              for code, tree in args.code}
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET, HVHK_IDLE_MINUTES="1440")
     env.pop("HVHK_TESTING", None)
     bare = start_gunicorn("bare_app:app", args.port + 1, args.workers, env, chdir=HERE)
-    intranet = start_gunicorn("core:create_app()", args.port, args.workers, env, chdir=HERE.parent)
-    base, bare_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}/"
-    results: dict[str, dict] = {}
+    servers = {code: start_gunicorn("core:create_app()", args.port + 2 + i, args.workers, env, chdir=tree)
+               for i, (code, tree) in enumerate(args.code)}
+    bases = {code: f"http://127.0.0.1:{args.port + 2 + i}" for i, (code, _tree) in enumerate(args.code)}
+    bare_url = f"http://127.0.0.1:{args.port + 1}/"
+    results: dict[str, dict] = {code: {} for code in servers}
+    memory: dict[str, list] = {}
     try:
-        cookie = login_cookie(base)
-        for _key, _label, path, logged_in in urls:  # warm every worker: first-request costs are not the page's
-            if path:
-                for _ in range(2 * args.workers):
-                    single_user(base + path, cookie if logged_in else None, 0, most=1)
-        rounds: dict[str, list] = {k: [] for k, *_ in urls}
+        cookie = login_cookie(bases[args.code[0][0]])  # one server-side session: every tree accepts the cookie
+        for base in bases.values():
+            for _key, _label, path, logged_in in urls:  # warm every worker: first-request costs are not the page's
+                if path:
+                    for _ in range(2 * args.workers):
+                        single_user(base + path, cookie if logged_in else None, 0, most=1)
+        rounds: dict[tuple, list] = {(code, k): [] for code in servers for k, *_ in urls}
         for r in range(args.rounds):
             print(f"  round {r + 1}/{args.rounds}  ({loadavg()})", flush=True)
             for key, label, path, logged_in in urls:
                 if path is None:
                     continue
                 floor = load(bare_url, None, args.seconds, args.threads, args.connections)
-                page = load(base + path, cookie if logged_in else None, args.seconds, args.threads, args.connections)
-                if page["requests"] < 10:  # slower than the window allows: its throughput from sequential time
-                    one = single_user(base + path, cookie if logged_in else None, 0, most=3)
-                    page = dict(page, rps=args.workers * 1000 / one["p50_ms"], estimated=True)
-                rounds[key].append((floor, page))
-                cost = floor["rps"] / page["rps"] if page["rps"] else float("inf")
-                print(f"    {label:<28} bare {floor['rps']:8.0f}/s  page {page['rps']:8.1f}/s  cost {cost:8.1f}"
-                      f"  errors {page['errors']}", flush=True)
-        for key, label, path, logged_in in urls:
-            if path is None:
-                results[key] = {"page": label, "url": "n/a"}
-                continue
-            pairs = rounds[key]
-            costs = [f["rps"] / p["rps"] if p["rps"] else float("inf") for f, p in pairs]
-            one = single_user(base + path, cookie if logged_in else None, args.single_budget)
-            p50s = [p["p50_ms"] for _, p in pairs if p["p50_ms"] is not None and not p.get("estimated")]
-            results[key] = {
-                "page": label, "url": path, "status": one["status"], "kb": one["kb"],
-                "cost": round(statistics.median(costs), 1),
-                "estimated": any(p.get("estimated") for _, p in pairs),
-                "bare_rps": round(statistics.median(f["rps"] for f, _ in pairs)),
-                "page_rps": round(statistics.median(p["rps"] for _, p in pairs), 1),
-                "load_p50_ms": round(statistics.median(p50s), 1) if p50s else None,
-                "single_p50_ms": one["p50_ms"], "single_p95_ms": one["p95_ms"],
-                "errors": sum(p["errors"] for _, p in pairs),
-                "queries": counts.get(key),
-            }
-        memory = worker_memory(intranet.pid)
+                line = f"    {label:<28} bare {floor['rps']:8.0f}/s"
+                for code, base in bases.items():
+                    page = load(base + path, cookie if logged_in else None, args.seconds, args.threads,
+                                args.connections)
+                    if page["requests"] < 10:  # slower than the window allows: its rate from sequential time
+                        one = single_user(base + path, cookie if logged_in else None, 0, most=3)
+                        page = dict(page, rps=args.workers * 1000 / one["p50_ms"], estimated=True)
+                    rounds[(code, key)].append((floor, page))
+                    cost = floor["rps"] / page["rps"] if page["rps"] else float("inf")
+                    line += f"  {code + ' ' if code else ''}page {page['rps']:8.1f}/s cost {cost:7.1f}" \
+                            f" errors {page['errors']}"
+                print(line, flush=True)
+        for code, base in bases.items():
+            for key, label, path, logged_in in urls:
+                if path is None:
+                    results[code][key] = {"page": label, "url": "n/a"}
+                    continue
+                pairs = rounds[(code, key)]
+                costs = [f["rps"] / p["rps"] if p["rps"] else float("inf") for f, p in pairs]
+                one = single_user(base + path, cookie if logged_in else None, args.single_budget)
+                p50s = [p["p50_ms"] for _, p in pairs if p["p50_ms"] is not None and not p.get("estimated")]
+                results[code][key] = {
+                    "page": label, "url": path, "status": one["status"], "kb": one["kb"],
+                    "cost": round(statistics.median(costs), 1),
+                    "estimated": any(p.get("estimated") for _, p in pairs),
+                    "bare_rps": round(statistics.median(f["rps"] for f, _ in pairs)),
+                    "page_rps": round(statistics.median(p["rps"] for _, p in pairs), 1),
+                    "load_p50_ms": round(statistics.median(p50s), 1) if p50s else None,
+                    "single_p50_ms": one["p50_ms"], "single_p95_ms": one["p95_ms"],
+                    "errors": sum(p["errors"] for _, p in pairs),
+                    "queries": counts[code].get(key),
+                }
+            memory[code] = worker_memory(servers[code].pid)
         bare_memory = worker_memory(bare.pid)
     finally:
-        stop(intranet)
+        for server in servers.values():
+            stop(server)
         stop(bare)
     print(f"  done ({loadavg()})")
-    print(f"  intranet workers: {memory}")
+    for code, mem in memory.items():
+        print(f"  intranet{' ' + code if code else ''} workers: {mem}")
     print(f"  bare workers:     {bare_memory}")
-    return {"name": name, "pages": results, "workers_memory": memory, "bare_memory": bare_memory,
+    return {"name": name, "codes": results, "workers_memory": memory, "bare_memory": bare_memory,
             "loadavg_end": os.getloadavg()}
 
 
@@ -364,7 +398,17 @@ def main() -> None:
     ap.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk is here")
     ap.add_argument("--count-as", default="worker", help="second user whose queries are counted (admin/this user)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--code", action="append", default=[], metavar="NAME=PATH",
+                    help="a code tree to serve the pages (repeat for a before/after table); default: this checkout")
+    ap.add_argument("--tree", help=argparse.SUPPRESS)  # the counting child process: whose code to import
+    ap.add_argument("--count-only", help=argparse.SUPPRESS)  # the counting child process: the URLs (JSON)
     args = ap.parse_args()
+    if args.count_only:
+        _url = args.db[0].partition("=")[2]
+        print(json.dumps(resolve_and_count(_url, [], args.count_as, urls=json.loads(args.count_only))[1]))
+        return
+    args.code = [(name, Path(path).resolve()) for name, _, path in (c.partition("=") for c in args.code)] \
+        or [("", HERE.parent)]
     args.pages = [p for p in args.pages.split(",") if p]
     use_wrk = shutil.which("wrk") and not args.python_load
     load = wrk if use_wrk else python_load
@@ -377,29 +421,34 @@ def main() -> None:
         sets.append(run_dataset(name, url, args, load))
 
     keys = [p[0] for p in PAGES if not args.pages or p[0] in args.pages]
-    names = [s["name"] for s in sets]
+    columns = [(s, code) for s in sets for code, _tree in args.code]
+    heads = [f"{s['name']} {code}".strip() for s, code in columns]
+    last = columns[-len(args.code):]  # the last data set, every tree
     print("\nCost of a request as a multiple of the bare route's (median of the rounds; lower is better; ~: the page"
-          " was too slow for the load window, its rate taken as workers / single-user p50). Queries per data set"
+          " was too slow for the load window, its rate taken as workers / single-user p50). Queries per column"
           " (admin/" + args.count_as + ", '-': not allowed), separated by ' · '")
-    print("| page | " + " | ".join(names) + f" | queries (admin/{args.count_as}) | single-user p50/p95 ms (" + names[-1] + ") |")
-    print("|---|" + "---|" * len(names) + "---|---|")
+    print("| page | " + " | ".join(heads) + f" | queries (admin/{args.count_as}) | single-user p50/p95 ms ("
+          + ", ".join(f"{s['name']} {code}".strip() for s, code in last) + ") |")
+    print("|---|" + "---|" * len(heads) + "---|---|")
     for key in keys:
-        cells, label, queries = [], key, []
-        for s in sets:
-            row = s["pages"].get(key, {})
+        cells, label, queries, lats = [], key, [], []
+        for s, code in columns:
+            row = s["codes"][code].get(key, {})
             label = row.get("page", key)
             cells.append("n/a" if "cost" not in row else f"{row['cost']:g}" + ("~" if row.get("estimated") else ""))
             queries.append(row.get("queries") or "")
-        last = sets[-1]["pages"].get(key, {})
-        lat = f"{last.get('single_p50_ms')}/{last.get('single_p95_ms')}" if "cost" in last else ""
-        print(f"| {label} | " + " | ".join(cells) + f" | {' · '.join(queries)} | {lat} |")
+        for s, code in last:
+            row = s["codes"][code].get(key, {})
+            lats.append(f"{row.get('single_p50_ms')}/{row.get('single_p95_ms')}" if "cost" in row else "")
+        print(f"| {label} | " + " | ".join(cells) + f" | {' · '.join(queries)} | {' · '.join(lats)} |")
     print("bare route req/s (median over all runs): "
-          + ", ".join(f"{s['name']} {statistics.median(r['bare_rps'] for r in s['pages'].values() if 'bare_rps' in r):.0f}"
+          + ", ".join(f"{s['name']} {statistics.median(r['bare_rps'] for c in s['codes'].values() for r in c.values() if 'bare_rps' in r):.0f}"
                       for s in sets))
     for s in sets:
-        mem = s["workers_memory"]
-        print(f"{s['name']}: intranet worker RSS {[m['rss_mb'] for m in mem]} MB (peak {[m['peak_mb'] for m in mem]}), "
-              f"bare {[m['rss_mb'] for m in s['bare_memory']]} MB")
+        for code, mem in s["workers_memory"].items():
+            print(f"{s['name']} {code}: intranet worker RSS {[m['rss_mb'] for m in mem]} MB "
+                  f"(peak {[m['peak_mb'] for m in mem]})")
+        print(f"{s['name']}: bare worker RSS {[m['rss_mb'] for m in s['bare_memory']]} MB")
     print(loadavg())
     if args.json:
         Path(args.json).write_text(json.dumps({"sets": sets, "args": vars(args)}, indent=1, default=str))

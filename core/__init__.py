@@ -71,6 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="hvhk_session",
+        # the cookie is re-sent when the session changes, which the idle check does at least once a minute
+        # (core.security.require_login), not re-signed on every request
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires when idle
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         **database.settings_from_env(),
@@ -87,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
                                                                       app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
 
     db.init_app(app)
+    database.ping_when_idle(app)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
@@ -97,6 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import auth, errors, formatting, security, views
 
+    app.wsgi_app = views.HealthCheck(app, app.wsgi_app)  # before Flask (and inside ProxyFix, set up next)
     security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)

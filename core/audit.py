@@ -77,7 +77,7 @@ def _keep_reads(rows: list[dict]) -> None:
     if has_request_context():
         g.setdefault("_hvhk_reads", []).extend(rows)
     else:
-        db.session.execute(insert(AuditEntry), rows)
+        db.session.execute(insert(AuditEntry.__table__), rows)
         db.session.commit()
 
 
@@ -86,7 +86,7 @@ def commit_reads(response):
     rows = g.pop("_hvhk_reads", None)
     if rows:
         if response.status_code < 500:
-            db.session.execute(insert(AuditEntry), rows)  # one INSERT in the request's transaction
+            db.session.execute(insert(AuditEntry.__table__), rows)  # one INSERT in the request's transaction (Core: no ORM bulk path)
             session = db.session()
             keep = session.expire_on_commit
             session.expire_on_commit = False  # the page is rendered: nothing loaded needs reloading (the user)

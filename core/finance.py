@@ -155,6 +155,7 @@ class BillableWork:
     units: Select | None
     hours: Select | None
     failed: list[str]
+    sources: tuple[str, ...] = ()  # the plugins whose selects are in the union (a cache key)
 
 
 def _union(selects: list[Select], columns: tuple[str, ...]) -> Select | None:
@@ -176,6 +177,7 @@ def billable_work(period: Period) -> BillableWork:
     host = current_plugins()
     failed: list[str] = []
     out: dict[str, list[Select]] = {"hvhk_billable_units": [], "hvhk_billable_hours": []}
+    sources: list[str] = []
     for name in out:
         for impl in host.hook_available(name).get_hookimpls():
             try:
@@ -188,8 +190,9 @@ def billable_work(period: Period) -> BillableWork:
                 continue
             if result is not None:
                 out[name].append(result)
+                sources.append(f"{name}:{impl.plugin_name}")
     return BillableWork(period, _union(out["hvhk_billable_units"], UNIT_COLUMNS),
-                        _union(out["hvhk_billable_hours"], HOUR_COLUMNS), failed)
+                        _union(out["hvhk_billable_hours"], HOUR_COLUMNS), failed, tuple(sources))
 
 
 def empty_units() -> Select:

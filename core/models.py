@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -206,6 +207,15 @@ class TeamPlugin(db.Model):
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     __table_args__ = (UniqueConstraint("team_id", "plugin", name="uq_team_plugin_team_plugin"),)
+
+
+class CacheVersion(db.Model):
+    """A random number that changes with every change of what server processes hold between requests
+    (``core.held``; the row named "held"): read with the logged-in user, changed in the change's transaction."""
+
+    __tablename__ = "cache_version"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class LoginAttempt(db.Model):

@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from . import hookspecs
 from .extensions import db
-from .models import Membership, PluginState, Team, TeamPlugin
+from .held import changes_with, held
+from .models import PluginState, Team, TeamPlugin
 
 ENTRY_POINT_GROUP = "hvhk.plugins"
 
@@ -67,22 +68,23 @@ class PluginHost:
         return [self.info(n) for n in self.names]
 
     # ------------------------------------------------------------------ state in the database
-    def available_names(self) -> set[str]:
-        """Installed plugins the admins did not switch off (no row means available). Cached per request."""
+    def _switch_state(self) -> tuple[frozenset[str], dict[int, frozenset[str]]]:
+        """(plugins the admins switched off, {team id: plugins the team switched on}): two small tables this
+        process holds between requests (``core.held``), so a logged-in request pays no query for them."""
         cache = _request_cache()
-        if cache is not None and "available" in cache:
-            return set(cache["available"])
-        off = set(db.session.scalars(select(PluginState.name).where(PluginState.available.is_(False))))
-        names = {n for n in self.names if n not in off}
-        if cache is not None:
-            cache["available"] = frozenset(names)
-        return names
+        if cache is None:
+            return _read_switch_state()
+        if "switch_state" not in cache:
+            cache["switch_state"] = held("core.plugin_switches", _read_switch_state)
+        return cache["switch_state"]
+
+    def available_names(self) -> set[str]:
+        """Installed plugins the admins did not switch off (no row means available)."""
+        off, _switches = self._switch_state()
+        return {n for n in self.names if n not in off}
 
     def enabled_for_team(self, team_id: int) -> set[str]:
-        rows = db.session.scalars(
-            select(TeamPlugin.plugin).where(TeamPlugin.team_id == team_id, TeamPlugin.enabled.is_(True))
-        )
-        return set(rows) & self.available_names()
+        return set(self._switch_state()[1].get(team_id, ())) & self.available_names()
 
     def enabled_for_user(self, user) -> set[str]:
         """Plugins ``user`` may use: enabled for one of their teams (admins: every available plugin).
@@ -96,38 +98,19 @@ class PluginHost:
         return {p for _team, p, available in self._user_switches(user) if available and p in installed}
 
     def _user_switches(self, user) -> frozenset[tuple[int, str, bool]]:
-        """``(team id, plugin, available)`` for every plugin switched on in one of ``user``'s teams: one query
-        per request answers both which plugins the user may use and which of their teams use a plugin."""
-        cache = _request_cache()
-        key = ("switches", user.id)
-        if cache is not None and key in cache:
-            return cache[key]
-        rows = frozenset(
-            (team_id, plugin, available is not False) for team_id, plugin, available in db.session.execute(
-                select(TeamPlugin.team_id, TeamPlugin.plugin, PluginState.available)
-                .join(Membership, Membership.team_id == TeamPlugin.team_id)
-                .outerjoin(PluginState, PluginState.name == TeamPlugin.plugin)
-                .where(Membership.user_id == user.id, TeamPlugin.enabled.is_(True))))
-        if cache is not None:
-            cache[key] = rows
-        return rows
+        """``(team id, plugin, available)`` for every plugin switched on in one of ``user``'s teams (their
+        memberships come with the user: no query)."""
+        off, switches = self._switch_state()
+        return frozenset((m.team_id, plugin, plugin not in off)
+                         for m in user.memberships for plugin in switches.get(m.team_id, ()))
 
     def user_team_ids_with(self, user, plugin: str) -> set[int]:
         """Ids of ``user``'s teams that switched ``plugin`` on (a non-admin; see ``team_ids_for``)."""
         return {team_id for team_id, p, _available in self._user_switches(user) if p == plugin}
 
     def team_ids_with(self, plugin: str) -> set[int]:
-        """Ids of the teams that switched ``plugin`` on. Cached per request (one query for every plugin)."""
-        cache = _request_cache()
-        if cache is not None and "all_switches" in cache:
-            return set(cache["all_switches"].get(plugin, ()))
-        by_plugin: dict[str, set[int]] = {}
-        for team_id, name in db.session.execute(
-                select(TeamPlugin.team_id, TeamPlugin.plugin).where(TeamPlugin.enabled.is_(True))):
-            by_plugin.setdefault(name, set()).add(team_id)
-        if cache is not None:
-            cache["all_switches"] = {name: frozenset(ids) for name, ids in by_plugin.items()}
-        return by_plugin.get(plugin, set())
+        """Ids of the teams that switched ``plugin`` on."""
+        return {team_id for team_id, plugins in self._switch_state()[1].items() if plugin in plugins}
 
     def teams_with(self, plugin: str) -> list[Team]:
         """Every team that switched ``plugin`` on, ordered by name (plugins: ``plugin_teams()``)."""
@@ -260,6 +243,18 @@ def _package_of(obj) -> str:
     module = getattr(obj, "__module__", None) or type(obj).__module__
     mod = sys.modules.get(module)
     return (getattr(mod, "__package__", None) or module) if mod is not None else module
+
+
+def _read_switch_state() -> tuple[frozenset[str], dict[int, frozenset[str]]]:
+    off = frozenset(db.session.scalars(select(PluginState.name).where(PluginState.available.is_(False))))
+    switches: dict[int, set[str]] = {}
+    for team_id, name in db.session.execute(
+            select(TeamPlugin.team_id, TeamPlugin.plugin).where(TeamPlugin.enabled.is_(True))):
+        switches.setdefault(team_id, set()).add(name)
+    return off, {team_id: frozenset(names) for team_id, names in switches.items()}
+
+
+changes_with(PluginState, TeamPlugin)
 
 
 def _request_cache() -> dict | None:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
+from .held import remember_version, version_subquery
 from .models import Membership, User, UserSession, utcnow
 from .ui import htmx_redirect
 
@@ -25,6 +26,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -99,14 +101,17 @@ def load_user(user_id: str):
         return None
     if not isinstance(sid, str):
         return None
-    found = db.session.execute(  # one query: the user, the session row and the user's teams (menus, access, 2FA)
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+    found = db.session.execute(  # one query: the user, the session row and the user's teams (menus, access, 2FA),
+        # and the version of what this process holds between requests (core.held: no query for those)
+        select(User, UserSession, version_subquery())
+        .join(UserSession, UserSession.user_id == User.id)
         .options(joinedload(User.memberships).joinedload(Membership.team))
         .where(User.id == uid, UserSession.token_hash == _digest(sid), UserSession.expires_at > utcnow())
     ).unique().first()
     if found is None:
         return None
-    user, row = found
+    user, row, version = found
+    remember_version(version)
     if not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     g._hvhk_user_session = row
@@ -142,8 +147,12 @@ def require_login():
         db.session.commit()
         session["expired"] = True
         return unauthorized()
-    session["seen"] = now
-    session.permanent = True
+    if last is None or now - last >= min(60.0, idle / 30):
+        # written at most once a minute (30-minute idle limit): the signed cookie is not re-made and re-sent on
+        # every request; the idle limit is then kept to within that minute
+        session["seen"] = now
+    if not session.permanent:
+        session.permanent = True
     if current_user.is_partner and not _view_flag("_hvhk_partner_view"):
         abort(404)
     from .twofactor import enforce_setup
@@ -156,7 +165,7 @@ def security_headers(resp):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Referrer-Policy"] = "same-origin"
-    resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    resp.headers["Permissions-Policy"] = PERMISSIONS_POLICY
     if request.is_secure:
         resp.headers["Strict-Transport-Security"] = "max-age=31536000"
     user = g.get("_login_user")  # never load the user here: this also runs on the 503 page of a database outage

@@ -116,6 +116,28 @@ class Sheet:
         ws.print_options.gridLines = grid
         ws.oddFooter.center.text = "&A · pagina &P van &N"
         self._styles: dict[tuple, Any] = {}
+        # openpyxl takes a cell given to ``append`` only after failing to store it as a value (an exception and
+        # the cell's repr per styled cell, the larger part of a long export's time): cells are passed on here
+        ws._values_to_row = self._row_cells
+
+    def _row_cells(self, values, row_idx: int):
+        """What openpyxl's write-only ``_values_to_row`` does, with the cells made by ``cell`` passed as they
+        are and one reused cell for the plain values (numbers and text need no cell object of their own)."""
+        plain = WriteOnlyCell(self.ws)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                cell = plain
+                cell.value = value
+            cell.column, cell.row = col_idx, row_idx
+            if cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
+            yield cell
+            if cell is plain and (plain.has_style or plain.hyperlink):
+                plain = WriteOnlyCell(self.ws)
 
     def _style(self, key: tuple):
         style = self._styles.get(key)
@@ -161,9 +183,12 @@ class Sheet:
         """One row. Plain values are converted as ``cell`` does; cells made with ``cell`` keep their style."""
         row = []
         for v in values:
-            if v is None or (isinstance(v, _NUMBERS) and type(v) is not bool) or isinstance(v, Cell):
+            t = type(v)
+            if v is None or t is int or t is float or t is Decimal or isinstance(v, Cell):
                 row.append(v)
-            elif type(v) is str and not v.startswith("=") and v not in ERROR_CODES:
+            elif t is bool:
+                row.append("ja" if v else "nee")  # text openpyxl keeps as text: no cell object needed
+            elif t is str and not v.startswith("=") and v not in ERROR_CODES:
                 row.append(clean_text(v))  # openpyxl stores such a str as text: no cell object needed
             else:
                 row.append(self.cell(v))

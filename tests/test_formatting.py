@@ -62,6 +62,22 @@ def test_euros_as_babel_writes_them_for_nl_be():
     assert format_euro(None) == "—"
 
 
+def test_euros_written_out_match_babel_for_every_kind_of_amount():
+    """format_euro writes Babel's nl_BE currency pattern itself (speed): it must give Babel's text exactly."""
+    import random
+    from decimal import ROUND_HALF_UP
+
+    from babel import numbers as babel_numbers
+
+    rnd = random.Random(21)
+    values = [Decimal(v) for v in ("0", "-0.004", "0.004", "999.995", "-999.995", "1E+3", "1e10", "-1234567.891")]
+    values += [Decimal(rnd.randint(-10**10, 10**10)).scaleb(-rnd.randint(0, 4)) for _ in range(3000)]
+    for v in values:
+        expected = babel_numbers.format_currency(v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "EUR",
+                                                 locale="nl_BE")
+        assert format_euro(v) == expected, v
+
+
 def test_filters_are_registered_for_every_template(app):
     out = render_template_string(
         "{{ d|datum }}|{{ dt|datumtijd }}|{{ dt|tijd }}|{{ dt|periode(end) }}|{{ n|getal }}|{{ n|getal(1) }}|"

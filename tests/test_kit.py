@@ -315,3 +315,31 @@ def test_row_urls_builds_the_same_urls_as_url_for(app):
         family_url = row_urls("families.show", "family_id")
         assert [family_url(i) for i in (1, 42, 987654321)] == [url_for("families.show", family_id=i)
                                                                for i in (1, 42, 987654321)]
+
+def test_held_values_are_loaded_once_and_follow_a_change_made_in_another_process(app_factory, app, make_team):
+    """core.held: a value held by this process is loaded again once another process (another app here) wrote
+    a watched table, and not before."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.held import held
+    from core.models import TeamPlugin
+
+    team = make_team("Onthaal")
+    loads = []
+
+    def load():
+        loads.append(1)
+        return db.session.scalar(select(func.count(TeamPlugin.id)))
+
+    def value():
+        with app.test_request_context():
+            return held("test.switch_count", load)
+
+    assert value() == 0 and value() == 0 and len(loads) == 1
+    other = app_factory()
+    with other.app_context():
+        db.session.add(TeamPlugin(team_id=team.id, plugin="network", enabled=True))
+        db.session.commit()
+    assert value() == 1 and len(loads) == 2
+    assert value() == 1 and len(loads) == 2

@@ -507,3 +507,41 @@ def test_fault_injection_every_acknowledged_write_is_stored_exactly_once(databas
     assert not stats["no_answer"], stats["no_answer"][:5]
     assert not bad_replays, bad_replays
     assert len(acknowledged) > 0 and proxy.replies_dropped + proxy.commits_lost + proxy.cuts > 0
+
+
+def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(app_factory, database_url,
+                                                                                 make_team, make_user, make_family,
+                                                                                 login):
+    """Without pool_pre_ping on every checkout (core.database.ping_when_idle): a pooled connection idle longer
+    than HVHK_DB_PING_AFTER_IDLE is pinged first, so one cut while the worker was idle costs no failed page;
+    connections that go from one request to the next are not pinged (no extra round trip under load)."""
+    from sqlalchemy.engine import make_url
+    from tcpproxy import TcpProxy
+
+    team = make_team("PeTra")
+    make_user("worker", {team: "member"})
+    fam = make_family("Claes", involved=(team,))
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    port = proxy.start()
+    proxied = app_factory(SQLALCHEMY_DATABASE_URI=url.set(port=port).render_as_string(hide_password=False),
+                          HVHK_DB_PING_AFTER_IDLE=0.3)
+    assert not proxied.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+    client = proxied.test_client()
+    login(client, "worker")
+    assert client.get(f"/gezinnen/{fam.id}").status_code == 200
+
+    assert proxy.cut() >= 1  # the connection dies while the worker is idle
+    time.sleep(0.5)
+    assert client.get(f"/gezinnen/{fam.id}").status_code == 200  # pinged, found dead, replaced: no 503
+
+    # the price: a connection that dies within HVHK_DB_PING_AFTER_IDLE of its last use fails one request
+    busy = app_factory(SQLALCHEMY_DATABASE_URI=url.set(port=port).render_as_string(hide_password=False),
+                       HVHK_DB_PING_AFTER_IDLE=60)
+    other = busy.test_client()
+    login(other, "worker")
+    assert other.get(f"/gezinnen/{fam.id}").status_code == 200
+    proxy.cut()
+    assert other.get(f"/gezinnen/{fam.id}").status_code == 503
+    assert other.get(f"/gezinnen/{fam.id}").status_code == 200  # and the worker replaced its pool
+    proxy.stop()

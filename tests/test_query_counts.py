@@ -57,8 +57,8 @@ def test_fixed_costs_and_family_pages_do_not_grow_with_the_data(app, client, hou
     house["grow"](30)
     large = _counts(client, count_queries, staff_pages) | _counts(anonymous, count_queries, public_pages)
     assert large == small
-    assert small["family page"] <= 8  # user+teams, plugin switches, family+members, involvements, consents,
-    # who looked, costing's menu entry, the audit INSERT
+    assert small["family page"] <= 7  # user+teams (+ the plugin switches' version), family+members,
+    # involvements, consents, who looked, costing's menu entry, the audit INSERT
     # PostgreSQL: its own kept connection, outside the pool (0 here); SQLite: one SELECT 1
     assert small["healthz"] == (0 if db.engine.dialect.name == "postgresql" else 1)
     assert small["login page"] == 0
@@ -75,7 +75,44 @@ def test_family_page_audit_commit_does_not_reload_the_user(client, house, login,
         client.get(f"/gezinnen/{house['fam_id']}")
     after_insert = n.statements[[i for i, s in enumerate(n.statements) if s.startswith("INSERT INTO audit_entry")][0]:]
     assert len(after_insert) == 1  # the INSERT is the last statement: no user row read again after the commit
-    assert sum(s.startswith("SELECT team_plugin") for s in n.statements) == 1  # plugins asked once per request
+    # the plugin switches are held by the process: no query for them (read with the user: its cache version)
+    assert not [s for s in n.statements if "team_plugin" in s or "plugin_state" in s]
+
+
+def test_plugin_switches_held_by_a_process_follow_a_change_made_by_another(app_factory, client, house, login,
+                                                                             count_queries):
+    """Each server process holds the plugin switches; a manager or admin switching a plugin in another process
+    (another app here: its own plugin host and cache) is seen at this process's next request."""
+    from core.models import PluginState, Team, TeamPlugin
+
+    login(client, "worker")
+    assert client.get("/petra/").status_code == 200
+    with count_queries() as n:
+        assert client.get("/petra/").status_code == 200
+    assert not [s for s in n.statements if "team_plugin" in s or "plugin_state" in s]
+    other = app_factory()
+
+    def switch(enabled: bool | None = None, available: bool | None = None) -> None:
+        with other.app_context():
+            if enabled is not None:
+                team_id = db.session.scalar(db.select(Team.id).where(Team.name == "PeTra"))
+                row = db.session.scalar(db.select(TeamPlugin).where(TeamPlugin.team_id == team_id,
+                                                                    TeamPlugin.plugin == "petra"))
+                row.enabled = enabled
+            if available is not None:
+                state = db.session.get(PluginState, "petra") or PluginState(name="petra")
+                state.available = available
+                db.session.add(state)
+            db.session.commit()
+
+    switch(enabled=False)
+    assert client.get("/petra/").status_code == 404
+    switch(enabled=True)
+    assert client.get("/petra/").status_code == 200
+    switch(available=False)  # the admins switch it off for the whole house
+    assert client.get("/petra/").status_code == 404
+    switch(available=True)
+    assert client.get("/petra/").status_code == 200
 
 
 def test_family_search_is_ordered_and_paged_like_before(client, house, login):

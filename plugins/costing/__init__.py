@@ -9,7 +9,9 @@ from __future__ import annotations
 from core.hookspecs import hookimpl
 from core.ui import NavItem, Widget
 
-from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
+# models: the tables known to SQLAlchemy and Alembic; freshness: logs the writes to billable work (the cached
+# actual figures follow them)
+from . import freshness, models  # noqa: F401
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db
+from core.held import held
 from core.plugins import team_ids_for
 
 from .models import ROLE_FINANCE, CostingTeamRole
@@ -38,6 +39,12 @@ class CostingAccess:
         return self.finance or (team_id is not None and team_id in self.manager_team_ids)
 
 
+def team_roles() -> dict[int, str]:
+    """{team id: role} of every team with a row (a few dozen): held by the process between requests."""
+    return held("costing.team_roles", lambda: dict(db.session.execute(
+        select(CostingTeamRole.team_id, CostingTeamRole.role)).all()))
+
+
 def access_for(user) -> CostingAccess:
     """The user's teams with the plugin on (the kit's ``team_ids_for``), with each team's costing role."""
     if user is None or not getattr(user, "is_authenticated", False) or user.is_partner:
@@ -47,8 +54,7 @@ def access_for(user) -> CostingAccess:
     teams = team_ids_for(user)
     if not teams:
         return CostingAccess()
-    roles = dict(db.session.execute(
-        select(CostingTeamRole.team_id, CostingTeamRole.role).where(CostingTeamRole.team_id.in_(teams))).all())
+    roles = team_roles()
     acc = CostingAccess()
     for m in user.memberships:
         if m.team_id not in teams:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, null, or_, select, union_all
 
 from core.extensions import db
 from core.finance import (
@@ -187,12 +187,6 @@ def _scoped(units, team_ids: set[int] | None):
     return [] if team_ids is None else [units.c.team_id.in_(list(team_ids) or [-1])]
 
 
-def _unit_hours(work: BillableWork):
-    """Hours per unit (kind, unit_id) in the period: a subquery with ``kind, unit_id, total``."""
-    h = work.hours.subquery("hours")
-    return select(h.c.kind, h.c.unit_id, func.sum(h.c.hours).label("total")).group_by(h.c.kind, h.c.unit_id)
-
-
 def compute(work: BillableWork, inputs: Inputs, team_ids: set[int] | None = None) -> Actuals:
     """The figures of ``work`` per team against ``inputs`` (``team_ids`` restricts; None: every team).
     Five queries whatever the data size: teams' counts and fees, hours per team and activity, cost per team
@@ -235,20 +229,25 @@ def compute(work: BillableWork, inputs: Inputs, team_ids: set[int] | None = None
         fees_reduced += int(r.fees_reduced)
     kinds: set[str] = set()
     if work.hours is not None and teams:
+        # one statement, the hours summed once (a CTE used twice): per team and activity, and per team the
+        # cost of each unit's hours at the rate, rounded per unit to the cent as the cost sheet does
         h = work.hours.subquery("hours")
-        joined = and_(h.c.kind == c.kind, h.c.unit_id == c.unit_id)
-        for team_id, activity, hours in db.session.execute(
-                select(c.team_id, h.c.activity, func.sum(h.c.hours)).join(h, joined)
-                .where(*_scoped(units, team_ids)).group_by(c.team_id, h.c.activity)):
-            kinds.add(activity)
-            teams[team_id].hours_total += _hours(hours)
-        per_unit = _unit_hours(work).subquery("per_unit")
-        unit_cost = func.round(per_unit.c.total * inputs.hourly_rate, 2)
-        for team_id, cost in db.session.execute(
-                select(c.team_id, func.sum(unit_cost))
-                .join(per_unit, and_(per_unit.c.kind == c.kind, per_unit.c.unit_id == c.unit_id))
-                .where(*_scoped(units, team_ids)).group_by(c.team_id)):
-            teams[team_id].cost = money(_dec(cost))
+        j = (select(c.team_id, h.c.kind, h.c.unit_id, h.c.activity, h.c.hours)
+             .join(h, and_(h.c.kind == c.kind, h.c.unit_id == c.unit_id)).where(*_scoped(units, team_ids))
+             .cte("unit_hours"))
+        per_unit = (select(j.c.team_id, func.sum(j.c.hours).label("total"))
+                    .group_by(j.c.team_id, j.c.kind, j.c.unit_id).subquery("per_unit"))
+        by_activity = select(literal(1).label("part"), j.c.team_id, j.c.activity,
+                             func.sum(j.c.hours).label("amount")).group_by(j.c.team_id, j.c.activity)
+        cost = select(literal(2).label("part"), per_unit.c.team_id, cast(null(), String).label("activity"),
+                      func.sum(func.round(per_unit.c.total * inputs.hourly_rate, 2)).label("amount")
+                      ).group_by(per_unit.c.team_id)
+        for part, team_id, activity, amount in db.session.execute(union_all(by_activity, cost)):
+            if part == 1:
+                kinds.add(activity)
+                teams[team_id].hours_total += _hours(amount)
+            else:
+                teams[team_id].cost = money(_dec(amount))
     names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_([i for i in teams if i]))).all())
     for t in teams.values():
         t.team = names.get(t.team_id, "")
@@ -288,14 +287,16 @@ def units_select(work: BillableWork, activity_kinds: list[str], team_ids: set[in
     return stmt.where(*_scoped(units, team_ids)).order_by(Team.name, c.kind, c.ref, c.unit_id)
 
 
-def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=None) -> UnitActual:
-    """One row of ``units_select`` as a ``UnitActual``."""
+def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=None,
+            hours: dict[str, Decimal] | None = None) -> UnitActual:
+    """One row of ``units_select`` as a ``UnitActual`` (``hours``: per activity, when the row has no ``h0``...)."""
     m2 = m2 or method2(inputs, "corrected")
-    hours = {}
-    for i, k in enumerate(activity_kinds):
-        v = getattr(row, f"h{i}", None)
-        if v is not None:
-            hours[k] = _hours(v)
+    if hours is None:
+        hours = {}
+        for i, k in enumerate(activity_kinds):
+            v = getattr(row, f"h{i}", None)
+            if v is not None:
+                hours[k] = _hours(v)
     total = sum(hours.values(), Decimal(0))
     start, end = _day(row.start), _day(row.end)
     model_cost = None
@@ -308,15 +309,60 @@ def unit_of(row, period: Period, inputs: Inputs, activity_kinds: list[str], m2=N
                       _day(row.fee_due_on), row.fee_status)
 
 
-def unit_page(work: BillableWork, inputs: Inputs, activity_kinds: list[str], team_ids, number: int,
+def _team_units(work: BillableWork, team: TeamActual, offset: int, limit: int) -> list:
+    """Units of one team in the page's order (kind, reference), from ``offset``: the team's condition reaches
+    the plugins' selects (their team index), and only these rows are read; no hours (``_hours_of``)."""
+    units = work.units.subquery("units")
+    c = units.c
+    cond = c.team_id.is_(None) if team.team_id is None else c.team_id == team.team_id
+    stmt = (select(c.kind, c.unit_id, c.ref, c.team_id, literal(team.team).label("team"), c.start, c.end,
+                   c.status_label, c.age_group, c.fee_due, c.fee_due_on, c.fee_paid, c.fee_paid_on, c.fee_waived,
+                   fee_status(units).label("fee_status"))
+            .where(cond).order_by(c.kind, c.ref, c.unit_id).offset(offset).limit(limit))
+    return db.session.execute(stmt).all()
+
+
+def _hours_of(work: BillableWork, rows) -> dict[tuple[str, int], dict[str, Decimal]]:
+    """Hours per activity of just these units (one query; the condition on the units reaches the plugins'
+    grouped selects, so only their rows are summed)."""
+    out: dict[tuple[str, int], dict[str, Decimal]] = {(r.kind, r.unit_id): {} for r in rows}
+    if work.hours is None or not rows:
+        return out
+    # by id only, every plugin's branch by its own index; the kind is matched here. A condition on the kind
+    # would leave the other plugins' branches with a constant false, which PostgreSQL still plans as a
+    # (parallel) scan of all their rows before it finds out
+    h = work.hours.subquery("hours")
+    every_id = sorted({r.unit_id for r in rows})
+    for kind, unit_id, activity, hours in db.session.execute(
+            select(h.c.kind, h.c.unit_id, h.c.activity, func.sum(h.c.hours))
+            .where(h.c.unit_id.in_(every_id)).group_by(h.c.kind, h.c.unit_id, h.c.activity)):
+        if hours is not None and (kind, unit_id) in out:
+            out[(kind, unit_id)][activity] = _hours(hours)
+    return out
+
+
+def unit_page(work: BillableWork, inputs: Inputs, result: Actuals, number: int,
               per_page: int) -> tuple[list[UnitActual], bool]:
-    """One page of units (LIMIT/OFFSET in SQL) and whether there is a next one."""
+    """One page of units, by team name, kind and reference, and whether there is a next one. The teams'
+    unit counts (``result``, the figures of the same work and teams) say which teams the page falls in; only
+    those teams' rows of the page are read (LIMIT/OFFSET within a team), and only their hours."""
     if work.units is None:
         return [], False
-    stmt = units_select(work, activity_kinds, team_ids).offset((number - 1) * per_page).limit(per_page + 1)
-    rows = db.session.execute(stmt).all()
+    skip, need = (number - 1) * per_page, per_page + 1
+    rows: list = []
+    for team in result.teams:
+        if skip >= team.units:
+            skip -= team.units
+            continue
+        rows += _team_units(work, team, skip, need - len(rows))
+        skip = 0
+        if len(rows) >= need:
+            break
+    shown = rows[:per_page]
+    hours = _hours_of(work, shown)
     m2 = method2(inputs, "corrected")
-    return [unit_of(r, work.period, inputs, activity_kinds, m2) for r in rows[:per_page]], len(rows) > per_page
+    return ([unit_of(r, work.period, inputs, result.activity_kinds, m2, hours[(r.kind, r.unit_id)]) for r in shown],
+            len(rows) > per_page)
 
 
 def stream_units(work: BillableWork, inputs: Inputs, activity_kinds: list[str], team_ids=None,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from core.demo_data import enable_for_teams
+from core.held import renew
 from core.models import Team
 
 from .calculation import PRESET_INPUTS, PRESET_KEY, PRESET_NAME, PRESET_SOURCES, PRESET_YEAR
@@ -35,6 +36,7 @@ def seed(session, scale: int) -> None:
              for name, tid in teams.items() if tid not in have]
     if roles:
         session.execute(insert(CostingTeamRole), roles)
+        renew(session)  # a bulk insert: the processes' held roles (core.held) are renewed by hand
     owner = teams.get(OWNER_TEAM)
     if owner is None:
         return

@@ -148,28 +148,31 @@ def write_workbook(out, *, model_name: str, year: int, team_name: str, inputs: I
     kind_range = (L(first_kind), L(col_total - 1)) if kinds else None
     cell = sh.cell
 
+    def value(v, fmt):  # an empty cell is left out (a styled empty cell would still be written)
+        return None if v is None else cell(v, fmt)
+
     n = 1
     for u in units:
         n += 1
         hours = u.hours
         row = [
             u.ref, u.kind_label if hasattr(u, "kind_label") else u.kind, u.team,
-            AGE_LABELS.get(u.age_group, u.age_group or ""), cell(u.start, DATE), cell(u.end, DATE),
+            AGE_LABELS.get(u.age_group, u.age_group or ""), value(u.start, DATE), value(u.end, DATE),
             u.status, 1 if u.started_in_period else 0,
         ]
         for k in kinds:
             h = hours.get(k)
-            row.append(cell(None if h is None else float(h), HOURS))
+            row.append(None if h is None else cell(float(h), HOURS))
         row.append(cell(F(f"=SUM({kind_range[0]}{n}:{kind_range[1]}{n})") if kind_range else 0, HOURS))
         row.append(cell(F(f"=ROUND({total_letter}{n}*{rate},2)"), EUR))
-        row.append(cell(None if u.fee_due is None else float(u.fee_due), EUR))
-        row.append(cell(None if u.fee_paid is None else float(u.fee_paid), EUR))
+        row.append(None if u.fee_due is None else cell(float(u.fee_due), EUR))
+        row.append(None if u.fee_paid is None else cell(float(u.fee_paid), EUR))
         row.append(u.fee_waived)
-        row.append(cell(u.fee_paid_on, DATE))
+        row.append(value(u.fee_paid_on, DATE))
         # the model's cost of one trajectory of this age group: follows the inputs, like every result
         model_cell = M2_CELL.get(u.age_group) if u.kind == "trajectory" else None
-        row.append(cell(F(f"={model_cell}") if model_cell else None, EUR))
-        row.append(cell(getattr(u, "fee_due_on", None), DATE))
+        row.append(cell(F(f"={model_cell}"), EUR) if model_cell else None)
+        row.append(value(getattr(u, "fee_due_on", None), DATE))
         row.append(getattr(u, "fee_status_label", "") or None)
         sh.append(row)
     last = max(n, 2)

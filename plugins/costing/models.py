@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.held import changes_with
 from core.models import Team, utcnow
 
 from .calculation import INPUT_NAMES, SPEC_BY_NAME, Inputs
@@ -85,3 +86,16 @@ class CostingTeamRole(db.Model):
     role: Mapped[str] = mapped_column(String(20), default=ROLE_TEAM)
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+changes_with(CostingTeamRole)  # every process holds the roles (access.team_roles): a change renews them
+
+
+class BillableChange(db.Model):
+    """One row per transaction that wrote to a table the other plugins' billable work is read from
+    (``freshness.py``): the actual figures cached per process are valid while these rows stay the same.
+    ``stamp`` is random, so a database emptied and filled again never repeats an earlier state."""
+
+    __tablename__ = "costing_billable_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)

@@ -7,8 +7,10 @@ SQL fails is rolled back so its error cannot leave the session unusable.
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
@@ -21,6 +23,7 @@ from core.pagination import Page, paginate
 from core.plugins import current_plugins, plugin_name, plugin_teams
 from core.ui import Period
 
+from . import freshness
 from .access import CostingAccess
 from .actuals import Actuals, compute, unit_page
 from .calculation import (
@@ -126,7 +129,13 @@ def name_taken(team_id: int, year: int, name: str, *, other_than: int | None = N
 def worked_sheet(inputs: Inputs, chart_title: str, *, compare: bool) -> dict:
     """Everything the worked sheet of ``inputs`` shows: both methods in both modes (``results[mode]`` is
     ``(Method1, Method2)``), the chart of the methods against the fixed price and, with ``compare``, the
-    comparison with the figures the 2025 source states."""
+    comparison with the figures the 2025 source states. A pure function of its arguments (``Inputs`` is
+    frozen), so computed once per process for the same inputs; the pages only read it."""
+    return dict(_worked_sheet(inputs, chart_title, compare))
+
+
+@lru_cache(maxsize=64)
+def _worked_sheet(inputs: Inputs, chart_title: str, compare: bool) -> dict:
     results = {mode: (method1(inputs, mode), method2(inputs, mode)) for mode in MODE_LABELS}
     return dict(inputs=inputs, results=results, modes=MODE_LABELS, chart=methods_chart(inputs, chart_title),
                 comparisons=compare_with_stated(inputs) if compare else None, flags=practice_flags(inputs),
@@ -150,7 +159,11 @@ def actual_costs(period: Period, inputs: Inputs, team_ids: set[int] | None = Non
     queries (``actuals.compute``)."""
     work = billable_work(period)
     try:
-        return compute(work, inputs, team_ids), work
+        if work.failed:  # incomplete figures are never kept
+            return compute(work, inputs, team_ids), work
+        key = ("actuals", period.start, period.end, None if team_ids is None else frozenset(team_ids), inputs,
+               date.today(), work.sources)
+        return copy.deepcopy(freshness.cached(key, lambda: compute(work, inputs, team_ids))), work
     except Exception:  # a plugin's select that fails in the database: say which figures are missing
         log.exception("billable work of %s failed", period)
         db.session.rollback()
@@ -175,7 +188,7 @@ def actuals_page(acc: CostingAccess, period: Period, team_id: int | None, model_
     inputs = m.inputs() if m is not None else PRESET_INPUTS
     team_ids = {team_id} if team_id is not None else None if acc.finance else set(acc.manager_team_ids)
     result, work = actual_costs(period, inputs, team_ids)
-    units, has_next = unit_page(work, inputs, result.activity_kinds, team_ids, number, UNITS_PER_PAGE)
+    units, has_next = unit_page(work, inputs, result, number, UNITS_PER_PAGE)
     page = Page(units, number, has_next)
     return dict(result=result, units=units, page=page, model=m, inputs=inputs, failed=work.failed,
                 chart=vbar("Inkomsten uit deelnamegelden per maand (betaaldatum)", result.fee_by_month),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.people import deny
-from core.plugins import teams_for
+from core.plugins import team_ids_for, teams_for
 
 from .models import Enrolment, Programme
 
@@ -49,3 +49,9 @@ def get_programme(programme_id: int) -> Programme:
 def owner_team_choices() -> list[tuple[int, str]]:
     """Teams the user may create programmes for: their own teams with the plugin on (admins: all such teams)."""
     return [(t.id, t.name) for t in teams_for()]
+
+
+def may_create() -> bool:
+    """Whether the user may create a programme for some team (``owner_team_choices`` not empty), without
+    loading the teams."""
+    return bool(team_ids_for())

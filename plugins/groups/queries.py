@@ -9,17 +9,26 @@ means every team (the "alle" scope, or an admin).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, Numeric, Select, String, and_, case, cast, func, literal, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Date, Numeric, Select, String, and_, bindparam, case, cast, func, literal, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from core.extensions import db
-from core.models import Organisation, User
+from core.models import Organisation, Person, User
 from core.pagination import Page, paginate
 
 from .logic import Conflict, Slot, attendance_figures, now_local, waiting_order
-from .models import WORK_STATUS_LABELS, Attendance, Enrolment, GroupSession, Programme, programme_leader
+from .models import (
+    ERASED_LABEL,
+    WORK_STATUS_LABELS,
+    Attendance,
+    Enrolment,
+    GroupSession,
+    Programme,
+    programme_leader,
+)
 
 PAGE_SIZE = 25
 
@@ -51,8 +60,8 @@ def partner_choices() -> list[tuple[int, str]]:
 def programme_list(team_ids: Iterable[int] | None, *, q: str = "", kind: str = "",
                    page_no: int = 1) -> tuple[Page, dict[tuple[int, str], int]]:
     """One page of programmes that are not archived (newest first), and the number of enrolments per
-    ``(programme_id, status)`` on that page. Two queries."""
-    stmt = _in_teams(select(Programme).options(selectinload(Programme.team)).where(Programme.archived.is_(False)),
+    ``(programme_id, status)`` on that page. Two queries (the team joined to its programme)."""
+    stmt = _in_teams(select(Programme).options(joinedload(Programme.team, innerjoin=True)).where(Programme.archived.is_(False)),
                      team_ids)
     if kind:
         stmt = stmt.where(Programme.kind == kind)
@@ -226,18 +235,57 @@ def to_notify(programme_id: int) -> tuple[list[Enrolment], int]:
     return enrolments, len(rows) - len(enrolments)
 
 
-def attendance_rows(session: GroupSession) -> tuple[list[Enrolment], dict[int, str]]:
+@dataclass(frozen=True, slots=True)
+class AttendanceRow:
+    """One child on a session's attendance page: the enrolment's id and family, the child's names (None once
+    detached) and the child's mark at the session (None: not marked yet)."""
+
+    id: int
+    family_id: int | None
+    given_name: str | None
+    family_name: str | None
+    mark: str | None
+
+    @property
+    def child_name(self) -> str:  # as ``Enrolment.child_name``
+        return ERASED_LABEL if self.given_name is None else f"{self.given_name} {self.family_name}"
+
+    def sort_key(self) -> tuple:  # as ``Enrolment.sort_key(given_first=True)``: detached ones last
+        return (1, "", "", self.id) if self.given_name is None else (0, self.given_name, self.family_name, self.id)
+
+
+_STATEMENTS: dict[str, Select] = {}  # built once per process (a statement is immutable), run with parameters
+
+
+def _statement(name: str) -> Select:
+    found = _STATEMENTS.get(name)
+    if found is None:
+        if name == "session":
+            found = (select(GroupSession).options(joinedload(GroupSession.programme))
+                     .where(GroupSession.id == bindparam("session_id")))
+        else:  # "attendance"
+            mark = aliased(Attendance)
+            found = (select(Enrolment.id, Enrolment.family_id, Person.given_name, Person.family_name, mark.status)
+                     .outerjoin(Person, Person.id == Enrolment.person_id)
+                     .outerjoin(mark, and_(mark.session_id == bindparam("session_id"),
+                                           mark.enrolment_id == Enrolment.id))
+                     .where(Enrolment.programme_id == bindparam("programme_id"),
+                            or_(Enrolment.status == "enrolled", mark.id.is_not(None))))
+        _STATEMENTS[name] = found
+    return found
+
+
+def session_with_programme(session_id: int) -> GroupSession | None:
+    """The session with its programme (one statement)."""
+    return db.session.scalar(_statement("session"), {"session_id": session_id})
+
+
+def attendance_rows(session: GroupSession) -> list[AttendanceRow]:
     """The children on the session's attendance page (enrolled, or marked at this session before they left)
-    by given name, and their marks by enrolment id."""
-    enrolments = list(db.session.scalars(
-        select(Enrolment).options(selectinload(Enrolment.person))
-        .where(Enrolment.programme_id == session.programme_id,
-               or_(Enrolment.status == "enrolled",
-                   Enrolment.id.in_(select(Attendance.enrolment_id).where(Attendance.session_id == session.id))))))
-    enrolments.sort(key=lambda e: e.sort_key(given_first=True))
-    marks = dict(db.session.execute(select(Attendance.enrolment_id, Attendance.status)
-                                    .where(Attendance.session_id == session.id)).all())
-    return enrolments, marks
+    by given name, each with its mark: one statement, only the columns the page shows."""
+    rows = db.session.execute(_statement("attendance"),
+                              {"session_id": session.id, "programme_id": session.programme_id})
+    return sorted((AttendanceRow(*r) for r in rows), key=AttendanceRow.sort_key)
 
 
 def mark_of(session_id: int, enrolment_id: int, *, fresh: bool = False) -> Attendance | None:

@@ -23,7 +23,7 @@ from core.ui import confirm_first, render, wants_fragment
 from core.xlsx import Book, send_xlsx
 
 from . import operations, queries
-from .access import get_programme, owner_team_choices, owns, programme_family_ids, require_owner
+from .access import get_programme, may_create, owner_team_choices, owns, programme_family_ids, require_owner
 from .forms import EnrolForm, EnrolmentEditForm, ProgrammeForm, SeriesForm, SessionForm
 from .logic import (
     TZ,
@@ -70,7 +70,7 @@ def index():
                                           page_no=_page_no())
     args = {k: v for k, v in request.args.items() if k != "pagina"}
     return render_template("groups/index.html", page=page, counts=counts, q=q, scope=scope, kind=kind,
-                           kinds=PROGRAMME_KINDS, args=args, can_create=bool(owner_team_choices()))
+                           kinds=PROGRAMME_KINDS, args=args, can_create=may_create())
 
 
 def _programme_form(programme: Programme | None = None) -> ProgrammeForm:
@@ -223,7 +223,8 @@ def add_session(programme_id: int):
 
 
 def _get_session(session_id: int) -> GroupSession:
-    session = db.session.get(GroupSession, session_id)
+    """The session with its programme (every caller checks the programme's team), or 404."""
+    session = queries.session_with_programme(session_id)
     if session is None:
         abort(404)
     return session
@@ -451,13 +452,13 @@ def withdraw(enrolment_id: int):
 def attendance(session_id: int):
     session = _get_session(session_id)
     programme = session.programme
+    rows = queries.attendance_rows(session)
     if not owns(programme):
-        require_owner(programme, "groups_attendance", session.id,
-                      family_ids=[e.family_id for e in queries.attendance_rows(session)[0]])
-    enrolments, marks = queries.attendance_rows(session)
-    html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
-                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=operations.attendance_refusal(session))
-    audit.record_list_read("groups_attendance", [e.family_id for e in enrolments], object_id=session.id)
+        require_owner(programme, "groups_attendance", session.id, family_ids=[r.family_id for r in rows])
+    html = render_template("groups/attendance.html", session=session, programme=programme, enrolments=rows,
+                           marks={r.id: r.mark for r in rows if r.mark}, statuses=ATTENDANCE_STATUSES,
+                           refusal=operations.attendance_refusal(session))
+    audit.record_list_read("groups_attendance", [r.family_id for r in rows], object_id=session.id)
     return html
 
 
@@ -507,9 +508,9 @@ def _attendance_conflict(session: GroupSession, enrolment: Enrolment, status: st
         return render_template("groups/_attendance_row.html", session=session, e=enrolment, mark=current.status,
                                statuses=ATTENDANCE_STATUSES, error=None, conflict=conflict)
     programme = session.programme
-    enrolments, marks = queries.attendance_rows(session)
-    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=enrolments,
-                           marks=marks, statuses=ATTENDANCE_STATUSES, refusal=None,
+    rows = queries.attendance_rows(session)
+    return render_template("groups/attendance.html", session=session, programme=programme, enrolments=rows,
+                           marks={r.id: r.mark for r in rows if r.mark}, statuses=ATTENDANCE_STATUSES, refusal=None,
                            conflicts={enrolment.id: conflict}), 409
 
 

@@ -13,7 +13,20 @@ from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -165,6 +178,52 @@ def services_by_org(org_ids: list[int], shareable_only: bool = False) -> dict[in
     return _by_org(Service, org_ids, shareable_only, Service.name)
 
 
+_DIRECTORY_SUMMARY_STMT = None
+
+
+def _directory_summary_statement():
+    """``directory_summary``'s statement, built once per process (a statement is immutable); ``ids`` expands."""
+    global _DIRECTORY_SUMMARY_STMT
+    if _DIRECTORY_SUMMARY_STMT is None:
+        ids, text = bindparam("ids", expanding=True), String()
+        who = select(literal("c", text).label("what"), Contact.organisation_id.label("org"),
+                     Contact.name.label("name"), Contact.role.label("role"), Contact.phone.label("phone"),
+                     Contact.email.label("email"),
+                     func.row_number().over(partition_by=Contact.organisation_id,
+                                            order_by=(Contact.is_primary.desc(), Contact.name, Contact.id)).label("rn"),
+                     func.count().over(partition_by=Contact.organisation_id).label("n")
+                     ).where(Contact.organisation_id.in_(ids))
+        what = select(literal("s", text), Service.organisation_id, Service.name, cast(null(), text),
+                      cast(null(), text), cast(null(), text),
+                      func.row_number().over(partition_by=Service.organisation_id, order_by=(Service.name, Service.id)),
+                      func.count().over(partition_by=Service.organisation_id)
+                      ).where(Service.organisation_id.in_(ids))
+        both = union_all(who, what).subquery()
+        _DIRECTORY_SUMMARY_STMT = (select(both).where(or_(and_(both.c.what == "c", both.c.rn == 1),
+                                                          and_(both.c.what == "s", both.c.rn <= 3)))
+                                   .order_by(both.c.what, both.c.org, both.c.rn))
+    return _DIRECTORY_SUMMARY_STMT
+
+
+def directory_summary(org_ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple[list[str], int]]]:
+    """What the directory shows per organisation, in one statement whatever the number of contacts and offers:
+    ``contacts[org_id] = (first, n)`` with the contact to call first (a row: name, role, phone, email; None
+    without contacts) and the number of contacts, ``offers[org_id] = (names, n)`` with the names of the first
+    three offers and the number of offers. Same order as ``contacts_by_org`` and ``services_by_org``."""
+    contacts: dict[int, tuple] = {i: (None, 0) for i in org_ids}
+    offers: dict[int, tuple[list[str], int]] = {i: ([], 0) for i in org_ids}
+    if not org_ids:
+        return contacts, offers
+    rows = db.session.execute(_directory_summary_statement(), {"ids": list(org_ids)})
+    for row in rows:
+        if row.what == "c":
+            contacts[row.org] = (row, row.n)
+        else:
+            offers[row.org][0].append(row.name)
+            offers[row.org] = (offers[row.org][0], row.n)
+    return contacts, offers
+
+
 def organisation_choices(exclude_archived: bool = True) -> list[tuple[int, str]]:
     stmt = select(Organisation.id, Organisation.name, Organisation.municipality)
     if exclude_archived:
@@ -221,14 +280,28 @@ class MapFilters:
 _MAP_CACHE_SIZE = 32  # per app (one per worker process): (filters, map version) -> the map's data
 
 
+def _map_version_statement():
+    """Per table the number of rows, the sum of their versions (every ORM update raises a row's version) and
+    the highest id; for relations also the newest ``created_at``: SQLite (no AUTOINCREMENT) gives a new row the
+    id of a deleted highest one, so "delete the newest relation, add another" keeps count, versions and highest
+    id, but never the newest creation time. Built once per process (a statement is immutable)."""
+    global _MAP_VERSION_STMT
+    if _MAP_VERSION_STMT is None:
+        parts = [select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0),
+                        func.coalesce(func.max(m.id), 0), cast(null(), DateTime) if m is not Relation
+                        else func.max(Relation.created_at)).select_from(m)
+                 for i, m in enumerate((Organisation, Partner, Relation))]
+        _MAP_VERSION_STMT = union_all(*parts)
+    return _MAP_VERSION_STMT
+
+
+_MAP_VERSION_STMT = None
+
+
 def map_version() -> tuple:
-    """What the map is drawn from, in one small statement: per table the number of rows, the sum of their
-    versions (every ORM update raises a row's version) and the highest id. Another value means the map changed
-    (in this process or any other), so a cached layout is used only while it is still the same."""
-    row = db.session.execute(union_all(*(
-        select(literal(i), func.count(), func.coalesce(func.sum(m.version), 0), func.coalesce(func.max(m.id), 0))
-        .select_from(m) for i, m in enumerate((Organisation, Partner, Relation))))).all()
-    return tuple(sorted(tuple(r) for r in row))
+    """What the map is drawn from, in one small statement (``_map_version_statement``). Another value means the
+    map changed (in this process or any other), so a cached layout is used only while it is still the same."""
+    return tuple(sorted(tuple(r) for r in db.session.execute(_map_version_statement()).all()))
 
 
 def map_data(f: MapFilters) -> dict:
@@ -237,11 +310,11 @@ def map_data(f: MapFilters) -> dict:
     return _map_entry(f)["data"]
 
 
-def map_json(f: MapFilters) -> str:
-    """``map_data`` as JSON text, encoded once per cached layout."""
+def map_json(f: MapFilters) -> bytes:
+    """``map_data`` as UTF-8 JSON, encoded once per cached layout."""
     entry = _map_entry(f)
     if entry["json"] is None:
-        entry["json"] = json.dumps(entry["data"], separators=(",", ":"))
+        entry["json"] = json.dumps(entry["data"], separators=(",", ":")).encode()
     return entry["json"]
 
 

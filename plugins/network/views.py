@@ -133,9 +133,9 @@ def fill_form(form, item, fields) -> None:
 def directory():
     f = _directory_filters()
     page = directory_page(f, _page_no())
-    ids = [o.id for o, _ in page.items]
-    return render_template("network/directory.html", page=page, f=f, contacts=contacts_by_org(ids),
-                           services=services_by_org(ids), args=_args_without_page(), sectors=SECTORS, lines=LINES,
+    contacts, offers = queries.directory_summary([o.id for o, _ in page.items])
+    return render_template("network/directory.html", page=page, f=f, contacts=contacts, offers=offers,
+                           args=_args_without_page(), sectors=SECTORS, lines=LINES,
                            municipalities=sorted(MUNICIPALITIES), limit=stale_before(), months=stale_months(),
                            is_stale=is_stale, may_manage=SETTINGS.may_edit(current_user))
 

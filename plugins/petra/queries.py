@@ -603,7 +603,10 @@ def billable_units(period) -> Select:
     """Every trajectory active in ``period``, with a contact in it or with a fee due or paid in it, with the
     columns of ``core.finance.UNIT_COLUMNS`` (no names). A ``Select``: the core and costing aggregate it."""
     in_period = and_(Contact.on_date >= period.start, Contact.on_date <= period.end)
-    has_contact = select(Contact.trajectory_id).where(in_period, Contact.kind.not_in(GROUP_CONTACT_KINDS))
+    # correlated (the trajectory's contacts by its index), not "id IN (every contact of the period)": in an
+    # OR, PostgreSQL cannot hash half a million contact ids within work_mem and would rescan them per row
+    has_contact = (select(Contact.id).where(Contact.trajectory_id == Trajectory.id, in_period,
+                                            Contact.kind.not_in(GROUP_CONTACT_KINDS)).exists())
     active = and_(Trajectory.start_on.is_not(None), Trajectory.start_on <= period.end,
                   or_(Trajectory.closed_on.is_(None), Trajectory.closed_on >= period.start))
     fee_in = or_(Fee.due_on.between(period.start, period.end), Fee.paid_on.between(period.start, period.end))
@@ -616,7 +619,7 @@ def billable_units(period) -> Select:
                    case((Fee.paid_on.is_not(None), func.coalesce(Fee.paid_amount, Fee.amount))).label("fee_paid"),
                    Fee.paid_on.label("fee_paid_on"), func.coalesce(Fee.waived, False).label("fee_waived"))
             .outerjoin(Fee, Fee.trajectory_id == Trajectory.id)
-            .where(or_(active, fee_in, Trajectory.id.in_(has_contact))))
+            .where(or_(active, fee_in, has_contact)))
 
 
 def billable_hours(period) -> Select:

@@ -167,6 +167,25 @@ def test_programme_page_query_count_is_constant(client, login, world, make_progr
     assert counts[0] == counts[1], counts
 
 
+def test_attendance_page_query_count_is_constant(client, login, world, make_programme, make_session, count_queries):
+    """The attendance page of a session: session and programme, the children with their marks, the audit
+    INSERT (plus the request's fixed user and plugin queries), whatever the number of children and marks."""
+    login(client, "worker")
+    counts = []
+    for n in (3, 30):
+        p = make_programme(world["petra"], name=f"Groep {n}", capacity=40)
+        sessions = [make_session(p, past(7 * k + 1)) for k in range(2)]
+        _grow(world, p, sessions, n)
+        url = f"/groepen/sessies/{sessions[0].id}/aanwezigheden"
+        client.get(url)  # warm-up
+        with count_queries() as c:
+            resp = client.get(url)
+        assert resp.status_code == 200 and f"Kind{n - 1} Gezin{n - 1}" in resp.get_data(as_text=True)
+        counts.append(c.count)
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 5, counts
+
+
 def test_programme_list_query_count_is_constant(client, login, world, make_programme, count_queries):
     login(client, "worker")
     counts = []
@@ -177,6 +196,7 @@ def test_programme_list_query_count_is_constant(client, login, world, make_progr
             assert client.get("/groepen/").status_code == 200
         counts.append(c.count)
     assert counts[0] == counts[1], counts
+    assert counts[0] <= 4, counts  # user, plugin switches, the page of programmes with their team, the counts
 
 
 # --------------------------------------------------------------------------- issue 13, defect 9

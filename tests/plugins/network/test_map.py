@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from sqlalchemy import insert, select
 
@@ -48,9 +47,7 @@ def test_map_data_for_1000_organisations(client, login, world, count_queries):
     login(client, "worker")
     client.get("/netwerk/kaart.json")
     with count_queries() as n:
-        started = time.perf_counter()
         resp = client.get("/netwerk/kaart.json")
-        elapsed = time.perf_counter() - started
     assert resp.status_code == 200
     data = resp.get_json()
     assert len(data["nodes"]) == 1000 + 3  # plus the three organisations of the world fixture
@@ -62,12 +59,11 @@ def test_map_data_for_1000_organisations(client, login, world, count_queries):
     spots = {(node["x"], node["y"]) for node in data["nodes"]}
     assert len(spots) == len(data["nodes"])
     assert all(0 <= node["x"] <= data["width"] and 0 <= node["y"] <= data["height"] for node in data["nodes"])
-    assert n.count <= 8  # session, user, plugin checks, nodes, edges: independent of the number of organisations
-    assert elapsed < 2.0, f"map data took {elapsed:.2f}s"
+    # user, plugin checks, the map's version (the layout is cached): independent of the number of organisations
+    assert n.count <= 3
 
-    started = time.perf_counter()
     page = client.get("/netwerk/kaart")
-    assert page.status_code == 200 and time.perf_counter() - started < 4.0
+    assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.count('class="network-node') == 1003
     assert html.count("network-island") >= 100
@@ -101,3 +97,22 @@ def test_map_filters(client, login, world, make_relation, make_partner):
     assert "Enkel <strong>CLB Genk</strong>" in html
     html = client.get("/netwerk/kaart?naam=bestaatniet").get_data(as_text=True)
     assert "Geen organisatie gevonden" in html
+
+
+def test_map_cache_notices_a_deleted_newest_relation_replaced_by_another(client, login, world, make_relation):
+    """SQLite gives a new row the id of a deleted highest one: count, versions and highest id stay the same, the
+    cached layout must not (the map's version also holds the newest creation time of a relation)."""
+    school, clb, cgg = world["school"], world["clb"], world["cgg"]
+    make_relation(school, clb, "verwijsroute")
+    newest = make_relation(clb, cgg, "consult")
+    login(client, "worker")
+    before = client.get("/netwerk/kaart.json").get_json()
+    assert {(e["source"], e["target"]) for e in before["edges"]} == {(school.id, clb.id), (clb.id, cgg.id)}
+    old_id = newest.id
+    db.session.delete(newest)
+    db.session.commit()
+    replaced = make_relation(school, cgg, "consult")
+    if db.engine.dialect.name == "sqlite":
+        assert replaced.id == old_id  # the case this test is about
+    after = client.get("/netwerk/kaart.json").get_json()
+    assert {(e["source"], e["target"]) for e in after["edges"]} == {(school.id, clb.id), (school.id, cgg.id)}

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from core.extensions import db
 from core.models import AuditEntry, Organisation
-from plugins.network.models import Contact, Partner, Relation
+from plugins.network.models import Contact, Partner, Relation, Service
 
 
 def test_directory_filters_by_sector_line_municipality_and_service(client, login, world, make_partner):
@@ -50,6 +50,21 @@ def test_directory_query_count_is_constant(client, login, world, make_partner, c
         make_partner(f"Organisatie {i:02d}", contact=f"Persoon {i}", service=f"Aanbod {i}")
     assert db.session.scalar(select(func.count(Organisation.id))) == 30
     assert run() == small
+    assert small <= 5  # user, plugin switches, the page, its contacts and offers (one statement), the settings
+
+
+def test_directory_shows_the_first_contact_and_three_offers_of_many(client, login, world, make_partner):
+    org_id = make_partner("Huis met veel", contact="Zeno Eerst").id
+    for i in range(4):
+        db.session.add(Contact(organisation_id=org_id, name=f"Anna {i}", phone="089 00 00 0{i}"))
+    for name in ("Eten", "Dansen", "Boeken", "Aanbod <b>", "Fietsen"):
+        db.session.add(Service(organisation_id=org_id, name=name))
+    db.session.commit()
+    login(client, "worker")
+    html = client.get("/netwerk/?q=veel").get_data(as_text=True)
+    assert "<strong>Zeno Eerst</strong>, zorgcoördinator" in html  # the primary contact before the others
+    assert "Anna 0" not in html and "+ 4 andere" in html
+    assert "Aanbod &lt;b&gt;; Boeken; Dansen …" in html  # the first three by name, escaped, then more
 
 
 def test_directory_is_paginated(client, login, world):
