@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from sqlalchemy import Select
 
 
@@ -123,6 +123,19 @@ class CaseItem:
 # --------------------------------------------------------------------------- answering htmx
 
 FRAGMENT_PAGE = "core/fragment_page.html"
+
+
+_ROW_ID = 987_654_321  # stands for the row's id in a URL built once for a whole list
+
+
+def row_urls(endpoint: str, key: str, **values) -> Callable[[int], str]:
+    """The URL of ``endpoint`` for each row of a list, built once (``url_for`` per row is the most expensive
+    part of a long table): ``row_urls("petra.correct_contact", "contact_id", trajectory_id=7)(c.id)``."""
+    pattern = url_for(endpoint, **values, **{key: _ROW_ID})
+    head, sep, tail = pattern.partition(str(_ROW_ID))
+    if not sep:  # the id is not in the URL as such: build each one
+        return lambda row_id: url_for(endpoint, **values, **{key: row_id})
+    return lambda row_id: f"{head}{int(row_id)}{tail}"
 
 
 def wants_fragment() -> bool:

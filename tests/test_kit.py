@@ -278,6 +278,44 @@ def test_a_list_read_entry_gets_an_id_and_a_timestamp(app, make_family):
                                                                      AuditEntry.object_type == "hello_thing")) == 1
 
 
+def test_paginate_union_pages_like_one_ordered_query_and_count_upto_stops_at_the_cap(app):
+    """Several selects (one per municipality here, per team and status in PeTra), each cut at the end of the
+    page, merge into the same pages as one ordered query over all of them; counts stop at cap + 1."""
+    from core.pagination import count_upto, paginate, paginate_union
+
+    towns = ("Genk", "Hasselt", "As")
+    for i in range(23):
+        db.session.add(Family(label=f"Gezin {i % 7:02d}", municipality=towns[i % 3], street="Kerkstraat 1",
+                              postcode="3600"))
+    db.session.commit()
+
+    def of(*where):
+        return select(Family.id, Family.label).where(*where)
+
+    def order(cols):
+        return [cols["label"].desc(), cols["id"]]
+
+    for page in (1, 2, 3, 4):
+        merged = paginate_union([of(Family.municipality == town) for town in towns], order, page, 5)
+        single = paginate(of(Family.municipality.in_(towns)).order_by(Family.label.desc(), Family.id), page, 5,
+                          rows=True)
+        assert [tuple(r) for r in merged.items] == [tuple(r) for r in single.items]
+        assert merged.has_next == single.has_next and merged.number == page
+    assert paginate_union([], order, 1, 5).items == []
+    assert count_upto(of(Family.municipality.in_(towns)), 10) == 11
+    assert count_upto(of(Family.municipality == "As"), 10) == 7
+
+
+def test_row_urls_builds_the_same_urls_as_url_for(app):
+    from flask import url_for
+
+    from core.ui import row_urls
+
+    with app.test_request_context():
+        family_url = row_urls("families.show", "family_id")
+        assert [family_url(i) for i in (1, 42, 987654321)] == [url_for("families.show", family_id=i)
+                                                               for i in (1, 42, 987654321)]
+
 def test_held_values_are_loaded_once_and_follow_a_change_made_in_another_process(app_factory, app, make_team):
     """core.held: a value held by this process is loaded again once another process (another app here) wrote
     a watched table, and not before."""

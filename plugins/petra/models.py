@@ -146,8 +146,14 @@ PLAN_INTENSITIES = [("licht", "Licht (minder dan de richtaantallen)"), ("gewoon"
 ACTION_STATUSES = [("todo", "Te doen"), ("busy", "Bezig"), ("done", "Gedaan"), ("dropped", "Vervallen")]
 
 
+_CONSTANT_LABELS: dict[int, dict] = {}  # id of a vocabulary list of this module -> its labels (filled at the end)
+
+
 def labels(choices) -> dict:
-    return {k: v for k, v in choices}
+    """Key -> Dutch label of a list of choices; for this module's vocabularies built once, not per row (the
+    result is shared: read it, never change it)."""
+    found = _CONSTANT_LABELS.get(id(choices))
+    return found if found is not None else {k: v for k, v in choices}
 
 
 # --------------------------------------------------------------------------- the trajectory
@@ -256,7 +262,10 @@ class Trajectory(_ReferralKeys, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_petra_trajectory_team_status", "team_id", "status"),
+        # the team meeting's lists, each read per team and status in this order (petra_0005)
+        Index("ix_petra_trajectory_team_status_start", "team_id", "status", "start_on", "id"),
+        Index("ix_petra_trajectory_team_status_phase2", "team_id", "status", "phase2_on", "id"),
+        Index("ix_petra_trajectory_team_referred", "team_id", "referred_on", "id"),
         Index("ix_petra_trajectory_status_referred", "status", "referred_on"),
     )
 
@@ -314,7 +323,7 @@ class Contact(_ContactLabels, db.Model):
 class Roundtable(db.Model):
     __tablename__ = "petra_roundtable"
     id: Mapped[int] = mapped_column(primary_key=True)
-    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"))
     kind: Mapped[str] = mapped_column(String(20))
     held_on: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer, default=120)  # about 2 hours (000:1015)
@@ -324,6 +333,8 @@ class Roundtable(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
+    # "no roundtable of this kind yet" probes the index alone (the team meeting, petra_0005)
+    __table_args__ = (Index("ix_petra_roundtable_trajectory_kind", "trajectory_id", "kind"),)
 
     @property
     def kind_label(self) -> str:
@@ -380,7 +391,7 @@ class SdqResult(db.Model):
 
     __tablename__ = "petra_sdq"
     id: Mapped[int] = mapped_column(primary_key=True)
-    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"), index=True)
+    trajectory_id: Mapped[int] = mapped_column(ForeignKey("petra_trajectory.id"))
     informant: Mapped[str] = mapped_column(String(20))
     moment: Mapped[str] = mapped_column(String(10))
     taken_on: Mapped[date] = mapped_column(Date)
@@ -392,7 +403,9 @@ class SdqResult(db.Model):
     total: Mapped[int] = mapped_column(Integer)  # emotional + conduct + hyperactivity + peer (0-40)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (UniqueConstraint("trajectory_id", "informant", "moment", name="uq_petra_sdq_moment"),)
+    __table_args__ = (UniqueConstraint("trajectory_id", "informant", "moment", name="uq_petra_sdq_moment"),
+                      # "no SDQ at this moment yet" probes the index alone (the team meeting, petra_0005)
+                      Index("ix_petra_sdq_trajectory_moment", "trajectory_id", "moment"))
 
     @property
     def informant_label(self) -> str:
@@ -652,3 +665,9 @@ class RoundtableAttendee(db.Model):
     @property
     def role_label(self) -> str:
         return labels(ROUNDTABLE_PARTICIPANTS).get(self.role, self.role)
+
+
+_CONSTANT_LABELS.update({id(c): {k: v for k, v in c} for c in (
+    INDICATIONS, CONTRA_INDICATIONS, STATUSES, PHASES, CONTACT_KINDS, PLACES, PARTIES, ROUNDTABLE_KINDS,
+    ROUNDTABLE_PARTICIPANTS, GOAL_PARTIES, INFORMANTS, MOMENTS, PLAN_FORMS, PLAN_INTENSITIES, ACTION_STATUSES,
+    PORTAL_STATUSES)})

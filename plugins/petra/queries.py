@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import Numeric, Select, and_, case, cast, extract, false, func, literal, or_, select
+from sqlalchemy import Numeric, Select, and_, case, cast, extract, func, literal, null, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import finance
 from core.extensions import db
 from core.models import FamilyMember, Membership, Organisation, Person, Team, User
-from core.pagination import Page, paginate
+from core.pagination import Page, count_upto, paginate, paginate_union
 from core.plugins import plugin_teams
 from core.ui import Period
 
@@ -115,9 +116,19 @@ def open_fees(team_ids: Iterable[int]) -> tuple[Page, int]:
     return page, total
 
 
-def open_fee_totals(team_ids: Iterable[int]) -> tuple[int, Decimal]:
-    """How many fees are open and their sum (the house's definition, ``core.finance``)."""
-    figures = fee_figures(team_ids)
+def open_fee_totals(team_ids: Iterable[int], cap: int | None = None) -> tuple[int, Decimal]:
+    """How many fees are open and their sum (the house's definition, ``core.finance``), over the open fees
+    only: the units of ``billable_units`` that carry an open fee, without the contacts and periods of the rest.
+    With ``cap``, no more than ``cap + 1`` fees are read: a count above ``cap`` means "more than", its sum is
+    then only a part."""
+    team_ids = set(team_ids)
+    units = (select(Trajectory.team_id.label("team_id"), Fee.amount.label("fee_due"), Fee.due_on.label("fee_due_on"),
+                    cast(null(), Numeric(8, 2)).label("fee_paid"), Fee.paid_on.label("fee_paid_on"),
+                    Fee.waived.label("fee_waived"))
+             .join(Trajectory, Trajectory.id == Fee.trajectory_id).where(*_open_fee(team_ids)))
+    if cap is not None:
+        units = units.limit(cap + 1)
+    figures = finance.fee_figures(units, finance.all_time(), team_ids=team_ids)
     return figures.open_n, figures.open
 
 
@@ -139,8 +150,14 @@ def sdqs_of(trajectory_id: int) -> list[SdqResult]:
                                    .order_by(SdqResult.informant, SdqResult.moment.desc())))
 
 
-def count_goals(trajectory_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == trajectory_id))
+def page_counts(trajectory_id: int, *, concerns: bool) -> tuple[int, int | None]:
+    """The number of plan goals and (with ``concerns``) of open concerns of a trajectory, in one query."""
+    goals = select(func.count()).select_from(PlanGoal).where(PlanGoal.trajectory_id == trajectory_id)
+    open_ = (select(func.count()).select_from(Concern)
+             .where(Concern.trajectory_id == trajectory_id, Concern.status == "open"))
+    row = db.session.execute(select(goals.scalar_subquery(),
+                                    open_.scalar_subquery() if concerns else literal(None))).one()
+    return row[0], row[1]
 
 
 def goals_of(trajectory_id: int) -> list[PlanGoal]:
@@ -150,44 +167,40 @@ def goals_of(trajectory_id: int) -> list[PlanGoal]:
                                    .order_by(PlanGoal.party, PlanGoal.position, PlanGoal.id)))
 
 
-def contacts_of(trajectory_id: int, *, show_all: bool = False) -> tuple[list[Contact], bool]:
-    """The contacts, newest first: the last ``RECENT_CONTACTS`` (and whether there are more) or all."""
-    stmt = (select(Contact).where(Contact.trajectory_id == trajectory_id)
+def contacts_of(trajectory_id: int, *, show_all: bool = False) -> tuple[list[Contact], bool, set[int]]:
+    """The contacts, newest first: the last ``RECENT_CONTACTS`` (and whether there are more) or all, and which
+    of them were corrected (they have a history), in one query."""
+    corrected = select(ContactVersion.id).where(ContactVersion.contact_id == Contact.id).exists()
+    stmt = (select(Contact, corrected.label("corrected")).where(Contact.trajectory_id == trajectory_id)
             .order_by(Contact.on_date.desc(), Contact.id.desc()))
-    if show_all:
-        return list(db.session.scalars(stmt)), False
-    contacts = list(db.session.scalars(stmt.limit(RECENT_CONTACTS + 1)))
-    return contacts[:RECENT_CONTACTS], len(contacts) > RECENT_CONTACTS
+    rows = db.session.execute(stmt if show_all else stmt.limit(RECENT_CONTACTS + 1)).all()
+    more = not show_all and len(rows) > RECENT_CONTACTS
+    rows = rows if show_all else rows[:RECENT_CONTACTS]
+    return [c for c, _ in rows], more, {c.id for c, flag in rows if flag}
 
 
-def contact_counts(trajectory_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Contacts per kind for each trajectory from the start roundtable on, in one query: the clarifying talks
-    before the start count for the intake (``clarifying_counts``), not toward the support norms (000:395-402)."""
-    out: dict[int, dict[str, int]] = {tid: {} for tid in trajectory_ids}
-    if not trajectory_ids:
-        return out
-    rows = db.session.execute(
-        select(Contact.trajectory_id, Contact.kind, func.count())
-        .join(Trajectory, Trajectory.id == Contact.trajectory_id)
-        .where(Contact.trajectory_id.in_(trajectory_ids),
-               Trajectory.start_on.is_not(None), Contact.on_date >= Trajectory.start_on)
-        .group_by(Contact.trajectory_id, Contact.kind))
-    for tid, kind, n in rows:
-        out[tid][kind] = n
-    return out
+def contact_tallies(t: Trajectory) -> tuple[dict[str, int], dict[str, int]]:
+    """In one query: contacts per kind from the start roundtable on (toward the support norms) and the
+    clarifying talks per party before it (kind, ouders, school: the intake's, never toward the norms,
+    000:395-402). Without a start, nothing counts toward the norms and every talk is a clarifying one."""
+    after_start = Contact.on_date >= t.start_on if t.start_on is not None else literal(False)
+    per_kind: dict[str, int] = {}
+    clarifying = {"kind": 0, "ouders": 0, "school": 0}
+    for kind, parties, started, n in db.session.execute(
+            select(Contact.kind, Contact.parties, after_start, func.count()).where(Contact.trajectory_id == t.id)
+            .group_by(Contact.kind, Contact.parties, after_start)):
+        if started:
+            per_kind[kind] = per_kind.get(kind, 0) + n
+        elif kind != "rondetafel":
+            for p in (parties or "").split(","):
+                if p in clarifying:
+                    clarifying[p] += n
+    return per_kind, clarifying
 
 
 def clarifying_counts(t: Trajectory) -> dict[str, int]:
     """Clarifying talks per party before the start roundtable (kind, ouders, school)."""
-    stmt = select(Contact.parties).where(Contact.trajectory_id == t.id, Contact.kind != "rondetafel")
-    if t.start_on is not None:
-        stmt = stmt.where(Contact.on_date < t.start_on)
-    counts = {"kind": 0, "ouders": 0, "school": 0}
-    for (parties,) in db.session.execute(stmt):
-        for p in (parties or "").split(","):
-            if p in counts:
-                counts[p] += 1
-    return counts
+    return contact_tallies(t)[1]
 
 
 def group_part(t: Trajectory, settings: dict, today: date) -> dict | None:
@@ -217,14 +230,6 @@ def contact_history(contact_id: int) -> list[ContactVersion]:
                                    .order_by(ContactVersion.version.desc())))
 
 
-def corrected_contacts(contact_ids: list[int]) -> set[int]:
-    """Which of these contacts were corrected (they have a history)."""
-    if not contact_ids:
-        return set()
-    return set(db.session.scalars(select(ContactVersion.contact_id).where(
-        ContactVersion.contact_id.in_(contact_ids)).distinct()))
-
-
 def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
     """Per informant with a result: the SDQ before and after, their bands, the cut-offs and the chart."""
     results = list(db.session.scalars(select(SdqResult).where(SdqResult.trajectory_id == trajectory_id)))
@@ -244,23 +249,36 @@ def sdq_per_informant(trajectory_id: int, settings: dict) -> list[dict]:
 # --------------------------------------------------------------------------- the team meeting
 
 MEETING_PAGE = 25
+LIST_COUNT_CAP = 100  # a list's count in its heading stops here ("meer dan 100")
+DUE_COUNT_CAP = MEETING_PAGE  # what is due weighs four lookups per row: its count stops at one page
+HEADER_COUNT_CAP = 1000  # the running and waiting figures at the top stop here ("meer dan 1000")
+MONTHS = range(1, 25)  # the maximum durations the forms accept (trajectory and settings: 1 to 24 months)
 
 
-def _months_in_use(where) -> list[int]:
-    """The maximum durations the running trajectories use (usually one or two values: the setting)."""
-    return sorted(m for m in db.session.scalars(select(Trajectory.max_months).where(*where).distinct()) if m)
+@lru_cache(maxsize=16)
+def _latest_starts(fn, limit: date) -> dict[int, date]:
+    """``logic.latest_start`` per maximum duration (the same all day long: computed once per day and rule)."""
+    return {m: logic.latest_start(fn, m, limit) for m in MONTHS}
 
 
-def _by_months(fn, limit: date, months: list[int]):
-    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per ``max_months`` in use."""
-    if not months:
-        return false()
-    return or_(*(and_(Trajectory.max_months == m, Trajectory.start_on <= logic.latest_start(fn, m, limit))
-                 for m in months))
+def _by_months(fn, limit: date):
+    """``fn(start_on, max_months) <= limit`` in SQL: one bound on ``start_on`` per maximum duration the forms
+    accept, as a CASE on ``max_months``, and the largest bound as a range an index on ``start_on`` can use."""
+    bounds = _latest_starts(fn, limit)
+    return and_(Trajectory.start_on <= max(bounds.values()),
+                Trajectory.start_on <= case(bounds, value=Trajectory.max_months))
 
 
-def _exists(model, *where):
-    return select(model.id).where(model.trajectory_id == Trajectory.id, *where).exists()
+def _none(model, *where):
+    """No row of ``model`` for the trajectory with ``where``: a correlated index probe per row read.
+
+    Written as ``coalesce((SELECT 1 ... LIMIT 1), 0) < 1`` for PostgreSQL's planner: ``NOT EXISTS`` inside an
+    OR may become a hash of the whole table, and ``(...) IS NULL`` is guessed to hold for 0.5 % of the rows, so
+    a list of what is due looked rare and was read whole and sorted instead of along the index with LIMIT;
+    an inequality is guessed at a third, close to what the data show."""
+    found = (select(literal(1)).where(model.trajectory_id == Trajectory.id, *where).limit(1).correlate(Trajectory)
+             .scalar_subquery())
+    return func.coalesce(found, 0) < 1
 
 
 def _row_columns():
@@ -276,8 +294,22 @@ def _rows(*where):
             .outerjoin(User, User.id == Trajectory.lead_worker_id).where(*where))
 
 
-def _count(*where) -> int:
-    return db.session.scalar(select(func.count()).select_from(Trajectory).where(*where))
+def _by(*keys: str, nulls_last: bool = False):
+    """The ORDER BY of a meeting list on columns named ``keys`` (of a select or of the merged subquery)."""
+    def order(cols):
+        first = cols[keys[0]].asc()
+        return [first.nulls_last() if nulls_last else first, *(cols[k] for k in keys[1:])]
+    return order
+
+
+def _per_team(team_ids: list[int], build, statuses=(None,)) -> list:
+    """One select per team (and status): each is an index range scan on (team, status, order) with LIMIT."""
+    return [build(Trajectory.team_id == t, *(() if s is None else (Trajectory.status == s,)))
+            for t in team_ids for s in statuses]
+
+
+def _count(*where, cap: int) -> int:
+    return count_upto(select(Trajectory.id).where(*where), cap)
 
 
 def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *, pages: dict | None = None) -> dict:
@@ -286,60 +318,66 @@ def meeting(team_ids: Iterable[int], since: date, today: date, settings: dict, *
     open fees, and a page of the running trajectories to discuss with the team's last decision.
 
     The rules (maximum duration, what is due) are conditions in SQL; each list is one page (``pages`` holds
-    the page number per list: ``duur``, ``todo``, ``bespreken``) of plain rows with only the columns shown."""
+    the page number per list: ``duur``, ``todo``, ``bespreken``) of plain rows with only the columns shown,
+    read per team and status in the order of an index (``paginate_union``); the counts stop at a cap
+    (``count_upto``), so no query reads every running trajectory of a large team."""
     pages = pages or {}
-    team_ids = list(team_ids)
+    team_ids = sorted(set(team_ids))
     mine = Trajectory.team_id.in_(team_ids)
-    ongoing = (mine, Trajectory.status == "ongoing")
-    new = list(db.session.execute(
+    ongoing = (Trajectory.status == "ongoing",)
+    new = paginate_union(_per_team(team_ids, lambda *team: (
         select(Trajectory.id, Trajectory.ref, Trajectory.family_id, Trajectory.referred_on, Trajectory.status,
                Trajectory.referrer_kind, (Person.given_name + " " + Person.family_name).label("child_name"),
                Organisation.name.label("referrer_name"))
         .outerjoin(Person, Person.id == Trajectory.child_id)
         .outerjoin(Organisation, Organisation.id == Trajectory.referrer_org_id)
-        .where(mine, Trajectory.referred_on >= since).order_by(Trajectory.referred_on, Trajectory.id)
-        .limit(MEETING_PAGE)))
-    stalled = list(db.session.execute(
-        _rows(mine, Trajectory.status == "clarifying", Trajectory.phase2_on <= today - timedelta(days=30))
-        .order_by(Trajectory.phase2_on, Trajectory.id).limit(MEETING_PAGE)))
+        .where(*team, Trajectory.referred_on >= since))), _by("referred_on", "id"), 1, MEETING_PAGE).items
+    stalled = paginate_union(_per_team(team_ids, lambda *team: _rows(
+        *team, Trajectory.phase2_on <= today - timedelta(days=30)), ("clarifying",)),
+        _by("phase2_on", "id"), 1, MEETING_PAGE).items
     warn = today + timedelta(days=logic.setting_int(settings, "warn_days"))
-    months = _months_in_use(ongoing)
-    nearing_where = (*ongoing, _by_months(logic.end_of, warn, months))
-    nearing = paginate(_rows(*nearing_where).order_by(Trajectory.start_on, Trajectory.id),
-                       pages.get("duur", 1), MEETING_PAGE, rows=True)
+    near_end = _by_months(logic.end_of, warn)
+    nearing = paginate_union(_per_team(team_ids, lambda *team: _rows(*team, near_end), ("ongoing",)),
+                             _by("start_on", "id"), pages.get("duur", 1), MEETING_PAGE)
     sdq_start = and_(Trajectory.start_on <= today - timedelta(days=28),
-                     ~_exists(SdqResult, SdqResult.moment == "voor"))
-    interim = and_(_by_months(logic.half_way, today, months), ~_exists(Roundtable, Roundtable.kind == "tussentijds"))
-    near_end = _by_months(logic.end_of, warn, months)
-    final_rt = and_(near_end, ~_exists(Roundtable, Roundtable.kind == "eind"))
-    sdq_end = and_(near_end, ~_exists(SdqResult, SdqResult.moment == "na"))
-    due_where = (*ongoing, Trajectory.start_on.is_not(None), or_(sdq_start, interim, final_rt, sdq_end))
-    due_page = paginate(
-        _rows(*due_where).add_columns(sdq_start.label("due_sdq_start"), interim.label("due_interim"),
-                                      final_rt.label("due_final"), sdq_end.label("due_sdq_end"))
-        .order_by(Trajectory.start_on, Trajectory.id), pages.get("todo", 1), MEETING_PAGE, rows=True)
+                     _none(SdqResult, SdqResult.moment == "voor"))
+    interim = and_(_by_months(logic.half_way, today), _none(Roundtable, Roundtable.kind == "tussentijds"))
+    final_rt = and_(near_end, _none(Roundtable, Roundtable.kind == "eind"))
+    sdq_end = and_(near_end, _none(SdqResult, SdqResult.moment == "na"))
+    is_due = (Trajectory.start_on.is_not(None), or_(sdq_start, interim, final_rt, sdq_end))
+    due_page = paginate_union(_per_team(team_ids, lambda *team: _rows(*team, *is_due).add_columns(
+        sdq_start.label("due_sdq_start"), interim.label("due_interim"), final_rt.label("due_final"),
+        sdq_end.label("due_sdq_end")), ("ongoing",)), _by("start_on", "id"), pages.get("todo", 1), MEETING_PAGE)
     due_labels = (("due_sdq_start", "SDQ bij de start"), ("due_interim", "Tussentijdse evaluatie"),
                   ("due_final", "Eindevaluatie"), ("due_sdq_end", "SDQ bij de afronding"))
     due = [(r, [label for key, label in due_labels if getattr(r, key)]) for r in due_page.items]
     discuss = discussion(team_ids, pages.get("bespreken", 1))
     durations = {r.id: logic.duration_of(r, settings, today) for r in [*nearing.items, *discuss.items]}
-    return dict(new=new, waiting=count_waiting(team_ids), nearing=nearing, n_nearing=_count(*nearing_where),
-                due=due, due_page=due_page, n_due=_count(*due_where), stalled=stalled, durations=durations,
-                open_fees=open_fee_totals(team_ids), n_active=_count(*ongoing), discuss=discuss)
+    return dict(new=new, waiting=_count(mine, Trajectory.status == "waiting", cap=HEADER_COUNT_CAP),
+                nearing=nearing, n_nearing=_count(mine, *ongoing, near_end, cap=LIST_COUNT_CAP),
+                due=due, due_page=due_page, n_due=_count(mine, *ongoing, *is_due, cap=DUE_COUNT_CAP),
+                stalled=stalled, durations=durations, open_fees=open_fee_totals(team_ids, LIST_COUNT_CAP),
+                n_active=_count(mine, *ongoing, cap=HEADER_COUNT_CAP), discuss=discuss,
+                list_cap=LIST_COUNT_CAP, due_cap=DUE_COUNT_CAP, header_cap=HEADER_COUNT_CAP)
 
 
 def discussion(team_ids: Iterable[int], page: int = 1) -> Page:
-    """A page of the trajectories the team follows (waiting, clarifying, running), oldest start first, each
-    with the team's last decision (label and date) in the same query."""
-    last = (select(TeamDecision.trajectory_id, func.max(TeamDecision.id).label("decision_id"))
-            .group_by(TeamDecision.trajectory_id).subquery())
-    stmt = (_rows(Trajectory.team_id.in_(list(team_ids)), Trajectory.status.in_(("waiting", *ACTIVE)))
-            .outerjoin(last, last.c.trajectory_id == Trajectory.id)
-            .outerjoin(TeamDecision, TeamDecision.id == last.c.decision_id)
-            .outerjoin(TeamMeeting, TeamMeeting.id == TeamDecision.meeting_id)
-            .add_columns(TeamDecision.decision.label("last_decision"), TeamMeeting.held_on.label("last_decided_on"))
-            .order_by(Trajectory.start_on.is_(None), Trajectory.start_on, Trajectory.id))
-    return paginate(stmt, page, MEETING_PAGE, rows=True)
+    """A page of the trajectories the team follows (waiting, clarifying, running), oldest start first (not
+    started last), each with the team's last decision (label and date) looked up for the rows shown only."""
+    def last(column, *joins):
+        stmt = select(column)
+        for j in joins:
+            stmt = stmt.join(*j)
+        return (stmt.where(TeamDecision.trajectory_id == Trajectory.id).order_by(TeamDecision.id.desc()).limit(1)
+                .correlate(Trajectory).scalar_subquery())
+
+    def build(*where):
+        return _rows(*where).add_columns(
+            last(TeamDecision.decision).label("last_decision"),
+            last(TeamMeeting.held_on, (TeamDecision, TeamDecision.meeting_id == TeamMeeting.id))
+            .label("last_decided_on"))
+    return paginate_union(_per_team(sorted(set(team_ids)), build, ("waiting", *ACTIVE)),
+                          _by("start_on", "id", nulls_last=True), page, MEETING_PAGE)
 
 
 def meeting_of(team_id: int, held_on: date) -> TeamMeeting | None:
@@ -368,10 +406,11 @@ def minutes_of(meeting_id: int) -> list:
         .where(TeamDecision.meeting_id == meeting_id).order_by(Trajectory.ref, TeamDecision.id)))
 
 
-def decisions_of(trajectory_id: int) -> list[TeamDecision]:
+def decisions_of(trajectory_id: int, limit: int | None = None) -> list[TeamDecision]:
+    """The team's decisions about a trajectory, newest first (the last ``limit``, or all)."""
     return list(db.session.scalars(
         select(TeamDecision).options(joinedload(TeamDecision.meeting))
-        .where(TeamDecision.trajectory_id == trajectory_id).order_by(TeamDecision.id.desc())))
+        .where(TeamDecision.trajectory_id == trajectory_id).order_by(TeamDecision.id.desc()).limit(limit)))
 
 
 # --------------------------------------------------------------------------- supervision and concerns
@@ -388,11 +427,6 @@ def concerns_of(trajectory_id: int) -> list[Concern]:
     return list(db.session.scalars(
         select(Concern).options(selectinload(Concern.steps).joinedload(ConcernStep.by), joinedload(Concern.raised_by))
         .where(Concern.trajectory_id == trajectory_id).order_by(Concern.raised_on.desc(), Concern.id.desc())))
-
-
-def count_open_concerns(trajectory_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Concern).where(
-        Concern.trajectory_id == trajectory_id, Concern.status == "open"))
 
 
 def open_concerns(team_ids: Iterable[int], limit: int = 10) -> tuple[list, int]:

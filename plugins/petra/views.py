@@ -18,7 +18,7 @@ from core.operations import Refused
 from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
 from core.people import PersonCard
 from core.plugins import team_ids_for, teams_for
-from core.ui import render, wants_fragment
+from core.ui import render, row_urls, wants_fragment
 from core.vocabulary import TEAM_DECISION_LABELS
 
 from . import logic, operations, queries
@@ -258,17 +258,18 @@ def edit_referral(trajectory_id: int):
 
 
 def _contacts_context(t: Trajectory, settings, form: ContactForm | None = None, warnings=None, show_all=False):
-    contacts, more = queries.contacts_of(t.id, show_all=show_all)
-    counts = queries.contact_counts([t.id])[t.id]
+    contacts, more, corrected = queries.contacts_of(t.id, show_all=show_all)
+    # per kind from the start on, and the intake's talks (always shown, never toward the norms)
+    counts, clarifying = queries.contact_tallies(t)
     if form is None:
         form = ContactForm(formdata=None)
         form.on_date.data = date.today()
         form.minutes.data = 60
-    clarifying = queries.clarifying_counts(t)  # the intake's talks: always shown, never toward the norms
     return dict(t=t, contacts=contacts, more=more, norms=logic.norm_progress(counts, settings), contact_form=form,
                 contact_warnings=warnings or [], clarifying=clarifying,
-                can_add_contact=t.status not in operations.ENDED,
-                corrected=queries.corrected_contacts([c.id for c in contacts]))
+                can_add_contact=t.status not in operations.ENDED, corrected=corrected,
+                correct_url=row_urls("petra.correct_contact", "contact_id", trajectory_id=t.id),
+                delete_url_of=row_urls("petra.delete_contact", "contact_id", trajectory_id=t.id))
 
 
 @bp.get("/traject/<int:trajectory_id>")
@@ -283,13 +284,13 @@ def show(trajectory_id: int):
     phase_form.on.data = date.today()
     may_see_concerns = operations.may_see_concerns(t, current_user)
     planned = queries.planned_roundtables(t.id)
+    n_goals, open_concerns = queries.page_counts(t.id, concerns=may_see_concerns)
     return render_template(
         "petra/show.html", duration=logic.duration_of(t, settings),
-        group=queries.group_part(t, settings, date.today()), decisions=queries.decisions_of(t.id)[:5],
-        may_see_concerns=may_see_concerns,
-        open_concerns=queries.count_open_concerns(t.id) if may_see_concerns else None,
+        group=queries.group_part(t, settings, date.today()), decisions=queries.decisions_of(t.id, limit=5),
+        may_see_concerns=may_see_concerns, open_concerns=open_concerns,
         referral_warnings=logic.trajectory_referral_warnings(t, settings), clar_warn=clar_warn,
-        roundtables=queries.roundtables_of(t.id), planned=planned, sdqs=sdqs, n_goals=queries.count_goals(t.id), phase_form=phase_form,
+        roundtables=queries.roundtables_of(t.id), planned=planned, sdqs=sdqs, n_goals=n_goals, phase_form=phase_form,
         bands={s.id: logic.sdq_band(s.total, s.informant, settings) for s in sdqs},
         indication_labels=labels(INDICATIONS), contra_labels=labels(CONTRA_INDICATIONS), vocab=VOCAB, **ctx,
         **_portal_context(planned))
