@@ -744,17 +744,22 @@ def close(trajectory_id: int):
 
 @bp.get("/teamoverleg")
 def meeting():
-    """The biweekly team meeting: a constant number of queries whatever the team's size (the rules are SQL
-    conditions, each list one page of plain rows); only the rows shown are audited."""
+    """The biweekly team meeting of one team (``?team=``, one of the user's PeTra teams): a constant number of
+    queries whatever the team's size (the rules are SQL conditions, each list one page of plain rows); only
+    the rows shown are audited."""
     today = date.today()
     since = today - timedelta(days=arg_int("dagen", 14, min=1, max=3660))
     pages = {key: arg_int(f"pagina_{key}", 1, min=1, max=100_000) for key in ("duur", "todo", "bespreken")}
-    teams = team_ids_for()
+    choices = [(t.id, t.name) for t in teams_for()]
+    # one team's meeting at a time: a manager or admin of several teams picks the team (default: the first)
+    chosen = arg_int("team", 0, min=0)
+    teams = [chosen] if chosen in {i for i, _ in choices} else [i for i, _ in choices[:1]]
     data = queries.meeting(teams, since, today, logic.load_settings(), pages=pages)
     listed = [*data["new"], *data["stalled"], *data["nearing"].items, *(r for r, _ in data["due"]),
               *data["discuss"].items]
     audit.record_list_read("petra_trajectory", [(r.family_id, r.id) for r in listed], detail="lijst: teamoverleg")
-    return render_template("petra/meeting.html", since=since, today=today, pages=pages,
+    return render_template("petra/meeting.html", since=since, today=today, pages=pages, choices=choices,
+                           team_id=teams[0] if teams else None,
                            meetings=queries.recent_meetings(teams, 6), decision_labels=TEAM_DECISION_LABELS,
                            referrer_labels=labels(REFERRER_KINDS), status_labels=labels(STATUSES), **data)
 

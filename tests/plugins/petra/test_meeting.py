@@ -148,3 +148,22 @@ def test_meeting_shows_decided_trajectories_without_start_roundtable(client, log
     body = client.get("/petra/teamoverleg").get_data(as_text=True)
     section = body.split('id="stil-titel"')[1].split("</section>")[0]
     assert t.ref in section and "(45 dagen)" in section
+
+
+def test_the_meeting_shows_one_team_at_a_time_and_never_a_team_that_is_not_yours(client, login, world,
+                                                                                    make_trajectory, make_family):
+    """An admin (or a manager of several teams) picks the team; the list is that team's only (the queries stay
+    one team wide); a worker asking for another team's meeting gets their own team's."""
+    fam2 = make_family("Claes", children=(("Jonas", date(2013, 5, 5)),))
+    ours = make_trajectory(world["petra"], fam2, fam2.children()[0], start_on=date.today() - timedelta(days=100))
+    fam3 = make_family("Aydin", children=(("Emir", date(2014, 5, 5)),))
+    theirs = make_trajectory(world["ovw"], fam3, fam3.children()[0], start_on=date.today() - timedelta(days=100))
+    login(client, "admin")
+    first = client.get("/petra/teamoverleg").get_data(as_text=True)  # teams by name: Opvoedingswinkel first
+    assert 'name="team"' in first and theirs.ref in first and ours.ref not in first
+    picked = client.get(f"/petra/teamoverleg?team={world['petra'].id}").get_data(as_text=True)
+    assert "<h1>Teamoverleg PeTra</h1>" in picked and ours.ref in picked and theirs.ref not in picked
+    worker = client.application.test_client()
+    login(worker, "worker")
+    body = worker.get(f"/petra/teamoverleg?team={world['ovw'].id}").get_data(as_text=True)
+    assert ours.ref in body and theirs.ref not in body and 'name="team"' not in body
