@@ -521,11 +521,9 @@ def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(
     team = make_team("PeTra")
     make_user("worker", {team: "member"})
     fam = make_family("Claes", involved=(team,))
-    url = make_url(database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    port = proxy.start()
-    proxied = app_factory(SQLALCHEMY_DATABASE_URI=url.set(port=port).render_as_string(hide_password=False),
-                          HVHK_DB_PING_AFTER_IDLE=0.3)
+    proxy = TcpProxy(*_host_port(database_url))
+    through = make_url(database_url).set(port=proxy.start()).render_as_string(hide_password=False)
+    proxied = app_factory(SQLALCHEMY_DATABASE_URI=through, HVHK_DB_PING_AFTER_IDLE=0.3)
     assert not proxied.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
     client = proxied.test_client()
     login(client, "worker")
@@ -536,8 +534,7 @@ def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(
     assert client.get(f"/gezinnen/{fam.id}").status_code == 200  # pinged, found dead, replaced: no 503
 
     # the price: a connection that dies within HVHK_DB_PING_AFTER_IDLE of its last use fails one request
-    busy = app_factory(SQLALCHEMY_DATABASE_URI=url.set(port=port).render_as_string(hide_password=False),
-                       HVHK_DB_PING_AFTER_IDLE=60)
+    busy = app_factory(SQLALCHEMY_DATABASE_URI=through, HVHK_DB_PING_AFTER_IDLE=60)
     other = busy.test_client()
     login(other, "worker")
     assert other.get(f"/gezinnen/{fam.id}").status_code == 200
@@ -545,3 +542,10 @@ def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(
     assert other.get(f"/gezinnen/{fam.id}").status_code == 503
     assert other.get(f"/gezinnen/{fam.id}").status_code == 200  # and the worker replaced its pool
     proxy.stop()
+
+
+def _host_port(database_url: str) -> tuple[str, int]:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    return url.host or "127.0.0.1", url.port or 5432
