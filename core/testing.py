@@ -175,6 +175,29 @@ def app_factory(_schema, database_url, tmp_path, hvhk_extra_plugins):
 
 
 @pytest.fixture
+def migration_app(app_factory, database_url, tmp_path):
+    """An app on an empty database of its own, for migration tests (``upgrade``/``downgrade`` to any revision):
+    a fresh SQLite file, or a fresh schema in the PostgreSQL database, dropped afterwards."""
+    import uuid
+
+    if not database_url.startswith("postgresql"):
+        yield app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migration.sqlite3'}")
+        return
+    schema = f"mig_{uuid.uuid4().hex[:8]}"
+    mig = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
+    with mig.app_context(), db.engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield mig
+    finally:
+        with mig.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            db.engine.dispose()
+
+
+@pytest.fixture
 def app(app_factory, database_url, _schema):
     a = app_factory()
     ctx = a.app_context()

@@ -4,7 +4,6 @@ Dutch messages, and the migrations that moved petra_setting and network_setting 
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -143,114 +142,95 @@ def test_built_in_messages_are_dutch(app):
 
 # --------------------------------------------------------------------------- the migrations keep the values
 
-def _migration_app(app_factory, database_url, tmp_path):
-    """An app on a database of its own: a fresh SQLite file, or a fresh schema in the PostgreSQL database."""
-    if not database_url.startswith("postgresql"):
-        return app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migration.sqlite3'}"), None
-    schema = f"kitmig_{uuid.uuid4().hex[:8]}"
-    mig = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
-    with mig.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    return mig, schema
-
-
-def test_petra_0002_and_network_0002_keep_settings_and_statuses_up_and_down(app_factory, database_url, tmp_path):
+def test_petra_0002_and_network_0002_keep_settings_and_statuses_up_and_down(migration_app):
     from flask_migrate import downgrade, upgrade
 
     from plugins.network.queries import SETTINGS as NETWORK
     from plugins.petra.logic import SETTINGS as PETRA
 
-    mig, schema = _migration_app(app_factory, database_url, tmp_path)
-    try:
-        with mig.app_context():
-            upgrade(revision="core@head")
-            upgrade(revision="costing@head")  # installed plugins' tables exist: costing logs writes to teams
-            upgrade(revision="petra_0001")
-            upgrade(revision="network_0001")
-            team, fam = Team(name="PeTra"), Family(label="Peeters")
-            org = Organisation(name="CGG Limburg", kind="cgg")
-            user = User(username="marleen", display_name="Marleen", password_hash="x")
-            db.session.add_all([team, fam, org, user])
-            db.session.commit()
-            ids = {"team": team.id, "fam": fam.id, "org": org.id, "user": user.id}
+    mig = migration_app
+    with mig.app_context():
+        upgrade(revision="core@head")
+        upgrade(revision="costing@head")  # installed plugins' tables exist: costing logs writes to teams
+        upgrade(revision="petra_0001")
+        upgrade(revision="network_0001")
+        team, fam = Team(name="PeTra"), Family(label="Peeters")
+        org = Organisation(name="CGG Limburg", kind="cgg")
+        user = User(username="marleen", display_name="Marleen", password_hash="x")
+        db.session.add_all([team, fam, org, user])
+        db.session.commit()
+        ids = {"team": team.id, "fam": fam.id, "org": org.id, "user": user.id}
+        db.session.execute(text(
+            "INSERT INTO petra_setting (key, value, changed_at, changed_by_id) VALUES "
+            "('max_months', '4', '2025-05-01 10:00:00', :user), ('sdq_ouder', '10,12', '2025-05-01 10:00:00', :user), "
+            "('region', 'Genk,As', '2025-05-02 09:00:00', NULL), ('warn_days', 'veel', '2025-05-02 09:00:00', NULL)"),
+            ids)
+        db.session.execute(text(
+            "INSERT INTO network_setting (name, value, updated_at, updated_by_id) "
+            "VALUES ('stale_months', '6', '2025-06-01 08:00:00', :user)"), ids)
+        for n, status in enumerate(("wachtlijst", "vraagverheldering", "lopend", "afgesloten", "doorverwezen",
+                                    "niet_gestart"), start=1):
             db.session.execute(text(
-                "INSERT INTO petra_setting (key, value, changed_at, changed_by_id) VALUES "
-                "('max_months', '4', '2025-05-01 10:00:00', :user), ('sdq_ouder', '10,12', '2025-05-01 10:00:00', :user), "
-                "('region', 'Genk,As', '2025-05-02 09:00:00', NULL), ('warn_days', 'veel', '2025-05-02 09:00:00', NULL)"),
-                ids)
+                "INSERT INTO petra_trajectory (id, ref, team_id, family_id, status, phase, referred_on, "
+                "referrer_kind, channel, indications, contra_indications, max_months, closure_accompanied, "
+                "created_at, anonymised, version) VALUES (:id, :ref, :team, :fam, :status, 1, '2025-01-10', "
+                "'school', 'rechtstreeks', '', '', 6, :f, '2025-01-10 09:00:00', :f, 1)"),
+                dict(ids, id=n, ref=f"PT-2025-{n:04d}", status=status, f=False))
+        for n, (waiting, outcome) in enumerate((("aangemeld", "open"), ("wachtlijst", "open"),
+                                                ("gestart", "lopend"), ("gestart", "afgerond"),
+                                                ("niet_gestart", "niet_opgenomen"), ("niet_gestart", "geweigerd"),
+                                                ("gestart", "doorverwezen")), start=1):
             db.session.execute(text(
-                "INSERT INTO network_setting (name, value, updated_at, updated_by_id) "
-                "VALUES ('stale_months', '6', '2025-06-01 08:00:00', :user)"), ids)
-            for n, status in enumerate(("wachtlijst", "vraagverheldering", "lopend", "afgesloten", "doorverwezen",
-                                        "niet_gestart"), start=1):
-                db.session.execute(text(
-                    "INSERT INTO petra_trajectory (id, ref, team_id, family_id, status, phase, referred_on, "
-                    "referrer_kind, channel, indications, contra_indications, max_months, closure_accompanied, "
-                    "created_at, anonymised, version) VALUES (:id, :ref, :team, :fam, :status, 1, '2025-01-10', "
-                    "'school', 'rechtstreeks', '', '', 6, :f, '2025-01-10 09:00:00', :f, 1)"),
-                    dict(ids, id=n, ref=f"PT-2025-{n:04d}", status=status, f=False))
-            for n, (waiting, outcome) in enumerate((("aangemeld", "open"), ("wachtlijst", "open"),
-                                                    ("gestart", "lopend"), ("gestart", "afgerond"),
-                                                    ("niet_gestart", "niet_opgenomen"), ("niet_gestart", "geweigerd"),
-                                                    ("gestart", "doorverwezen")), start=1):
-                db.session.execute(text(
-                    "INSERT INTO network_referral (id, family_id, organisation_id, referred_on, accompanied, "
-                    "waiting_status, outcome, source, created_at, version) VALUES (:id, :fam, :org, '2025-02-01', "
-                    ":f, :w, :o, 'network', '2025-02-01 09:00:00', 1)"), dict(ids, id=n, w=waiting, o=outcome, f=False))
-            db.session.execute(text(
-                "INSERT INTO network_partner_change (id, organisation_id, at, object_type, object_id, action, field, "
-                "old_value, new_value) VALUES (1, :org, '2025-03-01 10:00:00', 'referral', 3, 'update', "
-                "'waiting_status', 'wachtlijst', 'gestart'), (2, :org, '2025-03-01 10:00:00', 'referral', 3, "
-                "'update', 'outcome', 'open', 'lopend'), (3, :org, '2025-03-01 10:00:00', 'contact', 1, 'update', "
-                "'phone', 'lopend', 'gestart')"), ids)
-            db.session.commit()
-            db.session.remove()  # end the read transaction: PostgreSQL would make the migration wait for it
+                "INSERT INTO network_referral (id, family_id, organisation_id, referred_on, accompanied, "
+                "waiting_status, outcome, source, created_at, version) VALUES (:id, :fam, :org, '2025-02-01', "
+                ":f, :w, :o, 'network', '2025-02-01 09:00:00', 1)"), dict(ids, id=n, w=waiting, o=outcome, f=False))
+        db.session.execute(text(
+            "INSERT INTO network_partner_change (id, organisation_id, at, object_type, object_id, action, field, "
+            "old_value, new_value) VALUES (1, :org, '2025-03-01 10:00:00', 'referral', 3, 'update', "
+            "'waiting_status', 'wachtlijst', 'gestart'), (2, :org, '2025-03-01 10:00:00', 'referral', 3, "
+            "'update', 'outcome', 'open', 'lopend'), (3, :org, '2025-03-01 10:00:00', 'contact', 1, 'update', "
+            "'phone', 'lopend', 'gestart')"), ids)
+        db.session.commit()
+        db.session.remove()  # end the read transaction: PostgreSQL would make the migration wait for it
 
-            upgrade(revision="heads")
-            db.session.remove()
-            tables = set(inspect(db.engine).get_table_names())
-            assert "plugin_setting" in tables and not {"petra_setting", "network_setting"} & tables
-            assert _rows("petra") == {"max_months": "4", "sdq_ouder": '"10,12"', "region": '"Genk,As"'}
-            assert _rows("network") == {"stale_months": "6"}
-            assert PETRA.get("max_months") == 4 and PETRA.get("sdq_ouder") == "10,12" and PETRA.get("region") == "Genk,As"
-            assert PETRA.get("warn_days") == 30  # "veel" was never a number: the default
-            assert NETWORK.get("stale_months") == 6
-            who = db.session.execute(select(PluginSetting.changed_by_id, PluginSetting.changed_at)
-                                     .where(PluginSetting.key == "max_months")).one()
-            assert who == (ids["user"], datetime(2025, 5, 1, 10, 0))
-            statuses = db.session.execute(text("SELECT status FROM petra_trajectory ORDER BY id")).scalars().all()
-            assert statuses == ["waiting", "clarifying", "ongoing", "closed", "referred", "not_started"]
-            referrals = db.session.execute(text(
-                "SELECT waiting_status, outcome FROM network_referral ORDER BY id")).all()
-            assert [tuple(r) for r in referrals] == [
-                ("registered", "open"), ("waiting", "open"), ("started", "ongoing"), ("started", "completed"),
-                ("not_started", "declined"), ("not_started", "refused"), ("started", "referred")]
-            log = db.session.execute(text(
-                "SELECT old_value, new_value FROM network_partner_change ORDER BY id")).all()
-            assert [tuple(r) for r in log] == [("Op de wachtlijst", "Hulp gestart"), ("Nog open", "Loopt"),
-                                               ("lopend", "gestart")]  # a phone number is not a status
-            db.session.remove()
+        upgrade(revision="heads")
+        db.session.remove()
+        tables = set(inspect(db.engine).get_table_names())
+        assert "plugin_setting" in tables and not {"petra_setting", "network_setting"} & tables
+        assert _rows("petra") == {"max_months": "4", "sdq_ouder": '"10,12"', "region": '"Genk,As"'}
+        assert _rows("network") == {"stale_months": "6"}
+        assert PETRA.get("max_months") == 4 and PETRA.get("sdq_ouder") == "10,12" and PETRA.get("region") == "Genk,As"
+        assert PETRA.get("warn_days") == 30  # "veel" was never a number: the default
+        assert NETWORK.get("stale_months") == 6
+        who = db.session.execute(select(PluginSetting.changed_by_id, PluginSetting.changed_at)
+                                 .where(PluginSetting.key == "max_months")).one()
+        assert who == (ids["user"], datetime(2025, 5, 1, 10, 0))
+        statuses = db.session.execute(text("SELECT status FROM petra_trajectory ORDER BY id")).scalars().all()
+        assert statuses == ["waiting", "clarifying", "ongoing", "closed", "referred", "not_started"]
+        referrals = db.session.execute(text(
+            "SELECT waiting_status, outcome FROM network_referral ORDER BY id")).all()
+        assert [tuple(r) for r in referrals] == [
+            ("registered", "open"), ("waiting", "open"), ("started", "ongoing"), ("started", "completed"),
+            ("not_started", "declined"), ("not_started", "refused"), ("started", "referred")]
+        log = db.session.execute(text(
+            "SELECT old_value, new_value FROM network_partner_change ORDER BY id")).all()
+        assert [tuple(r) for r in log] == [("Op de wachtlijst", "Hulp gestart"), ("Nog open", "Loopt"),
+                                           ("lopend", "gestart")]  # a phone number is not a status
+        db.session.remove()
 
-            downgrade(revision="petra@petra_0001")
-            downgrade(revision="network@network_0001")
-            db.session.remove()
-            back = dict(db.session.execute(text("SELECT key, value FROM petra_setting")).all())
-            assert back == {"max_months": "4", "sdq_ouder": "10,12", "region": "Genk,As"}
-            assert dict(db.session.execute(text("SELECT name, value FROM network_setting")).all()) == {
-                "stale_months": "6"}
-            assert db.session.execute(text("SELECT status FROM petra_trajectory ORDER BY id")).scalars().all() == [
-                "wachtlijst", "vraagverheldering", "lopend", "afgesloten", "doorverwezen", "niet_gestart"]
-            assert db.session.execute(text("SELECT outcome FROM network_referral WHERE id = 5")).scalar() == \
-                "niet_opgenomen"
-            assert db.session.execute(text("SELECT old_value FROM network_partner_change WHERE id = 1")).scalar() == \
-                "wachtlijst"
-            assert db.session.execute(text("SELECT count(*) FROM plugin_setting")).scalar() == 0
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if schema:
-            with mig.app_context():
-                with db.engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                db.engine.dispose()
+        downgrade(revision="petra@petra_0001")
+        downgrade(revision="network@network_0001")
+        db.session.remove()
+        back = dict(db.session.execute(text("SELECT key, value FROM petra_setting")).all())
+        assert back == {"max_months": "4", "sdq_ouder": "10,12", "region": "Genk,As"}
+        assert dict(db.session.execute(text("SELECT name, value FROM network_setting")).all()) == {
+            "stale_months": "6"}
+        assert db.session.execute(text("SELECT status FROM petra_trajectory ORDER BY id")).scalars().all() == [
+            "wachtlijst", "vraagverheldering", "lopend", "afgesloten", "doorverwezen", "niet_gestart"]
+        assert db.session.execute(text("SELECT outcome FROM network_referral WHERE id = 5")).scalar() == \
+            "niet_opgenomen"
+        assert db.session.execute(text("SELECT old_value FROM network_partner_change WHERE id = 1")).scalar() == \
+            "wachtlijst"
+        assert db.session.execute(text("SELECT count(*) FROM plugin_setting")).scalar() == 0
+        db.session.remove()
+        db.engine.dispose()

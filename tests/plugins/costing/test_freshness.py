@@ -120,37 +120,22 @@ def test_a_contact_saved_in_petra_shows_at_once(app):
     assert queries.actual_costs(period, PRESET_INPUTS)[0].total.hours_total == before.hours_total + Decimal("0.5")
 
 
-def test_costing_0003_matches_the_model_and_goes_down_and_up(app, app_factory, database_url, tmp_path):
+def test_costing_0003_matches_the_model_and_goes_down_and_up(app, migration_app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
 
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
     assert [d for d in diff if "costing_billable_change" in repr(d)] == []
 
-    if database_url.startswith("postgresql"):
-        schema = f"costmig_{tmp_path.name[-8:].lower().replace('-', '_')}"
-        mig = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
-        with mig.app_context(), db.engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    else:
-        schema, mig = None, app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'costmig.sqlite3'}")
-    try:
-        with mig.app_context():
-            upgrade(revision="heads")
-            assert "costing_billable_change" in inspect(db.engine).get_table_names()
-            db.session.remove()
-            downgrade(revision="costing@costing_0002")
-            assert "costing_billable_change" not in inspect(db.engine).get_table_names()
-            upgrade(revision="heads")
-            assert "costing_billable_change" in inspect(db.engine).get_table_names()
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if schema:
-            with mig.app_context():
-                with db.engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                db.engine.dispose()
+    with migration_app.app_context():
+        upgrade(revision="heads")
+        assert "costing_billable_change" in inspect(db.engine).get_table_names()
+        db.session.remove()
+        downgrade(revision="costing@costing_0002")
+        assert "costing_billable_change" not in inspect(db.engine).get_table_names()
+        upgrade(revision="heads")
+        assert "costing_billable_change" in inspect(db.engine).get_table_names()
+        db.session.remove()
