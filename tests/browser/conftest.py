@@ -77,6 +77,23 @@ def page(_browser):
     context.close()
 
 
+def wait_until(page, expression: str, arg=None, timeout: float = 10_000, interval: float = 100):
+    """Wait until the JavaScript ``expression`` (a function, given ``arg``) is truthy in the page.
+
+    The app's CSP forbids evaluated script, and Playwright's ``wait_for_function`` polls with ``eval`` inside the
+    page once its first check is false: the CSP then fails the test at random. ``page.evaluate`` goes through the
+    DevTools protocol, which the CSP does not govern, so we poll from here."""
+    waited = 0.0
+    while True:
+        result = page.evaluate(expression, arg)
+        if result:
+            return result
+        if waited >= timeout:
+            raise AssertionError(f"not true after {timeout / 1000:g} s: {expression}")
+        page.wait_for_timeout(interval)
+        waited += interval
+
+
 def browser_login(page, live_server, username: str, password: str = "huisvanhetkind"):
     page.goto(live_server.url + "/login")
     page.fill("input[name=username]", username)

@@ -11,6 +11,8 @@ from core.formatting import format_euro
 from plugins.costing.calculation import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES, method1
 from plugins.costing.models import CostingTeamRole, CostModel
 
+from .conftest import wait_until
+
 pytestmark = pytest.mark.browser
 
 
@@ -46,9 +48,7 @@ def test_finance_compares_corrects_and_exports(page, live_server, browser_login_
     page.fill("#staff_fte", "4")
     page.fill("#overhead_pct", "20")
     expected = format_euro(method1(PRESET_INPUTS.with_(overhead_pct=Decimal(20))).per_trajectory)
-    page.wait_for_function(
-        "t => document.querySelector('#voorbeeld-m1') && document.querySelector('#voorbeeld-m1').textContent === t",
-        arg=expected)  # the preview follows the typing (htmx), before saving
+    wait_until(page, "t => document.querySelector('#voorbeeld-m1')?.textContent === t", expected)  # the preview follows the typing (htmx), before saving
     page.click("form.costing-form button[type=submit]")
     page.wait_for_url(f"**/kostprijs/{costing_world.id}")
     assert "20 % × € 308.414,34" in page.content().replace("&nbsp;", " ").replace("\xa0", " ")

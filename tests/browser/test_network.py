@@ -12,6 +12,8 @@ from core.extensions import db
 from core.models import Consent
 from plugins.network.models import Contact, Partner, Referral, Relation
 
+from .conftest import wait_until
+
 pytestmark = pytest.mark.browser
 
 
@@ -56,7 +58,7 @@ def test_network_map_filters_highlight_zoom_and_click(page, live_server, browser
     clb = net["orgs"]["CLB Genk"]
     # hovering an organisation highlights its three relations (script from the plugin's static folder, CSP-safe)
     page.locator(f'a.network-node[data-id="{clb.id}"] circle').hover(force=True)
-    page.wait_for_function("document.querySelectorAll('svg#network-map line.network-hl').length === 3")
+    wait_until(page, "() => document.querySelectorAll('svg#network-map line.network-hl').length === 3")
     # zoom in changes the visible part of the drawing
     before = page.get_attribute("svg#network-map", "viewBox")
     page.get_by_role("button", name="Inzoomen").click()
@@ -114,11 +116,7 @@ def test_who_to_call_and_ecomap_panel(page, live_server, browser_login_as, net):
     panel.locator("input[name=organisatie]").fill("clb")
     panel.get_by_label("CLB Genk").check()
     panel.get_by_role("button", name="Toevoegen").click()
-    for _ in range(50):  # the page's CSP allows no evaluated script (wait_for_function): look every 0.2 s
-        if "CLB Genk" in panel.locator("svg").inner_html():
-            break
-        page.wait_for_timeout(200)
-    assert "CLB Genk" in panel.locator("svg").inner_html()
+    wait_until(page, "() => (document.querySelector('#network-ecomap svg')?.innerHTML || '').includes('CLB Genk')")
     assert page.url == url_before
     assert page.console_errors == []
 

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 
+from .conftest import wait_until
+
 pytestmark = pytest.mark.browser
 
 
@@ -69,11 +71,7 @@ def test_referral_to_closure_in_the_browser(live_server, page, petra_world, brow
     assert page.url == url
     # keyboard focus stays in the swapped part (hvhk.js), it does not drop to the page body
     focused = "() => !!(document.activeElement && document.activeElement.closest('#petra-contacts'))"
-    for _ in range(20):  # htmx settles the swap a moment after it shows (no wait_for_function: the CSP forbids eval)
-        if page.evaluate(focused):
-            break
-        page.wait_for_timeout(100)
-    assert page.evaluate(focused), page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+    wait_until(page, focused, timeout=2_000)  # htmx settles the swap a moment after it shows
     assert page.locator("#petra-contacts").get_by_text("Talenteninterview").count() == 1
 
     page.get_by_role("link", name="SDQ").click()

@@ -19,7 +19,7 @@ import pytest
 
 from core.demo import load_demo
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def _login(page, base, username):
 def _settle(page):
     page.wait_for_load_state("networkidle")
     # htmx panels load on "load": wait until no request is in flight any more
-    page.wait_for_function("!document.querySelector('.htmx-request')", timeout=10_000)
+    wait_until(page, "() => !document.querySelector('.htmx-request')")
 
 
 def _overflow(page) -> int:
