@@ -12,16 +12,13 @@ connection errors). Bounded in time and in users; only talks to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import subprocess
-import sys
 import threading
 import time
 from datetime import date
 
-from common import fresh_app, percentiles, report
+from common import analyze, fresh_app, gunicorn, load_demo_families, percentiles, report
 from http_client import Client
 
 NAMES = ["peeters", "ozturk", "claes", "janssens", "el amrani", "van den", "yilmaz", "maes", "lemmens", "kaya"]
@@ -40,13 +37,11 @@ def main() -> None:
     app = fresh_app(args.database_url)
     from sqlalchemy import text
 
-    from core.demo import load_demo
     from core.extensions import db
 
     with app.app_context():
-        load_demo(scale=max(1, round(args.families / 300)))
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        load_demo_families(args.families)
+        analyze()
         petra_families = [r[0] for r in db.session.execute(text(
             "SELECT i.family_id FROM involvement i JOIN team t ON t.id = i.team_id WHERE t.name = 'PeTra' "
             "AND i.ended_at IS NULL ORDER BY i.family_id LIMIT 500"))]
@@ -68,10 +63,6 @@ def main() -> None:
             db.session.rollback()
             trajectories = []
 
-    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="bench-secret-key-0123456789abcdef")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
-                             f"127.0.0.1:{args.port}", "--log-level", "warning", "core:create_app()"], env=env)
-    base = f"http://127.0.0.1:{args.port}"
     samples: dict[str, list[float]] = {}
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -81,7 +72,7 @@ def main() -> None:
             samples.setdefault(kind, []).append(ms)
             statuses[status] = statuses.get(status, 0) + 1
 
-    def worker(n: int, stop: float):
+    def worker(base: str, n: int, stop: float):
         rng = random.Random(n)
         seen: dict[tuple[int, int], str] = {}  # attendance marks as this tablet last saw them
         c = Client(base)
@@ -116,22 +107,15 @@ def main() -> None:
                     note("export", s, ms)
             time.sleep(rng.uniform(0.2, 1.0))  # think time
 
-    try:
-        for _ in range(100):
-            if Client(base).request("/healthz")[0] == 200:
-                break
-            time.sleep(0.3)
+    with gunicorn(args.database_url, args.workers, args.port) as base:
         stop = time.time() + args.seconds
-        threads = [threading.Thread(target=worker, args=(i, stop)) for i in range(args.users)]
+        threads = [threading.Thread(target=worker, args=(base, i, stop)) for i in range(args.users)]
         t0 = time.time()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.time() - t0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     everything = [ms for v in samples.values() for ms in v]
     import statistics
 

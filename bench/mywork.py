@@ -7,10 +7,9 @@ for the demo worker who leads the most PeTra trajectories.
 from __future__ import annotations
 
 import argparse
-import time
 
 from bench_login import login_as
-from common import counting_queries, fresh_app, percentiles, report, timed
+from common import fresh_app, load_demo_families, measure_page, report
 
 
 def main() -> None:
@@ -23,14 +22,11 @@ def main() -> None:
     from sqlalchemy import text
 
     from core.calendar_feed import new_feed
-    from core.demo import load_demo
     from core.extensions import db
     from core.models import User
 
     with app.app_context():
-        t = time.perf_counter()
-        load_demo(scale=max(1, round(args.families / 300)))
-        generation = time.perf_counter() - t
+        generation = load_demo_families(args.families)
         worker_id, n_led = db.session.execute(text(
             "SELECT lead_worker_id, count(*) FROM petra_trajectory WHERE status IN ('clarifying', 'ongoing') "
             "GROUP BY lead_worker_id ORDER BY count(*) DESC LIMIT 1")).one()
@@ -40,14 +36,9 @@ def main() -> None:
     client = app.test_client()
     with app.app_context():
         login_as(client, app, worker_id)
-    rows = []
-    for label, url in (("Mijn werk", "/"), ("agenda week", "/agenda/"), ("team tasks", "/taken/?wie=team"),
-                       ("calendar feed", f"/agenda/feed/{token}.ics")):
-        client.get(url)
-        with app.app_context(), counting_queries(db.engine) as c:
-            status = client.get(url).status_code
-        samples = timed(lambda u=url: client.get(u), args.repeat)
-        rows.append({"page": label, "status": status, **percentiles(samples), "queries": c["n"]})
+    rows = [{"page": label, **measure_page(app, client, url, args.repeat)}
+            for label, url in (("Mijn werk", "/"), ("agenda week", "/agenda/"), ("team tasks", "/taken/?wie=team"),
+                               ("calendar feed", f"/agenda/feed/{token}.ics"))]
     report("mywork", rows, {"families": args.families, "generation_s": round(generation, 1),
                             "worker_active_trajectories": n_led,
                             "database": app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]})

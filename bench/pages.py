@@ -10,10 +10,9 @@ figures are the server's own time. Pages whose plugin is not installed are liste
 from __future__ import annotations
 
 import argparse
-import time
 
 from bench_login import login_as
-from common import counting_queries, fresh_app, percentiles, report, timed
+from common import analyze, fresh_app, load_demo_families, measure_page, report
 
 # label, endpoint, SQL returning the URL's id (or None), the URL argument name
 PAGES = [
@@ -40,17 +39,12 @@ def main() -> None:
     from flask import url_for
     from sqlalchemy import select, text
 
-    from core.demo import load_demo
     from core.extensions import db
     from core.models import User
 
     with app.app_context():
-        t = time.perf_counter()
-        load_demo(scale=max(1, round(args.families / 300)))
-        generation = time.perf_counter() - t
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+        generation = load_demo_families(args.families)
+        analyze()
         admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
         urls = []
         for label, endpoint, sql, arg in PAGES:
@@ -78,11 +72,7 @@ def main() -> None:
         if url is None:
             rows.append({"page": label, "url": "n/a"})
             continue
-        client.get(url)  # warm up
-        with app.app_context(), counting_queries(db.engine) as c:
-            status = client.get(url).status_code
-        samples = timed(lambda u=url: client.get(u), args.repeat)
-        rows.append({"page": label, "url": url, "status": status, **percentiles(samples), "queries": c["n"]})
+        rows.append({"page": label, "url": url, **measure_page(app, client, url, args.repeat)})
     report("pages", rows, {"families": args.families, "generation_s": round(generation, 1),
                            "database": app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]})
 

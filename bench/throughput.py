@@ -10,13 +10,10 @@ Bounded in time; only talks to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import threading
 import time
 
-from common import fresh_app, percentiles, report
+from common import analyze, fresh_app, gunicorn, load_demo_families, percentiles, report
 from http_client import Client
 
 
@@ -56,25 +53,15 @@ def main() -> None:
     app = fresh_app(args.database_url)
     from sqlalchemy import select
 
-    from core.demo import load_demo
     from core.extensions import db
     from core.models import Involvement, Team
 
     with app.app_context():
-        load_demo(scale=max(1, round(args.families / 300)))
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        load_demo_families(args.families)
+        analyze()
         petra = db.session.scalar(select(Team.id).where(Team.name == "PeTra"))
         family_id = db.session.scalar(select(Involvement.family_id).where(Involvement.team_id == petra).limit(1))
-    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="bench-secret-key-0123456789abcdef")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
-                             f"127.0.0.1:{args.port}", "--log-level", "warning", "core:create_app()"], env=env)
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        for _ in range(100):
-            if Client(base).request("/healthz")[0] == 200:
-                break
-            time.sleep(0.3)
+    with gunicorn(args.database_url, args.workers, args.port) as base:
         clients = []
         for _ in range(args.clients):
             c = Client(base)
@@ -82,9 +69,6 @@ def main() -> None:
             clients.append(c)
         rows = [hammer(base, "/healthz", clients, args.seconds),
                 hammer(base, f"/gezinnen/{family_id}", clients, args.seconds)]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     ratio = round(rows[0]["rps"] / rows[1]["rps"], 2) if rows[1]["rps"] else None
     report("throughput", rows, {"workers": args.workers, "clients": args.clients, "seconds": args.seconds,
                                 "floor_to_page_ratio": ratio, "families": args.families})
