@@ -82,6 +82,24 @@ def _answer(save, message, template: str, t: Trajectory, **ctx):
     return render_template(template, t=t, **ctx), save.status
 
 
+def _post_and_back(back, form, invalid: str, change, done, *, check=None, errors: bool = False):
+    """A small POST that returns to a page (``back``, a redirect): when ``form`` (``None``: no form) does not
+    validate, flash ``invalid`` (followed by the form's errors with ``errors``); otherwise run ``change()``
+    in ``conflict_safe`` (checking the form's version against the record ``check``) and flash ``done`` (or
+    what the function ``done`` says after the commit)."""
+    if form is not None and not form.validate():
+        found = " ".join(e for errs in form.errors.values() for e in errs) if errors else ""
+        flash(invalid + found, "error")
+        return back
+    with conflict_safe(form, flash_message=True) as save:
+        if check is not None:
+            save.check(check)
+        change()
+    if save.saved:
+        flash(done() if callable(done) else done, "success")
+    return back
+
+
 def _worker_fields(form, team_id: int) -> None:
     form.lead_worker_id.choices = queries.worker_choices(team_id)
     form.second_worker_id.choices = form.lead_worker_id.choices
@@ -522,15 +540,9 @@ def edit_roundtable(trajectory_id: int, roundtable_id: int):
 def phase(trajectory_id: int):
     t = get_trajectory(trajectory_id, read=False)
     form = PhaseForm()
-    if not form.validate():
-        flash("Fase niet gewijzigd: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
-        return _to_show(t)
-    with conflict_safe(form, flash_message=True) as save:
-        save.check(t)
-        operations.change_phase(t, current_user, form.phase.data, form.on.data)
-    if save.saved:
-        flash(f"Het traject is nu in de fase '{t.phase_label}'.", "success")
-    return _to_show(t)
+    return _post_and_back(_to_show(t), form, "Fase niet gewijzigd: ",
+                          lambda: operations.change_phase(t, current_user, form.phase.data, form.on.data),
+                          lambda: f"Het traject is nu in de fase '{t.phase_label}'.", check=t, errors=True)
 
 
 # --------------------------------------------------------------------------- partnership plan
@@ -565,15 +577,11 @@ def plan_shape(trajectory_id: int):
     """The trajectory's form (individual, group, both) and intensity, as decided in the partnership plan."""
     t = get_trajectory(trajectory_id, read=False)
     form = PlanShapeForm()
-    if not form.validate():
-        flash("Niet opgeslagen: kies een vorm en een intensiteit uit de lijst.", "error")
-        return _to_plan(t)
-    with conflict_safe(form, flash_message=True) as save:
-        save.check(t)
-        operations.plan_shape(t, current_user, form=form.plan_form.data, intensity=form.plan_intensity.data)
-    if save.saved:
-        flash("Vorm en intensiteit opgeslagen.", "success")
-    return _to_plan(t)
+    return _post_and_back(
+        _to_plan(t), form, "Niet opgeslagen: kies een vorm en een intensiteit uit de lijst.",
+        lambda: operations.plan_shape(t, current_user, form=form.plan_form.data,
+                                      intensity=form.plan_intensity.data),
+        "Vorm en intensiteit opgeslagen.", check=t)
 
 
 @bp.post("/traject/<int:trajectory_id>/plan/actie/<int:action_id>")
@@ -584,15 +592,11 @@ def action_status(trajectory_id: int, action_id: int):
     if a is None or a.goal.trajectory_id != t.id:
         abort(404)
     form = ActionStatusForm()
-    if not form.validate():
-        flash("Actie niet bijgewerkt: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
-        return _to_plan(t)
-    with conflict_safe(form, flash_message=True) as save:
-        save.check(a)
-        operations.action_status(t, a, current_user, status=form.status.data, due_on=form.due_on.data)
-    if save.saved:
-        flash("Actie bijgewerkt.", "success")
-    return _to_plan(t)
+    return _post_and_back(
+        _to_plan(t), form, "Actie niet bijgewerkt: ",
+        lambda: operations.action_status(t, a, current_user, status=form.status.data,
+                                         due_on=form.due_on.data),
+        "Actie bijgewerkt.", check=a, errors=True)
 
 
 def _goal_of(t: Trajectory, goal_id: int) -> PlanGoal:
@@ -607,15 +611,11 @@ def add_action(trajectory_id: int, goal_id: int):
     t = get_trajectory(trajectory_id, read=False)
     g = _goal_of(t, goal_id)
     form = ActionForm()
-    if not form.validate():
-        flash("Actie niet opgeslagen: vul de actie in.", "error")
-        return _to_plan(t)
-    with conflict_safe(form, flash_message=True) as save:
-        operations.plan_action(t, g, current_user, description=form.description.data, who=form.who.data,
-                               due_on=form.due_on.data)
-    if save.saved:
-        flash("Actie toegevoegd.", "success")
-    return _to_plan(t)
+    return _post_and_back(
+        _to_plan(t), form, "Actie niet opgeslagen: vul de actie in.",
+        lambda: operations.plan_action(t, g, current_user, description=form.description.data,
+                                       who=form.who.data, due_on=form.due_on.data),
+        "Actie toegevoegd.")
 
 
 @bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/evaluatie")
@@ -623,27 +623,19 @@ def evaluate_goal(trajectory_id: int, goal_id: int):
     t = get_trajectory(trajectory_id, read=False)
     g = _goal_of(t, goal_id)
     form = EvaluationForm()
-    if not form.validate():
-        flash("Evaluatie niet opgeslagen: kies een resultaat.", "error")
-        return _to_plan(t)
-    with conflict_safe(form, flash_message=True) as save:
-        save.check(g)
-        operations.evaluate_goal(t, g, current_user, moment=form.moment.data, result=form.result.data,
-                                 note=form.note.data)
-    if save.saved:
-        flash("Evaluatie opgeslagen.", "success")
-    return _to_plan(t)
+    return _post_and_back(
+        _to_plan(t), form, "Evaluatie niet opgeslagen: kies een resultaat.",
+        lambda: operations.evaluate_goal(t, g, current_user, moment=form.moment.data, result=form.result.data,
+                                         note=form.note.data),
+        "Evaluatie opgeslagen.", check=g)
 
 
 @bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/verwijderen")
 def delete_goal(trajectory_id: int, goal_id: int):
     t = get_trajectory(trajectory_id, read=False)
     g = _goal_of(t, goal_id)
-    with conflict_safe(flash_message=True) as save:
-        operations.delete_goal(t, g, current_user)
-    if save.saved:
-        flash("Doel verwijderd uit het partnerschapsplan.", "success")
-    return _to_plan(t)
+    return _post_and_back(_to_plan(t), None, "", lambda: operations.delete_goal(t, g, current_user),
+                          "Doel verwijderd uit het partnerschapsplan.")
 
 
 @bp.get("/traject/<int:trajectory_id>/plan/afdruk")
