@@ -16,7 +16,8 @@ in its ``conftest.py``::
 
 Fixtures: ``app`` (an app context with empty tables), ``client`` (a test client that sends the CSRF token
 with every POST), ``app_factory`` (more apps on the same database), ``make_team``, ``make_user``,
-``make_org``, ``make_family``, ``enable_plugin``, ``login``, ``count_queries``, ``is_postgres``.
+``make_staff`` (the usual users of a test), ``make_org``, ``make_family``, ``enable_plugin``, ``login``,
+``count_queries``, ``is_postgres``; and ``saved(obj)`` for a plugin's own factories (add, commit, return it).
 """
 
 from __future__ import annotations
@@ -221,6 +222,14 @@ def is_postgres(database_url) -> bool:
 # --------------------------------------------------------------------------- factories
 
 
+def saved(obj):
+    """``obj`` added to the session and committed; returns it (the end of every row factory)."""
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+
 @pytest.fixture
 def make_team(app):
     def factory(name: str, plugins: tuple[str, ...] | list[str] = (), description: str | None = None) -> Team:
@@ -269,12 +278,31 @@ def make_user(app):
 
 
 @pytest.fixture
+def make_staff(make_user):
+    def factory(team: Team, *, ovw: Team | None = None, onthaal: Team | None = None,
+                school: Organisation | None = None) -> dict[str, User]:
+        """The usual users of a test, by key: ``worker`` and ``manager`` (member and manager of ``team``),
+        ``ovw`` (member of ``ovw``), ``onthaal`` (member of ``onthaal``), ``partner`` (a user of the
+        organisation ``school``) and ``admin``; created in that order, each user whose team or organisation is
+        not given left out."""
+        users = {"worker": make_user("worker", {team: "member"}),
+                 "manager": make_user("manager", {team: "manager"})}
+        if ovw is not None:
+            users["ovw"] = make_user("ovw", {ovw: "member"})
+        if onthaal is not None:
+            users["onthaal"] = make_user("onthaal", {onthaal: "member"})
+        if school is not None:
+            users["partner"] = make_user("partner", organisation=school)
+        users["admin"] = make_user("admin", admin=True)
+        return users
+
+    return factory
+
+
+@pytest.fixture
 def make_org(app):
     def factory(name: str, kind: str = "school", municipality: str | None = "Genk") -> Organisation:
-        org = Organisation(name=name, kind=kind, municipality=municipality)
-        db.session.add(org)
-        db.session.commit()
-        return org
+        return saved(Organisation(name=name, kind=kind, municipality=municipality))
 
     return factory
 

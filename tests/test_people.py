@@ -25,7 +25,7 @@ from plugins.petra.models import Trajectory
 
 
 @pytest.fixture
-def world(app, make_team, make_user, make_org, make_family):
+def world(app, make_team, make_staff, make_org, make_family):
     """PeTra (petra and groups on), Opvoedingswinkel (groups on), Onthaal (network on); the Peeters family with
     Lotte (no team involved) and the Claes family with Jonas (PeTra involved)."""
     petra = make_team("PeTra", plugins=("petra", "groups", "network"))
@@ -33,14 +33,7 @@ def world(app, make_team, make_user, make_org, make_family):
     onthaal = make_team("Onthaal", plugins=("network",))
     school = make_org("Basisschool De Linde")
     other_school = make_org("Basisschool Het Kompas")
-    users = {
-        "worker": make_user("worker", {petra: "member"}),
-        "manager": make_user("manager", {petra: "manager"}),
-        "ovw": make_user("ovw", {ovw: "member"}),
-        "onthaal": make_user("onthaal", {onthaal: "member"}),
-        "partner": make_user("partner", organisation=school),
-        "admin": make_user("admin", admin=True),
-    }
+    users = make_staff(petra, ovw=ovw, onthaal=onthaal, school=school)
     peeters = make_family("Peeters", children=(("Lotte", date(2015, 3, 14)),), municipality="As")
     lotte = peeters.children()[0]
     lotte.school_id, lotte.class_teacher = school.id, "juf Ingeborg"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.extensions import db
+from core.testing import saved
 from plugins.costing.calculation import PRESET_INPUTS, PRESET_KEY, PRESET_SOURCES
 from plugins.costing.models import CostingTeamRole, CostModel
 
@@ -54,10 +55,8 @@ def world(app, make_team, make_user, make_org):
 def make_model(app):
     def factory(team, year=2025, name="PeTra 2025 (bron)", preset=PRESET_KEY, **changes) -> CostModel:
         values = PRESET_INPUTS.with_(**changes).as_dict()
-        m = CostModel(team_id=team.id, year=year, name=name, preset=preset, sources=dict(PRESET_SOURCES), **values)
-        db.session.add(m)
-        db.session.commit()
-        return m
+        return saved(CostModel(team_id=team.id, year=year, name=name, preset=preset,
+                               sources=dict(PRESET_SOURCES), **values))
 
     return factory
 

@@ -6,27 +6,20 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from core.extensions import db
+from core.testing import saved
 from plugins.groups.logic import now_local
 from plugins.groups.models import Attendance, Enrolment, GroupSession, Programme
 
 
 @pytest.fixture
-def world(app, make_team, make_user, make_org, make_family):
+def world(app, make_team, make_staff, make_org, make_family):
     """PeTra (groups on) with a member and a manager, Opvoedingswinkel (groups on), Onthaal (groups off),
     a partner user, and two families with children in the 5th year of primary school."""
     petra = make_team("PeTra", plugins=("groups",))
     ovw = make_team("Opvoedingswinkel", plugins=("groups",))
     onthaal = make_team("Onthaal", plugins=())
     school = make_org("Basisschool De Linde")
-    users = {
-        "worker": make_user("worker", {petra: "member"}),
-        "manager": make_user("manager", {petra: "manager"}),
-        "ovw": make_user("ovw", {ovw: "member"}),
-        "onthaal": make_user("onthaal", {onthaal: "member"}),
-        "partner": make_user("partner", organisation=school),
-        "admin": make_user("admin", admin=True),
-    }
+    users = make_staff(petra, ovw=ovw, onthaal=onthaal, school=school)
     fam = make_family("Peeters", children=(("Lotte", date(2015, 3, 14)), ("Finn", date(2016, 6, 1))))
     fam2 = make_family("Öztürk", children=(("Elif", date(2015, 9, 2)),))
     return dict(petra=petra, ovw=ovw, onthaal=onthaal, school=school, users=users, fam=fam, fam2=fam2)
@@ -39,9 +32,7 @@ def make_programme(app):
         p = Programme(team_id=team.id, name=name, kind=kw.pop("kind", "cycle"), age_group=age_group,
                       capacity=capacity, location=location, start_date=kw.pop("start_date", date.today()), **kw)
         p.leaders = list(leaders)
-        db.session.add(p)
-        db.session.commit()
-        return p
+        return saved(p)
 
     return factory
 
@@ -49,11 +40,9 @@ def make_programme(app):
 @pytest.fixture
 def make_session(app):
     def factory(programme, starts_at: datetime, hours: float = 3, **kw) -> GroupSession:
-        s = GroupSession(programme_id=programme.id, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours),
-                         kind=kw.pop("kind", "session"), **kw)
-        db.session.add(s)
-        db.session.commit()
-        return s
+        return saved(GroupSession(programme_id=programme.id, starts_at=starts_at,
+                                  ends_at=starts_at + timedelta(hours=hours), kind=kw.pop("kind", "session"),
+                                  **kw))
 
     return factory
 
@@ -61,11 +50,8 @@ def make_session(app):
 @pytest.fixture
 def enrol_person(app):
     def factory(programme, person, family, status="enrolled", priority=2, waiting_since=None) -> Enrolment:
-        e = Enrolment(programme_id=programme.id, person_id=person.id, family_id=family.id, status=status,
-                      priority=priority, waiting_since=waiting_since)
-        db.session.add(e)
-        db.session.commit()
-        return e
+        return saved(Enrolment(programme_id=programme.id, person_id=person.id, family_id=family.id,
+                               status=status, priority=priority, waiting_since=waiting_since))
 
     return factory
 
@@ -73,8 +59,7 @@ def enrol_person(app):
 @pytest.fixture
 def mark(app):
     def factory(session, enrolment, status):
-        db.session.add(Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status))
-        db.session.commit()
+        saved(Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status))
 
     return factory
 

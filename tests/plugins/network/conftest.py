@@ -8,6 +8,7 @@ import pytest
 
 from core.extensions import db
 from core.models import Consent
+from core.testing import saved
 from plugins.network.models import Contact, Partner, Referral, Relation, Service
 
 
@@ -64,11 +65,9 @@ def world(app, make_team, make_user, make_family, make_partner):
 @pytest.fixture
 def make_referral(app):
     def factory(family, org, question="Samen kijken naar de overgang na de middag.", note="Interne notitie X"):
-        r = Referral(family_id=family.id, organisation_id=org.id, referred_on=date.today(), accompanied=True,
-                     waiting_status="registered", outcome="open", question=question, note=note, source="network")
-        db.session.add(r)
-        db.session.commit()
-        return r
+        return saved(Referral(family_id=family.id, organisation_id=org.id, referred_on=date.today(),
+                              accompanied=True, waiting_status="registered", outcome="open",
+                              question=question, note=note, source="network"))
 
     return factory
 
@@ -76,11 +75,8 @@ def make_referral(app):
 @pytest.fixture
 def give_consent(app):
     def factory(family, org, kinds="verwijzing"):
-        c = Consent(family_id=family.id, organisation_id=org.id, purpose="Afstemming", info_kinds=kinds,
-                    given_on=date.today() - timedelta(days=1))
-        db.session.add(c)
-        db.session.commit()
-        return c
+        return saved(Consent(family_id=family.id, organisation_id=org.id, purpose="Afstemming",
+                             info_kinds=kinds, given_on=date.today() - timedelta(days=1)))
 
     return factory
 
@@ -88,9 +84,6 @@ def give_consent(app):
 @pytest.fixture
 def make_relation(app):
     def factory(a, b, kind="verwijsroute", **kw):
-        r = Relation(source_id=a.id, target_id=b.id, kind=kind, **kw)
-        db.session.add(r)
-        db.session.commit()
-        return r
+        return saved(Relation(source_id=a.id, target_id=b.id, kind=kind, **kw))
 
     return factory

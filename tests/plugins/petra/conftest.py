@@ -12,7 +12,7 @@ from plugins.petra.models import Contact, Fee, Trajectory
 
 
 @pytest.fixture
-def world(app, make_team, make_user, make_org, make_family):
+def world(app, make_team, make_staff, make_org, make_family):
     """PeTra (petra on) with a member and a manager, Opvoedingswinkel (petra on too: another owning team),
     Onthaal (petra off), a partner user, an admin, a school and a CLB in Genk, and the Peeters family."""
     petra = make_team("PeTra", plugins=("petra",))
@@ -22,14 +22,7 @@ def world(app, make_team, make_user, make_org, make_family):
     clb = make_org("CLB Genk", kind="clb")
     far_school = make_org("Basisschool Verweg", municipality="Hasselt")
     cgg = make_org("CGG Limburg", kind="cgg", municipality="Hasselt")
-    users = {
-        "worker": make_user("worker", {petra: "member"}),
-        "manager": make_user("manager", {petra: "manager"}),
-        "ovw": make_user("ovw", {ovw: "member"}),
-        "onthaal": make_user("onthaal", {onthaal: "member"}),
-        "partner": make_user("partner", organisation=school),
-        "admin": make_user("admin", admin=True),
-    }
+    users = make_staff(petra, ovw=ovw, onthaal=onthaal, school=school)
     fam = make_family("Peeters", children=(("Lotte", date(2015, 3, 14)),))
     lotte = fam.children()[0]
     lotte.school_id = school.id
