@@ -121,7 +121,8 @@ def page_table(app, client, pages: list[str], repeat: int, *, warmup: bool = Fal
         line += f" {statistics.median(times):>9.1f}"
         if audit:
             with app.app_context():
-                line += f" {(db.session.scalar(select(func.count()).select_from(AuditEntry)) - audit_before) / (repeat + warmup):>10.0f}"
+                written = db.session.scalar(select(func.count()).select_from(AuditEntry)) - audit_before
+                line += f" {written / (repeat + warmup):>10.0f}"
                 db.session.remove()
         print(line)
 
