@@ -90,6 +90,28 @@ def test_partner_refers_online_team_is_notified_and_sees_status(client, login, w
     assert client.get(f"/petra/portaal-aanmelding/{pr.id}").status_code == 404
 
 
+def _input_names(html: str) -> set[str]:
+    return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', html))
+
+
+def test_portal_form_shows_the_shared_referral_fields_and_no_staff_only_field(client, login, world):
+    """The portal's referral form and the staff's share their child, school and concern fields (one template);
+    the staff's own fields (date, referrer, channel, safety concern, the chosen child) never reach the portal."""
+    shared = {"given_name", "family_name", "birth_date", "municipality", "school_id", "school_level", "school_year",
+              "question", "problem_kinds", "risks", "indications", "contra_indications"}
+    staff_only = {"referred_on", "referrer_kind", "referrer_org_id", "referrer_contact", "channel", "safety_concern",
+                  "child_id", "family_id", "sleutel"}
+    login(client, "partner")
+    portal = _input_names(client.get("/petra/portaal/aanmelding").get_data(as_text=True))
+    assert shared <= portal and not portal & staff_only, portal
+    assert {"referrer_name", "parents_agreed", "parents_informed_by"} <= portal
+    client.post("/logout")
+    login(client, "worker")
+    staff = _input_names(client.get("/petra/aanmelding").get_data(as_text=True))
+    assert shared | staff_only <= staff, staff
+    assert not staff & {"referrer_name", "parents_agreed", "parents_informed_by"}
+
+
 def test_no_parents_agreement_is_refused_with_a_dutch_message(client, login, world, received):
     login(client, "partner")
     resp = client.post("/petra/portaal/aanmelding", data=portal_data(world, parents_agreed="nee"))
