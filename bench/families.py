@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import counting_queries, fresh_app, percentiles, report, timed
+from common import analyze, counting_queries, fresh_app, percentiles, report, timed
 
 
 def main() -> None:
@@ -35,9 +35,7 @@ def main() -> None:
         gen_s = time.perf_counter() - t
         n_fam = db.session.scalar(select(func.count(Family.id)))
         n_person = db.session.scalar(select(func.count(Person.id)))
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+        analyze()
         # a family the worker may open, and one with a common name
         worker_fam = db.session.scalar(select(Family.id).order_by(Family.id).limit(1))
         admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
