@@ -82,6 +82,14 @@ def _answer(save, message, template: str, t: Trajectory, **ctx):
     return render_template(template, t=t, **ctx), save.status
 
 
+def _row_of(t: Trajectory, model, row_id: int):
+    """The row ``row_id`` of ``model`` (a contact, roundtable, goal...) when it belongs to ``t``; 404 otherwise."""
+    row = db.session.get(model, row_id)
+    if row is None or row.trajectory_id != t.id:
+        abort(404)
+    return row
+
+
 def _post_and_back(back, form, invalid: str, change, done, *, check=None, errors: bool = False):
     """A small POST that returns to a page (``back``, a redirect): when ``form`` (``None``: no form) does not
     validate, flash ``invalid`` (followed by the form's errors with ``errors``); otherwise run ``change()``
@@ -352,9 +360,7 @@ def add_contact(trajectory_id: int):
 def correct_contact(trajectory_id: int, contact_id: int):
     """Correct a contact; the previous versions stay visible below the form (audited like the trajectory)."""
     t = get_trajectory(trajectory_id, what="contact verbeteren")
-    c = db.session.get(Contact, contact_id)
-    if c is None or c.trajectory_id != t.id:
-        abort(404)
+    c = _row_of(t, Contact, contact_id)
     form = ContactEditForm(obj=c if request.method == "GET" else None)
     if request.method == "GET":
         form.parties.data = c.party_keys
@@ -378,9 +384,7 @@ def correct_contact(trajectory_id: int, contact_id: int):
 def delete_contact(trajectory_id: int, contact_id: int):
     """Remove a contact entered by mistake (a roundtable's own contact goes with the roundtable only)."""
     t = get_trajectory(trajectory_id, read=False)
-    c = db.session.get(Contact, contact_id)
-    if c is None or c.trajectory_id != t.id:
-        abort(404)
+    c = _row_of(t, Contact, contact_id)
     message = None
     try:
         operations.delete_contact(t, c, current_user)
@@ -519,9 +523,7 @@ def plan_roundtable(trajectory_id: int):
 def edit_roundtable(trajectory_id: int, roundtable_id: int):
     """Complete a roundtable afterwards: participants, duration, agreements (kind and date stay)."""
     t = get_trajectory(trajectory_id, what="rondetafel")
-    r = db.session.get(Roundtable, roundtable_id)
-    if r is None or r.trajectory_id != t.id:
-        abort(404)
+    r = _row_of(t, Roundtable, roundtable_id)
     form = RoundtableEditForm(obj=r if request.method == "GET" else None)
     if request.method == "GET":
         form.participants.data = [k for k in r.participants.split(",") if k]
@@ -599,17 +601,12 @@ def action_status(trajectory_id: int, action_id: int):
         "Actie bijgewerkt.", check=a, errors=True)
 
 
-def _goal_of(t: Trajectory, goal_id: int) -> PlanGoal:
-    g = db.session.get(PlanGoal, goal_id)
-    if g is None or g.trajectory_id != t.id:
-        abort(404)
-    return g
 
 
 @bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/actie")
 def add_action(trajectory_id: int, goal_id: int):
     t = get_trajectory(trajectory_id, read=False)
-    g = _goal_of(t, goal_id)
+    g = _row_of(t, PlanGoal, goal_id)
     form = ActionForm()
     return _post_and_back(
         _to_plan(t), form, "Actie niet opgeslagen: vul de actie in.",
@@ -621,7 +618,7 @@ def add_action(trajectory_id: int, goal_id: int):
 @bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/evaluatie")
 def evaluate_goal(trajectory_id: int, goal_id: int):
     t = get_trajectory(trajectory_id, read=False)
-    g = _goal_of(t, goal_id)
+    g = _row_of(t, PlanGoal, goal_id)
     form = EvaluationForm()
     return _post_and_back(
         _to_plan(t), form, "Evaluatie niet opgeslagen: kies een resultaat.",
@@ -633,7 +630,7 @@ def evaluate_goal(trajectory_id: int, goal_id: int):
 @bp.post("/traject/<int:trajectory_id>/plan/doel/<int:goal_id>/verwijderen")
 def delete_goal(trajectory_id: int, goal_id: int):
     t = get_trajectory(trajectory_id, read=False)
-    g = _goal_of(t, goal_id)
+    g = _row_of(t, PlanGoal, goal_id)
     return _post_and_back(_to_plan(t), None, "", lambda: operations.delete_goal(t, g, current_user),
                           "Doel verwijderd uit het partnerschapsplan.")
 
