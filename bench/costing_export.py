@@ -82,7 +82,7 @@ class _Result:
 def export(result, period) -> int:
     buf = io.BytesIO()
     write_workbook(buf, model_name="Bench", year=2025, team_name="Alle teams", inputs=PRESET_INPUTS,
-                   sources=PRESET_SOURCES, units=result.units, unit_count=len(result.units),
+                   sources=PRESET_SOURCES, units=result.units,
                    activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end)
     return buf.tell()
 

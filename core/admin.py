@@ -24,7 +24,8 @@ from . import audit
 from .access import admin_required
 from .audit import ACTION_LABELS
 from .extensions import db
-from .forms import Form
+from .formatting import belgian_phone
+from .forms import Form, belgian_phone_number
 from .models import (
     ORGANISATION_KINDS,
     ROLES,
@@ -218,11 +219,25 @@ def remove_membership(user_id: int, team_id: int):
 class TeamForm(Form):
     name = StringField("Naam", validators=[DataRequired("Geef een naam."), Length(max=120)])
     description = StringField("Omschrijving", validators=[Optional(), Length(max=500)])
+    phone = StringField("Telefoon van het team", validators=[Optional(), Length(max=40), belgian_phone_number()],
+                        render_kw={"type": "tel", "autocomplete": "off"},
+                        description="Wie geen toegang heeft tot een gezin, belt dit nummer. Bv. 089 12 34 56.")
     require_2fa = BooleanField("Tweestapsaanmelding verplicht voor leden")
 
+    def __init__(self, *args, team_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team_id = team_id
+
     def validate_name(self, field):
-        if db.session.scalar(select(Team.id).where(Team.name == field.data.strip())):
+        q = select(Team.id).where(Team.name == field.data.strip())
+        if self.team_id is not None:
+            q = q.where(Team.id != self.team_id)
+        if db.session.scalar(q):
             raise ValidationError("Er bestaat al een team met deze naam.")
+
+
+class TeamEditForm(TeamForm):
+    require_2fa = None  # switched on its own on the list (admin.team_2fa)
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -230,7 +245,7 @@ def teams():
     form = TeamForm()
     if request.method == "POST" and form.validate():
         team = Team(name=form.name.data.strip(), description=form.description.data or None,
-                    require_2fa=form.require_2fa.data)
+                    phone=belgian_phone(form.phone.data), require_2fa=form.require_2fa.data)
         db.session.add(team)
         db.session.flush()
         audit.record("create", "team", team.id)
@@ -238,7 +253,27 @@ def teams():
         flash(f"Team {team.name} is aangemaakt.", "success")
         return redirect(url_for("admin.teams"))
     rows = list(db.session.scalars(select(Team).options(selectinload(Team.memberships)).order_by(Team.name)))
-    return render_template("core/admin/teams.html", teams=rows, form=form)
+    return render_template("core/admin/teams.html", teams=rows, form=form), 422 if form.errors else 200
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+def team_edit(team_id: int):
+    team = db.session.get(Team, team_id) or abort(404)
+    form = TeamEditForm(obj=team, team_id=team.id)
+    if request.method == "POST" and form.validate():
+        changed = [label for label, old, new in (
+            ("naam", team.name, form.name.data.strip()),
+            ("omschrijving", team.description, form.description.data or None),
+            ("telefoon", team.phone, belgian_phone(form.phone.data)),
+        ) if old != new]
+        team.name, team.description = form.name.data.strip(), form.description.data or None
+        team.phone = belgian_phone(form.phone.data)
+        if changed:
+            audit.record("update", "team", team.id, detail=", ".join(changed))
+        db.session.commit()
+        flash(f"Team {team.name} is opgeslagen.", "success")
+        return redirect(url_for("admin.teams"))
+    return render_template("core/admin/team_edit.html", team=team, form=form), 422 if form.errors else 200
 
 
 @bp.post("/teams/<int:team_id>/tweestap")

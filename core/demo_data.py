@@ -120,6 +120,12 @@ def _mobile(rnd) -> str:
     return f"04{70 + n // 1_000_000} {10 + n // 10_000 % 90} {10 + n // 100 % 90} {10 + n % 90}"
 
 
+def _team_phone(house: int, k: int) -> str:
+    """A fictional number per team: 089 99 .. .. (089 99 00 00 for the first house's first team)."""
+    n = 990000 + house % 1000 * 10 + k
+    return f"089 {n // 10000} {n // 100 % 100:02d} {n % 100:02d}"
+
+
 def _houses(session, scale: int, orgs: dict[str, Organisation]):
     from .demo_story import FINANCE, PARENTING, RECEPTION, TRAJECTORIES, House
 
@@ -151,11 +157,11 @@ def _houses(session, scale: int, orgs: dict[str, Organisation]):
         h.clb, h.meldpunt, h.ocmw = orgs[f"CLB {town}"].id, orgs[f"Stad {town} - meldpunt jeugd"].id, orgs[f"OCMW {town}"].id
         houses.append(h)
     for h in houses:
-        for base, desc in TEAMS:
+        for k, (base, desc) in enumerate(TEAMS):
             if base == "Financiële dienst" and h.index:
                 continue
             name = base if h.index == 0 or base == "Financiële dienst" else f"{base} {h.town}"
-            team = Team(name=name, description=desc)
+            team = Team(name=name, description=desc, phone=_team_phone(h.index, k))
             session.add(team)
             session.flush()
             h.teams[keys[base]], h.team_names[keys[base]] = team.id, name

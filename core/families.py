@@ -203,10 +203,11 @@ def search_families(q: str = "", born: date | None = None, municipality: str | N
 
 
 class TeamRef(NamedTuple):
-    """A team as the directory shows it: its id and name (no Team object loaded per row)."""
+    """A team as the directory shows it: its id, name and phone number (no Team object loaded per row)."""
 
     id: int
     name: str
+    phone: str | None = None
 
 
 def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[TeamRef]]:
@@ -214,11 +215,11 @@ def involved_teams_by_family(family_ids: list[int]) -> dict[int, list[TeamRef]]:
     if not family_ids:
         return result
     rows = db.session.execute(
-        select(Involvement.family_id, Team.id, Team.name).join(Team, Team.id == Involvement.team_id)
+        select(Involvement.family_id, Team.id, Team.name, Team.phone).join(Team, Team.id == Involvement.team_id)
         .where(Involvement.family_id.in_(family_ids), Involvement.ended_at.is_(None)).order_by(Team.name)
     )
-    for fid, team_id, name in rows:
-        team = TeamRef(team_id, name)
+    for fid, team_id, name, phone in rows:
+        team = TeamRef(team_id, name, phone)
         if team not in result[fid]:
             result[fid].append(team)
     return result

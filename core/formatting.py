@@ -9,6 +9,7 @@ functions as Jinja filters, registered by the core for every template::
     {{ s.starts_at|periode(s.ends_at) }}  wo 05/03/2025 13:30-16:30
     {{ hours|getal }}                 1.234,5
     {{ fee.amount|euro }}             € 2.437,50   (a no-break space after the sign, as Babel writes it)
+    {{ team.phone|tel }}              tel:+3289123456   (the href of a link that dials a Belgian number)
 
 Dates are numeric day/month/year (``dd/MM/y``) because that is also what every date field accepts; any
 Babel/CLDR pattern, a named length (``short``, ``medium``, ``long``, ``full``) or ``weekdag`` ("wo 05/03/2025")
@@ -129,6 +130,46 @@ def month_label(value: date) -> str:
     return babel_dates.format_date(value, format="LLLL y", locale=_LOCALE)
 
 
+# --------------------------------------------------------------------------- Belgian phone numbers
+
+_PHONE_CHARS = set("0123456789 +/.-()")
+_ONE_DIGIT_ZONES = "2349"  # Brussel, Antwerpen, Luik, Gent: 0Z XXX XX XX; every other zone 0ZZ XX XX XX
+
+
+def belgian_phone(text: str | None) -> str | None:
+    """A Belgian phone number written the Flemish way (``089 12 34 56``, ``02 123 45 67``, ``0470 12 34 56``,
+    ``0800 12 345``), or None when ``text`` is not one. Accepts spaces, ``/``, ``.``, ``-``, brackets and the
+    international forms ``+32 89 ...``, ``0032 89 ...`` and ``+32 (0)89 ...``."""
+    if not text or not set(text) <= _PHONE_CHARS or text.count("+") > 1 or "+" in text.strip()[1:]:
+        return None
+    compact = text.replace("(0)", "") if text.lstrip().startswith(("+32", "0032")) else text
+    digits = "".join(c for c in compact if c.isdigit())
+    if text.strip().startswith("+"):
+        if not digits.startswith("32"):
+            return None
+        digits = "0" + digits[2:]
+    elif digits.startswith("0032"):
+        digits = "0" + digits[4:]
+    if not digits.startswith("0") or digits.startswith("00"):
+        return None
+    if len(digits) == 10 and digits[1] == "4":  # mobile: 04XX XX XX XX
+        return f"{digits[:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}"
+    if len(digits) != 9:
+        return None
+    if digits[:3] in ("080", "090"):  # 0800 (free) and 090x (paying) numbers: 0800 12 345
+        return f"{digits[:4]} {digits[4:6]} {digits[6:]}"
+    if digits[1] in _ONE_DIGIT_ZONES:
+        return f"{digits[:2]} {digits[2:5]} {digits[5:7]} {digits[7:]}"
+    return f"{digits[:3]} {digits[3:5]} {digits[5:7]} {digits[7:]}"
+
+
+def tel_uri(phone: str | None) -> str:
+    """``tel:+3289123456`` for a link that dials ``phone`` (any Belgian form ``belgian_phone`` accepts);
+    ``''`` when it is not one."""
+    national = belgian_phone(phone)
+    return "tel:+32" + national[1:].replace(" ", "") if national else ""
+
+
 FILTERS = {
     "datum": format_date,
     "datumtijd": format_datetime,
@@ -136,9 +177,10 @@ FILTERS = {
     "periode": format_period,
     "getal": format_number,
     "euro": format_euro,
+    "tel": tel_uri,
 }
 
 
 def init_app(app) -> None:
-    """Register the filters (``datum``, ``datumtijd``, ``tijd``, ``periode``, ``getal``, ``euro``)."""
+    """Register the filters (``datum``, ``datumtijd``, ``tijd``, ``periode``, ``getal``, ``euro``, ``tel``)."""
     app.jinja_env.filters.update(FILTERS)

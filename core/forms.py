@@ -15,6 +15,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import Select, html_params
 
 from . import idempotency
+from .formatting import belgian_phone
 
 CONFLICT_MESSAGE = (
     "Iemand anders heeft dit intussen gewijzigd. Je wijzigingen zijn niet opgeslagen maar staan hieronder "
@@ -162,6 +163,19 @@ def conflict_safe(form=None, *, flash_message: bool = False) -> ConflictSafeSave
         return render_template("network/partner_form.html", form=form), save.status
     """
     return ConflictSafeSave(form, flash_message=flash_message)
+
+
+PHONE_MESSAGE = "Geen Belgisch telefoonnummer. Schrijf het bv. als 089 12 34 56, 0470 12 34 56 of +32 89 12 34 56."
+
+
+def belgian_phone_number(message: str = PHONE_MESSAGE):
+    """Validator: an empty field or a Belgian phone number (``core.formatting.belgian_phone``). The field keeps
+    what the user typed; store ``belgian_phone(field.data)``, the number written the Flemish way."""
+    def _check(form, field):
+        if field.data and field.data.strip() and belgian_phone(field.data) is None:
+            raise ValidationError(message)
+
+    return _check
 
 
 def not_in_future(message: str = "Deze datum ligt in de toekomst."):

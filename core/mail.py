@@ -1,7 +1,8 @@
 """E-mail: one setting (``SMTP_URL``), the outbox, the daily digest and ``hvhk send-mail``.
 
 Settings (environment): ``SMTP_URL`` (``smtp://user:pass@host:587?starttls=1``, ``smtps://user:pass@host:465``,
-``smtp://localhost:25``; optional ``timeout=SECONDS``, default 10), ``MAIL_FROM`` (required with
+``smtp://localhost:25``; optional ``timeout=SECONDS``, default 10, and ``cafile=PATH``, the CA certificates (PEM) that
+the server's certificate must chain to instead of the system's trust store), ``MAIL_FROM`` (required with
 ``SMTP_URL``) and ``HVHK_BASE_URL`` (the intranet's address, for the links in a mail). Without ``SMTP_URL``
 e-mail is off: nothing is queued, the preferences page and *Beheer* say so; in-app notifications still work.
 
@@ -71,6 +72,11 @@ class SmtpConfig:
     password: str | None = field(repr=False)
     starttls: bool
     timeout: float
+    cafile: str | None = None  # trust only these CAs (PEM); None: the system's trust store
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificate and host name checked, always; against ``cafile`` when given."""
+        return ssl.create_default_context(cafile=self.cafile)
 
     def where(self) -> str:
         return f"{self.host}:{self.port}"
@@ -88,9 +94,10 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     if not parts.hostname:
         raise MailConfigError("SMTP_URL names no host (for example smtp://mail.example.org:25).")
     query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = set(query) - {"starttls", "timeout"}
+    unknown = set(query) - {"starttls", "timeout", "cafile"}
     if unknown:
-        raise MailConfigError(f"SMTP_URL: unknown option {', '.join(sorted(unknown))} (known: starttls, timeout).")
+        raise MailConfigError(f"SMTP_URL: unknown option {', '.join(sorted(unknown))} "
+                              "(known: starttls, timeout, cafile).")
     starttls = query.get("starttls", ["0"])[-1].lower()
     if starttls not in ("0", "1", "true", "false", "yes", "no"):
         raise MailConfigError("SMTP_URL: starttls must be 1 or 0.")
@@ -103,10 +110,13 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     is_ssl = parts.scheme == "smtps"
     if is_ssl and starttls in ("1", "true", "yes"):
         raise MailConfigError("SMTP_URL: smtps:// is TLS from the start; starttls=1 is for smtp://.")
+    cafile = query.get("cafile", [""])[-1] or None
+    if cafile and not (is_ssl or starttls in ("1", "true", "yes")):
+        raise MailConfigError("SMTP_URL: cafile is for a TLS connection (smtps:// or starttls=1).")
     return SmtpConfig(ssl=is_ssl, host=parts.hostname, port=port or (465 if is_ssl else 25),
                       username=unquote(parts.username) if parts.username else None,
                       password=unquote(parts.password) if parts.password else None,
-                      starttls=starttls in ("1", "true", "yes"), timeout=timeout)
+                      starttls=starttls in ("1", "true", "yes"), timeout=timeout, cafile=cafile)
 
 
 def settings_from_env() -> dict:
@@ -125,7 +135,13 @@ def check_config(config) -> None:
     """Refuse to start with an unusable ``SMTP_URL``/``MAIL_FROM`` (``core.ConfigError`` carries the message)."""
     if not config.get("SMTP_URL"):
         return
-    parse_smtp_url(config["SMTP_URL"])
+    cfg = parse_smtp_url(config["SMTP_URL"])
+    if cfg.cafile:
+        try:
+            cfg.tls_context()
+        except (OSError, ssl.SSLError) as e:
+            raise MailConfigError(f"SMTP_URL: cafile {cfg.cafile} cannot be read as CA certificates (PEM) "
+                                  f"({getattr(e, 'strerror', None) or e}).") from None
     sender = config.get("MAIL_FROM") or ""
     if "@" not in parseaddr(sender)[1]:
         raise MailConfigError("MAIL_FROM must be set to the sender's address when SMTP_URL is set "
@@ -311,6 +327,12 @@ def _describe(e: BaseException, cfg: SmtpConfig) -> str:
         return f"the SMTP server {cfg.where()} refused the connection"
     if isinstance(e, smtplib.SMTPServerDisconnected):
         return f"the SMTP server {cfg.where()} closed the connection ({e})"
+    if isinstance(e, smtplib.SMTPNotSupportedError) and cfg.starttls:
+        return f"the SMTP server {cfg.where()} does not offer STARTTLS; nothing was sent without encryption"
+    if isinstance(e, ssl.SSLCertVerificationError):
+        trust = f"the CA certificates in {cfg.cafile}" if cfg.cafile else "the system's trust store"
+        return (f"TLS with {cfg.where()} failed: its certificate is not trusted ({e.verify_message}; "
+                f"checked against {trust})")
     if isinstance(e, ssl.SSLError):
         return f"TLS with {cfg.where()} failed ({e.reason or e})"
     if isinstance(e, OSError):
@@ -329,13 +351,13 @@ class Connection:
         cfg = self.cfg
         try:
             if cfg.ssl:
-                s = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=ssl.create_default_context())
+                s = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=cfg.tls_context())
             else:
                 s = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
             self.smtp = s
             s.ehlo()
             if cfg.starttls:
-                s.starttls(context=ssl.create_default_context())
+                s.starttls(context=cfg.tls_context())  # no STARTTLS offered: SMTPNotSupportedError
                 s.ehlo()
             if cfg.username:
                 s.login(cfg.username, cfg.password or "")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TypeVar
 
 import pluggy
 from flask import Flask, abort, current_app, g, has_request_context, request
@@ -25,6 +27,8 @@ from . import hookspecs
 from .extensions import db
 from .held import changes_with, held
 from .models import PluginState, Team, TeamPlugin
+
+T = TypeVar("T")
 
 ENTRY_POINT_GROUP = "hvhk.plugins"
 
@@ -267,6 +271,20 @@ def _request_cache() -> dict | None:
         holder = (req, {})
         g._hvhk_kit = holder
     return holder[1]
+
+
+def once_per_request(key, load: Callable[[], T]) -> T:
+    """``load()`` once per request: later calls with the same ``key`` in the request get the first answer;
+    outside a request ``load()`` runs every time. For a fact several hooks of one page ask (the user's own
+    trajectories for both "what is due" and "my cases"); the answer is dropped when a write in the request
+    renews the held values (``core.held.renew``) or calls ``forget_request_cache()``. Keys are tuples starting
+    with the plugin's name: ``("petra.my_trajectories", user_id, teams)``."""
+    cache = _request_cache()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def forget_request_cache() -> None:

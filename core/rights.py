@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import render_template
-from sqlalchemy import Select, String, cast, delete, func, literal, or_, select, update
+from sqlalchemy import Integer, Select, String, cast, delete, func, literal, null, or_, select, update
 
 from . import audit
 from .extensions import db
@@ -28,6 +28,7 @@ from .models import (
     Family,
     FamilyMember,
     Involvement,
+    LoginAttempt,
     Person,
     Setting,
     utcnow,
@@ -287,6 +288,30 @@ def _delete_history(ids: list[int]) -> int:
     return db.session.execute(delete(ChangeRecord).where(ChangeRecord.id.in_(ids))).rowcount or 0
 
 
+def _login_attempts_due(cutoff: date) -> Select:
+    return (select(LoginAttempt.id.label("id"), (literal("Aanmeldpoging #") + cast(LoginAttempt.id, String)).label("label"),
+                   LoginAttempt.at.label("since"), cast(null(), Integer).label("family_id"))
+            .where(LoginAttempt.at < datetime.combine(cutoff, time.min)))
+
+
+def _delete_login_attempts(ids: list[int]) -> int:
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(ids))).rowcount or 0
+
+
+def _read_notifications_due(cutoff: date) -> Select:
+    from .notifications import Notification
+
+    return (select(Notification.id.label("id"), (literal("Melding #") + cast(Notification.id, String)).label("label"),
+                   Notification.read_at.label("since"), cast(null(), Integer).label("family_id"))
+            .where(Notification.read_at < datetime.combine(cutoff, time.min)))
+
+
+def _delete_notifications(ids: list[int]) -> int:
+    from .notifications import Notification
+
+    return db.session.execute(delete(Notification).where(Notification.id.in_(ids))).rowcount or 0
+
+
 CORE_RULES = [
     RetentionRule(
         key="archived_family", label="Gearchiveerde gezinnen zonder betrokken team", default_years=5,
@@ -298,7 +323,25 @@ CORE_RULES = [
         action="de oude en nieuwe waarden verwijderen; het logboek (wie deed wat) blijft",
         due=_history_due, apply=_delete_history, holding_label="wijzigingen met oude en nieuwe waarden",
         holding=lambda: db.session.scalar(select(func.count()).select_from(ChangeRecord))),
+    # Both hold personal data (a user name and an IP address; who was told what) and serve no purpose once old:
+    # throttling counts the last hours of attempts, a read notification was seen.
+    RetentionRule(
+        key="login_attempt", label="Aanmeldpogingen (gebruikersnaam en IP-adres)", default_years=1,
+        action="de pogingen verwijderen; het afremmen van aanmelden kijkt enkel naar de laatste uren",
+        due=_login_attempts_due, apply=_delete_login_attempts, holding_label="aanmeldpogingen",
+        holding=lambda: db.session.scalar(select(func.count()).select_from(LoginAttempt))),
+    RetentionRule(
+        key="read_notification", label="Gelezen meldingen", default_years=1,
+        action="gelezen meldingen verwijderen; ongelezen meldingen blijven",
+        due=_read_notifications_due, apply=_delete_notifications, holding_label="meldingen",
+        holding=lambda: _notification_count()),
 ]
+
+
+def _notification_count() -> int:
+    from .notifications import Notification
+
+    return db.session.scalar(select(func.count()).select_from(Notification))
 
 
 def retention_rules() -> list[RetentionRule]:

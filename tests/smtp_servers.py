@@ -1,4 +1,5 @@
-"""Real SMTP servers for the e-mail tests: aiosmtpd on a free port (accepting or refusing), and a socket that
+"""Real SMTP servers for the e-mail tests: aiosmtpd on a free port (accepting or refusing; in the clear, with
+STARTTLS required or TLS from the start, with a certificate of a test CA made by trustme), and a socket that
 accepts connections and never answers."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 import threading
 
 from aiosmtpd.controller import Controller
@@ -23,13 +25,16 @@ class Collecting:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.tls: list[str | None] = []  # per message: the TLS version of its connection, None in the clear
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        tls = server.transport.get_extra_info("ssl_object")
         with self.lock:
             self.messages.append(msg)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.tls.append(tls.version() if tls else None)
         return "250 OK: queued"
 
     def bodies(self) -> list[str]:
@@ -64,14 +69,25 @@ class DropsAfterData(Collecting):
 
 
 class SmtpServer:
-    def __init__(self, handler):
+    """aiosmtpd on 127.0.0.1. With ``cert`` (a ``trustme.LeafCert``): ``tls="starttls"`` offers STARTTLS and
+    refuses MAIL before it (530), ``tls="smtps"`` is TLS from the first byte."""
+
+    def __init__(self, handler, cert=None, tls: str | None = None):
         self.handler = handler
         self.port = free_port()
-        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port)
+        self.tls = tls
+        kwargs = {}
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
+            kwargs = ({"tls_context": context, "require_starttls": True} if tls == "starttls"
+                      else {"ssl_context": context})
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, **kwargs)
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}?timeout=5"
+        scheme = "smtps" if self.tls == "smtps" else "smtp"
+        return f"{scheme}://127.0.0.1:{self.port}?timeout=5"
 
     def __enter__(self):
         self.controller.start()

@@ -89,6 +89,26 @@ def test_enabled_plugins_and_teams_are_cached_per_request_only(hello_app, make_t
         assert n.count >= 2
 
 
+def test_once_per_request_loads_once_in_a_request_and_again_in_the_next(hello_app):
+    from core.plugins import forget_request_cache, once_per_request
+
+    loads = []
+
+    def load():
+        loads.append(1)
+        return len(loads)
+
+    with hello_app.test_request_context():
+        assert [once_per_request(("hello.x", 1), load) for _ in range(3)] == [1, 1, 1]
+        assert once_per_request(("hello.x", 2), load) == 2  # another key is another fact
+        forget_request_cache()
+        assert once_per_request(("hello.x", 1), load) == 3
+    with hello_app.test_request_context():  # the next request asks again
+        assert once_per_request(("hello.x", 1), load) == 4
+    with hello_app.app_context():  # outside a request: every call
+        assert [once_per_request(("hello.x", 1), load) for _ in range(2)] == [5, 6]
+
+
 # --------------------------------------------------------------------------- conflict-safe save
 
 

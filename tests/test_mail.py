@@ -1,6 +1,8 @@
 """E-mail against real SMTP servers (aiosmtpd on a free port; a socket that never answers): the digest arrives
 once, also when two runs race (threads with their own connections, and two processes); a refusing or silent
-server leaves everything queued for the next run and nothing twice; no family data in any mail."""
+server leaves everything queued for the next run and nothing twice; no family data in any mail. Over TLS
+(STARTTLS or smtps://, a test CA made by trustme): delivered only to a server whose certificate is trusted,
+never in the clear."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ import sys
 import threading
 from datetime import date, timedelta
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import due_plugin
 import pytest
+import trustme
 from smtp_servers import Collecting, DropsAfterData, Refusing, RefusingData, Silent, SmtpServer
 from sqlalchemy import select
 
@@ -89,10 +93,12 @@ def assert_no_family_data(bodies):
     ("smtp://mail.example.org", ("mail.example.org", 25, False, False, None)),
     ("smtp://u%40x:p%3Ass@mail.example.org:587?starttls=1", ("mail.example.org", 587, False, True, "u@x")),
     ("smtps://user:pw@mail.example.org", ("mail.example.org", 465, True, False, "user")),
+    ("smtp://mail.example.org:587?starttls=1&cafile=/etc/hvhk/mail%20ca.pem",
+     ("mail.example.org", 587, False, True, None, "/etc/hvhk/mail ca.pem")),
 ])
 def test_smtp_url_is_read_into_host_port_tls_and_login(url, expected):
     cfg = parse_smtp_url(url)
-    assert (cfg.host, cfg.port, cfg.ssl, cfg.starttls, cfg.username) == expected
+    assert (cfg.host, cfg.port, cfg.ssl, cfg.starttls, cfg.username, cfg.cafile)[:len(expected)] == expected
     assert "pw" not in repr(cfg) and "p:ss" not in repr(cfg)
 
 
@@ -103,6 +109,8 @@ def test_smtp_url_is_read_into_host_port_tls_and_login(url, expected):
     ("smtp://mail.example.org?tls=1", MAIL_FROM, "unknown option tls"),
     ("smtp://mail.example.org?timeout=0", MAIL_FROM, "timeout"),
     ("smtps://mail.example.org?starttls=1", MAIL_FROM, "smtps://"),
+    ("smtp://mail.example.org?cafile=/etc/ssl/ca.pem", MAIL_FROM, "cafile is for a TLS connection"),
+    ("smtps://mail.example.org?cafile=/nonexistent/ca.pem", MAIL_FROM, "cafile /nonexistent/ca.pem cannot be read"),
     ("smtp://mail.example.org", None, "MAIL_FROM"),
 ])
 def test_an_unusable_mail_setting_stops_the_app_with_one_clear_line(tmp_path, url, mail_from, words):
@@ -392,3 +400,83 @@ def test_sent_mails_are_forgotten_after_a_month_and_pending_ones_are_kept(mail_a
 
         assert purge_old() == 1
     assert [r.status for r in outbox()] == ["pending", "pending"]
+
+
+# --------------------------------------------------------------------------- TLS (STARTTLS and smtps://)
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA(organization_name="HVHK test CA")
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path):
+    path = tmp_path / "mail-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def tls_url(server, cafile: str | None) -> str:
+    url = server.url + ("&starttls=1" if server.tls == "starttls" else "")
+    return url + (f"&cafile={quote(cafile)}" if cafile else "")
+
+
+def test_with_starttls_the_digest_goes_over_tls_to_a_server_that_requires_it(mail_app, staff, ca, ca_file):
+    with SmtpServer(Collecting(), ca.issue_cert("127.0.0.1"), tls="starttls") as server:
+        a = mail_app(server.url)  # no starttls=1: the server refuses the mail (530), nothing is sent in the clear
+        clear = run(a, "--digest")
+        assert clear.exit_code == 1 and "530" in clear.output and server.handler.messages == []
+        a.config["SMTP_URL"] = tls_url(server, ca_file)
+        result = run(a, "--digest")
+    assert result.exit_code == 0, result.output
+    assert "Sent 3 e-mail(s)" in result.output
+    assert sorted(server.handler.recipients()) == [u.email for u in staff]
+    assert len(server.handler.tls) == 3 and all(v in ("TLSv1.2", "TLSv1.3") for v in server.handler.tls)
+    assert [(r.status, r.last_error) for r in outbox()] == [("sent", None)] * 3
+
+
+def test_smtps_delivers_over_tls_from_the_first_byte(mail_app, staff, ca, ca_file):
+    with SmtpServer(Collecting(), ca.issue_cert("127.0.0.1"), tls="smtps") as server:
+        a = mail_app(tls_url(server, ca_file))
+        result = run(a, "--digest")
+    assert result.exit_code == 0, result.output
+    assert len(server.handler.tls) == 3 and None not in server.handler.tls
+    assert {r.status for r in outbox()} == {"sent"}
+
+
+def test_starttls_to_a_server_that_does_not_offer_it_sends_nothing_in_the_clear(mail_app, staff, ca_file):
+    with SmtpServer(Collecting()) as plain:
+        a = mail_app(plain.url + f"&starttls=1&cafile={quote(ca_file)}")
+        result = run(a, "--digest")
+    assert result.exit_code == 1, result.output
+    assert "does not offer STARTTLS; nothing was sent without encryption" in result.output
+    assert "stays queued and is retried on the next run" in result.output and "Traceback" not in result.output
+    assert plain.handler.messages == []
+    rows = outbox()
+    assert sorted((r.status, r.attempts) for r in rows) == [("pending", 0), ("pending", 0), ("pending", 1)]
+    assert "does not offer STARTTLS" in next(r.last_error for r in rows if r.attempts)
+
+
+@pytest.mark.parametrize("tls", ["starttls", "smtps"])
+@pytest.mark.parametrize("case, words", [
+    ("system trust store", "unable to get local issuer certificate; checked against the system's trust store"),
+    ("another CA", "unable to get local issuer certificate; checked against the CA certificates in"),
+    ("another host name", "mismatch"),
+])
+def test_a_certificate_the_client_does_not_trust_sends_nothing(mail_app, staff, ca, ca_file, tls, case, words):
+    if case == "another host name":
+        cert, cafile = ca.issue_cert("mail.hvhk.example"), ca_file  # the right CA, the wrong name
+    else:
+        cert = (trustme.CA() if case == "another CA" else ca).issue_cert("127.0.0.1")
+        cafile = ca_file if case == "another CA" else None
+    with SmtpServer(Collecting(), cert, tls=tls) as server:
+        a = mail_app(tls_url(server, cafile))
+        result = run(a, "--digest")
+    assert result.exit_code == 1, result.output
+    assert "its certificate is not trusted" in result.output and words in result.output
+    assert "stays queued and is retried on the next run" in result.output and "Traceback" not in result.output
+    assert server.handler.messages == []
+    rows = outbox()
+    assert sorted((r.status, r.attempts) for r in rows) == [("pending", 0), ("pending", 0), ("pending", 1)]
+    assert "its certificate is not trusted" in next(r.last_error for r in rows if r.attempts)

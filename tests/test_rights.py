@@ -172,6 +172,41 @@ def test_retention_of_change_history_keeps_the_audit_log(app, client, make_user,
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before + 2
 
 
+def test_retention_deletes_old_login_attempts_and_old_read_notifications_only(app, client, make_user, login):
+    """A year after the fact a login attempt (user name, IP address) and a read notification go; recent attempts
+    (throttling counts them), recent and unread notifications stay; the overview counts both kinds."""
+    from core.models import LoginAttempt
+    from core.notifications import Notification
+    from core.rights import personal_data_overview
+
+    worker = make_user("lien")
+    long_ago, lately = utcnow() - timedelta(days=400), utcnow() - timedelta(days=20)
+    db.session.add_all([LoginAttempt(username="lien", address="10.0.0.1", at=long_ago, success=True),
+                        LoginAttempt(username="lien", address="10.0.0.1", at=lately, success=False)])
+    old_read, old_unread, new_read = (
+        Notification(user_id=worker.id, kind="taak", text="Taak TK-1", created_at=long_ago, read_at=long_ago),
+        Notification(user_id=worker.id, kind="taak", text="Taak TK-2", created_at=long_ago),
+        Notification(user_id=worker.id, kind="taak", text="Taak TK-3", created_at=long_ago, read_at=lately))
+    db.session.add_all([old_read, old_unread, new_read])
+    db.session.commit()
+    overview = personal_data_overview()
+    assert overview["aanmeldpogingen"] == 2 and overview["meldingen"] == 3
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["retention", "--dry-run", "--kind", "login_attempt", "--kind", "read_notification"])
+    assert "login_attempt: Aanmeldpogingen (gebruikersnaam en IP-adres), term 1 years" in dry.output, dry.output
+    assert f"Melding #{old_read.id} (since" in dry.output and f"Melding #{old_unread.id}" not in dry.output
+    applied = runner.invoke(args=["retention", "--apply", "--kind", "login_attempt", "--kind", "read_notification"])
+    assert applied.exit_code == 0, applied.output
+    db.session.expire_all()
+    assert db.session.scalars(select(LoginAttempt.at)).all() == [lately]
+    assert sorted(db.session.scalars(select(Notification.id))) == sorted([old_unread.id, new_read.id])
+    logged = db.session.scalars(select(AuditEntry.object_type).where(AuditEntry.action == "retention")).all()
+    assert sorted(logged) == ["login_attempt", "read_notification"]
+    # logging in still works and is still throttled on the recent failures only
+    login(client, "lien")
+    assert client.get("/").status_code == 200
+
+
 def test_retention_command_refuses_an_unknown_kind(app):
     result = app.test_cli_runner().invoke(args=["retention", "--kind", "alles"])
     assert result.exit_code == 2 and "unknown kind alles" in result.output

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db
 from core.held import held
-from core.plugins import team_ids_for
+from core.plugins import once_per_request, team_ids_for
 
 from .models import ROLE_FINANCE, CostingTeamRole
 
@@ -67,9 +67,7 @@ def access_for(user) -> CostingAccess:
 
 
 def current_access() -> CostingAccess:
-    if "_costing_access" not in g:
-        g._costing_access = access_for(current_user)
-    return g._costing_access
+    return once_per_request(("costing.access", getattr(current_user, "id", None)), lambda: access_for(current_user))
 
 
 def access_of(user) -> CostingAccess:

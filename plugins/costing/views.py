@@ -217,11 +217,11 @@ def export(model_id: int):
         return redirect(url_for("costing.actuals", model=m.id, van=period.start.isoformat(),
                                 tot=period.end.isoformat()))
     buf = io.BytesIO()
-    write_workbook(buf, model_name=m.name, year=m.year, team_name=m.team.name, inputs=m.inputs(),
-                   sources=m.sources or {}, units=stream_units(work, m.inputs(), result.activity_kinds, team_ids),
-                   unit_count=result.unit_count, activity_kinds=result.activity_kinds, period_start=period.start,
-                   period_end=period.end, actuals_scope=scope_team.name if scope_team else "alle teams")
-    audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {result.unit_count} rijen")
+    rows = write_workbook(buf, model_name=m.name, year=m.year, team_name=m.team.name, inputs=m.inputs(),
+                          sources=m.sources or {}, units=stream_units(work, m.inputs(), result.activity_kinds, team_ids),
+                          activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end,
+                          actuals_scope=scope_team.name if scope_team else "alle teams")
+    audit.record("export", "costing_cost_model", m.id, detail=f"xlsx; {rows} rijen")
     db.session.commit()
     return send_xlsx(buf.getvalue(), f"kostprijs-{m.year}-{m.id}.xlsx")
 

@@ -129,6 +129,14 @@ def archive(programme_id: int):
     programme = get_programme(programme_id)
     require_owner(programme)
     restore = request.form.get("herstel") == "1"
+    if not restore:  # restoring needs no second step
+        asked = confirm_first(
+            title="Groep archiveren", question=f"{programme.name} archiveren?",
+            explanation="De groep verdwijnt uit de lijsten, kalenders en de controle op dubbele boekingen. Niets "
+                        "wordt gewist: terugzetten kan op de pagina van de groep.",
+            confirm_label="Ja, archiveren", cancel_url=url_for("groups.show", programme_id=programme_id))
+        if asked:
+            return asked
     with conflict_safe(flash_message=True) as save:
         (operations.restore_programme if restore else operations.archive_programme)(programme, current_user)
     if save.saved:

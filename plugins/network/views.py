@@ -338,6 +338,13 @@ def relation_delete(rel_id: int):
     if rel is None:
         abort(404)
     source_id = rel.source_id
+    asked = confirm_first(
+        title="Relatie verwijderen",
+        question=f"De relatie tussen {rel.source.name} en {rel.target.name} verwijderen?",
+        explanation="Ze verdwijnt van de netwerkkaart en uit de lijsten. Het logboek houdt bij wie ze verwijderde.",
+        confirm_label="Ja, verwijderen", cancel_url=url_for("network.relation_edit", rel_id=rel.id))
+    if asked:
+        return asked
     with conflict_safe(flash_message=True) as save:
         operations.delete_relation(rel, user=current_user)
     if save.saved:
@@ -519,6 +526,12 @@ def family_tie_edit(family_id: int, tie_id: int):
 def family_tie_delete(family_id: int, tie_id: int):
     family = require_family(family_id, "network_eco_tie", tie_id)
     tie = _tie_of(family, tie_id)
+    asked = confirm_first(
+        title="Band verwijderen", question=f"De band ‘{tie.label}’ van het ecogram verwijderen?",
+        explanation="Ze verdwijnt van het ecogram van het gezin. Opnieuw toevoegen kan altijd.",
+        confirm_label="Ja, verwijderen", cancel_url=url_for("families.show", family_id=family_id))
+    if asked:
+        return asked
     with conflict_safe(flash_message=True):
         operations.end_tie(tie, family, user=current_user)
     if wants_fragment():

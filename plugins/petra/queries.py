@@ -549,7 +549,15 @@ def planned_roundtables(trajectory_id: int, *, upcoming_only: bool = False) -> l
 
 
 def my_trajectories(user_id: int, team_ids: Iterable[int]) -> list[Trajectory]:
-    """The active trajectories ``user_id`` leads or co-leads in ``team_ids`` (one query)."""
+    """The active trajectories ``user_id`` leads or co-leads in ``team_ids`` (one query, once per request:
+    "Mijn werk" asks it for what is due and for the caseload)."""
+    from core.plugins import once_per_request
+
+    teams = tuple(sorted(team_ids))
+    return once_per_request(("petra.my_trajectories", user_id, teams), lambda: _my_trajectories(user_id, teams))
+
+
+def _my_trajectories(user_id: int, team_ids: Iterable[int]) -> list[Trajectory]:
     from sqlalchemy import or_
 
     return list(db.session.scalars(

@@ -12,13 +12,14 @@ from flask_login import current_user
 from core import audit, people
 from core.access import require_family
 from core.extensions import db
+from core.formatting import format_date
 from core.forms import conflict_safe
 from core.models import Organisation
 from core.operations import Refused
 from core.params import arg_bool, arg_choice, arg_id, arg_int, arg_str
 from core.people import PersonCard
 from core.plugins import team_ids_for, teams_for
-from core.ui import render, row_urls, wants_fragment
+from core.ui import confirm_first, render, row_urls, wants_fragment
 from core.vocabulary import TEAM_DECISION_LABELS
 
 from . import logic, operations, queries
@@ -385,6 +386,14 @@ def delete_contact(trajectory_id: int, contact_id: int):
     """Remove a contact entered by mistake (a roundtable's own contact goes with the roundtable only)."""
     t = get_trajectory(trajectory_id, read=False)
     c = _row_of(t, Contact, contact_id)
+    if c.roundtable_id is None:  # a roundtable's contact is refused below, without asking first
+        asked = confirm_first(
+            title="Contact verwijderen", question=f"Het contact van {format_date(c.on_date)} verwijderen?",
+            explanation="Alleen voor een contact dat per vergissing werd ingevoerd: het telt dan niet meer mee in "
+                        "de uren en de kostprijs. Het logboek houdt bij wie het verwijderde.",
+            confirm_label="Ja, verwijderen", cancel_url=url_for("petra.show", trajectory_id=t.id) + "#petra-contacts")
+        if asked:
+            return asked
     message = None
     try:
         operations.delete_contact(t, c, current_user)
@@ -737,7 +746,8 @@ def meeting():
     queries whatever the team's size (the rules are SQL conditions, each list one page of plain rows); only
     the rows shown are audited."""
     today = date.today()
-    since = today - timedelta(days=arg_int("dagen", 14, min=1, max=3660))
+    days = arg_int("dagen", 14, min=1, max=3660)
+    since = today - timedelta(days=days)
     pages = {key: arg_int(f"pagina_{key}", 1, min=1, max=100_000) for key in ("duur", "todo", "bespreken")}
     choices = [(t.id, t.name) for t in teams_for()]
     # one team's meeting at a time: a manager or admin of several teams picks the team (default: the first)
@@ -747,7 +757,7 @@ def meeting():
     listed = [*data["new"], *data["stalled"], *data["nearing"].items, *(r for r, _ in data["due"]),
               *data["discuss"].items]
     audit.record_list_read("petra_trajectory", [(r.family_id, r.id) for r in listed], detail="lijst: teamoverleg")
-    return render_template("petra/meeting.html", since=since, today=today, pages=pages, choices=choices,
+    return render_template("petra/meeting.html", since=since, days=days, today=today, pages=pages, choices=choices,
                            team_id=teams[0] if teams else None,
                            meetings=queries.recent_meetings(teams, 6), decision_labels=TEAM_DECISION_LABELS,
                            referrer_labels=labels(REFERRER_KINDS), status_labels=labels(STATUSES), **data)

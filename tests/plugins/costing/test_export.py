@@ -67,7 +67,7 @@ def export_to(path, inputs: Inputs, rows=(), model_name="Test", sources=None):
         result.units = list(actuals.stream_units(work, inputs, result.activity_kinds))
         write_workbook(path, model_name=model_name, year=2025, team_name="PeTra", inputs=inputs,
                        sources=sources if sources is not None else PRESET_SOURCES,
-                       units=actuals.stream_units(work, inputs, result.activity_kinds), unit_count=result.unit_count,
+                       units=actuals.stream_units(work, inputs, result.activity_kinds),
                        activity_kinds=result.activity_kinds, period_start=period.start, period_end=period.end)
     finally:
         if rows:
@@ -257,6 +257,39 @@ def test_export_route_for_finance(work_app, login, world, make_model):
     assert client.get(f"/kostprijs/{m.id}/export.xlsx?jaar=2025&team=9999").status_code == 404
     db.session.expire_all()
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "costing_cost_model")) == "export"
+
+
+def test_a_unit_committed_while_the_export_runs_is_counted_not_an_error(work_app, login, world, make_model,
+                                                                          monkeypatch):
+    """The summary is read before the rows stream: a trajectory another user commits in between lands in the
+    sheet (whose totals are formulas over its rows) and in the audit entry's count, and the export still works."""
+    from sqlalchemy import insert
+
+    from plugins.costing import views
+
+    from .conftest import fakework as fw
+
+    real = views.queries.actual_costs
+
+    def then_someone_commits(*args, **kwargs):
+        found = real(*args, **kwargs)
+        with db.engine.begin() as other:  # another connection, committed before the rows are read
+            other.execute(insert(fw.units).values(
+                kind="trajectory", unit_id=99, ref="PT-2025-0099", team_id=world["petra"].id, start=date(2025, 6, 1),
+                status="ongoing", status_label="Lopend", age_group="lager", fee_waived=False))
+        return found
+
+    monkeypatch.setattr(views.queries, "actual_costs", then_someone_commits)
+    m = make_model(world["petra"])
+    client = work_app.test_client()
+    login(client, "finance")
+    resp = client.get(f"/kostprijs/{m.id}/export.xlsx?jaar=2025")
+    assert resp.status_code == 200
+    sheet = load_workbook(io.BytesIO(resp.data))["Werkelijk"]
+    assert sheet.max_row == 7 and "PT-2025-0099" in [c.value for c in sheet["A"]]
+    db.session.expire_all()
+    detail = db.session.scalar(select(AuditEntry.detail).where(AuditEntry.object_type == "costing_cost_model"))
+    assert detail == "xlsx; 6 rijen"
 
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

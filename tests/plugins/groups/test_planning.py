@@ -262,7 +262,11 @@ def test_archived_programme_leaves_lists_calendars_and_conflicts(client, login, 
     p = make_programme(world["petra"], name="Oude groep", location="Zaal 1")
     make_session(p, datetime(2025, 3, 5, 13, 30))
     login(client, "worker")
-    client.post(f"/groepen/{p.id}/archiveren")
+    ask = client.post(f"/groepen/{p.id}/archiveren")  # asks first
+    assert ask.status_code == 200 and "Oude groep archiveren?" in ask.get_data(as_text=True)
+    db.session.refresh(p)
+    assert not p.archived
+    client.post(f"/groepen/{p.id}/archiveren", data={"bevestigd": "1"})
     db.session.refresh(p)
     assert p.archived
     assert "Oude groep" not in client.get("/groepen/").get_data(as_text=True)

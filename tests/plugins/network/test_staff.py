@@ -186,7 +186,10 @@ def test_relation_crud_with_agreement_terms(client, login, world):
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Relation, rel.id).kind == "consult"
-    assert client.post(f"/netwerk/relaties/{rel.id}/verwijderen").status_code == 302
+    ask = client.post(f"/netwerk/relaties/{rel.id}/verwijderen")
+    assert ask.status_code == 200 and "Ja, verwijderen" in ask.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Relation.id))) == 1
+    assert client.post(f"/netwerk/relaties/{rel.id}/verwijderen", data={"bevestigd": "1"}).status_code == 302
     assert db.session.scalar(select(func.count(Relation.id))) == 0
 
 
@@ -344,3 +347,20 @@ def test_admin_sees_every_family_network(client, login, world):
     login(client, "admin")
     assert client.get(f"/netwerk/gezin/{world['other'].id}/ecomap").status_code == 200
     assert client.get("/netwerk/instellingen").status_code == 200
+
+
+def test_removing_a_tie_from_the_ecomap_asks_first(client, login, world):
+    from plugins.network.models import EcoTie
+
+    fam = world["fam"]
+    tie = EcoTie(family_id=fam.id, kind="informeel", label="grootmoeder", strength="sterk")
+    db.session.add(tie)
+    db.session.commit()
+    login(client, "worker")
+    url = f"/netwerk/gezin/{fam.id}/ecomap/{tie.id}/verwijderen"
+    inline = client.post(url, htmx=True).get_data(as_text=True)
+    assert 'role="alertdialog"' in inline and "De band ‘grootmoeder’ van het ecogram verwijderen?" in inline
+    assert "<html" not in inline and db.session.get(EcoTie, tie.id) is not None
+    tie_id = tie.id
+    assert client.post(url, data={"bevestigd": "1"}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(EcoTie).where(EcoTie.id == tie_id)) == 0

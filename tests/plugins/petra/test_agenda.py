@@ -147,3 +147,6 @@ def test_mywork_lists_my_trajectories_and_due(client, login, world, make_traject
         client.get("/")
     assert many.count == few.count
     assert db.session.scalar(select(func.count()).select_from(Trajectory)) == 7
+    # what is due and the caseload share one read of my trajectories (core.plugins.once_per_request)
+    mine = [q for q in many.statements if "FROM petra_trajectory" in q and "second_worker_id = " in q]
+    assert len(mine) == 1, mine

@@ -119,7 +119,13 @@ def test_contact_entered_by_mistake_can_be_deleted_but_not_a_roundtable(client, 
     db.session.commit()
     first = db.session.scalar(select(Contact).where(Contact.roundtable_id.is_(None)).order_by(Contact.id))
     login(client, "worker")
-    body = client.post(f"/petra/traject/{t.id}/contact/{first.id}/verwijderen", htmx=True).get_data(as_text=True)
+    # the button asks first, in place (htmx) or as a page; nothing is deleted until the answer
+    ask = client.post(f"/petra/traject/{t.id}/contact/{first.id}/verwijderen", htmx=True).get_data(as_text=True)
+    assert 'role="alertdialog"' in ask and "Ja, verwijderen" in ask and "<html" not in ask
+    assert "Ja, verwijderen" in client.post(f"/petra/traject/{t.id}/contact/{first.id}/verwijderen").get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Contact.id))) == 3
+    body = client.post(f"/petra/traject/{t.id}/contact/{first.id}/verwijderen", data={"bevestigd": "1"},
+                       htmx=True).get_data(as_text=True)
     assert '<section id="petra-contacts"' in body
     body = client.post(f"/petra/traject/{t.id}/contact/{rt_contact.id}/verwijderen", htmx=True).get_data(as_text=True)
     assert "hoort bij een rondetafel" in body

@@ -80,3 +80,23 @@ def test_latest_start_turns_the_duration_rules_into_a_bound_on_the_start():
                 for offset in range(-70, 70):
                     start = bound + timedelta(days=offset)
                     assert (fn(start, m) <= limit) == (start <= bound), (fn.__name__, m, limit, start)
+
+
+def test_meeting_pagers_and_team_choice_keep_the_period(client, login, world):
+    """``?dagen=`` (new referrals since) survives paging a list and picking another team."""
+    import re
+    from html import unescape
+
+    lead = world["users"]["worker"]
+    _running(world["petra"], 30, 300, lead)
+    login(client, "admin")
+    body = client.get(f"/petra/teamoverleg?team={world['petra'].id}&dagen=30").get_data(as_text=True)
+    nexts = [unescape(h) for h in re.findall(r'href="([^"]*)" rel="next"', body)]
+    assert nexts and all("dagen=30" in h and f"team={world['petra'].id}" in h for h in nexts)
+    assert '<input type="hidden" name="dagen" value="30">' in body
+    second = client.get(nexts[0]).get_data(as_text=True)
+    prevs = [unescape(h) for h in re.findall(r'href="([^"]*)" rel="prev"', second)]
+    assert prevs and all("dagen=30" in h for h in prevs)
+    # the default period adds nothing to the links
+    plain = client.get(f"/petra/teamoverleg?team={world['petra'].id}").get_data(as_text=True)
+    assert "dagen=" not in plain
