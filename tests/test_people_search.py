@@ -137,3 +137,33 @@ def test_same_number_of_queries_for_a_rare_and_a_common_name(app, crowd, count_q
                 people.search(user, query, roles=("kind", "ouder"))
             counts.append(n.count)
         assert max(counts) <= 5, counts  # the given names, the page, the user's teams, the involvements, the teams
+
+
+def _person_indexes():
+    from sqlalchemy import inspect
+
+    return {ix["name"]: tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("person")
+            if "_key" in ix["name"]}
+
+
+def test_core_0012_up_and_down(migration_app):
+    from flask_migrate import downgrade, upgrade
+
+    with migration_app.app_context():
+        upgrade(revision="core_0012")
+        assert _person_indexes() == {"ix_person_family_key_given_key_id": ("family_key", "given_key", "id"),
+                                     "ix_person_given_key_family_key_id": ("given_key", "family_key", "id")}
+        downgrade(revision="core_0010")
+        assert _person_indexes() == {"ix_person_family_key_given_key": ("family_key", "given_key"),
+                                     "ix_person_given_key": ("given_key",)}
+        upgrade(revision="core_0012")
+        assert "ix_person_given_key_family_key_id" in _person_indexes()
+
+
+def test_the_person_model_matches_the_migration(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert [d for d in diff if "'ix_person_" in repr(d)] == []
