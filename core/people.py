@@ -212,11 +212,15 @@ def _given_ranges(key: str) -> list[tuple[str, str | None]]:
     return ways
 
 
-def _given_keys(prefixes: list[str]) -> list[list[str]]:
+MAX_GIVEN_KEYS = 40  # given names per way of matching read one by one; beyond, one range sorted by the database
+
+
+def _given_keys(prefixes: list[str]) -> list[list[str] | None]:
     """Every distinct given name key starting with each of ``prefixes``, in one query: per prefix a recursive
     "loose index scan" of the index on person.given_key (one probe per distinct key, however many people
-    bear it: "lotte" is one key for thousands of children)."""
-    from sqlalchemy import literal, union_all
+    bear it: "lotte" is one key for thousands of children). None for a prefix with more than
+    ``MAX_GIVEN_KEYS`` keys (a letter or two of a real list of names): the scan stops there."""
+    from sqlalchemy import Integer, literal, literal_column, union_all
     from sqlalchemy.orm import aliased
 
     parts = []
@@ -227,14 +231,16 @@ def _given_keys(prefixes: list[str]) -> list[list[str]]:
                                               p.given_key < _upper(prefix))
                     .order_by(p.given_key).limit(1).scalar_subquery())
 
-        keys = select(next_key(None).label("k")).cte(f"given_keys_{n}", recursive=True)
+        keys = select(next_key(None).label("k"), literal_column("1", Integer).label("depth")).cte(
+            f"given_keys_{n}", recursive=True)
         prev = keys.alias(f"prev_{n}")
-        keys = keys.union_all(select(next_key(prev.c.k)).where(prev.c.k.is_not(None)))
+        keys = keys.union_all(select(next_key(prev.c.k), prev.c.depth + literal_column("1", Integer))
+                              .where(prev.c.k.is_not(None), prev.c.depth <= MAX_GIVEN_KEYS))
         parts.append(select(literal(n).label("n"), keys.c.k).where(keys.c.k.is_not(None)))
     found: list[list[str]] = [[] for _ in prefixes]
     for n, k in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
         found[n].append(k)
-    return found
+    return [keys if len(keys) <= MAX_GIVEN_KEYS else None for keys in found]
 
 
 def _search_ids(query: str, birth_year: int | None, roles: tuple[str, ...], enough: int):
@@ -247,7 +253,10 @@ def _search_ids(query: str, birth_year: int | None, roles: tuple[str, ...], enou
     family_key, id), where within one key the order is (family key, person id). Every branch is an index
     range scan with LIMIT, each match's households a probe; the merged branches are at most a few times
     ``enough`` rows to sort. Costs grow with the page asked for and the number of given names starting with
-    the query (a vocabulary, not the data), not with the number of people of a common name."""
+    the query (a vocabulary, not the data), not with the number of people of a common name; past
+    ``MAX_GIVEN_KEYS`` given names (a query of one or two letters) that way of matching is one range of the
+    given-name index that the database sorts, as before. Not flat either: a given name whose bearers hardly
+    ever have one of ``roles`` (or the ``birth_year``): every bearer is probed before the branch ends."""
     from sqlalchemy import union
 
     key = fold(query)
@@ -286,11 +295,12 @@ def _search_ids(query: str, birth_year: int | None, roles: tuple[str, ...], enou
         if not given:
             branches.append(branch(_prefix(Person.family_key, family)))
             continue
-        for given_key in next(found):
-            conditions = [Person.given_key == given_key]
-            if family is not None:
-                conditions.append(_prefix(Person.family_key, family))
-            branches.append(branch(*conditions))
+        given_keys = next(found)
+        family_range = [] if family is None else [_prefix(Person.family_key, family)]
+        if given_keys is None:  # too many given names: their range at once, sorted by the database
+            branches.append(branch(_prefix(Person.given_key, given), *family_range))
+        for given_key in given_keys or ():
+            branches.append(branch(Person.given_key == given_key, *family_range))
     return union(*branches).subquery("matches")  # UNION: a person found two ways counts once
 
 
