@@ -172,7 +172,7 @@ def test_core_0012_up_and_down(migration_app):
         upgrade(revision="core_0012")
         assert _person_indexes() == {"ix_person_family_key_given_key_id": ("family_key", "given_key", "id"),
                                      "ix_person_given_key_family_key_id": ("given_key", "family_key", "id")}
-        downgrade(revision="core_0010")
+        downgrade(revision="core_0011")
         assert _person_indexes() == {"ix_person_family_key_given_key": ("family_key", "given_key"),
                                      "ix_person_given_key": ("given_key",)}
         upgrade(revision="core_0012")

@@ -7,7 +7,7 @@ name's people come out in the search's order too. They replace ix_person_family_
 ix_person_given_key, which they serve as well (same leading columns).
 
 Revision ID: core_0012
-Revises: core_0010
+Revises: core_0011
 Create Date: 2026-12-01 02:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'core_0012'
-down_revision = 'core_0010'
+down_revision = 'core_0011'
 branch_labels = None
 depends_on = None
 
