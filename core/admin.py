@@ -41,6 +41,7 @@ from .pagination import paginate
 from .params import arg_int
 from .passwords import password_problem
 from .plugins import current_plugins
+from .ui import confirm_first
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 PAGE_SIZE = 50
@@ -64,6 +65,32 @@ def index():
     mail_state = {"on": mail_enabled(), "server": smtp_config().where() if mail_enabled() else None,
                   "outbox": outbox_summary()}
     return render_template("core/admin/index.html", counts=counts, mail=mail_state)
+
+
+@bp.post("/e-mail/opnieuw")
+def mail_requeue():
+    """Failed or uncertain mails back in the queue (Beheer > E-mail); uncertain ones only after a warning."""
+    from .mail import REQUEUE_KINDS, requeue
+
+    which = request.form.get("welke", "")
+    if which not in REQUEUE_KINDS:
+        abort(400)
+    if which == "onzeker":
+        asked = confirm_first(
+            title="Onzekere e-mails opnieuw versturen",
+            question="Onzekere e-mails opnieuw in de wachtrij zetten?",
+            explanation="De verbinding viel weg terwijl de mailserver deze berichten kreeg: ze kunnen al "
+                        "aangekomen zijn. Opnieuw versturen kan ze een tweede keer bezorgen. Doe het enkel als de "
+                        "mailserver bevestigt dat ze niet vertrokken.",
+            confirm_label="Ja, opnieuw versturen", cancel_url=url_for("admin.index"), warning=True)
+        if asked:
+            return asked
+    n = requeue(which)
+    audit.record("update", "mail_outbox", None, detail=f"opnieuw in de wachtrij ({which}): {n}")
+    db.session.commit()
+    flash(f"{n} e-mail{'s' if n != 1 else ''} opnieuw in de wachtrij: ze vertrekken bij de volgende run van "
+          "hvhk send-mail." if n else "Er was niets om opnieuw te versturen.", "success" if n else "info")
+    return redirect(url_for("admin.index"))
 
 
 # --------------------------------------------------------------------------- users

@@ -509,6 +509,27 @@ def send_pending(cfg: SmtpConfig, *, limit: int = 1000, echo=lambda line: None) 
     return report
 
 
+REQUEUE_KINDS = ("mislukt", "onzeker")
+
+
+def requeue(which: str, now: datetime | None = None) -> int:
+    """An admin puts mails back in the queue (``pending``, attempts from zero) for the next run: ``mislukt``
+    the ``failed`` ones (refused too often: never delivered), ``onzeker`` the ``unknown`` ones and the
+    ``sending`` ones whose run stopped more than ``CLAIM_LEASE`` ago (they may have arrived: sending them again
+    can deliver them twice, which the admin was told). A ``sending`` row of a run that may still be busy is left
+    alone. Returns how many; does not commit."""
+    if which not in REQUEUE_KINDS:
+        raise ValueError(which)
+    now = now or utcnow()
+    if which == "mislukt":
+        cond = MailOutbox.status == "failed"
+    else:
+        cond = or_(MailOutbox.status == "unknown",
+                   (MailOutbox.status == "sending") & (MailOutbox.claimed_at < now - CLAIM_LEASE))
+    return db.session.execute(update(MailOutbox).where(cond).values(
+        status="pending", attempts=0, claimed_by=None, claimed_at=None)).rowcount or 0
+
+
 def outbox_summary() -> dict[str, int]:
     return dict(db.session.execute(select(MailOutbox.status, func.count(MailOutbox.id))
                                    .group_by(MailOutbox.status)).all())

@@ -330,8 +330,9 @@ class Person(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_person_family_key_given_key", "family_key", "given_key"),
-        Index("ix_person_given_key", "given_key"),
+        # in core.people.search's order (core_0012): a page of a common name is an index range scan with LIMIT
+        Index("ix_person_family_key_given_key_id", "family_key", "given_key", "id"),
+        Index("ix_person_given_key_family_key_id", "given_key", "family_key", "id"),
         Index("ix_person_birth_date", "birth_date"),
     )
 

@@ -46,7 +46,7 @@ from typing import NoReturn
 
 from flask import abort, current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, true
 
 from . import audit
 from .access import register_involvement
@@ -191,21 +191,117 @@ def token_ok(token: str | None, person_id: int, family_id: int) -> bool:
 # --------------------------------------------------------------------------- search
 
 
+def _upper(prefix: str) -> str:
+    """The first string after every string that starts with ``prefix`` (a range ``[prefix, upper)``)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _prefix(column, prefix: str):
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (column >= prefix) & (column < upper)
+    return (column >= prefix) & (column < _upper(prefix))
 
 
-def _name_match(query: str):
-    from sqlalchemy import and_, or_
-
-    key = fold(query)
-    conditions = [_prefix(Person.family_key, key), _prefix(Person.given_key, key)]
+def _given_ranges(key: str) -> list[tuple[str, str | None]]:
+    """The ways a folded query matches a person, each as (given-name prefix, family-name prefix or None):
+    the family name alone is ``("", key)``. "lotte peet": given "lotte peet", given "lotte" with family
+    "peet", given "peet" with family "lotte"; and family "lotte peet"."""
+    ways = [("", key), (key, None)]
     tokens = key.split()
     if len(tokens) >= 2:
-        conditions.append(and_(_prefix(Person.given_key, tokens[0]), _prefix(Person.family_key, " ".join(tokens[1:]))))
-        conditions.append(and_(_prefix(Person.family_key, " ".join(tokens[:-1])), _prefix(Person.given_key, tokens[-1])))
-    return or_(*conditions)
+        ways.append((tokens[0], " ".join(tokens[1:])))
+        ways.append((tokens[-1], " ".join(tokens[:-1])))
+    return ways
+
+
+MAX_GIVEN_KEYS = 40  # given names per way of matching read one by one; beyond, one range sorted by the database
+
+
+def _given_keys(prefixes: list[str]) -> list[list[str] | None]:
+    """Every distinct given name key starting with each of ``prefixes``, in one query: per prefix a recursive
+    "loose index scan" of the index on person.given_key (one probe per distinct key, however many people
+    bear it: "lotte" is one key for thousands of children). None for a prefix with more than
+    ``MAX_GIVEN_KEYS`` keys (a letter or two of a real list of names): the scan stops there."""
+    from sqlalchemy import Integer, literal, literal_column, union_all
+    from sqlalchemy.orm import aliased
+
+    parts = []
+    for n, prefix in enumerate(prefixes):
+        def next_key(after, prefix=prefix):
+            p = aliased(Person)
+            return (select(p.given_key).where(p.given_key >= prefix if after is None else p.given_key > after,
+                                              p.given_key < _upper(prefix))
+                    .order_by(p.given_key).limit(1).scalar_subquery())
+
+        keys = select(next_key(None).label("k"), literal_column("1", Integer).label("depth")).cte(
+            f"given_keys_{n}", recursive=True)
+        prev = keys.alias(f"prev_{n}")
+        keys = keys.union_all(select(next_key(prev.c.k), prev.c.depth + literal_column("1", Integer))
+                              .where(prev.c.k.is_not(None), prev.c.depth <= MAX_GIVEN_KEYS))
+        parts.append(select(literal(n).label("n"), keys.c.k).where(keys.c.k.is_not(None)))
+    found: list[list[str]] = [[] for _ in prefixes]
+    for n, k in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        found[n].append(k)
+    return [keys if len(keys) <= MAX_GIVEN_KEYS else None for keys in found]
+
+
+def _search_ids(query: str, birth_year: int | None, roles: tuple[str, ...], enough: int):
+    """The (person, household, role) rows of ``search`` up to the ``enough``-th, in the search's order, as a
+    subquery with the order's columns: flat in the data size.
+
+    Each way of matching (``_given_ranges``) is read from an index in the search's order (family key, given
+    key, person id) and cut at ``enough`` rows: the family name from the index (family_key, given_key, id)
+    as one range; a given name per distinct given key (``_given_keys``) from the index (given_key,
+    family_key, id), where within one key the order is (family key, person id). Every branch is an index
+    range scan with LIMIT, each match's households a probe; the merged branches are at most a few times
+    ``enough`` rows to sort. Costs grow with the page asked for and the number of given names starting with
+    the query (a vocabulary, not the data), not with the number of people of a common name; past
+    ``MAX_GIVEN_KEYS`` given names (a query of one or two letters) that way of matching is one range of the
+    given-name index that the database sorts, as before. Not flat either: a given name whose bearers hardly
+    ever have one of ``roles`` (or the ``birth_year``): every bearer is probed before the branch ends."""
+    from sqlalchemy import union
+
+    key = fold(query)
+    ways = _given_ranges(key)
+    keys = _given_keys([given for given, _ in ways if given])
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    member_filters = [FamilyMember.role.in_(roles), Family.archived.is_(False), Family.anonymised_at.is_(None)]
+    person_filters = [Person.archived.is_(False)]
+    if birth_year:
+        person_filters += [Person.birth_date >= date(birth_year, 1, 1), Person.birth_date <= date(birth_year, 12, 31)]
+
+    def branch(*conditions):
+        if postgresql:
+            # the person's households as a probe per person (a nested loop through family_member.person_id):
+            # the fence (OFFSET 0) keeps PostgreSQL from hashing every family member of a common name
+            homes = (select(FamilyMember.family_id, FamilyMember.role)
+                     .join(Family, Family.id == FamilyMember.family_id)
+                     .where(FamilyMember.person_id == Person.id, *member_filters).offset(0).lateral("homes"))
+            stmt = (select(Person.id.label("person_id"), homes.c.family_id, homes.c.role,
+                           Person.family_key, Person.given_key)
+                    .select_from(Person).join(homes, true()))
+            family_id = homes.c.family_id
+        else:  # SQLite walks the person index in order and probes the households on its own
+            stmt = (select(Person.id.label("person_id"), FamilyMember.family_id, FamilyMember.role,
+                           Person.family_key, Person.given_key)
+                    .join(FamilyMember, FamilyMember.person_id == Person.id)
+                    .join(Family, Family.id == FamilyMember.family_id).where(*member_filters))
+            family_id = FamilyMember.family_id
+        stmt = (stmt.where(*conditions, *person_filters)
+                .order_by(Person.family_key, Person.given_key, Person.id, family_id).limit(enough))
+        return select(*stmt.subquery().c)  # a subquery of its own: a compound SELECT holds no LIMIT per part
+
+    branches = []
+    found = iter(keys)
+    for given, family in ways:
+        if not given:
+            branches.append(branch(_prefix(Person.family_key, family)))
+            continue
+        given_keys = next(found)
+        family_range = [] if family is None else [_prefix(Person.family_key, family)]
+        if given_keys is None:  # too many given names: their range at once, sorted by the database
+            branches.append(branch(_prefix(Person.given_key, given), *family_range))
+        for given_key in given_keys or ():
+            branches.append(branch(Person.given_key == given_key, *family_range))
+    return union(*branches).subquery("matches")  # UNION: a person found two ways counts once
 
 
 def _teams_by_family(family_ids: list[int]) -> dict[int, tuple[str, ...]]:
@@ -250,14 +346,11 @@ def search(user, query: str, *, birth_year: int | None = None, roles: tuple[str,
     page = max(1, page)
     if len(fold(query)) < 2 or not getattr(user, "is_authenticated", False) or user.is_partner:
         return Page([], page, False)
-    stmt = (select(Person, Family, FamilyMember.role)
-            .join(FamilyMember, FamilyMember.person_id == Person.id).join(Family, Family.id == FamilyMember.family_id)
-            .where(_name_match(query), FamilyMember.role.in_(roles), Person.archived.is_(False),
-                   Family.archived.is_(False), Family.anonymised_at.is_(None)))
-    if birth_year:
-        stmt = stmt.where(Person.birth_date >= date(birth_year, 1, 1), Person.birth_date <= date(birth_year, 12, 31))
-    found = paginate(stmt.order_by(Person.family_key, Person.given_key, Person.id, Family.id), page, per_page,
-                     rows=True)
+    matches = _search_ids(query, birth_year, roles, page * per_page + 1)
+    stmt = (select(Person, Family, matches.c.role).select_from(matches)
+            .join(Person, Person.id == matches.c.person_id).join(Family, Family.id == matches.c.family_id)
+            .order_by(matches.c.family_key, matches.c.given_key, matches.c.person_id, matches.c.family_id))
+    found = paginate(stmt, page, per_page, rows=True)
     has_next, rows = found.has_next, found.items
     family_ids = sorted({f.id for _, f, _ in rows})
     visible = _visible_families(user, family_ids)

@@ -25,7 +25,7 @@ from core import ConfigError, create_app, signals
 from core.demo_data import FAMILY_NAMES, GIVEN_CHILD, GIVEN_PARENT
 from core.extensions import db
 from core.mail import parse_smtp_url
-from core.models import User, utcnow
+from core.models import AuditEntry, User, utcnow
 from core.notifications import MailOutbox, Notification, NotificationPreference
 from core.ui import DueItem
 
@@ -480,3 +480,51 @@ def test_a_certificate_the_client_does_not_trust_sends_nothing(mail_app, staff, 
     rows = outbox()
     assert sorted((r.status, r.attempts) for r in rows) == [("pending", 0), ("pending", 0), ("pending", 1)]
     assert "its certificate is not trusted" in next(r.last_error for r in rows if r.attempts)
+
+
+# --------------------------------------------------------------------------- requeue from Beheer
+
+
+def test_an_admin_requeues_failed_mails_and_uncertain_ones_only_after_a_warning(mail_app, staff, make_user, login,
+                                                                                 monkeypatch):
+    import core.mail
+
+    monkeypatch.setattr(core.mail, "MAX_ATTEMPTS", 1)  # one refusal and the mail is given up
+    make_user("root", admin=True)
+    with SmtpServer(Refusing()) as refusing:
+        a = mail_app(refusing.url)
+        run(a, "--digest")
+    assert [r.status for r in outbox()] == ["failed"] * 3
+    admin = a.test_client()
+    login(admin, "root")
+    page = admin.get("/beheer/").get_data(as_text=True)
+    assert "3 opgegeven na herhaalde weigering" in page and "Opnieuw proberen" in page
+    # a worker cannot, and nothing changes without CSRF
+    worker = a.test_client()
+    login(worker, staff[0].username)
+    assert worker.post("/beheer/e-mail/opnieuw", data={"welke": "mislukt"}).status_code == 403
+    assert admin.post("/beheer/e-mail/opnieuw", data={"welke": "mislukt"}, csrf=False).status_code == 400
+    assert admin.post("/beheer/e-mail/opnieuw", data={"welke": "alles"}).status_code == 400
+    assert [r.status for r in outbox()] == ["failed"] * 3
+    done = admin.post("/beheer/e-mail/opnieuw", data={"welke": "mislukt"}, follow_redirects=True)
+    assert "3 e-mails opnieuw in de wachtrij" in done.get_data(as_text=True)
+    assert [(r.status, r.attempts) for r in outbox()] == [("pending", 0)] * 3
+    with SmtpServer(Collecting()) as server:
+        a.config["SMTP_URL"] = server.url
+        assert run(a).exit_code == 0
+    assert sorted(server.handler.recipients()) == [u.email for u in staff]
+    assert [r.status for r in outbox()] == ["sent"] * 3
+
+    # uncertain: the server may have them; one stale "sending" row too, and one of a run that may still be busy
+    rows = outbox()
+    rows[0].status = "unknown"
+    rows[1].status, rows[1].claimed_at = "sending", utcnow() - timedelta(hours=1)
+    rows[2].status, rows[2].claimed_at = "sending", utcnow()
+    db.session.commit()
+    ask = admin.post("/beheer/e-mail/opnieuw", data={"welke": "onzeker"}).get_data(as_text=True)
+    assert "een tweede keer bezorgen" in ask and "Ja, opnieuw versturen" in ask
+    assert sorted(r.status for r in outbox()) == ["sending", "sending", "unknown"]
+    admin.post("/beheer/e-mail/opnieuw", data={"welke": "onzeker", "bevestigd": "1"})
+    assert [r.status for r in outbox()] == ["pending", "pending", "sending"]
+    logged = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.object_type == "mail_outbox")).all()
+    assert sorted(logged) == ["opnieuw in de wachtrij (mislukt): 3", "opnieuw in de wachtrij (onzeker): 2"]

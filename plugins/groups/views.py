@@ -129,7 +129,7 @@ def archive(programme_id: int):
     programme = get_programme(programme_id)
     require_owner(programme)
     restore = request.form.get("herstel") == "1"
-    if not restore:  # restoring needs no second step
+    if not restore and not programme.archived:  # restoring needs no second step; archived twice is refused below
         asked = confirm_first(
             title="Groep archiveren", question=f"{programme.name} archiveren?",
             explanation="De groep verdwijnt uit de lijsten, kalenders en de controle op dubbele boekingen. Niets "

@@ -53,5 +53,5 @@ def test_trajectory_page_has_a_fixed_query_count(client, login, world, make_traj
     assert "gesprekken met kind 2, ouders 1, school 1" in body  # the intake's talks
     assert body.count("(verbeterd)") == 1
     assert f"/petra/traject/{t.id}/contact/{newest.id}/verbeteren" in body
-    assert body.count("Verwijderen</button>") == 20 and body.count("Verbeteren</a>") == 20
+    assert body.count("Verwijderen…</button>") == 20 and body.count("Verbeteren</a>") == 20
     assert "Alle contacten tonen" in body
