@@ -118,6 +118,16 @@ def test_who_to_call_and_ecomap_panel(page, live_server, browser_login_as, net):
     panel.get_by_role("button", name="Toevoegen").click()
     wait_until(page, "() => (document.querySelector('#network-ecomap svg')?.innerHTML || '').includes('CLB Genk')")
     assert page.url == url_before
+    # removing a tie asks first, in place of the button (htmx); confirming removes it
+    panel.get_by_role("button", name="Band ‘grootmoeder Maria’ verwijderen").click()
+    dialog = panel.get_by_role("alertdialog")
+    dialog.wait_for()
+    assert "De band ‘grootmoeder Maria’ van het ecogram verwijderen?" in dialog.inner_text()
+    assert page.url == url_before and "grootmoeder Maria" in panel.locator("svg").inner_html()
+    with page.expect_navigation():  # the answer is a plain POST: the page of the ecomap comes back
+        dialog.get_by_role("button", name="Ja, verwijderen").click()
+    assert "grootmoeder Maria" not in page.locator("body").inner_text()
+    assert "CLB Genk" in page.locator("body").inner_text()
     assert page.console_errors == []
 
 
