@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -25,7 +35,7 @@ from .access import admin_required
 from .audit import ACTION_LABELS
 from .extensions import db
 from .formatting import belgian_phone
-from .forms import Form, belgian_phone_number
+from .forms import CONFLICT_MESSAGE, Form, belgian_phone_number
 from .models import (
     ORGANISATION_KINDS,
     ROLES,
@@ -265,6 +275,12 @@ class TeamForm(Form):
 
 class TeamEditForm(TeamForm):
     require_2fa = None  # switched on its own on the list (admin.team_2fa)
+    seen = HiddenField()  # what the page showed (``_team_seen``): a save over another admin's change is refused
+
+
+def _team_seen(name: str, description: str | None, phone: str | None) -> str:
+    """A fingerprint of a team's editable fields (the team has no version column)."""
+    return hashlib.sha256(json.dumps([name, description, phone]).encode()).hexdigest()[:24]
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -287,20 +303,31 @@ def teams():
 def team_edit(team_id: int):
     team = db.session.get(Team, team_id) or abort(404)
     form = TeamEditForm(obj=team, team_id=team.id)
-    if request.method == "POST" and form.validate():
-        changed = [label for label, old, new in (
-            ("naam", team.name, form.name.data.strip()),
-            ("omschrijving", team.description, form.description.data or None),
-            ("telefoon", team.phone, belgian_phone(form.phone.data)),
-        ) if old != new]
-        team.name, team.description = form.name.data.strip(), form.description.data or None
-        team.phone = belgian_phone(form.phone.data)
-        if changed:
-            audit.record("update", "team", team.id, detail=", ".join(changed))
-        db.session.commit()
-        flash(f"Team {team.name} is opgeslagen.", "success")
-        return redirect(url_for("admin.teams"))
-    return render_template("core/admin/team_edit.html", team=team, form=form), 422 if form.errors else 200
+    current = (team.name, team.description, team.phone)
+    conflict = False
+    if request.method == "GET":
+        form.seen.data = _team_seen(*current)
+    elif form.validate():
+        new = (form.name.data.strip(), form.description.data or None, belgian_phone(form.phone.data))
+        # compare-and-set on the values this request read: another admin's save in between matches no row
+        conflict = form.seen.data != _team_seen(*current) or db.session.execute(
+            update(Team).where(Team.id == team.id, Team.name == current[0], Team.description.is_not_distinct_from(
+                current[1]), Team.phone.is_not_distinct_from(current[2]))
+            .values(name=new[0], description=new[1], phone=new[2])).rowcount != 1
+        if not conflict:
+            changed = [label for label, was, now in zip(("naam", "omschrijving", "telefoon"), current, new, strict=True)
+                       if was != now]
+            if changed:
+                audit.record("update", "team", team.id, detail=", ".join(changed))
+            db.session.commit()
+            flash(f"Team {new[0]} is opgeslagen.", "success")
+            return redirect(url_for("admin.teams"))
+        db.session.rollback()
+        team = db.session.get(Team, team_id) or abort(404)
+        form.seen.data = _team_seen(team.name, team.description, team.phone)  # saving again overwrites knowingly
+    status = 409 if conflict else 422 if form.errors else 200
+    return render_template("core/admin/team_edit.html", team=team, form=form,
+                           conflict=CONFLICT_MESSAGE if conflict else None), status
 
 
 @bp.post("/teams/<int:team_id>/tweestap")

@@ -2,6 +2,7 @@
 where a worker needs to reach the team (the no-access page of a family, the team lists)."""
 
 import html
+import re
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -54,6 +55,39 @@ def test_letters_give_a_dutch_message_next_to_the_field_and_keep_what_was_typed(
     assert db.session.scalar(select(Team)) is None
 
 
+def _seen(client, team) -> str:
+    """The fingerprint the edit page carries (what the admin saw)."""
+    body = client.get(f"/beheer/teams/{team.id}").get_data(as_text=True)
+    return re.search(r'name="seen" type="hidden" value="([0-9a-f]{24})"', body).group(1)
+
+
+def test_two_admins_editing_one_team_the_second_save_is_refused_and_keeps_what_was_typed(client, make_team,
+                                                                                          make_user, login):
+    team = make_team("Opvoedingswinkel")
+    make_user("root", admin=True)
+    make_user("root2", admin=True)
+    db.session.commit()
+    login(client, "root")
+    other = client.application.test_client()
+    login(other, "root2")
+    mine, theirs = _seen(client, team), _seen(other, team)
+    assert other.post(f"/beheer/teams/{team.id}", data={"name": "Opvoedingswinkel", "phone": "089 11 22 33",
+                                                        "seen": theirs}).status_code == 302
+    late = client.post(f"/beheer/teams/{team.id}", data={"name": "Opvoedingswinkel", "phone": "089 99 88 77",
+                                                         "seen": mine})
+    body = late.get_data(as_text=True)
+    assert late.status_code == 409 and "Iemand anders heeft dit intussen gewijzigd" in body
+    assert 'value="089 99 88 77"' in body
+    db.session.expire_all()
+    assert db.session.get(Team, team.id).phone == "089 11 22 33"
+    # saving again from the refreshed fingerprint overwrites knowingly
+    again = re.search(r'name="seen" type="hidden" value="([0-9a-f]{24})"', body).group(1)
+    assert client.post(f"/beheer/teams/{team.id}", data={"name": "Opvoedingswinkel", "phone": "089 99 88 77",
+                                                          "seen": again}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Team, team.id).phone == "089 99 88 77"
+
+
 def test_an_admin_sets_and_clears_the_phone_of_an_existing_team(client, make_team, make_user, login):
     team = make_team("PeTra-team", description="Trajecten")
     make_team("Onthaal")
@@ -62,13 +96,14 @@ def test_an_admin_sets_and_clears_the_phone_of_an_existing_team(client, make_tea
     login(client, "root")
     assert 'name="phone"' in client.get(f"/beheer/teams/{team.id}").get_data(as_text=True)
     resp = client.post(f"/beheer/teams/{team.id}", data={"name": "PeTra-team", "description": "Trajecten",
-                                                         "phone": "0470123456"})
+                                                         "phone": "0470123456", "seen": _seen(client, team)})
     assert resp.status_code == 302
     db.session.expire_all()
     assert team.phone == "0470 12 34 56" and team.description == "Trajecten"
     assert db.session.scalar(select(AuditEntry.detail).where(AuditEntry.object_type == "team")) == "telefoon"
 
-    bad = client.post(f"/beheer/teams/{team.id}", data={"name": "PeTra-team", "phone": "bel Marleen"})
+    bad = client.post(f"/beheer/teams/{team.id}", data={"name": "PeTra-team", "phone": "bel Marleen",
+                                                        "seen": _seen(client, team)})
     assert bad.status_code == 422 and "Geen Belgisch telefoonnummer" in bad.get_data(as_text=True)
     assert 'value="bel Marleen"' in bad.get_data(as_text=True)
     taken = client.post(f"/beheer/teams/{team.id}", data={"name": "Onthaal", "phone": "089 12 34 56"})
@@ -76,7 +111,8 @@ def test_an_admin_sets_and_clears_the_phone_of_an_existing_team(client, make_tea
     db.session.expire_all()
     assert team.phone == "0470 12 34 56" and team.name == "PeTra-team"
 
-    assert client.post(f"/beheer/teams/{team.id}", data={"name": "PeTra-team", "phone": ""}).status_code == 302
+    assert client.post(f"/beheer/teams/{team.id}", data={"name": "PeTra-team", "phone": "",
+                                                         "seen": _seen(client, team)}).status_code == 302
     db.session.expire_all()
     assert team.phone is None
 
